@@ -1,0 +1,26 @@
+# The two commands of the README's Quick start: `make run` and `make test`.
+.PHONY: setup run test test-fast lint bench
+.DEFAULT_GOAL := run
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	.venv/bin/os1 chat
+
+# Everything, including the integration tests on the real embedded model.
+test: setup
+	.venv/bin/ruff check src tests bench
+	.venv/bin/pytest
+
+# Unit tests only (scripted model), for a quick loop while editing.
+test-fast: setup
+	.venv/bin/pytest -m "not real_model and not slow"
+
+lint: setup
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy
+
+bench: setup
+	.venv/bin/python bench/llm_overhead.py

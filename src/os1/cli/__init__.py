@@ -1,0 +1,1 @@
+"""The ``os1`` command line: one module per command group."""

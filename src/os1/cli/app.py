@@ -1,0 +1,24 @@
+"""The ``os1`` Typer app: wires the command groups together; no logic of its own."""
+
+from __future__ import annotations
+
+import typer
+
+from os1.cli.chat import chat
+from os1.cli.doctor import doctor
+from os1.cli.models import models_app
+
+app = typer.Typer(
+    name="os1",
+    help="os1: a local-first AI companion. Start with `os1 chat`.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(models_app, name="models")
+app.command()(chat)
+app.command()(doctor)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,183 @@
+"""``os1 chat``: talk with the companion in the terminal, or drive it from a script.
+
+Interactive (a terminal on stdin): the companion greets you at first boot and streams
+its replies; Ctrl-C stops a reply (the part said so far is kept, marked interrupted),
+Ctrl-C at the prompt or Ctrl-D leaves. Piped: each line of stdin is one turn and each
+reply is one line of stdout (``--json``: one event per line), so scripts can drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from os1.cli.render import Renderer
+from os1.cli.session import start_companion
+from os1.companion import Companion
+from os1.errors import Os1Error
+from os1.events import TurnEvent, TurnFinished
+from os1.models.base import CancelToken
+
+HELP = """Commands:
+  /help            this list
+  /name            the companion's name, and why it chose it
+  /history [N]     the last N messages of this conversation (default 10)
+  /export [FILE]   save all your conversations as JSON (default os1-export-USER.json)
+  /new             start a new conversation
+  /skip            skip the getting-to-know-you questions
+  /quit            leave (also Ctrl-D)"""
+
+
+def _stdin_lines(err: Renderer) -> Iterator[str]:
+    """Lines of a piped stdin; undecodable bytes are replaced and reported, not fatal."""
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            yield raw.decode("utf-8").rstrip("\n")
+        except UnicodeDecodeError:
+            err.error(
+                f"Line {number} of the input is not valid UTF-8; "
+                "the undecodable bytes were replaced with �.",
+                "Convert the input to UTF-8, e.g. with iconv.",
+            )
+            yield raw.decode("utf-8", errors="replace").rstrip("\n")
+
+
+def _prompt_lines(console: Console, render: Renderer) -> Iterator[str]:
+    while True:
+        try:
+            yield console.input("[bold cyan]you[/] › ")
+        except UnicodeDecodeError:
+            render.error("That was not valid UTF-8 text.", "Check your terminal's encoding.")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+
+
+async def _with_interrupt(events: AsyncIterator[TurnEvent], cancel: CancelToken) -> AsyncIterator[TurnEvent]:
+    """Ctrl-C stops the reply gracefully; a second Ctrl-C tears the turn down."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+
+    def on_sigint() -> None:
+        if cancel.cancelled and task is not None:
+            task.cancel()
+        cancel.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass  # not the main thread (tests) or no signals here: no graceful Ctrl-C
+    try:
+        async for event in events:
+            yield event
+    finally:
+        try:
+            loop.remove_signal_handler(signal.SIGINT)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+
+
+async def _command(companion: Companion, user: str, line: str, render: Renderer) -> bool:
+    """Run a slash command. Returns False when the person wants to leave."""
+    name, _, arg = line[1:].strip().partition(" ")
+    arg = arg.strip()
+    if name in ("quit", "exit", "q"):
+        return False
+    if name == "help":
+        render.info(HELP)
+    elif name == "name":
+        identity = await companion.identity(user)
+        render.info(f"I'm {identity.name}. {identity.reason}".strip())
+    elif name == "history":
+        count = int(arg) if arg.isdigit() else 10
+        for item in await companion.history(user, limit=count):
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
+            mark = " (interrupted)" if item.status == "interrupted" else ""
+            render.info(f"[{stamp}] {item.role}: {item.text}{mark}")
+    elif name == "export":
+        path = Path(arg or f"os1-export-{user}.json").expanduser()
+        data = await companion.export(user)
+        try:
+            path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        except OSError as exc:
+            render.error(f"Could not write {path}: {exc.strerror}.", "Choose another file.")
+        else:
+            render.info(f"Saved {sum(len(c['messages']) for c in data['conversations'])} messages to {path}.")
+    elif name == "new":
+        await companion.new_conversation(user)
+        render.info("Started a new conversation.")
+    elif name == "skip":
+        await companion.skip_onboarding(user)
+        render.info("Skipped the questions; let's just talk.")
+    else:
+        render.error(f"Unknown command /{name}.", "Type /help for the list.")
+    return True
+
+
+async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: str | None) -> int:
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    interactive = sys.stdin.isatty()
+    render = Renderer(out, err, as_json=as_json, interactive=interactive and not as_json)
+    try:
+        companion = await start_companion(err, quiet=as_json or not interactive, home=home)
+    except Os1Error as exc:
+        render.error(exc.message, exc.hint)
+        return 1
+    try:
+        if new:
+            await companion.new_conversation(user)
+        if interactive and onboarding:
+            render.speaker = (await companion.identity(user)).name
+            async for event in companion.greet(user):
+                render.show(event)
+        elif interactive:
+            render.speaker = (await companion.identity(user)).name
+        lines = _prompt_lines(out, render) if interactive else _stdin_lines(render)
+        for line in lines:
+            if not interactive and not line.strip():
+                continue  # blank lines separate a script's turns; they are not turns
+            if line.strip().startswith("/"):
+                if not await _command(companion, user, line.strip(), render):
+                    break
+                continue
+            cancel = CancelToken()
+            events = companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding and interactive)
+            async for event in _with_interrupt(events, cancel):
+                render.show(event)
+                if isinstance(event, TurnFinished) and render.speaker == "":
+                    render.speaker = (await companion.identity(user)).name
+    except Os1Error as exc:
+        render.error(exc.message, exc.hint)
+        return 1
+    finally:
+        await companion.aclose()
+    return 1 if render.failed and not interactive else 0
+
+
+def chat(
+    user: str = typer.Option("me", "--user", "-u", help="Who is talking (each person has their own memory)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON event per line (for scripts)."),
+    new: bool = typer.Option(False, "--new", help="Start a new conversation instead of continuing."),
+    onboarding: bool = typer.Option(True, "--onboarding/--no-onboarding", help="Ask the getting-to-know-you questions at first boot."),
+    home: str | None = typer.Option(None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."),
+) -> None:
+    """Talk with your companion.
+
+    Examples:
+
+      os1 chat                                   # talk in the terminal
+
+      echo "What's a good name for a cat?" | os1 chat     # one reply per input line
+
+      printf 'hi\\nhow are you?\\n' | os1 chat --json --user alice
+    """
+    raise typer.Exit(asyncio.run(run_chat(user, as_json, new, onboarding, home)))

@@ -1,0 +1,144 @@
+"""``os1 doctor``: check everything os1 needs and say how to fix what is wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from os1.config import Settings, load_settings
+from os1.errors import Os1Error
+from os1.store import Database
+
+MIN_FREE_BYTES = 1_500_000_000  # room for the model (1.1 GB) and a growing database
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool | None  # None: a warning
+    detail: str
+    fix: str = ""
+
+
+def _versions() -> Check:
+    found = []
+    for package in ("os1", "xllamacpp", "typer", "rich", "pydantic", "httpx"):
+        try:
+            found.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            return Check("packages", False, f"{package} is not installed", "Run `make setup`.")
+    py = sys.version_info
+    if py < (3, 11):
+        return Check("python", False, f"Python {py.major}.{py.minor}", "os1 needs Python 3.11+.")
+    return Check("packages", True, f"Python {py.major}.{py.minor}.{py.micro}; " + ", ".join(found))
+
+
+def _writable(folder: Path) -> Check:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".os1-probe-"):
+            pass
+    except OSError as exc:
+        return Check(
+            "data folder", False, f"{folder}: {exc.strerror}", "Set OS1_HOME to a writable folder."
+        )
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return Check(
+            "disk", None, f"only {free / 1e9:.1f} GB free at {folder}", "Free some disk space."
+        )
+    return Check("data folder", True, f"{folder} (writable, {free / 1e9:.0f} GB free)")
+
+
+async def _store(settings: Settings) -> Check:
+    try:
+        db = await Database.open(settings.db_path)
+    except Os1Error as exc:
+        return Check("store", False, exc.message, exc.hint)
+    try:
+        result = await db.check()
+        users = await db.execute("SELECT COUNT(*) FROM users")
+    except Os1Error as exc:
+        return Check("store", False, exc.message, exc.hint)
+    finally:
+        await db.aclose()
+    if result != "ok":
+        return Check("store", False, f"integrity check: {result}", "Move the database aside.")
+    return Check("store", True, f"{settings.db_path} (ok, {users[0][0]} people)")
+
+
+async def _model(settings: Settings) -> Check:
+    if settings.llm_backend == "openai":
+        from os1.models.openai_compat import OpenAICompatLLM
+
+        llm = OpenAICompatLLM(settings.llm_url, settings.llm_model, settings.llm_api_key)
+        try:
+            models = await llm.ping()
+        except Os1Error as exc:
+            return Check("model", False, exc.message, exc.hint)
+        finally:
+            await llm.aclose()
+        return Check("model", True, f"{settings.llm_url} serves {', '.join(models[:5])}")
+    if settings.llm_backend == "scripted":
+        return Check("model", None, "the scripted test model is configured", "Unset OS1_LLM_BACKEND.")
+    from os1.models.assets import builtin_llm_asset, resolve_llm_path, asset_status
+
+    if settings.llm_model_path is not None:
+        try:
+            path = resolve_llm_path(settings, build=False)
+        except Os1Error as exc:
+            return Check("model", False, exc.message, exc.hint)
+        return Check("model", True, f"{path}")
+    try:
+        status = asset_status(builtin_llm_asset(), settings.cache_dir / "models")
+    except Os1Error as exc:
+        return Check("model", False, exc.message, exc.hint)
+    if status.state == "valid":
+        return Check("model", True, f"{status.path} (verified)")
+    return Check(
+        "model", False, f"{status.state}: {status.detail or status.path}", "Run `os1 models build`."
+    )
+
+
+async def run_checks(settings: Settings) -> list[Check]:
+    return [
+        _versions(),
+        _writable(settings.home),
+        await _store(settings),
+        await _model(settings),
+    ]
+
+
+def doctor() -> None:
+    """Check Python, packages, data folder, disk, database and model; say how to fix each.
+
+    Exits 0 when everything needed works, 1 otherwise.
+
+    Example: os1 doctor
+    """
+    console = Console()
+    try:
+        settings = load_settings()
+    except Os1Error as exc:
+        console.print(f"[red]✗ config[/] {exc.message} [dim]{exc.hint}[/]")
+        raise typer.Exit(1) from exc
+    checks = asyncio.run(run_checks(settings))
+    table = Table(show_header=True, header_style="bold")
+    for column in ("", "check", "detail", "how to fix"):
+        table.add_column(column)
+    for check in checks:
+        mark = {True: "[green]✓[/]", False: "[red]✗[/]", None: "[yellow]![/]"}[check.ok]
+        table.add_row(mark, check.name, check.detail, check.fix)
+    console.print(table)
+    failed = [c for c in checks if c.ok is False]
+    console.print("[red]Some checks failed.[/]" if failed else "[green]All good.[/]")
+    raise typer.Exit(1 if failed else 0)

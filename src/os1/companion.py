@@ -1,0 +1,226 @@
+"""The composition root: builds the store and the model from settings, runs turns.
+
+Every door (terminal, and later web, voice, API, MCP) talks to a ``Companion`` and
+renders the events it yields; no door has logic of its own. Background work (rolling
+summaries) is tracked here so shutdown can wait for it or cancel it cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from os1.config import Settings
+from os1.events import TextDelta, TurnEvent, TurnFinished, TurnStarted
+from os1.models.base import LLM, CancelToken
+from os1.persona import onboarding
+from os1.persona.identity import Identity, ensure_identity, load_identity
+from os1.store import Database, UserStore
+from os1.store.sqlite import Message
+from os1.turn.context import Turn, TurnDeps, TurnLimits
+from os1.turn.pipeline import run_turn
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], None]
+
+
+async def build_llm(settings: Settings, progress: ProgressFn | None = None) -> LLM:
+    """The model the settings ask for; the local one is assembled on first use."""
+    if settings.llm_backend == "openai":
+        from os1.models.openai_compat import OpenAICompatLLM
+
+        return OpenAICompatLLM(
+            settings.llm_url,
+            settings.llm_model,
+            api_key=settings.llm_api_key,
+            n_ctx=settings.n_ctx,
+            timeout=settings.llm_timeout,
+        )
+    if settings.llm_backend == "scripted":
+        from os1.models.scripted import ScriptedLLM
+
+        return ScriptedLLM(n_ctx=settings.n_ctx)
+    from os1.models.assets import resolve_llm_path
+    from os1.models.local_gguf import LocalGGUF
+
+    path = await asyncio.to_thread(resolve_llm_path, settings, progress)
+    return await asyncio.to_thread(LocalGGUF, path, settings.n_ctx, settings.threads)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One message of a conversation as doors show it."""
+
+    role: str
+    text: str
+    status: str
+    created_at: float
+
+
+class Companion:
+    """One companion process serving any number of people.
+
+    Args:
+        db: the open store.
+        llm: the chat model.
+        limits: context window and sampling for turns.
+    """
+
+    def __init__(self, db: Database, llm: LLM, limits: TurnLimits) -> None:
+        self.db = db
+        self.llm = llm
+        self.limits = limits
+        self._background: set[asyncio.Task[Any]] = set()
+        self._deps = TurnDeps(llm=llm, limits=limits, schedule=self._schedule)
+
+    @classmethod
+    async def start(
+        cls, settings: Settings, llm: LLM | None = None, progress: ProgressFn | None = None
+    ) -> Companion:
+        """Open the store and load the model (building it first if needed)."""
+        db = await Database.open(settings.db_path)
+        try:
+            model = llm or await build_llm(settings, progress)
+        except BaseException:
+            await db.aclose()
+            raise
+        limits = TurnLimits(
+            n_ctx=settings.n_ctx,
+            max_reply_tokens=settings.max_reply_tokens,
+            temperature=settings.temperature,
+        )
+        return cls(db, model, limits)
+
+    def _schedule(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _conversation(self, store: UserStore) -> int:
+        return await store.latest_conversation() or await store.new_conversation()
+
+    async def identity(self, user: str) -> Identity:
+        """The companion's name and why it chose it (chosen now if never before)."""
+        return await ensure_identity(await self.db.user(user), self.llm)
+
+    async def greet(self, user: str) -> AsyncIterator[TurnEvent]:
+        """First words at first boot: introduce itself and start onboarding.
+
+        Yields nothing once onboarding has started, so doors may call it on every start.
+        """
+        store = await self.db.user(user)
+        progress = await onboarding.load_progress(store)
+        if progress.done or progress.asked is not None:
+            return
+        identity = await ensure_identity(store, self.llm)
+        conversation = await self._conversation(store)
+        turn_id = uuid.uuid4().hex
+        yield TurnStarted(turn_id, conversation)
+        text = onboarding.greeting(identity)
+        message_id = await store.add_message(conversation, "assistant", text, turn_id=turn_id)
+        first = onboarding.next_question(None)
+        asked = first.topic if first else None
+        await onboarding.save_progress(store, onboarding.Progress(asked, False))
+        yield TextDelta(text)
+        yield TurnFinished(turn_id, text, message_id=message_id)
+
+    async def skip_onboarding(self, user: str) -> None:
+        store = await self.db.user(user)
+        await onboarding.save_progress(store, onboarding.Progress(None, True))
+
+    async def turn(
+        self,
+        user: str,
+        text: str,
+        *,
+        cancel: CancelToken | None = None,
+        onboarding_enabled: bool = True,
+    ) -> AsyncIterator[TurnEvent]:
+        """Answer ``text`` from ``user`` in their current conversation, as a stream of events.
+
+        Set ``cancel`` to stop the reply mid-way: the part already said is kept, marked
+        interrupted, and the stream ends with ``TurnFinished(interrupted=True)``.
+        """
+        store = await self.db.user(user)
+        conversation = await self._conversation(store)
+        turn = Turn(
+            turn_id=uuid.uuid4().hex,
+            store=store,
+            deps=self._deps,
+            conversation_id=conversation,
+            text=text,
+            cancel=cancel or CancelToken(),
+            onboarding_enabled=onboarding_enabled,
+        )
+        yield TurnStarted(turn.turn_id, conversation)
+        async with aclosing(run_turn(turn)) as events:
+            async for event in events:
+                yield event
+
+    async def new_conversation(self, user: str) -> int:
+        return await (await self.db.user(user)).new_conversation()
+
+    async def history(self, user: str, limit: int = 20) -> list[Exchange]:
+        """The newest ``limit`` messages of the person's current conversation."""
+        store = await self.db.user(user)
+        conversation = await store.latest_conversation()
+        if conversation is None:
+            return []
+        return [_exchange(m) for m in await store.messages(conversation, limit=limit)]
+
+    async def export(self, user: str) -> dict[str, Any]:
+        """Everything said between the companion and ``user``, as plain JSON data."""
+        store = await self.db.user(user)
+        identity = await load_identity(store)
+        conversations = []
+        for conv in reversed(await store.conversations(limit=1_000_000)):
+            messages = await store.messages(conv.id)
+            conversations.append(
+                {
+                    "id": conv.id,
+                    "started_at": conv.started_at,
+                    "messages": [_exchange(m).__dict__ for m in messages],
+                }
+            )
+        return {
+            "format": "os1-conversations/1",
+            "user": user,
+            "companion": identity.name if identity else None,
+            "onboarding": [a.__dict__ for a in await store.onboarding_answers()],
+            "conversations": conversations,
+        }
+
+    async def stop_background(self) -> None:
+        """Cancel background work: it is housekeeping, retried after a later turn, so
+        quitting never hangs behind a summary."""
+        pending = list(self._background)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    async def wait_background(self) -> None:
+        """Let background work finish (tests and benchmarks use it to get a quiet model)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop background work, then release the model and the store."""
+        await self.stop_background()
+        await self.llm.aclose()
+        await self.db.aclose()
+
+
+def _exchange(message: Message) -> Exchange:
+    return Exchange(message.role, message.content, message.status, message.created_at)
+
+
+def dumps_event(event: TurnEvent) -> str:
+    """One event as one line of JSON (for ``--json`` doors)."""
+    return json.dumps(event.to_dict(), ensure_ascii=False)

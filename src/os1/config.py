@@ -1,0 +1,117 @@
+"""One settings object, layered: defaults < config.toml < ``OS1_*`` environment < flags.
+
+``OS1_HOME`` (or the ``home`` flag) moves every per-person file: the database, the config
+file, logs. Built model files live in ``cache_dir`` (``OS1_CACHE_DIR``, default the XDG
+cache dir) so that many homes, e.g. test runs, share one assembled 1.1 GB model.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from os1.errors import ConfigError
+
+ENV_PREFIX = "OS1_"
+
+
+class Settings(BaseModel):
+    """Everything os1 can be configured with; see the README's Configuration section."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    home: Path = Field(description="Data dir: database, config.toml.")
+    cache_dir: Path = Field(description="Where assembled model files are kept.")
+    llm_backend: Literal["local", "openai", "scripted"] = "local"
+    llm_model_path: Path | None = Field(
+        default=None, description="A GGUF to use instead of the built-in model."
+    )
+    llm_url: str = Field(
+        default="http://127.0.0.1:11434/v1",
+        description="Base URL of an OpenAI-compatible server (llm_backend = openai).",
+    )
+    llm_api_key: str = ""
+    llm_model: str = Field(default="qwen2.5-coder:1.5b", description="Model name sent to it.")
+    llm_timeout: float = Field(default=120.0, gt=0)
+    n_ctx: int = Field(default=4096, ge=512, le=131072)
+    threads: int = Field(default_factory=lambda: max(1, min(8, os.cpu_count() or 2)), ge=1)
+    max_reply_tokens: int = Field(default=400, ge=16, le=8192)
+    temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "os1.db"
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / "config.toml"
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("os1", appauthor=False))
+
+
+def _default_cache() -> Path:
+    return Path(platformdirs.user_cache_dir("os1", appauthor=False))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            "config_unreadable",
+            f"{path} is not valid TOML: {exc}.",
+            "Fix the file or delete it to use the defaults.",
+        ) from exc
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    names = set(Settings.model_fields)
+    found: dict[str, Any] = {}
+    for key, value in environ.items():
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :].lower() in names:
+            found[key[len(ENV_PREFIX) :].lower()] = value
+    return found
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build the settings from every layer.
+
+    Args:
+        overrides: values from command-line flags; ``None`` values are ignored.
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ConfigError: a value is invalid; the message names the key and the layer's file.
+    """
+    env = dict(os.environ if environ is None else environ)
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    env_values = _from_env(env)
+    home = Path(flags.get("home") or env_values.get("home") or _default_home()).expanduser()
+    layered: dict[str, Any] = {"home": home, "cache_dir": _default_cache()}
+    layered.update(_read_toml(home / "config.toml"))
+    layered.update(env_values)
+    layered.update(flags)
+    layered["home"] = home
+    try:
+        return Settings(**layered)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            "config_invalid",
+            f"Invalid configuration: {problems}.",
+            f"Check {home / 'config.toml'}, the OS1_* environment variables and the flags.",
+        ) from exc

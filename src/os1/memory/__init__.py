@@ -1,0 +1,1 @@
+"""What the companion remembers: for now, rolling summaries of long conversations."""

@@ -1,0 +1,164 @@
+"""What every language-model backend offers, whatever runs it.
+
+A backend implements ``stream``; ``complete`` and ``complete_json`` are built on it here so
+that the local model, an OpenAI-compatible server and the scripted fake behave alike.
+Cancellation is cooperative: the caller sets a ``CancelToken`` (or stops iterating) and the
+backend stops generating at the next token.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from os1.errors import ModelError
+from os1.events import Usage
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """Sampling and shape of one generation.
+
+    ``json_schema`` constrains the output to JSON matching the schema (grammar-constrained
+    on the local model, ``response_format`` on OpenAI-compatible servers). ``background``
+    marks work nobody is waiting for (summaries, extraction): the local model runs it in a
+    separate cache slot and stops it (``finish_reason == "preempted"``) when a person's
+    turn needs the model.
+    """
+
+    max_tokens: int = 400
+    temperature: float = 0.7
+    top_p: float = 0.95
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    json_schema: dict[str, Any] | None = None
+    cache_prompt: bool = True
+    background: bool = False
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of generated text; the last chunk carries ``finish_reason`` and ``usage``."""
+
+    text: str
+    finish_reason: str | None = None
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str
+    usage: Usage = field(default_factory=Usage)
+
+
+class CancelToken:
+    """A thread-safe flag: set it to stop a generation at the next token."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+class LLM(Protocol):
+    """A chat model. Implementations: local_gguf, openai_compat, scripted."""
+
+    name: str
+    n_ctx: int
+
+    def stream(
+        self,
+        messages: list[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> AsyncIterator[Chunk]:
+        """Yield the reply in pieces; the final chunk has ``finish_reason`` set.
+
+        Raises:
+            ModelError: the model is missing, unreachable or failed.
+        """
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` takes in a prompt (exact or a safe over-estimate)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the model; idempotent."""
+        ...
+
+
+async def complete(
+    llm: LLM,
+    messages: list[ChatMessage],
+    options: GenerationOptions,
+    cancel: CancelToken | None = None,
+) -> Completion:
+    """Run a generation to its end and return the whole text."""
+    parts: list[str] = []
+    finish, usage = "stop", Usage()
+    async for chunk in llm.stream(messages, options, cancel):
+        parts.append(chunk.text)
+        if chunk.finish_reason:
+            finish = chunk.finish_reason
+        if chunk.usage:
+            usage = chunk.usage
+    return Completion("".join(parts), finish, usage)
+
+
+async def complete_json(
+    llm: LLM,
+    messages: list[ChatMessage],
+    schema: dict[str, Any],
+    options: GenerationOptions | None = None,
+) -> dict[str, Any]:
+    """Generate one JSON object constrained by ``schema`` and parse it.
+
+    Raises:
+        ModelError: the output was cut off (``finish_reason == "length"``) or is not a JSON
+            object; bound arrays and strings in the schema to avoid the first.
+    """
+    base = options or GenerationOptions(temperature=0.0)
+    opts = GenerationOptions(
+        max_tokens=base.max_tokens,
+        temperature=base.temperature,
+        top_p=base.top_p,
+        seed=base.seed,
+        stop=base.stop,
+        json_schema=schema,
+        cache_prompt=base.cache_prompt,
+        background=base.background,
+    )
+    result = await complete(llm, messages, opts)
+    if result.finish_reason in ("cancelled", "preempted"):
+        raise ModelError("generation_stopped", "The JSON generation was stopped before it ended.")
+    if result.finish_reason == "length":
+        raise ModelError(
+            "json_truncated",
+            "The model's JSON answer was cut off before it ended.",
+            "Raise max_tokens or bound the schema's arrays and strings.",
+        )
+    try:
+        value = json.loads(result.text)
+    except json.JSONDecodeError as exc:
+        raise ModelError("json_invalid", f"The model did not return valid JSON: {exc}.") from exc
+    if not isinstance(value, dict):
+        raise ModelError("json_invalid", "The model returned JSON that is not an object.")
+    return value

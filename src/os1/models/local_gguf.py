@@ -1,0 +1,244 @@
+"""The embedded model: a GGUF run in-process by xllamacpp (llama.cpp), no HTTP in between.
+
+llama.cpp's server object is driven directly: ``handle_chat_completions`` blocks and calls
+back per chunk, so each generation runs in one worker thread and hands chunks to the event
+loop through a queue. Returning True from the callback stops generation at once, which is
+how cancellation works. The server insists on a listener; a Unix socket in a private temp
+dir keeps it from opening a TCP port, and that socket also serves ``/tokenize`` for exact
+token counts. One generation at a time (``n_parallel = 1``) keeps the prompt cache warm for
+the conversation at hand: the stable prompt prefix is reused turn after turn.
+
+Two cache slots: slot 0 for the person's turns, slot 1 for background work (summaries,
+memory extraction). Background work never evicts the conversation's cached prefix, and a
+turn preempts it, so a person never waits behind housekeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import functools
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from os1.errors import ModelError
+from os1.events import Usage
+from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions
+
+log = logging.getLogger(__name__)
+
+_DONE = object()
+
+
+FOREGROUND_SLOT, BACKGROUND_SLOT = 0, 1
+
+
+def request_body(
+    messages: list[ChatMessage], options: GenerationOptions, stream: bool
+) -> dict[str, Any]:
+    """The OpenAI-style request for ``messages``; shared with the benchmark's raw path."""
+    body: dict[str, Any] = {
+        "id_slot": BACKGROUND_SLOT if options.background else FOREGROUND_SLOT,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "max_tokens": options.max_tokens,
+        "temperature": options.temperature,
+        "top_p": options.top_p,
+        "stream": stream,
+        "cache_prompt": options.cache_prompt,
+    }
+    if options.seed is not None:
+        body["seed"] = options.seed
+    if options.stop:
+        body["stop"] = list(options.stop)
+    if options.json_schema is not None:
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "reply", "schema": options.json_schema, "strict": True},
+        }
+    return body
+
+
+def usage_from(payload: dict[str, Any]) -> Usage:
+    """Token counts and timings from llama.cpp's ``timings`` (or OpenAI ``usage``)."""
+    timings = payload.get("timings") or {}
+    usage = payload.get("usage") or {}
+    prompt_n = timings.get("prompt_n")
+    return Usage(
+        prompt_tokens=int(usage.get("prompt_tokens") or prompt_n or 0),
+        completion_tokens=int(usage.get("completion_tokens") or timings.get("predicted_n") or 0),
+        cached_tokens=int(timings.get("cache_n") or 0),
+        prompt_ms=float(timings.get("prompt_ms") or 0.0),
+        generation_ms=float(timings.get("predicted_ms") or 0.0),
+    )
+
+
+def _error_from(result: Any) -> ModelError | None:
+    """llama.cpp reports request errors as a dict with ``error`` or ``code``/``message``."""
+    if not isinstance(result, dict):
+        return None
+    err = result.get("error")
+    if isinstance(err, dict):
+        message = str(err.get("message", err))
+    elif "code" in result and "message" in result and "choices" not in result:
+        message = str(result["message"])
+    else:
+        return None
+    if "context" in message.lower():
+        return ModelError(
+            "context_overflow",
+            f"The prompt does not fit the model's context window: {message}",
+            "Start a new conversation (/new) or raise n_ctx.",
+        )
+    return ModelError("llm_failed", f"The model refused the request: {message}")
+
+
+class LocalGGUF:
+    """A GGUF model loaded in this process.
+
+    Args:
+        model_path: the GGUF file (see ``os1.models.assets.resolve_llm_path``).
+        n_ctx: context window in tokens.
+        threads: CPU threads for prompt processing and generation.
+    """
+
+    def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int = 2) -> None:
+        import xllamacpp as xlc  # heavy native import, only when a local model is used
+
+        self.name = f"local:{model_path.name}"
+        self.n_ctx = n_ctx
+        self._sock_dir = Path(tempfile.mkdtemp(prefix="os1-llm-"))
+        params = xlc.CommonParams()
+        params.model.path = str(model_path)
+        params.n_ctx = n_ctx * 2  # llama.cpp splits it evenly: n_ctx per slot
+        params.n_parallel = 2
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.use_jinja = True
+        params.verbosity = -1
+        params.flash_attn_type = xlc.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        params.hostnames = [str(self._sock_dir / "llm.sock")]
+        try:
+            self._server: Any = xlc.Server(params)
+        except Exception as exc:
+            shutil.rmtree(self._sock_dir, ignore_errors=True)
+            raise ModelError(
+                "model_load_failed",
+                f"Could not load the model at {model_path}: {exc}.",
+                "Run `os1 models build --verify` to check and rebuild it.",
+            ) from exc
+        self._http = httpx.Client(
+            transport=httpx.HTTPTransport(uds=str(self._sock_dir / "llm.sock")), timeout=30
+        )
+        self._lock = asyncio.Lock()
+        self._background: CancelToken | None = None  # the running background job, if any
+        self._closed = False
+        atexit.register(self.close)
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - bounded; lives as long as the model
+    def count_tokens(self, text: str) -> int:
+        """Exact token count from the model's own tokenizer."""
+        if self._closed:
+            return len(text.encode()) // 2 + 1
+        response = self._http.post("http://llm/tokenize", json={"content": text})
+        response.raise_for_status()
+        return len(response.json()["tokens"])
+
+    async def stream(
+        self,
+        messages: list[ChatMessage],
+        options: GenerationOptions,
+        cancel: CancelToken | None = None,
+    ) -> AsyncIterator[Chunk]:
+        if self._closed:
+            raise ModelError("model_closed", "The model has been shut down.")
+        token = cancel or CancelToken()
+        if not options.background and self._background is not None:
+            self._background.cancel()  # the person comes first
+        async with self._lock:
+            if options.background:
+                self._background = token
+            loop = asyncio.get_running_loop()
+            queue: asyncio.Queue[Any] = asyncio.Queue()
+            stop = threading.Event()  # also set when the consumer walks away
+
+            def on_chunk(chunk: dict[str, Any]) -> bool:
+                loop.call_soon_threadsafe(queue.put_nowait, chunk)
+                return stop.is_set() or token.cancelled
+
+            def run() -> None:
+                try:
+                    result = self._server.handle_chat_completions(
+                        request_body(messages, options, stream=True), on_chunk
+                    )
+                    loop.call_soon_threadsafe(queue.put_nowait, _error_from(result) or _DONE)
+                except Exception as exc:  # the native layer raises plain exceptions
+                    error = ModelError("llm_failed", f"The model failed: {exc}.")
+                    loop.call_soon_threadsafe(queue.put_nowait, error)
+
+            worker = loop.run_in_executor(None, run)
+            try:
+                async for chunk in self._drain(queue, token):
+                    if options.background and chunk.finish_reason == "cancelled" and not (
+                        cancel and cancel.cancelled
+                    ):
+                        chunk = Chunk(chunk.text, "preempted", chunk.usage)
+                    yield chunk
+            finally:
+                stop.set()
+                if options.background:
+                    self._background = None
+                await asyncio.shield(worker)
+
+    async def _drain(self, queue: asyncio.Queue[Any], token: CancelToken) -> AsyncIterator[Chunk]:
+        finished = False
+        usage = Usage()
+        while True:
+            item = await queue.get()
+            if item is _DONE:
+                break
+            if isinstance(item, ModelError):
+                raise item
+            error = _error_from(item)
+            if error:
+                raise error
+            if finished:
+                continue
+            choice = (item.get("choices") or [{}])[0]
+            text = (choice.get("delta") or {}).get("content") or ""
+            reason = choice.get("finish_reason")
+            if item.get("timings"):
+                usage = usage_from(item)
+            if reason:
+                finished = True
+                yield Chunk(text, finish_reason=reason, usage=usage)
+            elif text:
+                yield Chunk(text)
+            if token.cancelled and not finished:
+                finished = True
+                yield Chunk("", finish_reason="cancelled", usage=usage)
+        if not finished:
+            yield Chunk("", finish_reason="cancelled" if token.cancelled else "stop", usage=usage)
+
+    def close(self) -> None:
+        """Stop llama.cpp's thread and remove the socket; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._http.close()
+        server, self._server = self._server, None
+        del server  # xllamacpp has no close(): dropping the object stops its thread
+        shutil.rmtree(self._sock_dir, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            atexit.unregister(self.close)
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            self.close()

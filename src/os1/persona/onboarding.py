@@ -1,0 +1,98 @@
+"""The first conversation: a few questions, as a new operating system would ask.
+
+The questions are the companion's own script (asked verbatim, so every person is asked
+the same things and the answers are comparable); the model writes the warm reply to each
+answer. Progress is stored, so onboarding survives a restart and resumes at the next
+question; each answer is stored with the message it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from os1.persona.identity import Identity
+from os1.store import UserStore
+
+PROGRESS_KEY = "onboarding"
+
+
+@dataclass(frozen=True)
+class Question:
+    topic: str
+    text: str
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("name", "What should I call you?"),
+    Question("day", "What does an ordinary day look like for you?"),
+    Question("people", "Who are the people who matter most to you right now?"),
+    Question("hopes", "And what's on your mind these days: what could I help you with?"),
+)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``asked`` is the topic of the question awaiting an answer; ``done`` ends onboarding."""
+
+    asked: str | None
+    done: bool
+
+
+async def load_progress(store: UserStore) -> Progress:
+    raw: Any = await store.get_setting(PROGRESS_KEY, {})
+    raw = raw if isinstance(raw, dict) else {}
+    return Progress(raw.get("asked"), bool(raw.get("done", False)))
+
+
+async def save_progress(store: UserStore, progress: Progress) -> None:
+    await store.set_setting(PROGRESS_KEY, {"asked": progress.asked, "done": progress.done})
+
+
+def question(topic: str | None) -> Question | None:
+    return next((q for q in QUESTIONS if q.topic == topic), None)
+
+
+def next_question(topic: str | None) -> Question | None:
+    """The question after ``topic`` (the first one when ``topic`` is None)."""
+    if topic is None:
+        return QUESTIONS[0]
+    topics = [q.topic for q in QUESTIONS]
+    index = topics.index(topic) + 1 if topic in topics else len(QUESTIONS)
+    return QUESTIONS[index] if index < len(QUESTIONS) else None
+
+
+def greeting(identity: Identity) -> str:
+    """The very first words, before the person has said anything."""
+    reason = f" {identity.reason.rstrip('.')}." if identity.reason else ""
+    return (
+        f"Hi! I'm {identity.name}. I picked that name myself, just now.{reason} "
+        "I should be honest from the start: I'm an AI, software running here on your "
+        "computer, and everything we talk about stays here. I'd love to get to know you "
+        f"a little. {QUESTIONS[0].text}"
+    )
+
+
+def answer_instruction(asked: Question, last: bool) -> str:
+    """What the model is told while the person answers an onboarding question."""
+    closing = (
+        "This was your last getting-to-know-you question: thank them warmly and tell "
+        "them you're glad to have met them."
+        if last
+        else "Do not ask a question of your own; your next question comes right after."
+    )
+    return (
+        f"You are getting to know this person. You asked them: \"{asked.text}\" and their "
+        "next message is their answer. Reply warmly and personally to what they said, in "
+        f"one or two short sentences. {closing}"
+    )
+
+
+async def answers_summary(store: UserStore) -> str:
+    """The onboarding answers as prompt text: what the companion knows about the person."""
+    lines = []
+    for answer in await store.onboarding_answers():
+        asked = question(answer.topic)
+        label = asked.text if asked else answer.question
+        lines.append(f"- Asked \"{label}\", they said: {answer.answer[:400]}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The turn pipeline: perceive -> recall -> think -> remember -> respond (see pipeline.py)."""

@@ -1,0 +1,73 @@
+"""The ``Turn``: the one object the stages of a turn share, instead of globals.
+
+Stages read what earlier stages filled in and add their own part; the pipeline hands the
+same object to each in order. ``TurnDeps`` holds what a turn needs from outside (model,
+limits, a way to schedule background work); it is built once by the companion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from os1.events import Usage
+from os1.models.base import LLM, CancelToken, ChatMessage
+from os1.persona.identity import Identity
+from os1.persona.onboarding import Question
+from os1.store import UserStore
+
+
+@dataclass(frozen=True)
+class TurnLimits:
+    n_ctx: int = 4096
+    max_reply_tokens: int = 400
+    temperature: float = 0.7
+    seed: int | None = None
+    cache_prompt: bool = True
+
+    @property
+    def prompt_budget(self) -> int:
+        """Tokens the prompt may take: the window less the reply and a safety margin."""
+        return self.n_ctx - self.max_reply_tokens - 48
+
+
+@dataclass(frozen=True)
+class TurnDeps:
+    llm: LLM
+    limits: TurnLimits
+    schedule: Callable[[Coroutine[Any, Any, Any]], None]
+    today: Callable[[], dt.date] = dt.date.today
+
+
+@dataclass
+class Turn:
+    turn_id: str
+    store: UserStore
+    deps: TurnDeps
+    conversation_id: int
+    text: str
+    cancel: CancelToken = field(default_factory=CancelToken)
+    onboarding_enabled: bool = True
+    # filled in by the stages, in order
+    stopped: bool = False
+    user_message_id: int | None = None
+    identity: Identity | None = None
+    answering: Question | None = None
+    follow_up: Question | None = None
+    onboarding_last: bool = False
+    messages: list[ChatMessage] = field(default_factory=list)
+    reply: list[str] = field(default_factory=list)
+    finish_reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    reply_message_id: int | None = None
+    saved: bool = False
+
+    @property
+    def reply_text(self) -> str:
+        return "".join(self.reply)
+
+    @property
+    def interrupted(self) -> bool:
+        return self.finish_reason in ("cancelled", "") or self.cancel.cancelled

@@ -1,0 +1,107 @@
+"""Recall: assemble the prompt within the model's window.
+
+Order matters for speed: the stable part first (who the companion is, what it knows of
+the person), then the rolling summary of older turns, then as many recent turns as fit,
+and the new message last, so llama.cpp reuses its cached prefix from turn to turn.
+A message too long for the window is cut to its head and tail for the model (the whole
+text is already stored) and the person is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from os1.events import Notice, TurnEvent
+from os1.models.base import LLM, ChatMessage
+from os1.persona import onboarding
+from os1.persona.identity import ensure_identity, system_prompt
+from os1.store.sqlite import Message
+from os1.turn.context import Turn
+
+HISTORY_WINDOW = 200  # newest messages considered; older ones live on in the summary
+
+
+def fit_text(llm: LLM, text: str, max_tokens: int) -> tuple[str, bool]:
+    """``text`` cut to at most ``max_tokens``, keeping its beginning and end.
+
+    Returns:
+        The text to use and whether it was cut.
+    """
+    if llm.count_tokens(text) <= max_tokens:
+        return text, False
+    sample = text[:4000]
+    chars_per_token = max(1.0, len(sample) / max(1, llm.count_tokens(sample)))
+    keep = int(max_tokens * chars_per_token * 0.9)
+    while keep > 0:
+        head, tail = text[: keep // 2], text[-(keep // 2) :]
+        omitted = len(text) - len(head) - len(tail)
+        candidate = f"{head}\n[... {omitted:,} characters left out here ...]\n{tail}"
+        if llm.count_tokens(candidate) <= max_tokens:
+            return candidate, True
+        keep = int(keep * 0.8)
+    return text[: max(1, max_tokens)], True
+
+
+def _as_chat(message: Message) -> ChatMessage:
+    role = "assistant" if message.role == "assistant" else "user"
+    content = message.content
+    if message.status == "interrupted":
+        content = f"{content} [cut off: the person interrupted here]"
+    return ChatMessage(role, content)
+
+
+async def _system(turn: Turn) -> str:
+    identity = turn.identity
+    assert identity is not None
+    parts = [system_prompt(identity, turn.store.user.name, turn.deps.today())]
+    known = await onboarding.answers_summary(turn.store)
+    if known:
+        parts.append(f"What you know about {turn.store.user.name} so far:\n{known}")
+    if turn.answering:
+        parts.append(onboarding.answer_instruction(turn.answering, turn.onboarding_last))
+    summary = await turn.store.latest_summary(turn.conversation_id)
+    if summary:
+        parts.append(f"Summary of the earlier part of this conversation:\n{summary.text}")
+    return "\n\n".join(parts)
+
+
+async def _plan_onboarding(turn: Turn) -> None:
+    if not turn.onboarding_enabled:
+        return
+    progress = await onboarding.load_progress(turn.store)
+    if progress.done or progress.asked is None:
+        return
+    turn.answering = onboarding.question(progress.asked)
+    turn.follow_up = onboarding.next_question(progress.asked)
+    turn.onboarding_last = turn.follow_up is None
+
+
+async def recall(turn: Turn) -> AsyncIterator[TurnEvent]:
+    llm, limits = turn.deps.llm, turn.deps.limits
+    turn.identity = await ensure_identity(turn.store, llm)
+    await _plan_onboarding(turn)
+    system = await _system(turn)
+    budget = limits.prompt_budget - llm.count_tokens(system)
+    new_text, was_cut = fit_text(llm, turn.text, max(64, budget // 2))
+    if was_cut:
+        yield Notice(
+            "input_truncated",
+            f"Your message is long ({len(turn.text):,} characters), more than I can read at "
+            "once: I read its beginning and its end. The whole text is saved.",
+        )
+    budget -= llm.count_tokens(new_text)
+    summary = await turn.store.latest_summary(turn.conversation_id)
+    after = summary.upto_message_id if summary else 0
+    recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
+    history: list[ChatMessage] = []
+    for message in reversed([m for m in recent if m.id != turn.user_message_id]):
+        chat = _as_chat(message)
+        cost = llm.count_tokens(chat.content) + 8  # role markers
+        if cost > budget:
+            break
+        budget -= cost
+        history.append(chat)
+    history.reverse()
+    while history and history[0].role == "assistant" and len(history) > 1:
+        history.pop(0)  # a window should not open mid-exchange
+    turn.messages = [ChatMessage("system", system), *history, ChatMessage("user", new_text)]

@@ -1,0 +1,66 @@
+"""Remember: store the reply (whole or interrupted), onboarding answers, and summaries.
+
+``save_reply`` is idempotent because the pipeline also calls it when a turn is torn down
+abruptly (the door went away, Ctrl-C at the wrong instant): whatever part of the reply
+the person saw is kept, marked interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from os1.errors import StoreError
+from os1.events import ErrorEvent, TurnEvent
+from os1.memory.summary import refresh_summary
+from os1.persona import onboarding
+from os1.turn.context import Turn
+
+log = logging.getLogger(__name__)
+
+
+async def save_reply(turn: Turn) -> None:
+    if turn.saved or turn.user_message_id is None:
+        return
+    turn.saved = True
+    text = turn.reply_text
+    if not text:
+        return  # nothing was said; the question stays, unanswered
+    status = "interrupted" if turn.interrupted else "complete"
+    turn.reply_message_id = await turn.store.add_message(
+        turn.conversation_id, "assistant", text, status=status, turn_id=turn.turn_id
+    )
+
+
+async def _record_onboarding(turn: Turn) -> None:
+    if turn.answering is None or turn.interrupted or turn.finish_reason == "error":
+        return
+    await turn.store.add_onboarding_answer(
+        turn.answering.topic, turn.answering.text, turn.text, turn.user_message_id
+    )
+    follow = turn.follow_up
+    await onboarding.save_progress(
+        turn.store,
+        onboarding.Progress(asked=follow.topic if follow else None, done=follow is None),
+    )
+
+
+async def remember(turn: Turn) -> AsyncIterator[TurnEvent]:
+    try:
+        await save_reply(turn)
+        await _record_onboarding(turn)
+    except StoreError as exc:
+        yield ErrorEvent(exc.code, exc.message, exc.hint)
+        return
+    history_budget = turn.deps.limits.prompt_budget - 600
+    if turn.identity is not None:
+        turn.deps.schedule(
+            refresh_summary(
+                turn.store,
+                turn.deps.llm,
+                turn.conversation_id,
+                turn.identity.name,
+                trigger_tokens=history_budget * 2 // 3,
+                keep_tokens=history_budget // 3,
+            )
+        )

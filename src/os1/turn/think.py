@@ -1,0 +1,41 @@
+"""Think: stream the model's reply, token by token, until it ends or is stopped."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+
+from os1.errors import ModelError
+from os1.events import ErrorEvent, TextDelta, TurnEvent
+from os1.models.base import GenerationOptions
+from os1.turn.context import Turn
+
+
+async def think(turn: Turn) -> AsyncIterator[TurnEvent]:
+    limits = turn.deps.limits
+    options = GenerationOptions(
+        max_tokens=limits.max_reply_tokens,
+        temperature=limits.temperature,
+        seed=limits.seed,
+        cache_prompt=limits.cache_prompt,
+    )
+    try:
+        stream = turn.deps.llm.stream(turn.messages, options, turn.cancel)
+        async with aclosing(stream) as chunks:  # type: ignore[type-var]  # AsyncIterator
+            async for chunk in chunks:
+                if chunk.text:
+                    turn.reply.append(chunk.text)
+                    yield TextDelta(chunk.text)
+                if chunk.finish_reason:
+                    turn.finish_reason = chunk.finish_reason
+                    turn.usage = chunk.usage or turn.usage
+    except ModelError as exc:
+        turn.finish_reason = "error"
+        yield ErrorEvent(exc.code, exc.message, exc.hint)
+        return
+    if turn.cancel.cancelled:
+        turn.finish_reason = "cancelled"
+    if turn.follow_up and turn.finish_reason in ("stop", "length"):
+        follow = f"\n\n{turn.follow_up.text}"
+        turn.reply.append(follow)
+        yield TextDelta(follow)

@@ -1,0 +1,106 @@
+"""Shared fixtures: real SQLite in a temp dir, the real pipeline, the scripted model for
+unit tests, and one real embedded model per test session for ``real_model`` tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from os1.companion import Companion
+from os1.config import Settings, load_settings
+from os1.events import TurnEvent
+from os1.models.scripted import ScriptedLLM
+from os1.store import Database
+from os1.turn.context import TurnLimits
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def settings(home: Path) -> Settings:
+    return load_settings({"home": home, "llm_backend": "scripted"}, environ={})
+
+
+@pytest.fixture
+def scripted() -> ScriptedLLM:
+    return ScriptedLLM()
+
+
+@pytest.fixture
+async def companion(settings: Settings, scripted: ScriptedLLM) -> AsyncIterator[Companion]:
+    comp = await Companion.start(settings, llm=scripted)
+    yield comp
+    await comp.aclose()
+
+
+async def collect(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:
+    return [event async for event in events]
+
+
+def _mount_tmpfs(target: Path, options: str) -> bool:
+    target.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 1 MB file system, to fill up (needs root, as on the project's machines)."""
+    target = tmp_path / "small"
+    if os.geteuid() != 0 or not _mount_tmpfs(target, "size=1m"):
+        pytest.skip("mounting a tmpfs needs root")
+    yield target
+    subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+@pytest.fixture
+def readonly_dir(tmp_path: Path) -> Iterator[Path]:
+    """A real read-only file system (root ignores permission bits, so chmod would not do)."""
+    target = tmp_path / "ro"
+    if os.geteuid() != 0:
+        target.mkdir()
+        target.chmod(0o500)
+        yield target
+        target.chmod(0o700)
+        return
+    if not _mount_tmpfs(target, "size=1m,ro"):
+        pytest.skip("mounting a tmpfs needs root")
+    yield target
+    subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the real model: a fresh home, the shared model cache of this machine."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("OS1_HOME", "OS1_LLM_BACKEND")}
+    return load_settings({"home": tmp_path_factory.mktemp("real-home")}, environ=environ)
+
+
+@pytest.fixture(scope="session")
+def real_llm(real_settings: Settings) -> Iterator[object]:
+    from os1.models.assets import resolve_llm_path
+    from os1.models.local_gguf import LocalGGUF
+
+    llm = LocalGGUF(resolve_llm_path(real_settings), n_ctx=4096, threads=real_settings.threads)
+    yield llm
+    llm.close()
+
+
+@pytest.fixture
+async def real_companion(home: Path, real_llm: object) -> AsyncIterator[Companion]:
+    db = await Database.open(home / "os1.db")
+    comp = Companion(db, real_llm, TurnLimits(max_reply_tokens=120, temperature=0.2, seed=7))  # type: ignore[arg-type]
+    yield comp
+    await comp.stop_background()
+    await db.aclose()
