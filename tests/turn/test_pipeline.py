@@ -6,7 +6,6 @@ import asyncio
 from contextlib import aclosing
 
 from conftest import collect
-
 from os1.companion import Companion
 from os1.config import Settings
 from os1.events import ErrorEvent, Notice, TextDelta, TurnFinished, TurnStarted
@@ -71,7 +70,9 @@ async def test_conversation_survives_a_restart(settings: Settings) -> None:
 async def test_a_huge_paste_is_cut_for_the_model_but_stored_whole(
     companion: Companion, scripted: ScriptedLLM
 ) -> None:
-    paste = "".join(f"line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(20000))
+    paste = "".join(
+        f"line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(20000)
+    )
     assert len(paste) > 1_000_000
     events = await collect(companion.turn("ann", paste + "So what do you think?"))
     notices = [e for e in events if isinstance(e, Notice)]

@@ -9,6 +9,7 @@ reply is one line of stdout (``--json``: one event per line), so scripts can dri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -61,7 +62,9 @@ def _prompt_lines(console: Console, render: Renderer) -> Iterator[str]:
             return
 
 
-async def _with_interrupt(events: AsyncIterator[TurnEvent], cancel: CancelToken) -> AsyncIterator[TurnEvent]:
+async def _with_interrupt(
+    events: AsyncIterator[TurnEvent], cancel: CancelToken
+) -> AsyncIterator[TurnEvent]:
     """Ctrl-C stops the reply gracefully; a second Ctrl-C tears the turn down."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
@@ -71,18 +74,33 @@ async def _with_interrupt(events: AsyncIterator[TurnEvent], cancel: CancelToken)
             task.cancel()
         cancel.cancel()
 
-    try:
+    # Outside the main thread (or without signals) there is just no graceful Ctrl-C.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass  # not the main thread (tests) or no signals here: no graceful Ctrl-C
     try:
         async for event in events:
             yield event
     finally:
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGINT)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass
+
+
+def _write(target: str, text: str) -> Path:
+    path = Path(target).expanduser()
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def _export(companion: Companion, user: str, arg: str, render: Renderer) -> None:
+    data = await companion.export(user)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    try:
+        path = await asyncio.to_thread(_write, arg or f"os1-export-{user}.json", text)
+    except OSError as exc:
+        render.error(f"Could not write {arg}: {exc.strerror}.", "Choose another file.")
+        return
+    count = sum(len(c["messages"]) for c in data["conversations"])
+    render.info(f"Saved {count} messages to {path}.")
 
 
 async def _command(companion: Companion, user: str, line: str, render: Renderer) -> bool:
@@ -103,14 +121,7 @@ async def _command(companion: Companion, user: str, line: str, render: Renderer)
             mark = " (interrupted)" if item.status == "interrupted" else ""
             render.info(f"[{stamp}] {item.role}: {item.text}{mark}")
     elif name == "export":
-        path = Path(arg or f"os1-export-{user}.json").expanduser()
-        data = await companion.export(user)
-        try:
-            path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-        except OSError as exc:
-            render.error(f"Could not write {path}: {exc.strerror}.", "Choose another file.")
-        else:
-            render.info(f"Saved {sum(len(c['messages']) for c in data['conversations'])} messages to {path}.")
+        await _export(companion, user, arg, render)
     elif name == "new":
         await companion.new_conversation(user)
         render.info("Started a new conversation.")
@@ -150,7 +161,9 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
                     break
                 continue
             cancel = CancelToken()
-            events = companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding and interactive)
+            events = companion.turn(
+                user, line, cancel=cancel, onboarding_enabled=onboarding and interactive
+            )
             async for event in _with_interrupt(events, cancel):
                 render.show(event)
                 if isinstance(event, TurnFinished) and render.speaker == "":
@@ -164,11 +177,23 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
 
 
 def chat(
-    user: str = typer.Option("me", "--user", "-u", help="Who is talking (each person has their own memory)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON event per line (for scripts)."),
-    new: bool = typer.Option(False, "--new", help="Start a new conversation instead of continuing."),
-    onboarding: bool = typer.Option(True, "--onboarding/--no-onboarding", help="Ask the getting-to-know-you questions at first boot."),
-    home: str | None = typer.Option(None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."),
+    user: str = typer.Option(
+        "me", "--user", "-u", help="Who is talking (each person has their own memory)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print one JSON event per line (for scripts)."
+    ),
+    new: bool = typer.Option(
+        False, "--new", help="Start a new conversation instead of continuing."
+    ),
+    onboarding: bool = typer.Option(
+        True,
+        "--onboarding/--no-onboarding",
+        help="Ask the getting-to-know-you questions at first boot.",
+    ),
+    home: str | None = typer.Option(
+        None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."
+    ),
 ) -> None:
     """Talk with your companion.
 

@@ -89,8 +89,10 @@ async def _model(settings: Settings) -> Check:
             await llm.aclose()
         return Check("model", True, f"{settings.llm_url} serves {', '.join(models[:5])}")
     if settings.llm_backend == "scripted":
-        return Check("model", None, "the scripted test model is configured", "Unset OS1_LLM_BACKEND.")
-    from os1.models.assets import builtin_llm_asset, resolve_llm_path, asset_status
+        return Check(
+            "model", None, "the scripted test model is configured", "Unset OS1_LLM_BACKEND."
+        )
+    from os1.models.assets import asset_status, builtin_llm_asset, resolve_llm_path
 
     if settings.llm_model_path is not None:
         try:

@@ -77,6 +77,28 @@ class CancelToken:
         return self._event.is_set()
 
 
+def chat_request(messages: list[ChatMessage], options: GenerationOptions) -> dict[str, Any]:
+    """The OpenAI chat-completions body both backends send (they add their own keys)."""
+    body: dict[str, Any] = {
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "max_tokens": options.max_tokens,
+        "temperature": options.temperature,
+        "top_p": options.top_p,
+        # llama.cpp reuses the cached prompt prefix; Ollama and vLLM ignore the key.
+        "cache_prompt": options.cache_prompt,
+    }
+    if options.seed is not None:
+        body["seed"] = options.seed
+    if options.stop:
+        body["stop"] = list(options.stop)
+    if options.json_schema is not None:
+        body["response_format"] = {
+            "type": "json_schema",
+            "json_schema": {"name": "reply", "schema": options.json_schema, "strict": True},
+        }
+    return body
+
+
 class LLM(Protocol):
     """A chat model. Implementations: local_gguf, openai_compat, scripted."""
 

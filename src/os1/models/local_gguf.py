@@ -31,7 +31,7 @@ import httpx
 
 from os1.errors import ModelError
 from os1.events import Usage
-from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions
+from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions, chat_request
 
 log = logging.getLogger(__name__)
 
@@ -44,26 +44,12 @@ FOREGROUND_SLOT, BACKGROUND_SLOT = 0, 1
 def request_body(
     messages: list[ChatMessage], options: GenerationOptions, stream: bool
 ) -> dict[str, Any]:
-    """The OpenAI-style request for ``messages``; shared with the benchmark's raw path."""
-    body: dict[str, Any] = {
+    """The request for ``messages``; shared with the benchmark's raw path."""
+    return {
         "id_slot": BACKGROUND_SLOT if options.background else FOREGROUND_SLOT,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
-        "max_tokens": options.max_tokens,
-        "temperature": options.temperature,
-        "top_p": options.top_p,
         "stream": stream,
-        "cache_prompt": options.cache_prompt,
+        **chat_request(messages, options),
     }
-    if options.seed is not None:
-        body["seed"] = options.seed
-    if options.stop:
-        body["stop"] = list(options.stop)
-    if options.json_schema is not None:
-        body["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "reply", "schema": options.json_schema, "strict": True},
-        }
-    return body
 
 
 def usage_from(payload: dict[str, Any]) -> Usage:
@@ -186,8 +172,10 @@ class LocalGGUF:
             worker = loop.run_in_executor(None, run)
             try:
                 async for chunk in self._drain(queue, token):
-                    if options.background and chunk.finish_reason == "cancelled" and not (
-                        cancel and cancel.cancelled
+                    if (
+                        options.background
+                        and chunk.finish_reason == "cancelled"
+                        and not (cancel and cancel.cancelled)
                     ):
                         chunk = Chunk(chunk.text, "preempted", chunk.usage)
                     yield chunk

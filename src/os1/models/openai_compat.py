@@ -36,7 +36,7 @@ import httpx
 
 from os1.errors import ModelError
 from os1.events import Usage
-from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions
+from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions, chat_request
 
 log = logging.getLogger(__name__)
 
@@ -52,27 +52,12 @@ def request_body(
     model: str, messages: list[ChatMessage], options: GenerationOptions
 ) -> dict[str, Any]:
     """The streaming chat-completions request for ``messages``."""
-    body: dict[str, Any] = {
+    return {
         "model": model,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
         "stream": True,
         "stream_options": {"include_usage": True},
-        "max_tokens": options.max_tokens,
-        "temperature": options.temperature,
-        "top_p": options.top_p,
-        # llama.cpp reuses the cached prompt prefix; Ollama and vLLM ignore the key.
-        "cache_prompt": options.cache_prompt,
+        **chat_request(messages, options),
     }
-    if options.seed is not None:
-        body["seed"] = options.seed
-    if options.stop:
-        body["stop"] = list(options.stop)
-    if options.json_schema is not None:
-        body["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "reply", "schema": options.json_schema, "strict": True},
-        }
-    return body
 
 
 class _Malformed(Exception):
@@ -124,9 +109,8 @@ class _Progress:
         """Usage as reported; counted deltas and measured times fill what is missing."""
         u, t = self.usage, self.timings
         details = u.get("prompt_tokens_details")
-        cached = _number(t, "cache_n") or _number(
-            details if isinstance(details, dict) else {}, "cached_tokens"
-        )
+        details = details if isinstance(details, dict) else {}
+        cached = _number(t, "cache_n") or _number(details, "cached_tokens")
         prompt = _number(u, "prompt_tokens") or _number(t, "prompt_n") + cached
         completion = _number(u, "completion_tokens") or _number(t, "predicted_n") or self.deltas
         if "prompt_ms" in t or "predicted_ms" in t:

@@ -55,9 +55,7 @@ async def choose_name(llm: LLM, attempts: int = 3) -> Identity:
     avoid = "Qwen, Assistant, AI or Bot"
     for _ in range(attempts):
         messages = [ChatMessage("user", _NAMING_PROMPT.format(avoid=avoid))]
-        options = GenerationOptions(
-            max_tokens=80, temperature=1.0, seed=random.randrange(2**31)
-        )
+        options = GenerationOptions(max_tokens=80, temperature=1.0, seed=random.randrange(2**31))
         answer = await complete_json(llm, messages, NAME_SCHEMA, options)
         name = str(answer.get("name", "")).strip()
         if name.isalpha() and name.lower() not in _NOT_A_NAME and 2 <= len(name) <= 14:

@@ -82,7 +82,7 @@ def answer_instruction(asked: Question, last: bool) -> str:
         else "Do not ask a question of your own; your next question comes right after."
     )
     return (
-        f"You are getting to know this person. You asked them: \"{asked.text}\" and their "
+        f'You are getting to know this person. You asked them: "{asked.text}" and their '
         "next message is their answer. Reply warmly and personally to what they said, in "
         f"one or two short sentences. {closing}"
     )
@@ -94,5 +94,5 @@ async def answers_summary(store: UserStore) -> str:
     for answer in await store.onboarding_answers():
         asked = question(answer.topic)
         label = asked.text if asked else answer.question
-        lines.append(f"- Asked \"{label}\", they said: {answer.answer[:400]}")
+        lines.append(f'- Asked "{label}", they said: {answer.answer[:400]}')
     return "\n".join(lines)

@@ -75,7 +75,7 @@ def _initial(conn: sqlite3.Connection) -> None:
             created_at REAL NOT NULL
         );
         CREATE INDEX onboarding_user ON onboarding_answers(user_id, id);
-        """
+        """,
     )
 
 
@@ -104,7 +104,8 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
         try:
             migrate(conn)
             conn.execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, time.time())
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                (name, time.time()),
             )
         except BaseException:
             if conn.in_transaction:

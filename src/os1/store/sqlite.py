@@ -236,8 +236,8 @@ class UserStore:
     async def set_setting(self, key: str, value: Any) -> None:
         await self._q(
             "INSERT INTO settings (user_id, key, value, updated_at)"
-            " VALUES (:user_id, :p0, :p1, :p2) ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value,"
-            " updated_at = excluded.updated_at",
+            " VALUES (:user_id, :p0, :p1, :p2) ON CONFLICT (user_id, key)"
+            " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             key,
             json.dumps(value),
             time.time(),

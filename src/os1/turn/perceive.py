@@ -7,7 +7,7 @@ model sees anything, so a crash mid-reply never loses what they said.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from os1.errors import StoreError
 from os1.events import ErrorEvent, TurnEvent
@@ -21,7 +21,7 @@ def clean_input(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-async def perceive(turn: Turn) -> AsyncIterator[TurnEvent]:
+async def perceive(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     turn.text = clean_input(turn.text)
     if not turn.text:
         turn.stopped = True

@@ -9,7 +9,7 @@ marked interrupted (shielded, so a second cancellation cannot lose it).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 
 from os1.errors import Os1Error
@@ -21,19 +21,21 @@ from os1.turn.remember import remember, save_reply
 from os1.turn.respond import respond
 from os1.turn.think import think
 
-Stage = Callable[[Turn], AsyncIterator[TurnEvent]]
+Stage = Callable[[Turn], AsyncGenerator[TurnEvent, None]]
 
 STAGES: tuple[Stage, ...] = (perceive, recall, think, remember, respond)
 
 
-async def run_turn(turn: Turn, stages: tuple[Stage, ...] = STAGES) -> AsyncIterator[TurnEvent]:
+async def run_turn(
+    turn: Turn, stages: tuple[Stage, ...] = STAGES
+) -> AsyncGenerator[TurnEvent, None]:
     """Run ``stages`` over ``turn`` and yield their events in order."""
     try:
         for stage in stages:
             if turn.stopped:
                 break
             try:
-                async with aclosing(stage(turn)) as events:  # type: ignore[type-var]
+                async with aclosing(stage(turn)) as events:
                     async for event in events:
                         yield event
             except Os1Error as exc:

@@ -9,10 +9,10 @@ text is already stored) and the person is told.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from os1.events import Notice, TurnEvent
-from os1.models.base import LLM, ChatMessage
+from os1.models.base import LLM, ChatMessage, Role
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.sqlite import Message
@@ -43,7 +43,7 @@ def fit_text(llm: LLM, text: str, max_tokens: int) -> tuple[str, bool]:
 
 
 def _as_chat(message: Message) -> ChatMessage:
-    role = "assistant" if message.role == "assistant" else "user"
+    role: Role = "assistant" if message.role == "assistant" else "user"
     content = message.content
     if message.status == "interrupted":
         content = f"{content} [cut off: the person interrupted here]"
@@ -76,7 +76,7 @@ async def _plan_onboarding(turn: Turn) -> None:
     turn.onboarding_last = turn.follow_up is None
 
 
-async def recall(turn: Turn) -> AsyncIterator[TurnEvent]:
+async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     llm, limits = turn.deps.llm, turn.deps.limits
     turn.identity = await ensure_identity(turn.store, llm)
     await _plan_onboarding(turn)

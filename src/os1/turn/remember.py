@@ -8,7 +8,7 @@ the person saw is kept, marked interrupted.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from os1.errors import StoreError
 from os1.events import ErrorEvent, TurnEvent
@@ -45,7 +45,7 @@ async def _record_onboarding(turn: Turn) -> None:
     )
 
 
-async def remember(turn: Turn) -> AsyncIterator[TurnEvent]:
+async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     try:
         await save_reply(turn)
         await _record_onboarding(turn)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from os1.events import TurnEvent, TurnFinished
 from os1.turn.context import Turn
 
 
-async def respond(turn: Turn) -> AsyncIterator[TurnEvent]:
+async def respond(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     yield TurnFinished(
         turn_id=turn.turn_id,
         text=turn.reply_text,

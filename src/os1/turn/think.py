@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 from os1.errors import ModelError
@@ -11,7 +11,7 @@ from os1.models.base import GenerationOptions
 from os1.turn.context import Turn
 
 
-async def think(turn: Turn) -> AsyncIterator[TurnEvent]:
+async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     limits = turn.deps.limits
     options = GenerationOptions(
         max_tokens=limits.max_reply_tokens,
@@ -21,7 +21,7 @@ async def think(turn: Turn) -> AsyncIterator[TurnEvent]:
     )
     try:
         stream = turn.deps.llm.stream(turn.messages, options, turn.cancel)
-        async with aclosing(stream) as chunks:  # type: ignore[type-var]  # AsyncIterator
+        async with aclosing(stream) as chunks:  # type: ignore[type-var]  # backends are async generators
             async for chunk in chunks:
                 if chunk.text:
                     turn.reply.append(chunk.text)

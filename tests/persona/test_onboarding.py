@@ -1,0 +1,85 @@
+"""First boot: the companion names itself once and gets to know the person."""
+
+from __future__ import annotations
+
+from conftest import collect
+from os1.companion import Companion
+from os1.config import Settings
+from os1.events import TextDelta, TurnFinished
+from os1.models.scripted import ScriptedLLM
+from os1.persona.identity import choose_name
+from os1.persona.onboarding import QUESTIONS
+
+
+async def test_the_companion_names_itself_once_and_keeps_the_name(settings: Settings) -> None:
+    model = ScriptedLLM([{"name": "Juniper", "reason": "I like how it sounds like a fresh start."}])
+    first = await Companion.start(settings, llm=model)
+    identity = await first.identity("ann")
+    assert identity.name == "Juniper"
+    await first.aclose()
+    again = await Companion.start(
+        settings, llm=ScriptedLLM([{"name": "Other", "reason": "x" * 20}])
+    )
+    assert (await again.identity("ann")).name == "Juniper"
+    assert (await again.identity("bob")).name == "Other"  # each person's companion names itself
+    await again.aclose()
+
+
+async def test_a_product_name_is_refused_and_asked_again() -> None:
+    model = ScriptedLLM(
+        [
+            {"name": "Qwen", "reason": "It is the name of my model."},
+            {"name": "Assistant", "reason": "It says what I do for you."},
+            {"name": "Wren", "reason": "I like small brave birds."},
+        ]
+    )
+    assert (await choose_name(model)).name == "Wren"
+    assert len(model.requests) == 3
+
+
+async def test_onboarding_asks_each_question_and_stores_each_answer(settings: Settings) -> None:
+    model = ScriptedLLM([{"name": "Juniper", "reason": "I like how it sounds."}])
+    companion = await Companion.start(settings, llm=model)
+    greeting = await collect(companion.greet("ann"))
+    text = greeting[-1].text  # type: ignore[attr-defined]
+    assert "Juniper" in text and "AI" in text and text.endswith(QUESTIONS[0].text)
+    assert await collect(companion.greet("ann")) == []  # greets only once
+
+    answers = ["Call me Ann.", "I teach kids maths.", "My sister Jo.", "Sleeping better."]
+    for index, answer in enumerate(answers):
+        model.enqueue(f"Thanks for telling me, reply {index}.")
+        events = await collect(companion.turn("ann", answer))
+        reply = "".join(e.text for e in events if isinstance(e, TextDelta))
+        instruction = model.requests[-1].messages[0].content
+        assert QUESTIONS[index].text in instruction  # the model knows what was asked
+        if index + 1 < len(QUESTIONS):
+            assert reply.endswith(QUESTIONS[index + 1].text)
+        else:
+            assert "last getting-to-know-you question" in instruction
+        assert isinstance(events[-1], TurnFinished)
+
+    store = await companion.db.user("ann")
+    stored = await store.onboarding_answers()
+    assert [(a.topic, a.answer) for a in stored] == [
+        (q.topic, a) for q, a in zip(QUESTIONS, answers, strict=True)
+    ]
+    model.enqueue("Just chatting now.")
+    await collect(companion.turn("ann", "What do you know about me?"))
+    system = model.requests[-1].messages[0].content
+    assert "I teach kids maths." in system and "getting to know" not in system
+    await companion.aclose()
+
+
+async def test_onboarding_resumes_after_a_restart_and_can_be_skipped(settings: Settings) -> None:
+    first = await Companion.start(settings, llm=ScriptedLLM())
+    await collect(first.greet("ann"))
+    await collect(first.turn("ann", "Ann"))
+    await first.aclose()
+    model = ScriptedLLM()
+    second = await Companion.start(settings, llm=model)
+    events = await collect(second.turn("ann", "Mostly at a desk."))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).endswith(QUESTIONS[2].text)
+    await second.skip_onboarding("ann")
+    await collect(second.turn("ann", "hello"))
+    assert "getting to know" not in model.requests[-1].messages[0].content
+    await second.aclose()
