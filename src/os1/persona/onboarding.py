@@ -79,7 +79,7 @@ def answer_instruction(asked: Question, last: bool) -> str:
         "This was your last getting-to-know-you question: thank them warmly and tell "
         "them you're glad to have met them."
         if last
-        else "Do not ask a question of your own; your next question comes right after."
+        else "Do not ask any question: your next question comes right after your reply."
     )
     return (
         f'You are getting to know this person. You asked them: "{asked.text}" and their '
