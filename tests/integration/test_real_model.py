@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import collect
 
+from conftest import collect
 from os1.companion import Companion
 from os1.config import Settings
 from os1.events import TurnFinished
@@ -68,7 +68,10 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
         "required": ["mood", "people"],
         "additionalProperties": False,
     }
-    prompt = "Tom said: 'I'm so happy, Anna and Raj threw me a surprise party!' Give his mood and the people he mentions."
+    prompt = (
+        "Tom said: 'I'm so happy, Anna and Raj threw me a surprise party!' "
+        "Give his mood and the people he mentions."
+    )
     answer = await complete_json(
         real_llm,
         [ChatMessage("user", prompt)],
