@@ -137,3 +137,46 @@ def test_ctrl_c_keeps_the_partial_reply_marked_interrupted(home: Path) -> None:
     conn.close()
     assert rows[-1] == ("assistant", finished["text"], "interrupted")
     assert proc.returncode == 0
+
+
+def test_a_megabyte_paste_is_answered_and_the_person_told_it_was_cut(home: Path) -> None:
+    paste = ("all work and no play makes a dull day " * 30_000).encode()
+    assert len(paste) > 1_000_000
+    done = run_chat(home, paste + b"\n")
+    assert done.returncode == 0, done.stderr
+    assert "I read its beginning and its end" in done.stderr.decode()
+    assert done.stdout.decode().startswith("(scripted reply to: all work")
+    conn = sqlite3.connect(home / "os1.db")
+    stored = conn.execute("SELECT content FROM messages WHERE role = 'user'").fetchone()[0]
+    conn.close()
+    assert stored == paste.decode().strip()
+
+
+def test_a_read_only_data_folder_is_a_clear_error(readonly_dir: Path) -> None:
+    done = run_chat(readonly_dir / "home", b"hello\n")
+    err = done.stderr.decode()
+    assert done.returncode == 1
+    assert "OS1_HOME" in err and "Traceback" not in err
+
+
+def test_a_full_disk_is_a_clear_error_and_keeps_earlier_messages(small_disk: Path) -> None:
+    home = small_disk / "home"
+    assert run_chat(home, b"remember this\n").returncode == 0
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # the disk is full now
+    finally:
+        os.close(fd)
+    done = run_chat(home, b"and this too\n")
+    err = done.stderr.decode()
+    assert done.returncode == 1
+    assert "full" in err and "Traceback" not in err
+    filler.unlink()
+    conn = sqlite3.connect(home / "os1.db")
+    texts = [r[0] for r in conn.execute("SELECT content FROM messages ORDER BY id")]
+    conn.close()
+    assert texts[:2] == ["remember this", "(scripted reply to: remember this)"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
@@ -66,9 +67,22 @@ class OnboardingAnswer:
     message_id: int | None
 
 
+def _disk_nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
 def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    """Turn an SQLite error into one a person can act on."""
+    """Turn an SQLite error into one a person can act on.
+
+    A full disk shows up as SQLITE_FULL, or as a plain I/O error when the WAL file cannot
+    grow; the free space tells the two apart.
+    """
     text = str(exc).lower()
+    if "i/o error" in text and _disk_nearly_full(path.parent):
+        text = "disk full"
     where = f"the data folder {path.parent}"
     if "readonly" in text or "read-only" in text:
         return StoreError(
