@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from os1.config import Settings
+from os1.errors import Os1Error
 from os1.events import TextDelta, TurnEvent, TurnFinished, TurnStarted
 from os1.models.base import LLM, CancelToken
 from os1.persona import onboarding
@@ -102,6 +103,7 @@ class Companion:
         task = asyncio.get_running_loop().create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+        task.add_done_callback(_log_failure)
 
     async def _conversation(self, store: UserStore) -> int:
         return await store.latest_conversation() or await store.new_conversation()
@@ -215,6 +217,17 @@ class Companion:
         await self.stop_background()
         await self.llm.aclose()
         await self.db.aclose()
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """Background work fails alone: logged for operators, retried after a later turn."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if isinstance(exc, Os1Error):
+        log.warning("background work failed: %s", exc.code)
+    elif exc is not None:
+        log.error("background work crashed", exc_info=exc)
 
 
 def _exchange(message: Message) -> Exchange:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from os1.errors import ConfigError
 
 ENV_PREFIX = "OS1_"
+DEFAULT_USER = "me"  # the account used when nobody says who is talking
 
 
 class Settings(BaseModel):

@@ -31,7 +31,8 @@ def reply_of(events: list[object]) -> TurnFinished:
 
 
 async def test_tokens_stream_and_cancel_stops_at_once(real_llm: LocalGGUF) -> None:
-    assert real_llm._server is not None
+    # llama.cpp insists on a listener: it must be a private Unix socket, never a TCP port
+    assert real_llm._server.listening_address.startswith("unix://")
     messages = [ChatMessage("user", "Count from 1 to 200, separated by commas.")]
     cancel = CancelToken()
     pieces: list[str] = []
@@ -168,3 +169,42 @@ def test_piped_chat_answers_sensibly_and_exits_cleanly(
     assert time.perf_counter() - started < 200
     after = set(glob.glob(os.path.join(tempfile.gettempdir(), "os1-llm-*")))
     assert after <= before, "the model's socket folder was left behind"
+
+
+async def test_onboarding_on_the_real_model(real_companion: Companion) -> None:
+    from os1.persona.onboarding import QUESTIONS, person_name
+
+    greeting = reply_of(await collect(real_companion.greet("me")))
+    assert greeting.text.endswith(QUESTIONS[0].text)
+    answer = reply_of(await collect(real_companion.turn("me", "Hi! Please call me Theo.")))
+    assert answer.text.endswith(QUESTIONS[1].text)
+    await real_companion.wait_background()
+    store = await real_companion.db.user("me")
+    assert await person_name(store) == "Theo"
+    assert [a.answer for a in await store.onboarding_answers()] == ["Hi! Please call me Theo."]
+
+
+async def test_older_turns_are_summarized_by_the_real_model(real_companion: Companion) -> None:
+    from os1.memory.summary import refresh_summary
+
+    store = await real_companion.db.user("maya")
+    conversation = await store.new_conversation()
+    lines = [
+        ("user", "I finally booked the trip: I'm flying to Kyoto on the 14th of March."),
+        ("assistant", "Kyoto in March! Are you going for the cherry blossoms?"),
+        ("user", "Yes, and my brother Felix is coming with me. He's never been to Japan."),
+        ("assistant", "That sounds wonderful. How long will you stay?"),
+        ("user", "Ten days. I'm a bit nervous about the long flight though."),
+        ("assistant", "That's understandable. Do you have anything to help you relax?"),
+        ("user", "I'll bring a good book. Anyway, what should I pack?"),
+        ("assistant", "Light layers, comfortable shoes and an umbrella."),
+    ]
+    for role, text in lines:
+        await store.add_message(conversation, role, text)
+    saved = await refresh_summary(
+        store, real_companion.llm, conversation, "Sara", "Maya", trigger_tokens=50, keep_tokens=40
+    )
+    assert saved
+    summary = await store.latest_summary(conversation)
+    assert summary is not None
+    assert "Kyoto" in summary.text and "Felix" in summary.text

@@ -45,10 +45,12 @@ async def test_onboarding_asks_each_question_and_stores_each_answer(settings: Se
     assert "Juniper" in text and "AI" in text and text.endswith(QUESTIONS[0].text)
     assert await collect(companion.greet("ann")) == []  # greets only once
 
-    answers = ["Call me Ann.", "I teach kids maths.", "My sister Jo.", "Sleeping better."]
+    answers = ["Call me Annie.", "I teach kids maths.", "My sister Jo.", "Sleeping better."]
+    model.enqueue({"name": "Annie"})  # what the model picks out of the first answer
     for index, answer in enumerate(answers):
         model.enqueue(f"Thanks for telling me, reply {index}.")
         events = await collect(companion.turn("ann", answer))
+        await companion.wait_background()
         reply = "".join(e.text for e in events if isinstance(e, TextDelta))
         instruction = model.requests[-1].messages[0].content
         assert QUESTIONS[index].text in instruction  # the model knows what was asked
@@ -67,6 +69,7 @@ async def test_onboarding_asks_each_question_and_stores_each_answer(settings: Se
     await collect(companion.turn("ann", "What do you know about me?"))
     system = model.requests[-1].messages[0].content
     assert "I teach kids maths." in system and "getting to know" not in system
+    assert "living on Annie's computer" in system
     await companion.aclose()
 
 
@@ -83,3 +86,16 @@ async def test_onboarding_resumes_after_a_restart_and_can_be_skipped(settings: S
     await collect(second.turn("ann", "hello"))
     assert "getting to know" not in model.requests[-1].messages[0].content
     await second.aclose()
+
+
+async def test_a_name_not_in_the_answer_is_not_believed(settings: Settings) -> None:
+    from os1.persona.onboarding import learn_preferred_name, person_name
+
+    model = ScriptedLLM([{"name": "Bartholomew"}, {"name": "Kit"}])
+    companion = await Companion.start(settings, llm=model)
+    store = await companion.db.user("me")
+    assert await learn_preferred_name(store, model, "Oh, just call me whatever.") is None
+    assert await person_name(store) is None  # the anonymous default account has no name
+    assert await learn_preferred_name(store, model, "Kit is fine") == "Kit"
+    assert await person_name(store) == "Kit"
+    await companion.aclose()

@@ -133,6 +133,19 @@ async def _command(companion: Companion, user: str, line: str, render: Renderer)
     return True
 
 
+async def _recap(companion: Companion, user: str, render: Renderer) -> None:
+    """Where we left off: the last exchange of the conversation being continued."""
+    last = await companion.history(user, limit=2)
+    if not last:
+        return
+    when = time.strftime("%a %d %b, %H:%M", time.localtime(last[-1].created_at))
+    render.info(f"Continuing our conversation from {when}. (/new starts a fresh one)", "dim")
+    for item in last:
+        who = render.speaker if item.role == "assistant" else "you"
+        text = item.text if len(item.text) <= 300 else item.text[:300] + "…"
+        render.info(f"{who} › {text}", "dim")
+
+
 async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: str | None) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -146,12 +159,12 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
     try:
         if new:
             await companion.new_conversation(user)
-        if interactive and onboarding:
+        if interactive:
             render.speaker = (await companion.identity(user)).name
-            async for event in companion.greet(user):
-                render.show(event)
-        elif interactive:
-            render.speaker = (await companion.identity(user)).name
+            await _recap(companion, user, render)
+            if onboarding:
+                async for event in companion.greet(user):
+                    render.show(event)
         lines = _prompt_lines(out, render) if interactive else _stdin_lines(render)
         for line in lines:
             if not interactive and not line.strip():

@@ -36,8 +36,10 @@ class Renderer:
             self.out.print(event.text, end="", markup=False, highlight=False, soft_wrap=True)
             self.out.file.flush()
         elif isinstance(event, TurnFinished):
-            if event.interrupted and self._open_reply:
-                self.out.print(" [dim](interrupted)[/]" if self.interactive else "", end="")
+            if event.interrupted and self.interactive:
+                note = "(interrupted)" if self._open_reply else "(stopped before I said anything)"
+                self.out.print(f" [dim]{note}[/]", end="")
+                self._open_reply = True
             if self._open_reply or not self.interactive:
                 self.out.print()
             self._open_reply = False
@@ -58,8 +60,8 @@ class Renderer:
     def error(self, message: str, hint: str = "") -> None:
         self.show(ErrorEvent("cli_error", message, hint))
 
-    def info(self, message: str) -> None:
+    def info(self, message: str, style: str = "") -> None:
         if self.as_json:
             self.show(Notice("info", message))
         else:
-            self.out.print(message, highlight=False)
+            self.out.print(message, style=style, highlight=False, markup=False)

@@ -32,6 +32,7 @@ async def refresh_summary(
     llm: LLM,
     conversation_id: int,
     companion: str,
+    person: str,
     trigger_tokens: int,
     keep_tokens: int,
 ) -> bool:
@@ -55,7 +56,6 @@ async def refresh_summary(
     older = messages[:split]
     if not older:
         return False
-    person = store.user.name
     prompt = (
         f"Below is part of a conversation between {person} and {companion}, their AI "
         f"companion. Write {companion}'s private notes of it in at most 120 words, in the "

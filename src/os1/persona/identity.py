@@ -79,15 +79,16 @@ async def ensure_identity(store: UserStore, llm: LLM) -> Identity:
     return identity
 
 
-def system_prompt(identity: Identity, person: str, today: dt.date) -> str:
+def system_prompt(identity: Identity, person: str | None, today: dt.date) -> str:
     """The stable head of every prompt: who the companion is and how it speaks.
 
     A 1.5B model keeps a persona far better with short rules plus two example lines than
     with prose, so honesty about being software is both stated and shown.
     """
     name = identity.name
+    home = f"{person}'s computer" if person else "this computer"
     return (
-        f"You are {name}, an AI companion: a computer program living on {person}'s computer. "
+        f"You are {name}, an AI companion: a computer program living on {home}. "
         f"You chose the name {name} yourself. You are not a human and never pretend to be.\n"
         "How you are:\n"
         "- Honest: you are software. You have no body; you don't eat, sleep or go places, "

@@ -11,10 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from os1.config import DEFAULT_USER
+from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.persona.identity import Identity
 from os1.store import UserStore
 
 PROGRESS_KEY = "onboarding"
+PERSON_NAME_KEY = "person.name"
+
+_NAME_SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": ["string", "null"], "maxLength": 40}},
+    "required": ["name"],
+    "additionalProperties": False,
+}
 
 
 @dataclass(frozen=True)
@@ -96,3 +106,30 @@ async def answers_summary(store: UserStore) -> str:
         label = asked.text if asked else answer.question
         lines.append(f'- Asked "{label}", they said: {answer.answer[:400]}')
     return "\n".join(lines)
+
+
+async def learn_preferred_name(store: UserStore, llm: LLM, answer: str) -> str | None:
+    """Pick out the name the person asked to be called ("Call me Theo." -> "Theo").
+
+    Background work; a name that does not appear in their answer is not believed.
+    """
+    prompt = (
+        f'Someone was asked "{QUESTIONS[0].text}" and answered:\n"""{answer[:500]}"""\n'
+        "Which name do they want to be called? Answer in JSON; name is null if they gave none."
+    )
+    options = GenerationOptions(max_tokens=40, temperature=0.0, background=True)
+    found = await complete_json(llm, [ChatMessage("user", prompt)], _NAME_SCHEMA, options)
+    name = str(found.get("name") or "").strip().strip(".!")
+    if not name or name.lower() not in answer.lower():
+        return None
+    await store.set_setting(PERSON_NAME_KEY, name)
+    return name
+
+
+async def person_name(store: UserStore) -> str | None:
+    """What to call the person: the name they gave, else their account name (unless it
+    is the anonymous default)."""
+    preferred = await store.get_setting(PERSON_NAME_KEY)
+    if isinstance(preferred, str) and preferred:
+        return preferred
+    return None if store.user.name == DEFAULT_USER else store.user.name

@@ -53,10 +53,11 @@ def _as_chat(message: Message) -> ChatMessage:
 async def _system(turn: Turn) -> str:
     identity = turn.identity
     assert identity is not None
-    parts = [system_prompt(identity, turn.store.user.name, turn.deps.today())]
+    person = await onboarding.person_name(turn.store)
+    parts = [system_prompt(identity, person, turn.deps.today())]
     known = await onboarding.answers_summary(turn.store)
     if known:
-        parts.append(f"What you know about {turn.store.user.name} so far:\n{known}")
+        parts.append(f"What you know about {person or 'them'} so far:\n{known}")
     if turn.answering:
         parts.append(onboarding.answer_instruction(turn.answering, turn.onboarding_last))
     summary = await turn.store.latest_summary(turn.conversation_id)

@@ -38,6 +38,8 @@ async def _record_onboarding(turn: Turn) -> None:
     await turn.store.add_onboarding_answer(
         turn.answering.topic, turn.answering.text, turn.text, turn.user_message_id
     )
+    if turn.answering.topic == "name":
+        turn.deps.schedule(onboarding.learn_preferred_name(turn.store, turn.deps.llm, turn.text))
     follow = turn.follow_up
     await onboarding.save_progress(
         turn.store,
@@ -60,6 +62,7 @@ async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
                 turn.deps.llm,
                 turn.conversation_id,
                 turn.identity.name,
+                await onboarding.person_name(turn.store) or "the person",
                 trigger_tokens=history_budget * 2 // 3,
                 keep_tokens=history_budget // 3,
             )
