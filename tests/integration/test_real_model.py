@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from os1.config import Settings
 from os1.events import TurnFinished
 from os1.models.base import CancelToken, ChatMessage, GenerationOptions, complete, complete_json
 from os1.models.local_gguf import LocalGGUF
+from os1.store import Database
+from os1.turn.context import TurnLimits
 
 pytestmark = pytest.mark.real_model
 
@@ -208,3 +211,55 @@ async def test_older_turns_are_summarized_by_the_real_model(real_companion: Comp
     summary = await store.latest_summary(conversation)
     assert summary is not None
     assert "Kyoto" in summary.text and "Felix" in summary.text
+
+
+@pytest.fixture(scope="module")
+def llama_server(real_settings: Settings) -> Iterator[str]:
+    """llama.cpp's own OpenAI-compatible HTTP server on loopback, as Ollama or vLLM would be."""
+    import socket
+
+    import xllamacpp as xlc
+
+    from os1.models.assets import resolve_llm_path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    params = xlc.CommonParams()
+    params.model.path = str(resolve_llm_path(real_settings))
+    params.n_ctx = 2048
+    params.cpuparams.n_threads = real_settings.threads
+    params.cpuparams_batch.n_threads = real_settings.threads
+    params.use_jinja = True
+    params.verbosity = -1
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    server = xlc.Server(params)
+    yield f"http://127.0.0.1:{port}/v1"
+    del server
+
+
+async def test_the_openai_backend_on_a_real_llama_cpp_server(llama_server: str, home: Path) -> None:
+    from os1.models.openai_compat import OpenAICompatLLM
+
+    llm = OpenAICompatLLM(llama_server, "qwen", n_ctx=2048)
+    assert await llm.ping()
+    pieces = [
+        c
+        async for c in llm.stream(
+            [ChatMessage("user", "Name three colours.")], GenerationOptions(max_tokens=30)
+        )
+    ]
+    assert len(pieces) > 3 and pieces[-1].finish_reason in ("stop", "length")
+    schema = {
+        "type": "object",
+        "properties": {"answer": {"type": "integer"}},
+        "required": ["answer"],
+    }
+    answer = await complete_json(llm, [ChatMessage("user", "What is 6 times 7?")], schema)
+    assert answer == {"answer": 42}
+    db = await Database.open(home / "os1.db")
+    companion = Companion(db, llm, TurnLimits(n_ctx=2048, max_reply_tokens=60, temperature=0.2))
+    reply = reply_of(await collect(companion.turn("zoe", "What is the capital of Japan?")))
+    assert "Tokyo" in reply.text
+    await companion.aclose()
