@@ -42,6 +42,9 @@ class Settings(BaseModel):
     n_ctx: int = Field(default=4096, ge=512, le=131072)
     threads: int = Field(default_factory=lambda: max(1, min(8, os.cpu_count() or 2)), ge=1)
     max_reply_tokens: int = Field(default=400, ge=16, le=8192)
+    embed_backend: Literal["static", "minilm", "none"] = Field(
+        default="static", description="How memories are embedded for search by meaning."
+    )
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
 
     @property

@@ -6,6 +6,7 @@ import typer
 
 from os1.cli.chat import chat
 from os1.cli.doctor import doctor
+from os1.cli.memory import memory_app
 from os1.cli.models import models_app
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(models_app, name="models")
+app.add_typer(memory_app, name="memory")
 app.command()(chat)
 app.command()(doctor)
 

@@ -6,22 +6,30 @@ holds a person's data has a ``user_id`` column, which ``UserStore`` always filte
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
-Migration = tuple[str, Callable[[sqlite3.Connection], None]]
+from os1.store.driver import sqlite
+
+Migration = tuple[str, Callable[[sqlite.Connection], None]]
 
 
-def _run_statements(conn: sqlite3.Connection, script: str) -> None:
+def _run_statements(conn: sqlite.Connection, script: str) -> None:
     """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would
-    commit first and break the migration's atomicity)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    commit first and break the migration's atomicity). Trigger bodies hold ``;`` too, so
+    pieces are joined until SQLite says the statement is complete."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite.complete_statement(pending):
+            if pending.strip(" \n;"):
+                conn.execute(pending)
+            pending = ""
+    if pending.strip(" \n;"):
+        conn.execute(pending)
 
 
-def _initial(conn: sqlite3.Connection) -> None:
+def _initial(conn: sqlite.Connection) -> None:
     _run_statements(
         conn,
         """
@@ -79,12 +87,108 @@ def _initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def _memory(conn: sqlite.Connection) -> None:
+    """Episodes (verbatim, with their own time), facts with provenance, and text indexes.
+
+    The FTS tables index external content and are kept in step by triggers, so a memory is
+    searchable by text the instant its row commits, and forgetting the row forgets it.
+    """
+    _run_statements(
+        conn,
+        """
+        CREATE TABLE episodes (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            source_id TEXT NOT NULL DEFAULT '',
+            session TEXT NOT NULL DEFAULT '',
+            speaker TEXT NOT NULL,
+            text TEXT NOT NULL,
+            time REAL NOT NULL,
+            created_at REAL NOT NULL,
+            importance REAL NOT NULL DEFAULT 0.5,
+            embedded INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX episodes_user_time ON episodes(user_id, time);
+        CREATE INDEX episodes_unembedded ON episodes(user_id, id) WHERE embedded = 0;
+        CREATE UNIQUE INDEX episodes_source ON episodes(user_id, source, source_id)
+            WHERE source_id != '';
+        CREATE VIRTUAL TABLE episodes_fts USING fts5(
+            text, content='episodes', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER episodes_ai AFTER INSERT ON episodes BEGIN
+            INSERT INTO episodes_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER episodes_ad AFTER DELETE ON episodes BEGIN
+            INSERT INTO episodes_fts(episodes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER episodes_au AFTER UPDATE OF text ON episodes BEGIN
+            INSERT INTO episodes_fts(episodes_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO episodes_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TABLE facts (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            attribute TEXT NOT NULL,
+            value TEXT NOT NULL,
+            text TEXT NOT NULL,
+            valid_at REAL,
+            confidence REAL NOT NULL DEFAULT 0.7,
+            importance REAL NOT NULL DEFAULT 0.5,
+            superseded_by INTEGER REFERENCES facts(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            embedded INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX facts_user_slot ON facts(user_id, subject, attribute);
+        CREATE TABLE fact_sources (
+            fact_id INTEGER NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
+            episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            PRIMARY KEY (fact_id, episode_id)
+        );
+        CREATE INDEX fact_sources_episode ON fact_sources(episode_id);
+        CREATE VIRTUAL TABLE facts_fts USING fts5(
+            text, content='facts', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER facts_ai AFTER INSERT ON facts BEGIN
+            INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER facts_ad AFTER DELETE ON facts BEGIN
+            INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER facts_au AFTER UPDATE OF text ON facts BEGIN
+            INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TABLE embeddings (
+            owner TEXT NOT NULL CHECK (owner IN ('episode', 'fact')),
+            owner_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vec BLOB NOT NULL,
+            PRIMARY KEY (owner, model, owner_id)
+        );
+        CREATE TABLE imports (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, path)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
+    ("0002_memory", _memory),
 ]
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[str]:
+def apply_migrations(conn: sqlite.Connection) -> list[str]:
     """Apply every migration not yet recorded; each in its own transaction.
 
     The connection must be in autocommit mode (``isolation_level=None``).

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from os1.errors import StoreError
+from os1.store.driver import connect, sqlite
 from os1.store.migrations import apply_migrations
 
 T = TypeVar("T")
@@ -74,7 +74,7 @@ def _disk_nearly_full(folder: Path) -> bool:
         return False
 
 
-def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+def store_error(exc: sqlite.Error, path: Path) -> StoreError:
     """Turn an SQLite error into one a person can act on.
 
     A full disk shows up as SQLITE_FULL, or as a plain I/O error when the WAL file cannot
@@ -118,7 +118,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-store")
-        self._conn: sqlite3.Connection | None = None
+        self._conn: sqlite.Connection | None = None
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -146,13 +146,13 @@ class Database:
                 "Set OS1_HOME to a writable folder, or fix the folder's permissions.",
             ) from exc
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn = connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
             apply_migrations(conn)
-        except sqlite3.Error as exc:
+        except sqlite.Error as exc:
             raise store_error(exc, self.path) from exc
         self._conn = conn
 
@@ -160,32 +160,67 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
-    def _conn_or_raise(self) -> sqlite3.Connection:
+    def _conn_or_raise(self) -> sqlite.Connection:
         if self._conn is None:
             raise StoreError("store_closed", "The database is closed.")
         return self._conn
 
     async def execute(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, write: bool = False
-    ) -> list[sqlite3.Row]:
+    ) -> list[sqlite.Row]:
         """Run one statement on the store's thread; writes run in their own transaction."""
 
-        def work() -> list[sqlite3.Row]:
+        def work() -> list[sqlite.Row]:
             conn = self._conn_or_raise()
-            conn.row_factory = sqlite3.Row
+            conn.row_factory = sqlite.Row
             try:
                 if not write:
-                    return conn.execute(sql, params).fetchall()
+                    found: list[sqlite.Row] = conn.execute(sql, params).fetchall()
+                    return found
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    rows = conn.execute(sql, params).fetchall()
+                    rows: list[sqlite.Row] = conn.execute(sql, params).fetchall()
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL
                         conn.execute("ROLLBACK")
                     raise
                 return rows
-            except sqlite3.Error as exc:
+            except sqlite.Error as exc:
+                raise store_error(exc, self.path) from exc
+
+        return await self._run(work)
+
+    async def transaction(self, fn: Callable[[sqlite.Connection], T]) -> T:
+        """Run ``fn(connection)`` on the store's thread inside one write transaction."""
+
+        def work() -> T:
+            conn = self._conn_or_raise()
+            conn.row_factory = sqlite.Row
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                return result
+            except sqlite.Error as exc:
+                raise store_error(exc, self.path) from exc
+
+        return await self._run(work)
+
+    async def read(self, fn: Callable[[sqlite.Connection], T]) -> T:
+        """Run ``fn(connection)`` on the store's thread, outside any transaction."""
+
+        def work() -> T:
+            conn = self._conn_or_raise()
+            conn.row_factory = sqlite.Row
+            try:
+                return fn(conn)
+            except sqlite.Error as exc:
                 raise store_error(exc, self.path) from exc
 
         return await self._run(work)
@@ -227,6 +262,34 @@ class Database:
         self._executor.shutdown(wait=True)
 
 
+class Scoped:
+    """One person's view of the connection, for work that spans several statements.
+
+    Every statement must name ``:user_id``, which is bound to the person's id.
+    """
+
+    def __init__(self, conn: sqlite.Connection, user_id: int) -> None:
+        self.conn = conn
+        self.user_id = user_id
+
+    def _check(self, sql: str) -> None:
+        if ":user_id" not in sql:
+            raise StoreError("unscoped_query", "Refusing a query that is not scoped to a user.")
+
+    def execute(self, sql: str, params: dict[str, Any] | None = None) -> list[sqlite.Row]:
+        self._check(sql)
+        rows: list[sqlite.Row] = self.conn.execute(
+            sql, {**(params or {}), "user_id": self.user_id}
+        ).fetchall()
+        return rows
+
+    def executemany(self, sql: str, rows: list[dict[str, Any]]) -> int:
+        """Run ``sql`` once per row; returns how many rows it changed."""
+        self._check(sql)
+        cursor = self.conn.executemany(sql, [{**row, "user_id": self.user_id} for row in rows])
+        return int(cursor.rowcount)
+
+
 class UserStore:
     """Everything one person owns. Every statement filters on their ``user_id``."""
 
@@ -234,7 +297,15 @@ class UserStore:
         self.db = db
         self.user = user
 
-    async def _q(self, sql: str, *params: Any, write: bool = False) -> list[sqlite3.Row]:
+    async def transaction(self, fn: Callable[[Scoped], T]) -> T:
+        """Run ``fn`` with this person's scoped connection inside one write transaction."""
+        return await self.db.transaction(lambda conn: fn(Scoped(conn, self.user.id)))
+
+    async def read(self, fn: Callable[[Scoped], T]) -> T:
+        """Run ``fn`` with this person's scoped connection, for reads."""
+        return await self.db.read(lambda conn: fn(Scoped(conn, self.user.id)))
+
+    async def _q(self, sql: str, *params: Any, write: bool = False) -> list[sqlite.Row]:
         if ":user_id" not in sql:
             raise StoreError("unscoped_query", "Refusing a query that is not scoped to a user.")
         named = {"user_id": self.user.id, **{f"p{i}": v for i, v in enumerate(params)}}

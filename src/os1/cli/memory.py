@@ -1,0 +1,345 @@
+"""``os1 memory``: see, search, correct, forget, export and import what os1 remembers."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from os1.config import DEFAULT_USER, load_settings
+from os1.errors import Os1Error
+from os1.memory.archive import export_memory, import_memory
+from os1.memory.importer import import_conversation
+from os1.memory.retrieval import Hit
+from os1.memory.store import Memory
+from os1.store import Database, UserStore
+
+memory_app = typer.Typer(
+    help="What os1 remembers about you: see it, search it, correct it, forget it."
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose memory.")
+
+
+def _iso(stamp: float) -> str:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).astimezone().isoformat()
+
+
+@asynccontextmanager
+async def _open(user: str) -> AsyncIterator[tuple[Memory, UserStore]]:
+    settings = load_settings()
+    db = await Database.open(settings.db_path)
+    try:
+        yield Memory(settings.embed_backend, settings.cache_dir), await db.user(user)
+    finally:
+        await db.aclose()
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:
+    try:
+        code = asyncio.run(work())
+    except Os1Error as exc:
+        err.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
+        raise typer.Exit(1) from exc
+    raise typer.Exit(code or 0)
+
+
+def _progress(label: str) -> Progress:
+    return Progress(
+        f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    )  # fmt: skip
+
+
+async def _index(memory: Memory, store: UserStore) -> None:
+    """Bring vectors up to date, with a progress bar when it takes a while."""
+    if not await memory.pending(store):
+        return
+    with _progress("Indexing by meaning") as bar:
+        task = bar.add_task("index", total=None)
+        await memory.index_pending(
+            store, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+
+
+def _hit_json(hit: Hit) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": f"{hit.kind[0]}{hit.id}", "kind": hit.kind, "text": hit.text, "time": _iso(hit.time),
+        "score": hit.score, "source_id": hit.source_ids[0] if hit.source_ids else None,
+    }  # fmt: skip
+    if hit.kind == "fact":
+        data["source_ids"] = list(hit.source_ids)
+    else:
+        data.update(speaker=hit.speaker, session=hit.session)
+    return data
+
+
+@memory_app.command("import-conversation")
+def import_conversation_cmd(
+    file: Path = typer.Argument(
+        ..., help="JSON Lines: id, speaker, text, time (ISO 8601), session?"
+    ),
+    user: str = UserOption,
+    no_extract: bool = typer.Option(
+        False, "--no-extract", help="Store the messages only; no fact extraction."
+    ),
+    no_index: bool = typer.Option(
+        False, "--no-index", help="Do not compute vectors now (search will)."
+    ),
+) -> None:
+    """Import a past conversation; its messages keep their own ids and times.
+
+    Bad lines are reported with their number and skipped. Running it again after an
+    interruption continues where it stopped (nothing is stored twice).
+
+    Example: os1 memory import-conversation chat.jsonl --user alice
+    """
+
+    async def work() -> int:
+        async with _open(user) as (memory, store):
+            with _progress("Importing") as bar:
+                task = bar.add_task("import", total=None)
+                try:
+                    report = await import_conversation(
+                        store, file, progress=lambda d, t: bar.update(task, completed=d, total=t)
+                    )
+                except OSError as exc:
+                    err.print(f"[red]Cannot read {file}: {exc.strerror}.[/]")
+                    return 1
+            for bad in report.bad[:50]:
+                err.print(f"[yellow]line {bad.number}: {bad.reason}[/]")
+            if len(report.bad) > 50:
+                err.print(f"[yellow]... and {len(report.bad) - 50} more bad lines[/]")
+            err.print(
+                f"Imported {report.added} messages ({report.already} already there, "
+                f"{len(report.bad)} bad lines skipped)."
+            )
+            if not no_index:
+                await _index(memory, store)
+            if not no_extract:
+                err.print(
+                    "[dim]Fact extraction from imports comes later; messages are searchable.[/]"
+                )
+            return 0
+
+    _run(work)
+
+
+@memory_app.command("search")
+def search_cmd(
+    query: str = typer.Argument("", help="What to look for (or use --queries)."),
+    user: str = UserOption,
+    k: int = typer.Option(10, "-k", min=1, max=1000, help="How many results."),
+    as_json: bool = typer.Option(False, "--json", help="A JSON array of hits, best first."),
+    queries: Path | None = typer.Option(
+        None, "--queries", help="A file of queries, one a line: one JSON array a line."
+    ),
+) -> None:
+    """Search memories by words, meaning and time.
+
+    Examples:
+
+      os1 memory search "where does my sister live"
+
+      os1 memory search "what did I do last May" --json -k 5
+
+      os1 memory search --queries questions.txt --json
+    """
+
+    async def work() -> int:
+        async with _open(user) as (memory, store):
+            await _index(memory, store)
+            if queries is not None:
+                try:
+                    text = await asyncio.to_thread(queries.read_text, "utf-8", "replace")
+                except OSError as exc:
+                    err.print(f"[red]Cannot read {queries}: {exc.strerror}.[/]")
+                    return 1
+                for line in text.splitlines():
+                    hits = await memory.search(store, line, k=k) if line.strip() else []
+                    _print_json([_hit_json(h) for h in hits])
+                return 0
+            if not query.strip():
+                err.print("[red]Give a query, or --queries FILE.[/]")
+                return 2
+            hits = await memory.search(store, query, k=k)
+            if as_json:
+                _print_json([_hit_json(h) for h in hits])
+            else:
+                _show_hits(hits)
+            return 0
+
+    _run(work)
+
+
+def _print_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _show_hits(hits: list[Hit]) -> None:
+    if not hits:
+        out.print("Nothing found.")
+        return
+    table = Table("id", "when", "who", "memory", "from")
+    for hit in hits:
+        when = dt.datetime.fromtimestamp(hit.time).strftime("%Y-%m-%d %H:%M")
+        source = ", ".join(hit.source_ids[:3])
+        table.add_row(f"{hit.kind[0]}{hit.id}", when, hit.speaker or "fact", hit.text, source)
+    out.print(table)
+
+
+@memory_app.command("list")
+def list_cmd(user: str = UserOption, limit: int = typer.Option(20, "--limit", "-n", min=1)) -> None:
+    """The newest memories. Example: os1 memory list -n 50"""
+
+    async def work() -> int:
+        async with _open(user) as (memory, store):
+            episodes = await memory.episodes(store).recent(limit)
+            _show_hits(
+                [
+                    Hit("episode", e.id, e.text, e.time, 0.0, (e.source_id,), e.speaker)
+                    for e in episodes
+                ]
+            )
+            return 0
+
+    _run(work)
+
+
+def _parse_id(ref: str) -> tuple[str, int] | None:
+    kind = "fact" if ref[:1].lower() == "f" else "episode"
+    digits = ref[1:] if ref[:1].lower() in ("e", "f") else ref
+    return (kind, int(digits)) if digits.isdigit() else None
+
+
+@memory_app.command("show")
+def show_cmd(
+    ref: str = typer.Argument(..., help="e12 (episode) or f3 (fact)"), user: str = UserOption
+) -> None:
+    """One memory with where it came from. Example: os1 memory show e12"""
+
+    async def work() -> int:
+        parsed = _parse_id(ref)
+        async with _open(user) as (memory, store):
+            if parsed and parsed[0] == "episode":
+                found = await memory.episodes(store).get([parsed[1]])
+                if found:
+                    e = found[0]
+                    where = f"{e.source} {e.source_id}, session {e.session or '-'}"
+                    out.print(f"[bold]e{e.id}[/] {_iso(e.time)} {e.speaker} ({where})")
+                    out.print(e.text, markup=False)
+                    return 0
+            err.print(
+                f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3; search shows them.[/]"
+            )
+            return 1
+
+    _run(work)
+
+
+@memory_app.command("forget")
+def forget_cmd(
+    target: str = typer.Argument(..., help="An id (e12, f3) or words: every memory that matches"),
+    user: str = UserOption,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    k: int = typer.Option(20, "-k", help="With words: at most this many matches."),
+) -> None:
+    """Forget memories everywhere (text index, vectors, facts built on them).
+
+    Examples:
+
+      os1 memory forget e12
+
+      os1 memory forget "my old address" --yes
+    """
+
+    async def work() -> int:
+        async with _open(user) as (memory, store):
+            parsed = _parse_id(target)
+            if parsed:
+                targets = [(parsed[0], parsed[1])]
+            else:
+                await _index(memory, store)
+                hits = await memory.search(store, target, k=k)
+                targets = [(h.kind, h.id) for h in hits]
+                _show_hits(hits)
+            if not targets:
+                out.print("Nothing to forget.")
+                return 0
+            if not yes and not typer.confirm(
+                f"Forget {len(targets)} memories for good?", default=False, err=True
+            ):
+                out.print("Kept everything.")
+                return 0
+            removed = 0
+            for kind in ("episode", "fact"):
+                ids = [i for kd, i in targets if kd == kind]
+                removed += await memory.forget(store, kind, ids)
+            out.print(f"Forgot {removed} memories." if removed else f"No memory {target}.")
+            return 0 if removed else 1
+
+    _run(work)
+
+
+@memory_app.command("export")
+def export_cmd(
+    file: Path = typer.Argument(..., help="Where to write the archive (JSON Lines)"),
+    user: str = UserOption,
+) -> None:
+    """Write every memory to a portable archive (format in the README).
+
+    Example: os1 memory export my-memories.jsonl
+    """
+
+    async def work() -> int:
+        async with _open(user) as (_, store):
+            lines = await export_memory(store)
+        try:
+            await asyncio.to_thread(file.write_text, "\n".join(lines) + "\n", "utf-8")
+        except OSError as exc:
+            err.print(f"[red]Cannot write {file}: {exc.strerror}.[/]")
+            return 1
+        out.print(f"Wrote {len(lines) - 1} memories to {file}.")
+        return 0
+
+    _run(work)
+
+
+@memory_app.command("import")
+def import_cmd(
+    file: Path = typer.Argument(..., help="An archive written by `os1 memory export`"),
+    user: str = UserOption,
+) -> None:
+    """Restore an archive; importing the same archive twice changes nothing.
+
+    Example: os1 memory import my-memories.jsonl --user alice
+    """
+
+    async def work() -> int:
+        try:
+            text = await asyncio.to_thread(file.read_text, "utf-8", "replace")
+        except OSError as exc:
+            err.print(f"[red]Cannot read {file}: {exc.strerror}.[/]")
+            return 1
+        async with _open(user) as (memory, store):
+            report = await import_memory(store, text.splitlines())
+            for problem in report.problems[:50]:
+                err.print(f"[yellow]{problem}[/]")
+            await _index(memory, store)
+        out.print(f"Restored {report.episodes} episodes and {report.facts} facts.")
+        return 1 if report.problems and not (report.episodes or report.facts) else 0
+
+    _run(work)

@@ -1,0 +1,200 @@
+"""Hybrid recall: words (FTS5 BM25), meaning (vectors), time, fused by reciprocal rank.
+
+Each signal ranks candidates on its own; reciprocal rank fusion (Cormack et al., 2009)
+adds ``weight / (60 + rank)`` per list, so no signal's raw scale can drown the others.
+A time phrase in the question ("last May") becomes a window: memories inside it form a
+ranked list of their own and memories outside it are discounted; the phrase's words are
+left out of the word search, where they only add noise. Among near-equals the newer
+memory wins, so an updated fact outranks the one it replaced. Facts that were superseded
+are not returned; their history stays in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from os1.memory.vectors import VectorIndex
+from os1.memory.when import Window, find_window
+from os1.store import UserStore
+from os1.store.sqlite import Scoped
+
+Kind = Literal["episode", "fact"]
+RRF_K = 60
+CANDIDATES = 100
+OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
+RECENCY = 0.15  # share of one top-rank RRF step given to the newest memory
+
+_STOPWORDS = """a about all am an and any are as at be been but by can could did do does doing
+for from had has have having he her hers him his how i if in into is it its just me my myself
+no nor not now of off on once only or our ours out over own same she should so some such than
+that the their them then there these they this those to too under until up very was we were
+what when where which while who whom why will with would you your yours tell remember know
+said say ever"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One remembered thing, with what it rests on (``source_ids``)."""
+
+    kind: Kind
+    id: int
+    text: str
+    time: float
+    score: float
+    source_ids: tuple[str, ...] = ()
+    speaker: str = ""
+    session: str = ""
+
+
+@dataclass
+class _Fused:
+    score: float = 0.0
+    lists: list[str] = field(default_factory=list)
+
+
+def fts_query(text: str, drop: str = "") -> str:
+    """An FTS5 OR-query of the meaningful words of ``text`` (quoted: user text is data)."""
+    dropped = set(re.findall(r"\w+", drop.lower()))
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in dropped]
+    useful = [w for w in words if w not in STOPWORDS and len(w) > 1] or words
+    unique = list(dict.fromkeys(useful))[:32]
+    return " OR ".join(f'"{w}"' for w in unique)
+
+
+class Retriever:
+    """Searches one person's episodes and facts.
+
+    Args:
+        embed: turns texts into L2-normalized vectors (run in a worker thread); None for
+            word-and-time search only.
+        index: the vector index of the embedder's model.
+    """
+
+    def __init__(self, embed: object | None = None, index: VectorIndex | None = None) -> None:
+        self.embedder = embed
+        self.index = index
+
+    async def search(
+        self,
+        store: UserStore,
+        query: str,
+        k: int = 10,
+        now: float | None = None,
+        kinds: Sequence[Kind] = ("episode", "fact"),
+    ) -> list[Hit]:
+        """The ``k`` best memories for ``query``, best first."""
+        if not query.strip():
+            return []
+        vector = None
+        if self.embedder is not None and self.index is not None:
+            embedded = await asyncio.to_thread(self.embedder.embed, [query])  # type: ignore[attr-defined]
+            vector = np.asarray(embedded[0], dtype=np.float32)
+        window = find_window(query, now if now is not None else time.time())
+        return await store.read(lambda db: self._search(db, query, vector, window, k, kinds))
+
+    def _search(
+        self,
+        db: Scoped,
+        query: str,
+        vector: np.ndarray | None,
+        window: Window | None,
+        k: int,
+        kinds: Sequence[Kind],
+    ) -> list[Hit]:
+        fused: dict[tuple[Kind, int], _Fused] = defaultdict(_Fused)
+
+        def add(kind: Kind, ranked: Sequence[int], weight: float, name: str) -> None:
+            for rank, item in enumerate(ranked):
+                entry = fused[(kind, item)]
+                entry.score += weight / (RRF_K + rank + 1)
+                entry.lists.append(name)
+
+        words = fts_query(query, drop=window.phrase if window else "")
+        for kind in kinds:
+            if words:
+                add(kind, self._lexical(db, kind, words), 1.0, "words")
+            if vector is not None and self.index is not None:
+                near = self.index.search(db, kind, vector, k=CANDIDATES)
+                add(kind, [i for i, _ in near], 1.0, "meaning")
+            if window is not None and kind == "episode":
+                add(kind, self._in_window(db, window, vector), 1.5, "time")
+        if not fused:
+            return []
+        hits = self._load(db, fused)
+        return _rank(hits, fused, window)[:k]
+
+    def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[int]:
+        table = "episodes" if kind == "episode" else "facts"
+        extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
+        rows = db.execute(
+            f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
+            f" WHERE {table}_fts MATCH :q AND t.user_id = :user_id{extra}"
+            " ORDER BY f.rank LIMIT :n",
+            {"q": words, "n": CANDIDATES},
+        )
+        return [int(r[0]) for r in rows]
+
+    def _in_window(self, db: Scoped, window: Window, vector: np.ndarray | None) -> list[int]:
+        rows = db.execute(
+            "SELECT id FROM episodes WHERE user_id = :user_id AND time >= :s AND time < :e"
+            " ORDER BY time LIMIT 5000",
+            {"s": window.start, "e": window.end},
+        )
+        ids = [int(r[0]) for r in rows]
+        if vector is None or self.index is None:
+            return ids[:CANDIDATES]
+        return [i for i, _ in self.index.rerank(db, "episode", ids, vector)][:CANDIDATES]
+
+    def _load(self, db: Scoped, fused: dict[tuple[Kind, int], _Fused]) -> list[Hit]:
+        hits: list[Hit] = []
+        episode_ids = ",".join(str(i) for kind, i in fused if kind == "episode")
+        if episode_ids:
+            rows = db.execute(
+                "SELECT id, text, time, source_id, speaker, session FROM episodes"
+                f" WHERE user_id = :user_id AND id IN ({episode_ids})"
+            )
+            hits += [Hit("episode", r[0], r[1], r[2], 0.0, (r[3],) if r[3] else (), r[4], r[5])
+                     for r in rows]  # fmt: skip
+        fact_ids = ",".join(str(i) for kind, i in fused if kind == "fact")
+        if fact_ids:
+            rows = db.execute(
+                "SELECT f.id, f.text, COALESCE(f.valid_at, f.created_at),"
+                " group_concat(e.source_id, char(31)) FROM facts f"
+                " LEFT JOIN fact_sources s ON s.fact_id = f.id"
+                " LEFT JOIN episodes e ON e.id = s.episode_id"
+                f" WHERE f.user_id = :user_id AND f.id IN ({fact_ids})"
+                " AND f.superseded_by IS NULL GROUP BY f.id"
+            )
+            for r in rows:
+                sources = tuple(s for s in (r[3] or "").split("\x1f") if s)
+                hits.append(Hit("fact", r[0], r[1], r[2], 0.0, sources))
+        return hits
+
+
+def _rank(
+    hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None
+) -> list[Hit]:
+    if not hits:
+        return []
+    times = sorted(h.time for h in hits)
+    step = 1.0 / (RRF_K + 1) - 1.0 / (RRF_K + 2)
+    scored = []
+    for hit in hits:
+        score = fused[(hit.kind, hit.id)].score
+        if window is not None and hit.kind == "episode" and not window.contains(hit.time):
+            score *= OUTSIDE_WINDOW
+        newness = times.index(hit.time) / max(1, len(times) - 1)
+        score += RECENCY * step * newness
+        scored.append(Hit(hit.kind, hit.id, hit.text, hit.time, round(score * 1000, 4),
+                          hit.source_ids, hit.speaker, hit.session))  # fmt: skip
+    scored.sort(key=lambda h: -h.score)
+    return scored
