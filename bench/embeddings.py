@@ -257,10 +257,7 @@ def recommend(results: dict[str, RouteResult]) -> str:
             f"{kept:.0%} of MiniLM's recall@5); use minilm where recall matters most, "
             "e.g. re-ranking the top candidates."
         )
-    return (
-        f"Use minilm: static is {speedup:.0f}x faster but keeps only {kept:.0%} of its "
-        "recall@5."
-    )
+    return f"Use minilm: static is {speedup:.0f}x faster but keeps only {kept:.0%} of its recall@5."
 
 
 def main() -> None:

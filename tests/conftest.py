@@ -25,7 +25,9 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(home: Path) -> Settings:
-    return load_settings({"home": home, "llm_backend": "scripted"}, environ={})
+    return load_settings(
+        {"home": home, "llm_backend": "scripted", "embed_backend": "none"}, environ={}
+    )
 
 
 @pytest.fixture

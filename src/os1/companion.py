@@ -19,6 +19,7 @@ from typing import Any
 from os1.config import Settings
 from os1.errors import Os1Error
 from os1.events import TextDelta, TurnEvent, TurnFinished, TurnStarted
+from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
@@ -74,12 +75,15 @@ class Companion:
         limits: context window and sampling for turns.
     """
 
-    def __init__(self, db: Database, llm: LLM, limits: TurnLimits) -> None:
+    def __init__(
+        self, db: Database, llm: LLM, limits: TurnLimits, memory: Memory | None = None
+    ) -> None:
         self.db = db
         self.llm = llm
         self.limits = limits
+        self.memory = memory
         self._background: set[asyncio.Task[Any]] = set()
-        self._deps = TurnDeps(llm=llm, limits=limits, schedule=self._schedule)
+        self._deps = TurnDeps(llm=llm, limits=limits, schedule=self._schedule, memory=memory)
 
     @classmethod
     async def start(
@@ -97,7 +101,14 @@ class Companion:
             max_reply_tokens=settings.max_reply_tokens,
             temperature=settings.temperature,
         )
-        return cls(db, model, limits)
+        memory = Memory(settings.embed_backend, settings.cache_dir)
+        companion = cls(db, model, limits, memory)
+        warming = memory.warm_up()
+        if warming is not None:
+            companion._background.add(warming)
+            warming.add_done_callback(companion._background.discard)
+            warming.add_done_callback(_log_failure)
+        return companion
 
     def _schedule(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)

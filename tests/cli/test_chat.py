@@ -17,7 +17,13 @@ from os1.testing_openai import ScriptedOpenAIServer
 def run_chat(
     home: Path, stdin: bytes, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    environ = {**os.environ, "OS1_HOME": str(home), "OS1_LLM_BACKEND": "scripted", **(env or {})}
+    environ = {
+        **os.environ,
+        "OS1_HOME": str(home),
+        "OS1_LLM_BACKEND": "scripted",
+        "OS1_EMBED_BACKEND": "none",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "os1.cli", "chat", *args],
         input=stdin,

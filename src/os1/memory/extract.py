@@ -28,8 +28,8 @@ import re
 from typing import Any
 
 from os1.errors import ModelError
-from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
 from os1.memory.episodes import Episode
+from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
 from os1.memory.when import find_window
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.store import UserStore

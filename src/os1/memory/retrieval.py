@@ -30,7 +30,7 @@ Kind = Literal["episode", "fact"]
 RRF_K = 60
 CANDIDATES = 100
 OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
-RECENCY = 0.15  # share of one top-rank RRF step given to the newest memory
+RECENCY = 0.5  # share of one rank step given to the newest memory: it breaks ties only
 
 _STOPWORDS = """a about all am an and any are as at be been but by can could did do does doing
 for from had has have having he her hers him his how i if in into is it its just me my myself
@@ -112,8 +112,8 @@ class Retriever:
     ) -> list[Hit]:
         fused: dict[tuple[Kind, int], _Fused] = defaultdict(_Fused)
 
-        def add(kind: Kind, ranked: Sequence[int], weight: float, name: str) -> None:
-            for rank, item in enumerate(ranked):
+        def add(kind: Kind, ranked: Sequence[tuple[int, float]], weight: float, name: str) -> None:
+            for (item, _), rank in zip(ranked, tied_ranks([s for _, s in ranked]), strict=True):
                 entry = fused[(kind, item)]
                 entry.score += weight / (RRF_K + rank + 1)
                 entry.lists.append(name)
@@ -123,8 +123,7 @@ class Retriever:
             if words:
                 add(kind, self._lexical(db, kind, words), 1.0, "words")
             if vector is not None and self.index is not None:
-                near = self.index.search(db, kind, vector, k=CANDIDATES)
-                add(kind, [i for i, _ in near], 1.0, "meaning")
+                add(kind, self.index.search(db, kind, vector, k=CANDIDATES), 1.0, "meaning")
             if window is not None and kind == "episode":
                 add(kind, self._in_window(db, window, vector), 1.5, "time")
         if not fused:
@@ -132,18 +131,20 @@ class Retriever:
         hits = self._load(db, fused)
         return _rank(hits, fused, window)[:k]
 
-    def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[int]:
+    def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"
         extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
         rows = db.execute(
-            f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
+            f"SELECT t.id, f.rank FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
             f" WHERE {table}_fts MATCH :q AND t.user_id = :user_id{extra}"
             " ORDER BY f.rank LIMIT :n",
             {"q": words, "n": CANDIDATES},
         )
-        return [int(r[0]) for r in rows]
+        return [(int(r[0]), -float(r[1])) for r in rows]  # FTS5 rank: lower is better
 
-    def _in_window(self, db: Scoped, window: Window, vector: np.ndarray | None) -> list[int]:
+    def _in_window(
+        self, db: Scoped, window: Window, vector: np.ndarray | None
+    ) -> list[tuple[int, float]]:
         rows = db.execute(
             "SELECT id FROM episodes WHERE user_id = :user_id AND time >= :s AND time < :e"
             " ORDER BY time LIMIT 5000",
@@ -151,8 +152,8 @@ class Retriever:
         )
         ids = [int(r[0]) for r in rows]
         if vector is None or self.index is None:
-            return ids[:CANDIDATES]
-        return [i for i, _ in self.index.rerank(db, "episode", ids, vector)][:CANDIDATES]
+            return [(i, 0.0) for i in ids[:CANDIDATES]]  # all equal: time alone decides nothing
+        return self.index.rerank(db, "episode", ids, vector)[:CANDIDATES]
 
     def _load(self, db: Scoped, fused: dict[tuple[Kind, int], _Fused]) -> list[Hit]:
         hits: list[Hit] = []
@@ -180,19 +181,31 @@ class Retriever:
         return hits
 
 
+def tied_ranks(scores: Sequence[float], tolerance: float = 0.02) -> list[int]:
+    """Ranks for scores sorted best first, where near-equal scores share a rank: a
+    difference within ``tolerance`` (relative) is noise, and recency should decide."""
+    ranks: list[int] = []
+    for index, score in enumerate(scores):
+        if index and abs(scores[ranks[-1]] - score) <= tolerance * max(abs(score), 1e-9):
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(index)
+    return ranks
+
+
 def _rank(
     hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None
 ) -> list[Hit]:
     if not hits:
         return []
-    times = sorted(h.time for h in hits)
+    order = {t: n for n, t in enumerate(sorted({h.time for h in hits}))}
     step = 1.0 / (RRF_K + 1) - 1.0 / (RRF_K + 2)
     scored = []
     for hit in hits:
         score = fused[(hit.kind, hit.id)].score
         if window is not None and hit.kind == "episode" and not window.contains(hit.time):
             score *= OUTSIDE_WINDOW
-        newness = times.index(hit.time) / max(1, len(times) - 1)
+        newness = order[hit.time] / max(1, len(order) - 1)
         score += RECENCY * step * newness
         scored.append(Hit(hit.kind, hit.id, hit.text, hit.time, round(score * 1000, 4),
                           hit.source_ids, hit.speaker, hit.session))  # fmt: skip

@@ -42,6 +42,12 @@ class Memory:
         self._load_lock = asyncio.Lock()
         self._index_locks: dict[int, asyncio.Lock] = {}
 
+    def warm_up(self) -> asyncio.Task[Any] | None:
+        """Start loading the embedder in the background (turns never wait for it)."""
+        if self.embedder_name == "none" or self._embedder is not None:
+            return None
+        return asyncio.get_running_loop().create_task(self._ready())
+
     async def _ready(self, progress: Progress | None = None) -> tuple[Any, VectorIndex | None]:
         if self.embedder_name == "none":
             return None, None
@@ -114,9 +120,22 @@ class Memory:
         return len(ids)
 
     async def search(
-        self, store: UserStore, query: str, k: int = 10, now: float | None = None
+        self,
+        store: UserStore,
+        query: str,
+        k: int = 10,
+        now: float | None = None,
+        wait: bool = True,
     ) -> list[Hit]:
-        embedder, index = await self._ready()
+        """The best ``k`` memories for ``query``.
+
+        With ``wait=False`` (a turn in progress) an embedder still loading is not waited
+        for: the search uses words and time only this once.
+        """
+        if wait or self._embedder is not None:
+            embedder, index = await self._ready()
+        else:
+            embedder, index = None, None
         return await Retriever(embedder, index).search(store, query, k=k, now=now)
 
     async def forget(self, store: UserStore, kind: Kind, ids: list[int]) -> int:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from os1.events import Usage
+from os1.memory.retrieval import Hit
+from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken, ChatMessage
 from os1.persona.identity import Identity
 from os1.persona.onboarding import Question
@@ -38,6 +40,7 @@ class TurnDeps:
     llm: LLM
     limits: TurnLimits
     schedule: Callable[[Coroutine[Any, Any, Any]], None]
+    memory: Memory | None = None
     today: Callable[[], dt.date] = dt.date.today
 
 
@@ -58,6 +61,7 @@ class Turn:
     follow_up: Question | None = None
     onboarding_last: bool = False
     messages: list[ChatMessage] = field(default_factory=list)
+    recalled: list[Hit] = field(default_factory=list)
     reply: list[str] = field(default_factory=list)
     finish_reason: str = ""
     usage: Usage = field(default_factory=Usage)

@@ -17,8 +17,10 @@ from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.sqlite import Message
 from os1.turn.context import Turn
+from os1.turn.memories import memory_block
 
 HISTORY_WINDOW = 200  # newest messages considered; older ones live on in the summary
+MEMORY_TOKENS = 350  # at most this much of the window for memories of other conversations
 
 
 def fit_text(llm: LLM, text: str, max_tokens: int) -> tuple[str, bool]:
@@ -91,6 +93,8 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
             "once: I read its beginning and its end. The whole text is saved.",
         )
     budget -= llm.count_tokens(new_text)
+    block = await _memories(turn, min(MEMORY_TOKENS, budget // 4))
+    budget -= llm.count_tokens(block)
     summary = await turn.store.latest_summary(turn.conversation_id)
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
@@ -105,4 +109,16 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     history.reverse()
     while history and history[0].role == "assistant" and len(history) > 1:
         history.pop(0)  # a window should not open mid-exchange
-    turn.messages = [ChatMessage("system", system), *history, ChatMessage("user", new_text)]
+    turn.messages = [ChatMessage("system", system), *history, ChatMessage("user", block + new_text)]
+
+
+async def _memories(turn: Turn, budget: int) -> str:
+    """Memories from other conversations that bear on this message (this conversation is
+    already in the prompt, verbatim or summarized)."""
+    memory = turn.deps.memory
+    if memory is None or budget <= 0:
+        return ""
+    hits = await memory.search(turn.store, turn.text[:2000], k=8, wait=False)
+    here = str(turn.conversation_id)
+    turn.recalled = [h for h in hits if not (h.kind == "episode" and h.session == here)]
+    return memory_block(turn.recalled, turn.deps.llm, budget)

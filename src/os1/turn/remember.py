@@ -8,10 +8,12 @@ the person saw is kept, marked interrupted.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncGenerator
 
 from os1.errors import StoreError
 from os1.events import ErrorEvent, TurnEvent
+from os1.memory.episodes import NewEpisode
 from os1.memory.summary import refresh_summary
 from os1.persona import onboarding
 from os1.turn.context import Turn
@@ -47,10 +49,35 @@ async def _record_onboarding(turn: Turn) -> None:
     )
 
 
+async def _record_episodes(turn: Turn) -> None:
+    """The exchange becomes episodes: evidence for recall in later conversations."""
+    memory = turn.deps.memory
+    if memory is None or turn.user_message_id is None:
+        return
+    session = str(turn.conversation_id)
+    episodes = [
+        NewEpisode("user", turn.text, time.time(), "chat", f"msg:{turn.user_message_id}", session)
+    ]
+    if turn.reply_message_id is not None:
+        episodes.append(
+            NewEpisode(
+                "assistant",
+                turn.reply_text,
+                time.time(),
+                "chat",
+                f"msg:{turn.reply_message_id}",
+                session,
+            )
+        )
+    await memory.record(turn.store, episodes)
+    turn.deps.schedule(memory.index_pending(turn.store))
+
+
 async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     try:
         await save_reply(turn)
         await _record_onboarding(turn)
+        await _record_episodes(turn)
     except StoreError as exc:
         yield ErrorEvent(exc.code, exc.message, exc.hint)
         return
