@@ -98,10 +98,9 @@ async def quality(
     corpora = [generate(seed=seed) for seed in range(1, lives + 1)]
     memories = {}
     for route in routes:
-        memory = Memory(route, cache_dir)
-        if route != "none":
-            embedder, _ = await memory._ready()
-            memory._embedder = CachedEmbedder(embedder)
+        memory = Memory(route.split("+"), cache_dir)
+        for loaded in await memory.routes():
+            object.__setattr__(loaded, "embedder", CachedEmbedder(loaded.embedder))
         memories[route] = memory
     for life, corpus in enumerate(corpora):
         with console.status(f"life {life + 1}/{lives}: importing and indexing"):
@@ -179,7 +178,7 @@ async def speed(route: str, episodes: int, cache_dir: Path) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="os1-bench-speed-"))
     db = await Database.open(home / "os1.db")
     store = await db.user("many")
-    memory = Memory(route, cache_dir)
+    memory = Memory(route.split("+"), cache_dir)
     log = EpisodeLog(store)
     texts = filler_texts(episodes)
     base = time.time() - 400 * 86400
@@ -294,7 +293,7 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--routes",
-        default="static,minilm,none",
+        default="static+minilm,static,minilm,none",
         help="embedding routes to compare; the first is used for speed",
     )
     os.environ.setdefault("OS1_LLM_BACKEND", "scripted")

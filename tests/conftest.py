@@ -25,9 +25,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def settings(home: Path) -> Settings:
-    return load_settings(
-        {"home": home, "llm_backend": "scripted", "embed_backend": "none"}, environ={}
-    )
+    return load_settings({"home": home, "llm_backend": "scripted", "embedders": "none"}, environ={})
 
 
 @pytest.fixture

@@ -101,7 +101,7 @@ class Companion:
             max_reply_tokens=settings.max_reply_tokens,
             temperature=settings.temperature,
         )
-        memory = Memory(settings.embed_backend, settings.cache_dir)
+        memory = Memory(settings.embed_routes, settings.cache_dir)
         companion = cls(db, model, limits, memory)
         warming = memory.warm_up()
         if warming is not None:

@@ -42,9 +42,16 @@ class Settings(BaseModel):
     n_ctx: int = Field(default=4096, ge=512, le=131072)
     threads: int = Field(default_factory=lambda: max(1, min(8, os.cpu_count() or 2)), ge=1)
     max_reply_tokens: int = Field(default=400, ge=16, le=8192)
-    embed_backend: Literal["static", "minilm", "none"] = Field(
-        default="static", description="How memories are embedded for search by meaning."
+    embedders: str = Field(
+        default="static,minilm",
+        pattern=r"^(none|(static|minilm)(,(static|minilm))*)$",
+        description="Embedding routes for search by meaning, comma-separated, or none.",
     )
+
+    @property
+    def embed_routes(self) -> list[str]:
+        return [r for r in self.embedders.split(",") if r != "none"]
+
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
 
     @property

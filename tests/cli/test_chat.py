@@ -21,7 +21,7 @@ def run_chat(
         **os.environ,
         "OS1_HOME": str(home),
         "OS1_LLM_BACKEND": "scripted",
-        "OS1_EMBED_BACKEND": "none",
+        "OS1_EMBEDDERS": "none",
         **(env or {}),
     }
     return subprocess.run(

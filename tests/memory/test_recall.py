@@ -21,7 +21,7 @@ def at(year: int, month: int, day: int) -> float:
 async def test_an_episode_is_searchable_by_words_at_once(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")
-    memory = Memory("none", tmp_path)
+    memory = Memory([], tmp_path)
     await memory.record(store, [NewEpisode("user", "My sister Ottoline lives in Lisbon.")])
     hits = await memory.search(store, "Where does Ottoline live?")
     assert hits[0].text == "My sister Ottoline lives in Lisbon."
@@ -32,7 +32,7 @@ async def test_an_episode_is_searchable_by_words_at_once(tmp_path: Path) -> None
 async def test_time_questions_use_the_time_it_was_said(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")
-    memory = Memory("none", tmp_path)
+    memory = Memory([], tmp_path)
     await memory.record(
         store,
         [
@@ -49,7 +49,7 @@ async def test_time_questions_use_the_time_it_was_said(tmp_path: Path) -> None:
 async def test_the_newer_of_two_similar_memories_comes_first(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")
-    memory = Memory("none", tmp_path)
+    memory = Memory([], tmp_path)
     await memory.record(
         store,
         [
@@ -64,7 +64,7 @@ async def test_the_newer_of_two_similar_memories_comes_first(tmp_path: Path) -> 
 
 async def test_many_people_never_see_each_others_memories(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
-    memory = Memory("none", tmp_path)
+    memory = Memory([], tmp_path)
     for i in range(60):
         store = await db.user(f"person{i}")
         await memory.record(store, [NewEpisode("user", f"my secret word is shared plus{i}")])
@@ -80,7 +80,7 @@ async def test_many_people_never_see_each_others_memories(tmp_path: Path) -> Non
 async def test_forgetting_removes_it_from_search(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")
-    memory = Memory("none", tmp_path)
+    memory = Memory([], tmp_path)
     await memory.record(store, [NewEpisode("user", "My PIN is 4711, keep it safe.")])
     hit = (await memory.search(store, "PIN"))[0]
     assert await memory.forget(store, "episode", [hit.id]) == 1
@@ -92,7 +92,7 @@ async def test_forgetting_removes_it_from_search(tmp_path: Path) -> None:
 async def test_hostile_text_in_a_memory_is_only_quoted(settings: Settings) -> None:
     model = ScriptedLLM()
     companion = await Companion.start(settings, llm=model)
-    companion.memory = Memory("none", settings.cache_dir)
+    companion.memory = Memory([], settings.cache_dir)
     companion._deps = type(companion._deps)(
         model, companion.limits, companion._schedule, memory=companion.memory
     )

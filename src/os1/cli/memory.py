@@ -42,7 +42,7 @@ async def _open(user: str) -> AsyncIterator[tuple[Memory, UserStore]]:
     settings = load_settings()
     db = await Database.open(settings.db_path)
     try:
-        yield Memory(settings.embed_backend, settings.cache_dir), await db.user(user)
+        yield Memory(settings.embed_routes, settings.cache_dir), await db.user(user)
     finally:
         await db.aclose()
 

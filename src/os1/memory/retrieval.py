@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -30,6 +30,7 @@ Kind = Literal["episode", "fact"]
 RRF_K = 60
 CANDIDATES = 100
 OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
+COMPANION_WORDS = 0.8  # the companion's replies are weaker evidence of a life than the person's
 RECENCY = 0.5  # share of one rank step given to the newest memory: it breaks ties only
 
 _STOPWORDS = """a about all am an and any are as at be been but by can could did do does doing
@@ -39,6 +40,26 @@ that the their them then there these they this those to too under until up very 
 what when where which while who whom why will with would you your yours tell remember know
 said say ever"""
 STOPWORDS = frozenset(_STOPWORDS.split())
+HOP_FROM, HOP_WEIGHT = 3, 0.8  # second hop: from the best few, with a little less weight
+CURRENT = re.compile(
+    r"\b(now|currently|these days|at the moment|nowadays|anymore|latest|current|still)\b",
+    re.IGNORECASE,
+)
+CURRENT_POOL = 20
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
+
+
+def bridge_names(query: str, texts: list[str]) -> str:
+    """An FTS query of the proper names in ``texts`` that the question does not mention
+    (capitalized words not starting a sentence), or "" if there are none."""
+    asked = {w.lower() for w in re.findall(r"\w+", query)}
+    names: list[str] = []
+    for text in texts:
+        for name in _NAME.findall(text):
+            low = name.lower()
+            if low not in asked and low not in STOPWORDS and low not in names:
+                names.append(low)
+    return " OR ".join(f'"{n}"' for n in names[:8])
 
 
 @dataclass(frozen=True)
@@ -53,6 +74,14 @@ class Hit:
     source_ids: tuple[str, ...] = ()
     speaker: str = ""
     session: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """An embedder (``embed(texts) -> rows``, run in a worker thread) and its index."""
+
+    embedder: Any
+    index: VectorIndex
 
 
 @dataclass
@@ -74,14 +103,12 @@ class Retriever:
     """Searches one person's episodes and facts.
 
     Args:
-        embed: turns texts into L2-normalized vectors (run in a worker thread); None for
+        routes: embedding routes, each a ranked list of its own ("meaning"); none for
             word-and-time search only.
-        index: the vector index of the embedder's model.
     """
 
-    def __init__(self, embed: object | None = None, index: VectorIndex | None = None) -> None:
-        self.embedder = embed
-        self.index = index
+    def __init__(self, routes: Sequence[Route] = ()) -> None:
+        self.routes = list(routes)
 
     async def search(
         self,
@@ -94,18 +121,18 @@ class Retriever:
         """The ``k`` best memories for ``query``, best first."""
         if not query.strip():
             return []
-        vector = None
-        if self.embedder is not None and self.index is not None:
-            embedded = await asyncio.to_thread(self.embedder.embed, [query])  # type: ignore[attr-defined]
-            vector = np.asarray(embedded[0], dtype=np.float32)
+        vectors = []
+        for route in self.routes:
+            embedded = await asyncio.to_thread(route.embedder.embed, [query])
+            vectors.append((route.index, np.asarray(embedded[0], dtype=np.float32)))
         window = find_window(query, now if now is not None else time.time())
-        return await store.read(lambda db: self._search(db, query, vector, window, k, kinds))
+        return await store.read(lambda db: self._search(db, query, vectors, window, k, kinds))
 
     def _search(
         self,
         db: Scoped,
         query: str,
-        vector: np.ndarray | None,
+        vectors: list[tuple[VectorIndex, np.ndarray]],
         window: Window | None,
         k: int,
         kinds: Sequence[Kind],
@@ -122,14 +149,26 @@ class Retriever:
         for kind in kinds:
             if words:
                 add(kind, self._lexical(db, kind, words), 1.0, "words")
-            if vector is not None and self.index is not None:
-                add(kind, self.index.search(db, kind, vector, k=CANDIDATES), 1.0, "meaning")
+            share = 1.0 / len(vectors) if vectors else 0.0  # routes split one vote
+            for index, vector in vectors:
+                add(kind, index.search(db, kind, vector, k=CANDIDATES), share, "meaning")
             if window is not None and kind == "episode":
-                add(kind, self._in_window(db, window, vector), 1.5, "time")
+                add(kind, self._in_window(db, window, vectors), 1.5, "time")
         if not fused:
             return []
-        hits = self._load(db, fused)
-        return _rank(hits, fused, window)[:k]
+        first = _rank(self._load(db, fused), fused, window)
+        # Second hop: names the best memories mention lead to the ones that complete them
+        # ("the person who moved to Lisbon" -> Ottoline -> "Ottoline's terrier Biscuit").
+        names = bridge_names(query, [h.text for h in first[:HOP_FROM]])
+        if names:
+            for kind in kinds:
+                add(kind, self._lexical(db, kind, names), HOP_WEIGHT, "hop")
+        if CURRENT.search(query):
+            # "now", "these days": among the plausible answers, the latest state counts
+            newest = sorted(first[:CURRENT_POOL], key=lambda h: -h.time)
+            for kind in kinds:
+                add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
+        return _rank(self._load(db, fused), fused, window)[:k]
 
     def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"
@@ -143,7 +182,7 @@ class Retriever:
         return [(int(r[0]), -float(r[1])) for r in rows]  # FTS5 rank: lower is better
 
     def _in_window(
-        self, db: Scoped, window: Window, vector: np.ndarray | None
+        self, db: Scoped, window: Window, vectors: list[tuple[VectorIndex, np.ndarray]]
     ) -> list[tuple[int, float]]:
         rows = db.execute(
             "SELECT id FROM episodes WHERE user_id = :user_id AND time >= :s AND time < :e"
@@ -151,9 +190,11 @@ class Retriever:
             {"s": window.start, "e": window.end},
         )
         ids = [int(r[0]) for r in rows]
-        if vector is None or self.index is None:
-            return [(i, 0.0) for i in ids[:CANDIDATES]]  # all equal: time alone decides nothing
-        return self.index.rerank(db, "episode", ids, vector)[:CANDIDATES]
+        for index, vector in reversed(vectors):  # the last route is the most exact
+            ranked: list[tuple[int, float]] = index.rerank(db, "episode", ids, vector)
+            if len(ranked) == len(ids):
+                return ranked[:CANDIDATES]
+        return [(i, 0.0) for i in ids[:CANDIDATES]]  # all equal: time alone decides nothing
 
     def _load(self, db: Scoped, fused: dict[tuple[Kind, int], _Fused]) -> list[Hit]:
         hits: list[Hit] = []
@@ -205,9 +246,18 @@ def _rank(
         score = fused[(hit.kind, hit.id)].score
         if window is not None and hit.kind == "episode" and not window.contains(hit.time):
             score *= OUTSIDE_WINDOW
+        if hit.speaker == "assistant":
+            score *= COMPANION_WORDS
         newness = order[hit.time] / max(1, len(order) - 1)
         score += RECENCY * step * newness
         scored.append(Hit(hit.kind, hit.id, hit.text, hit.time, round(score * 1000, 4),
                           hit.source_ids, hit.speaker, hit.session))  # fmt: skip
     scored.sort(key=lambda h: -h.score)
-    return scored
+    seen: set[str] = set()
+    unique = []
+    for hit in scored:  # the same words said twice are one memory, not two results
+        key = " ".join(hit.text.lower().split())
+        if key not in seen:
+            seen.add(key)
+            unique.append(hit)
+    return unique

@@ -7,10 +7,13 @@ is synchronous and CPU-bound by design; callers run it in a worker thread.
 - ``static`` is a model2vec-style table distilled locally from that same model (the idea
   is model2vec's, by MinishLab; this code is written from scratch): every vocabulary
   token is run through MiniLM alone, as a one-token sentence, and its pooled output
-  becomes the token's vector. PCA on the table then drops the dimensions shared by all
-  tokens, and each row is scaled by a Zipf-style weight so that frequent tokens ("the",
-  ",") count for less than rare, meaningful ones. A sentence is the sum of its tokens'
-  rows, L2-normalized: a gather and an add per token, tens of thousands of sentences/s.
+  becomes the token's vector, scaled by a Zipf-style weight so that frequent tokens
+  ("the", ",") count for less than rare, meaningful ones. A sentence is the sum of its
+  tokens' rows, L2-normalized: a gather and an add per token, tens of thousands of
+  sentences/s. model2vec also reduces the table with PCA; measured on
+  ``bench/embeddings.py``, PCA to 256 dims (and even centring alone) lowered recall@5
+  (0.68 to 0.63), and normalizing token vectors or SIF weights did not help either, so
+  the table keeps MiniLM's 384 raw dimensions.
 
 Distillation runs ~30k one-token sentences through MiniLM (~20 s on two cores), once: the
 table is cached in ``<cache_dir>/models/minilm-static-v1.npy`` beside a JSON stamp
@@ -54,7 +57,7 @@ CACHE_NAME = "minilm-static-v1.npy"
 RECIPE: dict[str, Any] = {
     "teacher": "sentence-transformers/all-MiniLM-L6-v2",
     "pooling": "mean over [CLS] token [SEP]",
-    "pca_dims": 256,
+    "dims": HIDDEN,
     "weighting": "log1p(zipf rank)",
 }
 DISTILL_BATCH = 1024
@@ -166,8 +169,8 @@ def _stamp_path(path: Path) -> Path:
 def _read_table(path: Path, rows: int) -> Floats | None:
     """The cached table if it matches its stamp, this recipe and this vocabulary; else None.
 
-    The whole file is hashed on every load: at ~30 MB that costs tens of milliseconds and
-    catches any damage, not only a changed size or mtime.
+    The whole file is hashed on every load: at 47 MB that costs ~0.1 s and catches any
+    damage, where a size-and-mtime stamp would miss a file changed in place.
     """
     try:
         stamp = json.loads(_stamp_path(path).read_text(encoding="utf-8"))
@@ -183,8 +186,8 @@ def _read_table(path: Path, rows: int) -> Floats | None:
         table: Floats = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError:
         return None
-    expected = [rows, RECIPE["pca_dims"]]
-    if table.dtype != np.float32 or list(table.shape) != expected or stamp["shape"] != expected:
+    expected = [rows, HIDDEN]
+    if table.dtype != np.float32 or list(table.shape) != expected or stamp.get("shape") != expected:
         return None
     return table
 
@@ -244,27 +247,33 @@ def _atomic_write(path: Path, data: bytes) -> None:
 def distill(teacher: MiniLMEmbedder, progress: Progress | None = None) -> Floats:
     """Build the static table from ``teacher``: see the module doc for the recipe.
 
+    Tokens of weight 0 ([PAD], [unused5], ...) are skipped and keep a zero row.
+
+    Args:
+        teacher: the MiniLM model whose pooled outputs become the token vectors.
+        progress: called as ``progress(rows_done, rows_total)`` after each batch.
+
     Returns:
-        ``(vocab + 1, RECIPE["pca_dims"])`` float32 rows; the last is the empty text's.
+        ``(vocab + 1, 384)`` float32 rows; the last is the empty text's.
     """
     tokenizer = teacher.tokenizer
-    vocab, total = teacher.vocab_size, teacher.vocab_size + 1
+    vocab = teacher.vocab_size
     cls_id, sep_id = _token_id(tokenizer, "[CLS]"), _token_id(tokenizer, "[SEP]")
-    raw = np.empty((total, HIDDEN), dtype=np.float32)
-    for start in range(0, vocab, DISTILL_BATCH):
-        ids = np.arange(start, min(vocab, start + DISTILL_BATCH), dtype=np.int64)
+    weights = np.append(_zipf_weights(tokenizer, vocab), 1.0).astype(np.float32)
+    wanted = np.flatnonzero(weights[:vocab])
+    total = len(wanted) + 1
+    table = np.zeros((vocab + 1, HIDDEN), dtype=np.float32)
+    for start in range(0, len(wanted), DISTILL_BATCH):
+        ids = wanted[start : start + DISTILL_BATCH].astype(np.int64)
         rows = np.stack([np.full_like(ids, cls_id), ids, np.full_like(ids, sep_id)], axis=1)
-        raw[start : start + len(ids)] = teacher.encode_ids(rows, np.ones(rows.shape, bool))
+        table[ids] = teacher.encode_ids(rows, np.ones(rows.shape, dtype=bool))
         if progress:
             progress(start + len(ids), total)
     empty = np.array([[cls_id, sep_id]], dtype=np.int64)
-    raw[vocab] = teacher.encode_ids(empty, np.ones(empty.shape, bool))[0]
+    table[vocab] = teacher.encode_ids(empty, np.ones(empty.shape, dtype=bool))[0]
     if progress:
         progress(total, total)
-    real = _real_tokens(tokenizer, vocab)
-    projected = _pca(raw, real, int(RECIPE["pca_dims"]))
-    weights = np.append(_zipf_weights(tokenizer, vocab, real), 1.0).astype(np.float32)
-    table: Floats = np.ascontiguousarray(projected * weights[:, None], dtype=np.float32)
+    table *= weights[:, None]
     return table
 
 
@@ -275,30 +284,9 @@ def _token_id(tokenizer: Tokenizer, token: str) -> int:
     return int(found)
 
 
-def _real_tokens(tokenizer: Tokenizer, vocab: int) -> NDArray[np.bool_]:
-    """True for tokens text can produce: not [PAD], [CLS], [unused12] and the like."""
-    real = np.ones(vocab, dtype=bool)
-    for token, index in tokenizer.get_vocab().items():
-        if len(token) > 2 and token.startswith("[") and token.endswith("]"):
-            real[index] = False
-    return real
-
-
-def _pca(raw: Floats, real: NDArray[np.bool_], dims: int) -> Floats:
-    """Centre on the real tokens' mean and keep their top ``dims`` principal axes.
-
-    The shared mean is what makes every MiniLM token look alike; removing it (and the
-    weakest axes) leaves what distinguishes tokens. Fitted in float64 for stability.
-    """
-    fit = raw[: len(real)][real].astype(np.float64)
-    mean = fit.mean(axis=0)
-    _, _, axes = np.linalg.svd(fit - mean, full_matrices=False)
-    projected: Floats = ((raw - mean) @ axes[:dims].T).astype(np.float32)
-    return projected
-
-
-def _zipf_weights(tokenizer: Tokenizer, vocab: int, real: NDArray[np.bool_]) -> NDArray[np.float64]:
-    """``log(1 + rank)`` per token, rank by frequency; 0 for tokens text cannot produce.
+def _zipf_weights(tokenizer: Tokenizer, vocab: int) -> NDArray[np.float64]:
+    """``log(1 + rank)`` per token, rank by frequency; 0 for [CLS], [PAD], [unused3] and
+    the like, which carry no meaning ([UNK] included: an emoji-only text embeds as empty).
 
     BERT's vocabulary lists single characters first, then word pieces from the most
     frequent ("the") down, so a piece's id after "the" is a fair frequency rank. ASCII
@@ -307,9 +295,12 @@ def _zipf_weights(tokenizer: Tokenizer, vocab: int, real: NDArray[np.bool_]) -> 
     """
     first_word = _token_id(tokenizer, "the")
     rank = np.arange(vocab, dtype=np.float64) - first_word + 1
+    special = []
     for token, index in tokenizer.get_vocab().items():
-        if index < first_word:
+        if len(token) > 2 and token.startswith("[") and token.endswith("]"):
+            special.append(index)
+        elif index < first_word:
             rank[index] = 1.0 if token.isascii() else float(vocab)
     weights = np.log1p(np.maximum(rank, 1.0))
-    weights[~real] = 0.0
+    weights[special] = 0.0
     return weights
