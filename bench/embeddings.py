@@ -195,7 +195,9 @@ def build_task(seed: int, pairs: int) -> Task:
     rng = random.Random(seed)
     slots = [(name, fact) for name in NAMES for fact in FACTS]
     rng.shuffle(slots)
-    queries, passages, relevant = [], [], []
+    queries: list[str] = []
+    passages: list[str] = []
+    relevant: list[int] = []
     for name, fact in slots[:pairs]:
         passage, query = fact(rng, name)
         relevant.append(len(passages))

@@ -197,10 +197,17 @@ async def speed(route: str, episodes: int, cache_dir: Path) -> dict[str, float]:
         await log.add(NewEpisode("user", f"a single new thought number {n}", time.time()))
         singles.append(time.perf_counter() - t0)
     text_ok = await bm25_search(store, "single new thought number 299", 1)
-    started = time.perf_counter()
-    with console.status(f"embedding {episodes:,} episodes ({route})"):
-        embedded = await memory.index_pending(store)
-    embed_s = time.perf_counter() - started
+    rates: dict[str, float] = {}
+    for loaded in await memory.routes():
+        # the fast route covers everything; a slow one is timed on a sample and left to
+        # catch up in the background, as it would in real use
+        limit = episodes if loaded.index.model == "static" else 2048
+        started = time.perf_counter()
+        done = 0
+        with console.status(f"embedding with {loaded.index.model}"):
+            while done < limit and (n := await memory._index_batch(store, "episode", loaded, 256)):
+                done += n
+        rates[loaded.index.model] = done / (time.perf_counter() - started)
     queries = [
         "where does my sister live",
         "what did I eat last week",
@@ -228,7 +235,7 @@ async def speed(route: str, episodes: int, cache_dir: Path) -> dict[str, float]:
         "add_p50_ms": q(singles, 50) * 1000,
         "add_p99_ms": q(singles, 99) * 1000,
         "searchable_at_once": float(bool(text_ok)),
-        "embed_per_s": embedded / embed_s,
+        **{f"embed_per_s_{k}": v for k, v in rates.items()},
         "search_p50_ms": q(ours, 50) * 1000,
         "search_p99_ms": q(ours, 99) * 1000,
         "bm25_p50_ms": q(lexical, 50) * 1000,
@@ -255,7 +262,9 @@ def show_speed(figures: dict[str, float], route: str) -> None:
     table.add_row(
         "searchable by words at once", "yes" if figures["searchable_at_once"] else "NO", "", "yes"
     )
-    table.add_row("vectors caught up (episodes/s)", f"{figures['embed_per_s']:,.0f}", "", "")
+    for key, value in figures.items():
+        if key.startswith("embed_per_s_"):
+            table.add_row(f"vectors/s, {key[12:]} route (background)", f"{value:,.0f}", "", "")
     table.add_row(
         "search p50 / p99 (ms)",
         f"{figures['search_p50_ms']:.1f} / {figures['search_p99_ms']:.1f}",

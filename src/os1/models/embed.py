@@ -3,7 +3,7 @@
 ``Embedder`` is what memory and retrieval use: texts in, unit-length float32 rows out. It
 is synchronous and CPU-bound by design; callers run it in a worker thread.
 
-- ``minilm`` (see ``minilm.py``) is all-MiniLM-L6-v2 exactly, ~250 sentences/s here.
+- ``minilm`` (see ``minilm.py``) is all-MiniLM-L6-v2 exactly, ~300 sentences/s here.
 - ``static`` is a model2vec-style table distilled locally from that same model (the idea
   is model2vec's, by MinishLab; this code is written from scratch): every vocabulary
   token is run through MiniLM alone, as a one-token sentence, and its pooled output

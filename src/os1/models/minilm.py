@@ -12,9 +12,9 @@ Design choices:
   padded batch gives the same vectors as one text at a time.
 - Query, key and value projections are fused into one matrix and every weight is stored
   pre-transposed and contiguous: each layer is four large BLAS calls plus the attention.
-- GELU is the exact (erf) form BERT uses. numpy has no erf, so ``_erfc`` is a Chebyshev
-  fit with relative error below 1.2e-7 (the classic Numerical Recipes ``erfcc`` formula),
-  well under float32's own rounding once summed over a layer.
+- GELU is the exact (erf) form BERT uses. numpy has no erf, so ``gelu`` uses a Chebyshev
+  fit for erfc with relative error below 1.2e-7 (the classic Numerical Recipes ``erfcc``
+  formula), well under float32's own rounding once summed over a layer.
 - ``encode_ids`` is public so the static distiller (``embed.py``) can run token ids it
   built itself through the same forward pass.
 """
@@ -188,7 +188,7 @@ def _attention(layer: _Layer, x: Floats, batch: int, key_bias: Floats) -> Floats
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 sentence embeddings: 384 floats per text, unit length.
 
-    Loading reads 90 MB of weights (~0.3 s). ``embed`` is synchronous and CPU-bound: call it
+    Loading reads 90 MB of weights (~0.1 s). ``embed`` is synchronous and CPU-bound: call it
     from a worker thread. It is safe to call from several threads at once.
 
     Raises:
@@ -240,7 +240,7 @@ class MiniLMEmbedder:
         """Mean-pooled last hidden states (not normalized) of padded token-id rows.
 
         Args:
-            ids: ``(batch, seq)`` token ids, special tokens included, padding anywhere.
+            ids: ``(batch, seq)`` token ids, special tokens included, padded on the right.
             mask: ``(batch, seq)``, True for real tokens; each row needs at least one.
         """
         batch, seq = ids.shape
