@@ -46,6 +46,8 @@ CURRENT = re.compile(
     re.IGNORECASE,
 )
 CURRENT_POOL = 20
+COMMON_SHARE, COMMON_MIN = 0.05, 2000  # a word in > 5% of messages (and > 2,000) is common
+COMMON_WINDOW = 20_000  # with only common words, rank words among this many newest rows
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 
 
@@ -109,6 +111,7 @@ class Retriever:
 
     def __init__(self, routes: Sequence[Route] = ()) -> None:
         self.routes = list(routes)
+        self._floor = 0  # word search skips rowids up to this (see _informative)
 
     async def search(
         self,
@@ -145,7 +148,7 @@ class Retriever:
                 entry.score += weight / (RRF_K + rank + 1)
                 entry.lists.append(name)
 
-        words = fts_query(query, drop=window.phrase if window else "")
+        words = self._informative(db, fts_query(query, drop=window.phrase if window else ""))
         for kind in kinds:
             if words:
                 add(kind, self._lexical(db, kind, words), 1.0, "words")
@@ -170,14 +173,45 @@ class Retriever:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
         return _rank(self._load(db, fused), fused, window)[:k]
 
+    def _informative(self, db: Scoped, words: str) -> str:
+        """Leave out words found in a large share of all messages (when rarer ones are
+        there): they barely move BM25, yet ranking their many matches is the slow part.
+        The same idea as a "common terms" query in Lucene. When every word is common, the
+        word search looks at the newest messages only (meaning still covers them all)."""
+        terms = re.findall(r'"([^"]+)"', words)
+        if len(terms) < 2:
+            return words
+        newest = self._newest_rowid(db)
+        limit = max(COMMON_MIN, int(COMMON_SHARE * newest))
+        counts = {  # stops reading at limit + 1 matches: cheap even for the commonest word
+            term: len(
+                db.conn.execute(
+                    "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ? LIMIT ?",
+                    (f'"{term}"', limit + 1),
+                ).fetchall()
+            )
+            for term in terms
+        }
+        kept = [t for t in terms if counts[t] <= limit]
+        if not kept:
+            kept = sorted(terms, key=lambda t: counts[t])[:2]
+            self._floor = newest - COMMON_WINDOW
+        return " OR ".join(f'"{t}"' for t in kept)
+
+    @staticmethod
+    def _newest_rowid(db: Scoped) -> int:
+        row = db.conn.execute("SELECT MAX(rowid) FROM episodes").fetchone()
+        return int(row[0] or 0)
+
     def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"
         extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
+        floor = self._floor if kind == "episode" else 0
         rows = db.execute(
             f"SELECT t.id, f.rank FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
-            f" WHERE {table}_fts MATCH :q AND t.user_id = :user_id{extra}"
+            f" WHERE {table}_fts MATCH :q AND f.rowid > :floor AND t.user_id = :user_id{extra}"
             " ORDER BY f.rank LIMIT :n",
-            {"q": words, "n": CANDIDATES},
+            {"q": words, "n": CANDIDATES, "floor": floor},
         )
         return [(int(r[0]), -float(r[1])) for r in rows]  # FTS5 rank: lower is better
 

@@ -65,7 +65,7 @@ class VectorIndex:
         )
 
     def search(
-        self, db: Scoped, owner: Owner, query: np.ndarray, k: int = 50, coarse: int = 200
+        self, db: Scoped, owner: Owner, query: np.ndarray, k: int = 50, coarse: int = 120
     ) -> list[tuple[int, float]]:
         """The ``k`` nearest memories by cosine: ``(id, similarity)``, best first."""
         code = np.packbits(query.astype(np.float32) > 0).tobytes()
