@@ -259,6 +259,8 @@ def forget_cmd(
 ) -> None:
     """Forget memories everywhere (text index, vectors, facts built on them).
 
+    With words, every memory containing them (not merely similar ones) is listed first.
+
     Examples:
 
       os1 memory forget e12
@@ -272,8 +274,7 @@ def forget_cmd(
             if parsed:
                 targets = [(parsed[0], parsed[1])]
             else:
-                await _index(memory, store)
-                hits = await memory.search(store, target, k=k)
+                hits = await memory.search(store, target, k=k, by_meaning=False)
                 targets = [(h.kind, h.id) for h in hits]
                 _show_hits(hits)
             if not targets:

@@ -134,13 +134,15 @@ class Memory:
         k: int = 10,
         now: float | None = None,
         wait: bool = True,
+        by_meaning: bool = True,
     ) -> list[Hit]:
         """The best ``k`` memories for ``query``.
 
         With ``wait=False`` (a turn in progress) embedders still loading are not waited
-        for: the search uses words and time only this once.
+        for: the search uses words and time only this once. ``by_meaning=False`` matches
+        words only, for when near misses would do harm (choosing what to forget).
         """
-        routes = await self.routes() if wait or self._routes else []
+        routes = await self.routes() if by_meaning and (wait or self._routes) else []
         return await Retriever(routes).search(store, query, k=k, now=now)
 
     async def forget(self, store: UserStore, kind: Kind, ids: list[int]) -> int:
