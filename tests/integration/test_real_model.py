@@ -255,3 +255,23 @@ async def test_the_openai_backend_on_a_real_llama_cpp_server(llama_server: str, 
     reply = reply_of(await collect(companion.turn("zoe", "What is the capital of Japan?")))
     assert "Tokyo" in reply.text
     await companion.aclose()
+
+
+async def test_a_fact_told_in_one_conversation_shapes_a_reply_in_another(
+    home: Path, real_llm: LocalGGUF, real_settings: Settings
+) -> None:
+    from os1.memory.store import Memory
+
+    db = await Database.open(home / "os1.db")
+    memory = Memory(real_settings.embed_routes, real_settings.cache_dir)
+    await memory.routes()
+    limits = TurnLimits(max_reply_tokens=80, temperature=0.2, seed=3)
+    companion = Companion(db, real_llm, limits, memory)
+    await collect(companion.turn("nia", "Big news: my sister Ottoline just moved to Lisbon!"))
+    await companion.wait_background()
+    await companion.new_conversation("nia")
+    reply = reply_of(await collect(companion.turn("nia", "Which city did my sister move to?")))
+    assert "Lisbon" in reply.text
+    assert len(await companion.history("nia")) == 2
+    await companion.stop_background()
+    await db.aclose()
