@@ -40,7 +40,7 @@ from os1.memory.retrieval import fts_query
 from os1.memory.store import Memory
 from os1.store import Database, UserStore
 
-console = Console()
+console = Console(width=150)
 KINDS = ("single-hop", "multi-hop", "temporal", "updated", "unanswerable")
 
 

@@ -254,9 +254,12 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
 def _valid_at(when: str, kind: str, source: Episode) -> float | None:
     """The start of the time the phrase names, read from the episode's own time.
 
-    A phrase the line does not contain is ignored: small models copy the prompt's example.
+    A phrase the line does not contain is ignored (small models copy the prompt's example),
+    and so is a recurring one ("every Thursday"): it names a habit, not a date.
     """
-    if when and when.lower() in " ".join(source.text.lower().split()):
+    low = when.lower()
+    recurring = re.match(r"(every|each)\b", low) is not None
+    if low and not recurring and low in " ".join(source.text.lower().split()):
         window = find_window(when, anchor=source.time)
         if window is not None:
             return window.start
