@@ -13,7 +13,7 @@ import pytest
 from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.events import TurnEvent
-from os1.models.scripted import ScriptedLLM
+from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.store import Database
 from os1.turn.context import TurnLimits
 
@@ -38,6 +38,12 @@ async def companion(settings: Settings, scripted: ScriptedLLM) -> AsyncIterator[
     comp = await Companion.start(settings, llm=scripted)
     yield comp
     await comp.aclose()
+
+
+def turn_request(model: ScriptedLLM) -> ScriptedRequest:
+    """The last request a person's turn made (background work such as fact extraction
+    and summaries makes requests of its own)."""
+    return [r for r in model.requests if not r.options.background][-1]
 
 
 async def collect(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:

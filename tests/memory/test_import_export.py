@@ -14,7 +14,12 @@ from os1.store.driver import connect
 
 
 def os1(home: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "none"}
+    env = {
+        **os.environ,
+        "OS1_HOME": str(home),
+        "OS1_EMBEDDERS": "none",
+        "OS1_LLM_BACKEND": "scripted",
+    }
     return subprocess.run(
         [sys.executable, "-m", "os1.cli", *args],
         input=stdin.decode(),
@@ -160,3 +165,42 @@ def test_forget_by_words_asks_first_and_then_forgets(tmp_path: Path) -> None:
         json.loads(os1(home, "memory", "search", "tea", "--json").stdout)[0]["text"]
         == "I like tea."
     )
+
+
+def test_the_profile_shows_what_was_learned_with_its_sources(tmp_path: Path) -> None:
+    import asyncio
+
+    from os1.memory.episodes import EpisodeLog, NewEpisode
+    from os1.memory.facts import FactBook, NewFact
+    from os1.store import Database
+
+    home = tmp_path / "home"
+    assert "Nothing learned yet" in os1(home, "memory", "profile").stdout
+
+    async def learn() -> int:
+        db = await Database.open(home / "os1.db")
+        store = await db.user("me")
+        episode = await EpisodeLog(store).add(
+            NewEpisode("user", "My sister Ottoline lives in Lisbon.")
+        )
+        await FactBook(store).add(
+            [
+                NewFact(
+                    "relation",
+                    "Ottoline",
+                    "lives_in",
+                    "Lisbon",
+                    "Ottoline lives in Lisbon.",
+                    episode_ids=(episode,),
+                )
+            ]
+        )
+        await db.aclose()
+        return episode
+
+    episode = asyncio.run(learn())
+    text = os1(home, "memory", "profile").stdout
+    assert "Ottoline lives in Lisbon." in text
+    data = json.loads(os1(home, "memory", "profile", "--json").stdout)
+    lines = [line for lines in data["people"].values() for line in lines]
+    assert lines[0]["source_episode_ids"] == [episode]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import collect
+from conftest import collect, turn_request
 from os1.companion import Companion
 from os1.config import Settings
 from os1.events import TextDelta, TurnFinished
@@ -52,7 +52,7 @@ async def test_onboarding_asks_each_question_and_stores_each_answer(settings: Se
         events = await collect(companion.turn("ann", answer))
         await companion.wait_background()
         reply = "".join(e.text for e in events if isinstance(e, TextDelta))
-        instruction = model.requests[-1].messages[0].content
+        instruction = turn_request(model).messages[0].content
         assert QUESTIONS[index].text in instruction  # the model knows what was asked
         if index + 1 < len(QUESTIONS):
             assert reply.endswith(QUESTIONS[index + 1].text)
@@ -67,7 +67,7 @@ async def test_onboarding_asks_each_question_and_stores_each_answer(settings: Se
     ]
     model.enqueue("Just chatting now.")
     await collect(companion.turn("ann", "What do you know about me?"))
-    system = model.requests[-1].messages[0].content
+    system = turn_request(model).messages[0].content
     assert "I teach kids maths." in system and "getting to know" not in system
     assert "living on Annie's computer" in system
     await companion.aclose()
@@ -84,7 +84,7 @@ async def test_onboarding_resumes_after_a_restart_and_can_be_skipped(settings: S
     assert "".join(e.text for e in events if isinstance(e, TextDelta)).endswith(QUESTIONS[2].text)
     await second.skip_onboarding("ann")
     await collect(second.turn("ann", "hello"))
-    assert "getting to know" not in model.requests[-1].messages[0].content
+    assert "getting to know" not in turn_request(model).messages[0].content
     await second.aclose()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import aclosing
 
-from conftest import collect
+from conftest import collect, turn_request
 from os1.companion import Companion
 from os1.config import Settings
 from os1.events import ErrorEvent, Notice, TextDelta, TurnFinished, TurnStarted
@@ -30,7 +30,7 @@ async def test_prompt_has_persona_first_and_new_message_last(
 ) -> None:
     await collect(companion.turn("ann", "first message"))
     await collect(companion.turn("ann", "second message"))
-    messages = scripted.requests[-1].messages
+    messages = turn_request(scripted).messages
     assert messages[0].role == "system"
     assert "AI companion" in messages[0].content and "Scripted" in messages[0].content
     assert [m.content for m in messages[1:]] == [
@@ -61,7 +61,7 @@ async def test_conversation_survives_a_restart(settings: Settings) -> None:
     second = await Companion.start(settings, llm=model)
     await collect(second.turn("ann", "What is my cat called?"))
     await second.aclose()
-    prompt = [m.content for m in model.requests[-1].messages]
+    prompt = [m.content for m in turn_request(model).messages]
     assert "My cat is called Miso." in prompt
     # the name chosen at first boot is kept: the second model was never asked to choose
     assert "Scripted" in prompt[0] and len(model.requests) == 1
@@ -78,7 +78,7 @@ async def test_a_huge_paste_is_cut_for_the_model_but_stored_whole(
     notices = [e for e in events if isinstance(e, Notice)]
     assert notices and notices[0].code == "input_truncated"
     assert isinstance(events[-1], TurnFinished)
-    sent = scripted.requests[-1].messages
+    sent = turn_request(scripted).messages
     total = sum(scripted.count_tokens(m.content) for m in sent)
     assert total <= companion.limits.prompt_budget
     assert sent[-1].content.startswith("line 0:")
@@ -161,9 +161,11 @@ async def test_long_conversations_stay_in_the_window_with_a_rolling_summary(
     for request in model.requests:
         if not request.options.background:
             assert sum(model.count_tokens(m.content) for m in request.messages) <= budget
-    summaries = [r for r in model.requests if r.options.background]
-    assert summaries, "older turns were never summarized"
-    last_prompt = model.requests[-1]
+    store = await companion.db.user("ann")
+    conversation = await store.latest_conversation()
+    assert conversation is not None
+    assert await store.latest_summary(conversation) is not None, "older turns never summarized"
+    last_prompt = turn_request(model)
     assert not last_prompt.options.background
     assert "Summary of the earlier part" in last_prompt.messages[0].content
     assert last_prompt.messages[-1].content.startswith("Message number 39")

@@ -86,6 +86,50 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
+async def _extract_imported(memory: Memory, store: UserStore, source_ids: list[str]) -> None:
+    """Facts from an imported conversation, a few lines at a time, with the local model
+    (slow on a laptop CPU: the progress bar says how slow; --no-extract skips it)."""
+    from os1.companion import build_llm
+    from os1.memory.extract import extract_and_store
+
+    episodes = await memory.episodes(store).by_source("import", source_ids)
+    llm = await build_llm(load_settings())
+    try:
+        with _progress("Learning facts") as bar:
+            task = bar.add_task("facts", total=len(episodes))
+            for start in range(0, len(episodes), 8):
+                await extract_and_store(store, llm, episodes[start : start + 8], None)
+                bar.update(task, completed=min(len(episodes), start + 8))
+    finally:
+        await llm.aclose()
+    await _index(memory, store)
+
+
+@memory_app.command("profile")
+def profile_cmd(
+    user: str = UserOption,
+    as_json: bool = typer.Option(False, "--json", help="The profile as JSON, with sources."),
+) -> None:
+    """Who os1 thinks you are, built from what you told it, each line with its sources.
+
+    Example: os1 memory profile
+    """
+    from os1.memory.profile import build_profile
+
+    async def work() -> int:
+        async with _open(user) as (_, store):
+            profile = await build_profile(store)
+        if as_json:
+            _print_json(profile.to_dict())
+        elif profile.is_empty():
+            out.print("Nothing learned yet: talk with me, or import a conversation.")
+        else:
+            out.print(profile.to_prompt(max_chars=100_000), markup=False)
+        return 0
+
+    _run(work)
+
+
 @memory_app.command("import-conversation")
 def import_conversation_cmd(
     file: Path = typer.Argument(

@@ -110,6 +110,23 @@ class EpisodeLog:
         by_id = {r[0]: to_episode(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
+    async def by_source(self, source: str, source_ids: list[str]) -> list[Episode]:
+        """Episodes by their ``(source, source_id)``, in the order asked."""
+        by_key: dict[str, Episode] = {}
+        for start in range(0, len(source_ids), 500):  # SQLite bounds the number of variables
+            chunk = source_ids[start : start + 500]
+            names = ", ".join(f":s{i}" for i in range(len(chunk)))
+            params = {"source": source, **{f"s{i}": s for i, s in enumerate(chunk)}}
+            rows = await self.store.read(
+                lambda db, n=names, p=params: db.execute(  # type: ignore[misc]
+                    f"SELECT {_COLUMNS} FROM episodes WHERE user_id = :user_id"
+                    f" AND source = :source AND source_id IN ({n})",
+                    p,
+                )
+            )
+            by_key.update((r[2], to_episode(r)) for r in rows)
+        return [by_key[s] for s in source_ids if s in by_key]
+
     async def recent(self, limit: int = 20, before: float | None = None) -> list[Episode]:
         rows = await self.store.read(
             lambda db: db.execute(

@@ -67,6 +67,7 @@ class ImportReport:
     added: int = 0
     already: int = 0
     bad: list[BadLine] = field(default_factory=list)
+    source_ids: list[str] = field(default_factory=list)  # every good line, in order
 
 
 def _reason(exc: ValidationError) -> str:
@@ -123,6 +124,7 @@ async def import_conversation(
     done = 0
     for _, done, line in parse_lines(path, report):
         batch.append(line.episode(source))
+        report.source_ids.append(line.id)
         if len(batch) >= BATCH:
             added = await log.add_many(batch)
             report.added += added

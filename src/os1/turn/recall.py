@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from os1.events import Notice, TurnEvent
+from os1.memory.profile import build_profile
 from os1.models.base import LLM, ChatMessage, Role
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
@@ -57,9 +58,12 @@ async def _system(turn: Turn) -> str:
     assert identity is not None
     person = await onboarding.person_name(turn.store)
     parts = [system_prompt(identity, person, turn.deps.today())]
+    profile = await build_profile(turn.store)
+    if not profile.is_empty():
+        parts.append(f"What you know about {person or 'them'}:\n{profile.to_prompt()}")
     known = await onboarding.answers_summary(turn.store)
     if known:
-        parts.append(f"What you know about {person or 'them'} so far:\n{known}")
+        parts.append(f"When you first met, you asked and they answered:\n{known}")
     if turn.answering:
         parts.append(onboarding.answer_instruction(turn.answering, turn.onboarding_last))
     summary = await turn.store.latest_summary(turn.conversation_id)

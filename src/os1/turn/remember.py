@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator
 from os1.errors import StoreError
 from os1.events import ErrorEvent, TurnEvent
 from os1.memory.episodes import NewEpisode
+from os1.memory.extract import extract_and_store
 from os1.memory.summary import refresh_summary
 from os1.persona import onboarding
 from os1.turn.context import Turn
@@ -70,7 +71,18 @@ async def _record_episodes(turn: Turn) -> None:
             )
         )
     await memory.record(turn.store, episodes)
-    turn.deps.schedule(memory.index_pending(turn.store))
+    turn.deps.schedule(_learn(turn, [e.source_id for e in episodes]))
+
+
+async def _learn(turn: Turn, source_ids: list[str]) -> None:
+    """Background, after the reply: facts from this exchange, then vectors for it all."""
+    memory = turn.deps.memory
+    assert memory is not None
+    if not turn.interrupted and turn.finish_reason != "error":
+        exchange = await memory.episodes(turn.store).by_source("chat", source_ids)
+        person = await onboarding.person_name(turn.store)
+        await extract_and_store(turn.store, turn.deps.llm, exchange, person)
+    await memory.index_pending(turn.store)
 
 
 async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
