@@ -24,6 +24,7 @@ def env(tmp_path: Path) -> dict[str, str | None]:
         "OS1_HOME": str(tmp_path / "home"),
         "OS1_CACHE_DIR": str(tmp_path / "cache"),
         "OS1_LLM_MODEL_PATH": None,
+        "OS1_EMBEDDERS": "none",  # the embedders' own build is tested in models/test_embed.py
     }
 
 

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -153,14 +154,11 @@ def status(
 
 
 @contextmanager
-def _progress_bar(console: Console, label: str) -> Iterator[Callable[[int, int], None]]:
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-    )
+def _progress_bar(
+    console: Console, label: str, in_bytes: bool = True
+) -> Iterator[Callable[[int, int], None]]:
+    amount = (DownloadColumn(), TransferSpeedColumn()) if in_bytes else (MofNCompleteColumn(),)
+    columns = (TextColumn("{task.description}"), BarColumn(), *amount, TimeRemainingColumn())
     with Progress(*columns, console=console) as bar:
         task = bar.add_task(label, total=None)
 
@@ -197,12 +195,24 @@ def build(
         before = asset_status(asset, cache_dir)
         if before.state == "valid" and not verify:
             _say(console, f"{asset.name} is already built: {before.path}", "green")
-            return
-        label = "Verifying" if before.state in ("valid", "unverified") else "Assembling"
-        with _progress_bar(console, label) as report:
-            path = build_asset(asset, cache_dir, progress=report, verify=verify)
+        else:
+            label = "Verifying" if before.state in ("valid", "unverified") else "Assembling"
+            with _progress_bar(console, label) as report:
+                path = build_asset(asset, cache_dir, progress=report, verify=verify)
+            _say(console, f"{asset.name} is ready: {path}", "green")
+        _build_embedders(console, settings)
     except Os1Error as exc:
         _fail(exc)
-    _say(console, f"{asset.name} is ready: {path}", "green")
     if settings.llm_model_path is not None:
         _say(console, f"Note: llm_model_path is set, so os1 uses {settings.llm_model_path}.")
+
+
+def _build_embedders(console: Console, settings: Settings) -> None:
+    """Distill the static embedding table now (once, ~30 s) rather than on first use."""
+    from os1.models.embed import embedder_from
+
+    for name in settings.embed_routes:
+        with _progress_bar(console, f"Preparing the {name} embedder", in_bytes=False) as report:
+            embedder_from(name, settings.cache_dir, report)
+    if settings.embed_routes:
+        _say(console, f"embedders ready: {', '.join(settings.embed_routes)}", "green")
