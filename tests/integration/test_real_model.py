@@ -84,7 +84,7 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
 
 async def test_background_work_gives_way_to_a_person(real_llm: LocalGGUF) -> None:
     long_job = real_llm.stream(
-        [ChatMessage("user", "Write a long story about a lighthouse keeper.")],
+        [ChatMessage("user", "Count from 1 to 500, separated by commas.")],
         GenerationOptions(max_tokens=300, background=True),
     )
     reasons: list[str] = []

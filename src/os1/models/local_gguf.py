@@ -206,7 +206,8 @@ class LocalGGUF:
                 usage = usage_from(item)
             if reason:
                 finished = True
-                yield Chunk(text, finish_reason=reason, usage=usage)
+                # a stop asked for and a natural end can race; the request is what counts
+                yield Chunk(text, "cancelled" if token.cancelled else reason, usage)
             elif text:
                 yield Chunk(text)
             if token.cancelled and not finished:
