@@ -204,3 +204,17 @@ def test_the_profile_shows_what_was_learned_with_its_sources(tmp_path: Path) -> 
     data = json.loads(os1(home, "memory", "profile", "--json").stdout)
     lines = [line for lines in data["people"].values() for line in lines]
     assert lines[0]["source_episode_ids"] == [episode]
+
+
+def test_a_corrected_memory_is_found_by_its_new_words_only(tmp_path: Path) -> None:
+    source = tmp_path / "chat.jsonl"
+    source.write_text(line(1, "My dentist is Dr Alvarez."))
+    home = tmp_path / "home"
+    os1(home, "memory", "import-conversation", str(source))
+    hit = json.loads(os1(home, "memory", "search", "dentist", "--json").stdout)[0]
+    assert os1(home, "memory", "edit", hit["id"], "My dentist is Dr Okafor.").returncode == 0
+    assert json.loads(os1(home, "memory", "search", "Alvarez", "--json").stdout) == []
+    assert (
+        json.loads(os1(home, "memory", "search", "Okafor", "--json").stdout)[0]["id"] == hit["id"]
+    )
+    assert os1(home, "memory", "edit", "e999", "nothing").returncode == 1

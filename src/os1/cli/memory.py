@@ -20,7 +20,7 @@ from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
 from os1.memory.archive import export_memory, import_memory
 from os1.memory.importer import import_conversation
-from os1.memory.retrieval import Hit
+from os1.memory.retrieval import Hit, Kind
 from os1.memory.store import Memory
 from os1.store import Database, UserStore
 
@@ -263,8 +263,8 @@ def list_cmd(user: str = UserOption, limit: int = typer.Option(20, "--limit", "-
     _run(work)
 
 
-def _parse_id(ref: str) -> tuple[str, int] | None:
-    kind = "fact" if ref[:1].lower() == "f" else "episode"
+def _parse_id(ref: str) -> tuple[Kind, int] | None:
+    kind: Kind = "fact" if ref[:1].lower() == "f" else "episode"
     digits = ref[1:] if ref[:1].lower() in ("e", "f") else ref
     return (kind, int(digits)) if digits.isdigit() else None
 
@@ -290,6 +290,30 @@ def show_cmd(
                 f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3; search shows them.[/]"
             )
             return 1
+
+    _run(work)
+
+
+@memory_app.command("edit")
+def edit_cmd(
+    ref: str = typer.Argument(..., help="e12 (episode) or f3 (fact)"),
+    text: str = typer.Argument(..., help="The corrected words"),
+    user: str = UserOption,
+) -> None:
+    """Correct a memory. A corrected fact becomes certain: you said so.
+
+    Example: os1 memory edit f3 "My sister lives in Porto now."
+    """
+
+    async def work() -> int:
+        parsed = _parse_id(ref)
+        async with _open(user) as (memory, store):
+            if parsed is None or not await memory.edit(store, parsed[0], parsed[1], text):
+                err.print(f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3.[/]")
+                return 1
+            await _index(memory, store)
+        out.print(f"Corrected {ref}.")
+        return 0
 
     _run(work)
 

@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from os1.errors import StoreError
 from os1.memory.episodes import EpisodeLog, NewEpisode
+from os1.memory.facts import FactBook
 from os1.memory.retrieval import Hit, Kind, Retriever, Route
 from os1.memory.vectors import VectorIndex
 from os1.store import UserStore
@@ -144,6 +146,30 @@ class Memory:
         """
         routes = await self.routes() if by_meaning and (wait or self._routes) else []
         return await Retriever(routes).search(store, query, k=k, now=now)
+
+    async def edit(self, store: UserStore, kind: Kind, item: int, text: str) -> bool:
+        """Correct a memory's words; its old vectors go and new ones follow in the
+        background (the text index follows by trigger). Returns False if there is none."""
+        clean = text.strip()
+        if not clean:
+            raise StoreError("memory_empty", "A memory cannot be empty.", "Use forget instead.")
+        if kind == "fact":
+            await FactBook(store).edit(item, text=clean)
+        else:
+
+            def update(db: Scoped) -> int:
+                return len(
+                    db.execute(
+                        "UPDATE episodes SET text = :t WHERE user_id = :user_id AND id = :id"
+                        " RETURNING id",
+                        {"t": clean, "id": item},
+                    )
+                )
+
+            if not await store.transaction(update):
+                return False
+        await store.transaction(lambda db: VectorIndex.forget_everywhere(db, kind, [item]))
+        return True
 
     async def forget(self, store: UserStore, kind: Kind, ids: list[int]) -> int:
         """Remove memories from every table and index; facts resting only on forgotten
