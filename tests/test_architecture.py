@@ -13,7 +13,7 @@ LAYERS = [
     {"models", "store", "plugins"},
     {"memory", "skills", "voice", "persona"},
     {"turn"},
-    {"companion"},
+    {"companion", "briefing"},
     {"server", "cli"},
 ]
 

@@ -205,9 +205,12 @@ class PreemptedLLM(ScriptedLLM):
         yield Chunk("", "preempted", Usage())
 
 
-async def test_a_preempted_generation_gives_no_facts(store: UserStore) -> None:
+async def test_a_preempted_generation_stores_nothing_and_says_so(store: UserStore) -> None:
     episodes = await remember(store, CHAT)
-    assert await extract_facts(PreemptedLLM(), episodes, "Maya") == []
+    with pytest.raises(ModelError) as caught:
+        await extract_facts(PreemptedLLM(), episodes, "Maya")
+    assert caught.value.code == "generation_stopped"
+    assert await extract_and_store(store, PreemptedLLM(), episodes, "Maya") is None
 
 
 class BrokenLLM(ScriptedLLM):
@@ -251,7 +254,9 @@ async def test_extract_and_store_keeps_provenance_and_reuses_known_slots(
 ) -> None:
     first = await remember(store, CHAT)
     scripted.enqueue({"line_3": [fact("Ottoline", "lives_in", "Lisbon")]})
-    [fact_id] = await extract_and_store(store, scripted, first, "Maya")
+    stored = await extract_and_store(store, scripted, first, "Maya")
+    assert stored is not None
+    [fact_id] = stored
 
     later = await remember(store, [("user", "Ottoline still loves Lisbon.")], MARCH_3 + 86400)
     scripted.enqueue({"line_1": [fact("Ottoline", "lives_in", "Lisbon")]})

@@ -189,3 +189,24 @@ async def test_model_failure_becomes_an_error_event_and_keeps_the_question(
     history = await companion.history("ann")
     assert [h.text for h in history] == ["hello?"]
     await companion.aclose()
+
+
+async def test_what_a_quitting_process_did_not_learn_from_is_learned_next_time(
+    settings: Settings,
+) -> None:
+    first = await Companion.start(settings, llm=ScriptedLLM())
+    await collect(first.turn("ann", "My sister Ottoline moved to Lisbon."))
+    await first.aclose()  # quits before background learning could run
+    store_db = await Companion.start(settings, llm=ScriptedLLM())
+    waiting = await store_db.memory.episodes(await store_db.db.user("ann")).unlearned()  # type: ignore[union-attr]
+    assert [e.text for e in waiting] == ["My sister Ottoline moved to Lisbon."]
+    await store_db.aclose()
+
+    model = ScriptedLLM()
+    second = await Companion.start(settings, llm=model)
+    await collect(second.turn("ann", "How are you?"))
+    await second.wait_background()
+    learning = [r for r in model.requests if r.options.json_schema and r.options.background]
+    assert any("Ottoline moved to Lisbon" in r.messages[-1].content for r in learning)
+    assert await second.memory.episodes(await second.db.user("ann")).unlearned() == []  # type: ignore[union-attr]
+    await second.aclose()

@@ -8,6 +8,7 @@ from os1.cli.chat import chat
 from os1.cli.doctor import doctor
 from os1.cli.memory import memory_app
 from os1.cli.models import models_app
+from os1.cli.morning import morning
 
 app = typer.Typer(
     name="os1",
@@ -20,6 +21,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(memory_app, name="memory")
 app.command()(chat)
 app.command()(doctor)
+app.command()(morning)
 
 
 def main() -> None:

@@ -58,9 +58,14 @@ def _run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:
 
 def _progress(label: str) -> Progress:
     return Progress(
-        f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
-    )  # fmt: skip
+        f"[progress.description]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
 
 
 async def _index(memory: Memory, store: UserStore) -> None:
@@ -76,9 +81,13 @@ async def _index(memory: Memory, store: UserStore) -> None:
 
 def _hit_json(hit: Hit) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": f"{hit.kind[0]}{hit.id}", "kind": hit.kind, "text": hit.text, "time": _iso(hit.time),
-        "score": hit.score, "source_id": hit.source_ids[0] if hit.source_ids else None,
-    }  # fmt: skip
+        "id": f"{hit.kind[0]}{hit.id}",
+        "kind": hit.kind,
+        "text": hit.text,
+        "time": _iso(hit.time),
+        "score": hit.score,
+        "source_id": hit.source_ids[0] if hit.source_ids else None,
+    }
     if hit.kind == "fact":
         data["source_ids"] = list(hit.source_ids)
     else:
@@ -86,20 +95,31 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
-async def _extract_imported(memory: Memory, store: UserStore, source_ids: list[str]) -> None:
-    """Facts from an imported conversation, a few lines at a time, with the local model
-    (slow on a laptop CPU: the progress bar says how slow; --no-extract skips it)."""
+async def _learn_waiting(memory: Memory, store: UserStore) -> None:
+    """Facts from every message waiting to be learned from, a few lines at a time, with
+    the local model: slow on a laptop CPU (the bar says how slow). Interrupt it at any
+    time: what is done stays done, and the rest waits for the next run or conversation."""
     from os1.companion import build_llm
     from os1.memory.extract import extract_and_store
 
-    episodes = await memory.episodes(store).by_source("import", source_ids)
+    log = memory.episodes(store)
+    total = await store.read(
+        lambda db: int(
+            db.execute("SELECT COUNT(*) FROM episodes WHERE user_id = :user_id AND learned = 0")[0][
+                0
+            ]
+        )
+    )
+    if not total:
+        return
     llm = await build_llm(load_settings())
     try:
         with _progress("Learning facts") as bar:
-            task = bar.add_task("facts", total=len(episodes))
-            for start in range(0, len(episodes), 8):
-                await extract_and_store(store, llm, episodes[start : start + 8], None)
-                bar.update(task, completed=min(len(episodes), start + 8))
+            task = bar.add_task("facts", total=total)
+            while waiting := await log.unlearned():
+                await extract_and_store(store, llm, waiting, None)
+                await log.mark_learned([e.id for e in waiting])
+                bar.advance(task, len(waiting))
     finally:
         await llm.aclose()
     await _index(memory, store)
@@ -157,7 +177,10 @@ def import_conversation_cmd(
                 task = bar.add_task("import", total=None)
                 try:
                     report = await import_conversation(
-                        store, file, progress=lambda d, t: bar.update(task, completed=d, total=t)
+                        store,
+                        file,
+                        progress=lambda d, t: bar.update(task, completed=d, total=t),
+                        learn=not no_extract,
                     )
                 except OSError as exc:
                     err.print(f"[red]Cannot read {file}: {exc.strerror}.[/]")
@@ -290,6 +313,23 @@ def show_cmd(
                 f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3; search shows them.[/]"
             )
             return 1
+
+    _run(work)
+
+
+@memory_app.command("consolidate")
+def consolidate_cmd(user: str = UserOption) -> None:
+    """Merge duplicate facts (pooling their sources) and let old trivia fade.
+
+    Example: os1 memory consolidate
+    """
+    from os1.memory.consolidate import consolidate
+
+    async def work() -> int:
+        async with _open(user) as (_, store):
+            done = await consolidate(store)
+        out.print(f"Merged {done.merged} duplicate facts; {done.faded} trivia faded a little.")
+        return 0
 
     _run(work)
 

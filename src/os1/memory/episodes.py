@@ -27,6 +27,7 @@ class NewEpisode:
     source_id: str = ""
     session: str = ""
     importance: float = 0.5
+    learned: bool = True  # False: facts still to be extracted from it
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,14 @@ def _row(episode: NewEpisode, now: float) -> dict[str, Any]:
         "time": episode.time,
         "created_at": now,
         "importance": episode.importance,
+        "learned": int(episode.learned),
     }
 
 
 _INSERT = (
     "INSERT OR IGNORE INTO episodes (user_id, source, source_id, session, speaker, text, time,"
-    " created_at, importance) VALUES (:user_id, :source, :source_id, :session, :speaker, :text,"
-    " :time, :created_at, :importance)"
+    " created_at, importance, learned) VALUES (:user_id, :source, :source_id, :session,"
+    " :speaker, :text, :time, :created_at, :importance, :learned)"
 )
 
 
@@ -110,22 +112,24 @@ class EpisodeLog:
         by_id = {r[0]: to_episode(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def by_source(self, source: str, source_ids: list[str]) -> list[Episode]:
-        """Episodes by their ``(source, source_id)``, in the order asked."""
-        by_key: dict[str, Episode] = {}
-        for start in range(0, len(source_ids), 500):  # SQLite bounds the number of variables
-            chunk = source_ids[start : start + 500]
-            names = ", ".join(f":s{i}" for i in range(len(chunk)))
-            params = {"source": source, **{f"s{i}": s for i, s in enumerate(chunk)}}
-            rows = await self.store.read(
-                lambda db, n=names, p=params: db.execute(  # type: ignore[misc]
-                    f"SELECT {_COLUMNS} FROM episodes WHERE user_id = :user_id"
-                    f" AND source = :source AND source_id IN ({n})",
-                    p,
-                )
+    async def unlearned(self, limit: int = 8) -> list[Episode]:
+        """The oldest episodes still waiting for fact extraction."""
+        rows = await self.store.read(
+            lambda db: db.execute(
+                f"SELECT {_COLUMNS} FROM episodes WHERE user_id = :user_id AND learned = 0"
+                " ORDER BY id LIMIT :n",
+                {"n": limit},
             )
-            by_key.update((r[2], to_episode(r)) for r in rows)
-        return [by_key[s] for s in source_ids if s in by_key]
+        )
+        return [to_episode(r) for r in rows]
+
+    async def mark_learned(self, ids: list[int]) -> None:
+        marks = ",".join(str(int(i)) for i in ids) or "NULL"
+        await self.store.transaction(
+            lambda db: db.execute(
+                f"UPDATE episodes SET learned = 1 WHERE user_id = :user_id AND id IN ({marks})"
+            )
+        )
 
     async def recent(self, limit: int = 20, before: float | None = None) -> list[Episode]:
         rows = await self.store.read(

@@ -181,21 +181,18 @@ async def extract_facts(
         known: current facts, shown so the model reuses their slot names.
 
     Returns:
-        Facts with their source episode id and resolved ``valid_at``; ``[]`` when the
-        generation was stopped (the person needed the model). A batch whose answer was
-        cut off or unusable contributes nothing.
+        Facts with their source episode id and resolved ``valid_at``. A batch whose
+        answer was cut off or unusable contributes nothing.
 
     Raises:
-        ModelError: the model failed for another reason (missing, unreachable, ...).
+        ModelError: ``generation_stopped`` when the person needed the model (try again
+            later), or the model failed for another reason (missing, unreachable, ...).
     """
     facts: list[NewFact] = []
     for start in range(0, len(episodes), BATCH):
         try:
             facts += await _extract_batch(llm, episodes[start : start + BATCH], person, known)
         except ModelError as exc:
-            if exc.code == "generation_stopped":
-                log.debug("fact extraction stopped: the person needed the model")
-                return []
             if exc.code not in ("json_truncated", "json_invalid"):
                 raise
             log.debug("fact extraction gave nothing for a batch: %s", exc.code)
@@ -268,12 +265,19 @@ def _valid_at(when: str, kind: str, source: Episode) -> float | None:
 
 async def extract_and_store(
     store: UserStore, llm: LLM, episodes: list[Episode], person: str | None
-) -> list[int]:
+) -> list[int] | None:
     """Extract facts from ``episodes`` and add them to the person's fact book.
 
     Returns:
-        The ids of the facts stored or reinforced (empty when extraction gave nothing).
+        The ids of the facts stored or reinforced (empty when extraction gave nothing),
+        or None when the work was stopped because the person needed the model.
     """
     book = FactBook(store)
-    facts = await extract_facts(llm, episodes, person, known=await book.current(MAX_KNOWN))
+    try:
+        facts = await extract_facts(llm, episodes, person, known=await book.current(MAX_KNOWN))
+    except ModelError as exc:
+        if exc.code == "generation_stopped":
+            log.debug("fact extraction stopped: the person needed the model")
+            return None
+        raise
     return await book.add(facts) if facts else []

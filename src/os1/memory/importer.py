@@ -43,7 +43,7 @@ class ConversationLine(BaseModel):
             return str(value)
         return "" if value is None else value
 
-    def episode(self, source: str) -> NewEpisode:
+    def episode(self, source: str, learned: bool = True) -> NewEpisode:
         when = self.time if self.time.tzinfo else self.time.astimezone()  # naive: local time
         return NewEpisode(
             speaker=self.speaker.strip(),
@@ -52,6 +52,7 @@ class ConversationLine(BaseModel):
             source=source,
             source_id=self.id,
             session=self.session,
+            learned=learned,
         )
 
 
@@ -67,7 +68,6 @@ class ImportReport:
     added: int = 0
     already: int = 0
     bad: list[BadLine] = field(default_factory=list)
-    source_ids: list[str] = field(default_factory=list)  # every good line, in order
 
 
 def _reason(exc: ValidationError) -> str:
@@ -111,8 +111,10 @@ async def import_conversation(
     path: Path,
     source: str = "import",
     progress: Callable[[int, int], None] | None = None,
+    learn: bool = False,
 ) -> ImportReport:
-    """Import ``path`` as episodes of ``store``'s person.
+    """Import ``path`` as episodes of ``store``'s person; with ``learn`` they join the
+    queue of messages to extract facts from.
 
     Raises:
         OSError: the file cannot be read.
@@ -123,8 +125,7 @@ async def import_conversation(
     batch: list[NewEpisode] = []
     done = 0
     for _, done, line in parse_lines(path, report):
-        batch.append(line.episode(source))
-        report.source_ids.append(line.id)
+        batch.append(line.episode(source, learned=not learn))
         if len(batch) >= BATCH:
             added = await log.add_many(batch)
             report.added += added

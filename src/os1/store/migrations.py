@@ -182,9 +182,17 @@ def _memory(conn: sqlite.Connection) -> None:
     )
 
 
+def _learning_queue(conn: sqlite.Connection) -> None:
+    """Which chat episodes still wait for fact extraction, so a process that quits before
+    learning from a conversation learns from it next time instead of never."""
+    conn.execute("ALTER TABLE episodes ADD COLUMN learned INTEGER NOT NULL DEFAULT 1")
+    conn.execute("CREATE INDEX episodes_unlearned ON episodes(user_id, id) WHERE learned = 0")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
+    ("0003_learning_queue", _learning_queue),
 ]
 
 

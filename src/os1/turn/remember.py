@@ -57,7 +57,15 @@ async def _record_episodes(turn: Turn) -> None:
         return
     session = str(turn.conversation_id)
     episodes = [
-        NewEpisode("user", turn.text, time.time(), "chat", f"msg:{turn.user_message_id}", session)
+        NewEpisode(
+            "user",
+            turn.text,
+            time.time(),
+            "chat",
+            f"msg:{turn.user_message_id}",
+            session,
+            learned=turn.interrupted or turn.finish_reason == "error",
+        )
     ]
     if turn.reply_message_id is not None:
         episodes.append(
@@ -71,17 +79,21 @@ async def _record_episodes(turn: Turn) -> None:
             )
         )
     await memory.record(turn.store, episodes)
-    turn.deps.schedule(_learn(turn, [e.source_id for e in episodes]))
+    turn.deps.schedule(_learn(turn))
 
 
-async def _learn(turn: Turn, source_ids: list[str]) -> None:
-    """Background, after the reply: facts from this exchange, then vectors for it all."""
+async def _learn(turn: Turn) -> None:
+    """Background, after the reply: vectors for what is new, then facts from every
+    message still waiting (this one, and any a quitting process left behind)."""
     memory = turn.deps.memory
     assert memory is not None
-    if not turn.interrupted and turn.finish_reason != "error":
-        exchange = await memory.episodes(turn.store).by_source("chat", source_ids)
-        person = await onboarding.person_name(turn.store)
-        await extract_and_store(turn.store, turn.deps.llm, exchange, person)
+    await memory.index_pending(turn.store)
+    log_ = memory.episodes(turn.store)
+    person = await onboarding.person_name(turn.store)
+    while waiting := await log_.unlearned():
+        if await extract_and_store(turn.store, turn.deps.llm, waiting, person) is None:
+            break  # the person needs the model: learn from these after a later turn
+        await log_.mark_learned([e.id for e in waiting])
     await memory.index_pending(turn.store)
 
 
