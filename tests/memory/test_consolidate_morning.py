@@ -32,9 +32,9 @@ async def test_duplicates_merge_and_keep_all_their_evidence(tmp_path: Path) -> N
     # a restored archive can hold the same fact twice; consolidation folds them together
     await store.transaction(
         lambda s: s.execute(
-            "INSERT INTO facts (user_id, kind, subject, attribute, value, text, confidence, importance,"
-            " created_at, updated_at) VALUES (:user_id, 'preference', 'User', 'likes', 'Jazz ',"
-            " 'Loves jazz.', 0.6, 0.5, 0, 0)"
+            "INSERT INTO facts (user_id, kind, subject, attribute, value, text, confidence,"
+            " importance, created_at, updated_at) VALUES (:user_id, 'preference', 'User',"
+            " 'likes', 'Jazz ', 'Loves jazz.', 0.6, 0.5, 0, 0)"
         )
     )
     second = (await book.current())[0].id
