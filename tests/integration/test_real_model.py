@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -275,3 +276,25 @@ async def test_a_fact_told_in_one_conversation_shapes_a_reply_in_another(
     assert len(await companion.history("nia")) == 2
     await companion.stop_background()
     await db.aclose()
+
+
+async def test_the_morning_briefing_on_the_real_model(real_companion: Companion) -> None:
+    from os1.briefing import morning
+    from os1.memory.episodes import EpisodeLog, NewEpisode
+    from os1.memory.facts import FactBook, NewFact
+
+    store = await real_companion.db.user("sam")
+    episode = await EpisodeLog(store).add(NewEpisode("user", "Dentist tomorrow at nine!"))
+    due = NewFact(
+        "plan",
+        "user",
+        "dentist",
+        "9am",
+        "Dentist appointment at nine.",
+        valid_at=time.time() + 86400,
+        episode_ids=(episode,),
+    )
+    await FactBook(store).add([due])
+    briefing = await morning(store, real_companion.llm)
+    assert "dentist" in briefing.text.lower()
+    assert len(briefing.text) < 800
