@@ -24,3 +24,4 @@ lint: setup
 
 bench: setup
 	.venv/bin/python bench/llm_overhead.py
+	.venv/bin/python bench/memory.py
