@@ -17,7 +17,7 @@ from os1.models.base import LLM, ChatMessage, GenerationOptions, complete
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.persona.onboarding import person_name
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from os1.models.base import LLM, CancelToken
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.store import Database, UserStore
-from os1.store.sqlite import Message
+from os1.store.user import Message
 from os1.turn.context import Turn, TurnDeps, TurnLimits
 from os1.turn.pipeline import run_turn
 

@@ -13,7 +13,7 @@ from os1.errors import StoreError
 from os1.memory.episodes import EpisodeLog, NewEpisode
 from os1.memory.facts import FactBook, NewFact, is_multi_valued
 from os1.store import Database, UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 MARCH_3 = dt.datetime(2026, 3, 3, 18, 0).timestamp()
 DAY = 86400.0

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 FORMAT, VERSION = "os1-memory", 1
 

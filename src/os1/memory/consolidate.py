@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 FADE_AFTER_DAYS = 30
 FADE_FACTOR = 0.8

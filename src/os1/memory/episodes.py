@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 _COLUMNS = "id, source, source_id, session, speaker, text, time, importance"
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from os1.errors import StoreError
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 KINDS = ("person", "relation", "preference", "plan", "event", "feeling", "routine", "other")
 MULTI_KINDS = frozenset({"event", "feeling"})

@@ -24,7 +24,7 @@ import numpy as np
 from os1.memory.vectors import VectorIndex
 from os1.memory.when import Window, find_window
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 Kind = Literal["episode", "fact"]
 RRF_K = 60

@@ -27,7 +27,7 @@ from os1.memory.facts import FactBook
 from os1.memory.retrieval import Hit, Kind, Retriever, Route
 from os1.memory.vectors import VectorIndex
 from os1.store import UserStore
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from os1.store.sqlite import Scoped
+from os1.store.user import Scoped
 
 Owner = Literal["episode", "fact"]
 

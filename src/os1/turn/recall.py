@@ -16,7 +16,7 @@ from os1.memory.profile import build_profile
 from os1.models.base import LLM, ChatMessage, Role
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
-from os1.store.sqlite import Message
+from os1.store.user import Message
 from os1.turn.context import Turn
 from os1.turn.memories import memory_block
 
