@@ -86,6 +86,9 @@ class Route:
     index: VectorIndex
 
 
+Lists = dict[Kind, list[tuple[int, float]]]  # a ranked (id, score) list per kind
+
+
 @dataclass
 class _Fused:
     score: float = 0.0
@@ -111,7 +114,6 @@ class Retriever:
 
     def __init__(self, routes: Sequence[Route] = ()) -> None:
         self.routes = list(routes)
-        self._floor = 0  # word search skips rowids up to this (see _informative)
 
     async def search(
         self,
@@ -121,20 +123,48 @@ class Retriever:
         now: float | None = None,
         kinds: Sequence[Kind] = ("episode", "fact"),
     ) -> list[Hit]:
-        """The ``k`` best memories for ``query``, best first."""
+        """The ``k`` best memories for ``query``, best first.
+
+        The word pass, the query's embedding and each route's vector pass run at the same
+        time (reader threads of their own); the fusion runs when all are in.
+        """
         if not query.strip():
             return []
-        vectors = []
-        for route in self.routes:
-            embedded = await asyncio.to_thread(route.embedder.embed, [query])
-            vectors.append((route.index, np.asarray(embedded[0], dtype=np.float32)))
         window = find_window(query, now if now is not None else time.time())
-        return await store.read(lambda db: self._search(db, query, vectors, window, k, kinds))
+        words = fts_query(query, drop=window.phrase if window else "")
 
-    def _search(
+        async def embed(route: Route) -> tuple[VectorIndex, np.ndarray]:
+            rows = await asyncio.to_thread(route.embedder.embed, [query])
+            return route.index, np.asarray(rows[0], dtype=np.float32)
+
+        async def meaning(index: VectorIndex, vector: np.ndarray) -> Lists:
+            return await store.read_concurrently(
+                lambda db: {kind: index.search(db, kind, vector, k=CANDIDATES) for kind in kinds}
+            )
+
+        async def by_meaning() -> tuple[list[tuple[VectorIndex, np.ndarray]], list[Lists]]:
+            vectors = list(await asyncio.gather(*(embed(route) for route in self.routes)))
+            return vectors, list(await asyncio.gather(*(meaning(i, v) for i, v in vectors)))
+
+        lexical, (vectors, semantic) = await asyncio.gather(
+            store.read_concurrently(lambda db: self._word_lists(db, words, kinds)), by_meaning()
+        )
+        return await store.read_concurrently(
+            lambda db: self._fuse(db, query, lexical, semantic, vectors, window, k, kinds)
+        )
+
+    def _word_lists(self, db: Scoped, words: str, kinds: Sequence[Kind]) -> Lists:
+        if not words:
+            return {}
+        informative, floor = self._informative(db, words)
+        return {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+
+    def _fuse(
         self,
         db: Scoped,
         query: str,
+        lexical: Lists,
+        semantic: list[Lists],
         vectors: list[tuple[VectorIndex, np.ndarray]],
         window: Window | None,
         k: int,
@@ -148,13 +178,11 @@ class Retriever:
                 entry.score += weight / (RRF_K + rank + 1)
                 entry.lists.append(name)
 
-        words = self._informative(db, fts_query(query, drop=window.phrase if window else ""))
+        share = 1.0 / len(semantic) if semantic else 0.0  # routes split one vote
         for kind in kinds:
-            if words:
-                add(kind, self._lexical(db, kind, words), 1.0, "words")
-            share = 1.0 / len(vectors) if vectors else 0.0  # routes split one vote
-            for index, vector in vectors:
-                add(kind, index.search(db, kind, vector, k=CANDIDATES), share, "meaning")
+            add(kind, lexical.get(kind, []), 1.0, "words")
+            for lists in semantic:
+                add(kind, lists[kind], share, "meaning")
             if window is not None and kind == "episode":
                 add(kind, self._in_window(db, window, vectors), 1.5, "time")
         if not fused:
@@ -165,7 +193,7 @@ class Retriever:
         names = bridge_names(query, [h.text for h in first[:HOP_FROM]])
         if names:
             for kind in kinds:
-                add(kind, self._lexical(db, kind, names), HOP_WEIGHT, "hop")
+                add(kind, self._lexical(db, kind, names, 0), HOP_WEIGHT, "hop")
         if CURRENT.search(query):
             # "now", "these days": among the plausible answers, the latest state counts
             newest = sorted(first[:CURRENT_POOL], key=lambda h: -h.time)
@@ -173,14 +201,14 @@ class Retriever:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
         return _rank(self._load(db, fused), fused, window)[:k]
 
-    def _informative(self, db: Scoped, words: str) -> str:
+    def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
         """Leave out words found in a large share of all messages (when rarer ones are
         there): they barely move BM25, yet ranking their many matches is the slow part.
         The same idea as a "common terms" query in Lucene. When every word is common, the
         word search looks at the newest messages only (meaning still covers them all)."""
         terms = re.findall(r'"([^"]+)"', words)
         if len(terms) < 2:
-            return words
+            return words, 0
         newest = self._newest_rowid(db)
         limit = max(COMMON_MIN, int(COMMON_SHARE * newest))
         counts = {  # stops reading at limit + 1 matches: cheap even for the commonest word
@@ -193,20 +221,21 @@ class Retriever:
             for term in terms
         }
         kept = [t for t in terms if counts[t] <= limit]
+        floor = 0
         if not kept:
             kept = sorted(terms, key=lambda t: counts[t])[:2]
-            self._floor = newest - COMMON_WINDOW
-        return " OR ".join(f'"{t}"' for t in kept)
+            floor = newest - COMMON_WINDOW
+        return " OR ".join(f'"{t}"' for t in kept), floor
 
     @staticmethod
     def _newest_rowid(db: Scoped) -> int:
         row = db.conn.execute("SELECT MAX(rowid) FROM episodes").fetchone()
         return int(row[0] or 0)
 
-    def _lexical(self, db: Scoped, kind: Kind, words: str) -> list[tuple[int, float]]:
+    def _lexical(self, db: Scoped, kind: Kind, words: str, floor: int) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"
         extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
-        floor = self._floor if kind == "episode" else 0
+        floor = floor if kind == "episode" else 0
         rows = db.execute(
             f"SELECT t.id, f.rank FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
             f" WHERE {table}_fts MATCH :q AND f.rowid > :floor AND t.user_id = :user_id{extra}"

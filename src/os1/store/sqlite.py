@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from os1.store.migrations import apply_migrations
 from os1.store.user import UserStore
 
 T = TypeVar("T")
+READERS = 2
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,12 @@ class Database:
         self.path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-store")
         self._conn: sqlite.Connection | None = None
+        # Readers on connections of their own: WAL lets them run beside the writer and
+        # beside each other, so the parts of one search can overlap.
+        self._readers = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="os1-read")
+        self._reader_local = threading.local()
+        self._reader_conns: list[sqlite.Connection] = []
+        self._reader_lock = threading.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -176,6 +184,27 @@ class Database:
 
         return await self._run(work)
 
+    async def read_concurrently(self, fn: Callable[[sqlite.Connection], T]) -> T:
+        """Run ``fn(connection)`` for reading on one of the reader threads, so that several
+        reads (and the writer) can proceed at once. Sees every committed write."""
+
+        def work() -> T:
+            conn = getattr(self._reader_local, "conn", None)
+            if conn is None:
+                if self._conn is None:
+                    raise StoreError("store_closed", "The database is closed.")
+                conn = connect(self.path)
+                conn.row_factory = sqlite.Row
+                self._reader_local.conn = conn
+                with self._reader_lock:
+                    self._reader_conns.append(conn)
+            try:
+                return fn(conn)
+            except sqlite.Error as exc:
+                raise store_error(exc, self.path) from exc
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, work)
+
     async def user(self, name: str, create: bool = True) -> UserStore:
         """The store scoped to the person called ``name`` (created on first use).
 
@@ -207,6 +236,10 @@ class Database:
         return str(rows[0][0]) if rows else "no answer"
 
     async def aclose(self) -> None:
+        self._readers.shutdown(wait=True)
+        for reader in self._reader_conns:
+            reader.close()
+        self._reader_conns.clear()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._run(conn.close)
