@@ -16,7 +16,7 @@ from os1.memory.profile import build_profile
 from os1.models.base import LLM, ChatMessage, Role
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
-from os1.store.user import Message
+from os1.store.user import Message, Summary
 from os1.turn.context import Turn
 from os1.turn.memories import memory_block
 
@@ -53,7 +53,7 @@ def _as_chat(message: Message) -> ChatMessage:
     return ChatMessage(role, content)
 
 
-async def _system(turn: Turn) -> str:
+async def _system(turn: Turn, summary: Summary | None) -> str:
     identity = turn.identity
     assert identity is not None
     person = await onboarding.person_name(turn.store)
@@ -66,7 +66,6 @@ async def _system(turn: Turn) -> str:
         parts.append(f"When you first met, you asked and they answered:\n{known}")
     if turn.answering:
         parts.append(onboarding.answer_instruction(turn.answering, turn.onboarding_last))
-    summary = await turn.store.latest_summary(turn.conversation_id)
     if summary:
         parts.append(f"Summary of the earlier part of this conversation:\n{summary.text}")
     return "\n\n".join(parts)
@@ -87,7 +86,8 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     llm, limits = turn.deps.llm, turn.deps.limits
     turn.identity = await ensure_identity(turn.store, llm)
     await _plan_onboarding(turn)
-    system = await _system(turn)
+    summary = await turn.store.latest_summary(turn.conversation_id)
+    system = await _system(turn, summary)
     budget = limits.prompt_budget - llm.count_tokens(system)
     new_text, was_cut = fit_text(llm, turn.text, max(64, budget // 2))
     if was_cut:
@@ -99,7 +99,6 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     budget -= llm.count_tokens(new_text)
     block = await _memories(turn, min(MEMORY_TOKENS, budget // 4))
     budget -= llm.count_tokens(block)
-    summary = await turn.store.latest_summary(turn.conversation_id)
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
     history: list[ChatMessage] = []
