@@ -1,8 +1,9 @@
 """The composition root: builds the store and the model from settings, runs turns.
 
 Every door (terminal, and later web, voice, API, MCP) talks to a ``Companion`` and
-renders the events it yields; no door has logic of its own. Background work (rolling
-summaries) is tracked here so shutdown can wait for it or cancel it cleanly.
+renders the events it yields; no door has logic of its own. Background work (loading
+the embedders, vectors, fact extraction, rolling summaries) is tracked here so shutdown
+can cancel it cleanly; all of it is retried later, so nothing is lost by cancelling.
 """
 
 from __future__ import annotations
@@ -103,11 +104,8 @@ class Companion:
         )
         memory = Memory(settings.embed_routes, settings.cache_dir)
         companion = cls(db, model, limits, memory)
-        warming = memory.warm_up()
-        if warming is not None:
-            companion._background.add(warming)
-            warming.add_done_callback(companion._background.discard)
-            warming.add_done_callback(_log_failure)
+        if (warming := memory.warm_up()) is not None:
+            companion._schedule(warming)
         return companion
 
     def _schedule(self, work: Coroutine[Any, Any, Any]) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +58,12 @@ class Memory:
         self._load_lock = asyncio.Lock()
         self._index_locks: dict[int, asyncio.Lock] = {}
 
-    def warm_up(self) -> asyncio.Task[Any] | None:
-        """Start loading the embedders in the background (turns never wait for them)."""
+    def warm_up(self) -> Coroutine[Any, Any, list[Route]] | None:
+        """Work that loads the embedders, to run in the background (turns never wait for
+        it); None when there is nothing to load."""
         if not self.route_names or self._routes:
             return None
-        return asyncio.get_running_loop().create_task(self.routes())
+        return self.routes()
 
     async def routes(self, progress: Progress | None = None) -> list[Route]:
         """The loaded embedders with their indexes (loaded on first call)."""
