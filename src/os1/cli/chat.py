@@ -9,10 +9,10 @@ reply is one line of stdout (``--json``: one event per line), so scripts can dri
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import signal
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -74,14 +74,16 @@ async def _with_interrupt(
             task.cancel()
         cancel.cancel()
 
-    # Outside the main thread (or without signals) there is just no graceful Ctrl-C.
-    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+    # Event-loop signal handlers exist on Unix, in the main thread only (not in tests'
+    # worker threads, not on Windows): elsewhere Ctrl-C simply ends the program.
+    graceful = sys.platform != "win32" and threading.current_thread() is threading.main_thread()
+    if graceful:
         loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
         async for event in events:
             yield event
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        if graceful:
             loop.remove_signal_handler(signal.SIGINT)
 
 
