@@ -204,6 +204,9 @@ def test_the_profile_shows_what_was_learned_with_its_sources(tmp_path: Path) -> 
     data = json.loads(os1(home, "memory", "profile", "--json").stdout)
     lines = [line for lines in data["people"].values() for line in lines]
     assert lines[0]["source_episode_ids"] == [episode]
+    shown = os1(home, "memory", "show", f"f{lines[0]['fact_id']}").stdout
+    assert "Ottoline lives in Lisbon." in shown
+    assert f"from e{episode}" in shown and "My sister Ottoline lives in Lisbon." in shown
 
 
 def test_a_corrected_memory_is_found_by_its_new_words_only(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from rich.table import Table
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
 from os1.memory.archive import export_memory, import_memory
+from os1.memory.facts import FactBook
 from os1.memory.importer import import_conversation
 from os1.memory.retrieval import Hit, Kind
 from os1.memory.store import Memory
@@ -308,6 +309,22 @@ def show_cmd(
                     where = f"{e.source} {e.source_id}, session {e.session or '-'}"
                     out.print(f"[bold]e{e.id}[/] {_iso(e.time)} {e.speaker} ({where})")
                     out.print(e.text, markup=False)
+                    return 0
+            if parsed and parsed[0] == "fact":
+                fact = await FactBook(store).get(parsed[1])
+                if fact is not None:
+                    state = (
+                        f"replaced by f{fact.superseded_by}" if fact.superseded_by else "current"
+                    )
+                    out.print(
+                        f"[bold]f{fact.id}[/] {fact.kind}: {fact.subject}.{fact.attribute}"
+                        f" = {fact.value} ({state}, confidence {fact.confidence:.2f})"
+                    )
+                    out.print(fact.text, markup=False)
+                    for e in await memory.episodes(store).get(list(fact.source_episode_ids)):
+                        out.print(
+                            f"  from e{e.id} {_iso(e.time)} {e.speaker}: {e.text}", markup=False
+                        )
                     return 0
             err.print(
                 f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3; search shows them.[/]"
