@@ -54,7 +54,7 @@ def _merge_duplicates(db: Scoped) -> int:
             f" AND superseded_by IN ({marks})",
             {"keep": keep},
         )
-        db.execute(f"DELETE FROM facts WHERE user_id = :user_id AND id IN ({marks})")
+        db.execute(f"DELETE FROM facts WHERE +user_id = :user_id AND id IN ({marks})")
         merged += len(rest)
     return merged
 

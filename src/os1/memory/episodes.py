@@ -106,7 +106,7 @@ class EpisodeLog:
         marks = ",".join(str(int(i)) for i in ids)
         rows = await self.store.read(
             lambda db: db.execute(
-                f"SELECT {_COLUMNS} FROM episodes WHERE user_id = :user_id AND id IN ({marks})"
+                f"SELECT {_COLUMNS} FROM episodes WHERE +user_id = :user_id AND id IN ({marks})"
             )
         )
         by_id = {r[0]: to_episode(r) for r in rows}
@@ -127,7 +127,7 @@ class EpisodeLog:
         marks = ",".join(str(int(i)) for i in ids) or "NULL"
         await self.store.transaction(
             lambda db: db.execute(
-                f"UPDATE episodes SET learned = 1 WHERE user_id = :user_id AND id IN ({marks})"
+                f"UPDATE episodes SET learned = 1 WHERE +user_id = :user_id AND id IN ({marks})"
             )
         )
 

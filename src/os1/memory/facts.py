@@ -284,7 +284,7 @@ class FactBook:
             return 0
 
         def work(db: Scoped) -> int:
-            gone = db.execute(f"SELECT id FROM facts WHERE user_id = :user_id AND id IN ({marks})")
+            gone = db.execute(f"SELECT id FROM facts WHERE +user_id = :user_id AND id IN ({marks})")
             db.execute(
                 f"DELETE FROM fact_sources WHERE user_id = :user_id AND fact_id IN ({marks})"
             )
@@ -295,7 +295,7 @@ class FactBook:
             # The sqlite-vec tables (one per embedding model) are swept by
             # ``VectorIndex.forget(db, "fact", ids)`` (os1.memory.vectors); call it here, in
             # this same transaction, once the fact book is given the index.
-            db.execute(f"DELETE FROM facts WHERE user_id = :user_id AND id IN ({marks})")
+            db.execute(f"DELETE FROM facts WHERE +user_id = :user_id AND id IN ({marks})")
             return len(gone)
 
         return await self.store.transaction(work)

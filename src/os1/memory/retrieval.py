@@ -212,11 +212,12 @@ class Retriever:
         newest = self._newest_rowid(db)
         limit = max(COMMON_MIN, int(COMMON_SHARE * newest))
         counts = {  # stops reading at limit + 1 matches: cheap even for the commonest word
-            term: len(
+            term: int(
                 db.conn.execute(
-                    "SELECT rowid FROM episodes_fts WHERE episodes_fts MATCH ? LIMIT ?",
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM episodes_fts WHERE episodes_fts MATCH ?"
+                    " LIMIT ?)",
                     (f'"{term}"', limit + 1),
-                ).fetchall()
+                ).fetchone()[0]
             )
             for term in terms
         }
@@ -260,12 +261,14 @@ class Retriever:
         return [(i, 0.0) for i in ids[:CANDIDATES]]  # all equal: time alone decides nothing
 
     def _load(self, db: Scoped, fused: dict[tuple[Kind, int], _Fused]) -> list[Hit]:
+        # "+user_id" keeps SQLite on the primary key for the id list; with a plain
+        # user_id term it may walk the person's whole (user_id, time) index instead.
         hits: list[Hit] = []
         episode_ids = ",".join(str(i) for kind, i in fused if kind == "episode")
         if episode_ids:
             rows = db.execute(
                 "SELECT id, text, time, source_id, speaker, session FROM episodes"
-                f" WHERE user_id = :user_id AND id IN ({episode_ids})"
+                f" WHERE +user_id = :user_id AND id IN ({episode_ids})"
             )
             hits += [Hit("episode", r[0], r[1], r[2], 0.0, (r[3],) if r[3] else (), r[4], r[5])
                      for r in rows]  # fmt: skip
@@ -276,7 +279,7 @@ class Retriever:
                 " group_concat(e.source_id, char(31)) FROM facts f"
                 " LEFT JOIN fact_sources s ON s.fact_id = f.id"
                 " LEFT JOIN episodes e ON e.id = s.episode_id"
-                f" WHERE f.user_id = :user_id AND f.id IN ({fact_ids})"
+                f" WHERE +f.user_id = :user_id AND f.id IN ({fact_ids})"
                 " AND f.superseded_by IS NULL GROUP BY f.id"
             )
             for r in rows:

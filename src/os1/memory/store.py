@@ -185,7 +185,7 @@ class Memory:
                 facts = [
                     int(r[0])
                     for r in db.execute(
-                        "SELECT f.id FROM facts f WHERE f.user_id = :user_id AND f.id IN"
+                        "SELECT f.id FROM facts f WHERE +f.user_id = :user_id AND f.id IN"
                         f" (SELECT fact_id FROM fact_sources WHERE episode_id IN ({marks}))"
                         " AND NOT EXISTS (SELECT 1 FROM fact_sources s WHERE s.fact_id = f.id"
                         f" AND s.episode_id NOT IN ({marks}))"
@@ -208,7 +208,7 @@ def _write_vectors(
     alive = {
         int(r[0])
         for r in db.execute(
-            f"SELECT id FROM {TABLES[kind]} WHERE user_id = :user_id AND id IN ({marks})"
+            f"SELECT id FROM {TABLES[kind]} WHERE +user_id = :user_id AND id IN ({marks})"
         )
     }
     keep = [n for n, i in enumerate(ids) if i in alive]
@@ -219,5 +219,5 @@ def _write_vectors(
 def _delete(db: Scoped, kind: Kind, ids: list[int]) -> int:
     marks = ",".join(str(int(i)) for i in ids)
     VectorIndex.forget_everywhere(db, kind, ids)
-    db.execute(f"DELETE FROM {TABLES[kind]} WHERE user_id = :user_id AND id IN ({marks})")
+    db.execute(f"DELETE FROM {TABLES[kind]} WHERE +user_id = :user_id AND id IN ({marks})")
     return int(db.conn.execute("SELECT changes()").fetchone()[0])
