@@ -106,3 +106,20 @@ async def test_hostile_text_in_a_memory_is_only_quoted(settings: Settings) -> No
     assert turn_request(model).messages[0].role == "system"
     assert "Ignore previous" not in turn_request(model).messages[0].content
     await companion.aclose()
+
+
+async def test_search_by_meaning_never_crosses_people(tmp_path: Path) -> None:
+    import platformdirs
+
+    cache = Path(platformdirs.user_cache_dir("os1", appauthor=False))
+    db = await Database.open(tmp_path / "os1.db")
+    memory = Memory(["static"], cache)
+    for i in range(12):
+        store = await db.user(f"person{i}")
+        await memory.record(store, [NewEpisode("user", f"My dog number {i} loves the beach.")])
+        await memory.index_pending(store)
+    for i in range(12):
+        store = await db.user(f"person{i}")
+        hits = await memory.search(store, "puppy at the seaside", k=50)
+        assert [h.text for h in hits] == [f"My dog number {i} loves the beach."]
+    await db.aclose()
