@@ -233,7 +233,9 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
     if task.cancelled():
         return
     exc = task.exception()
-    if isinstance(exc, Os1Error):
+    if isinstance(exc, Os1Error) and exc.code == "generation_stopped":
+        log.debug("background work gave way to a turn; it is retried later")
+    elif isinstance(exc, Os1Error):
         log.warning("background work failed: %s", exc.code)
     elif exc is not None:
         log.error("background work crashed", exc_info=exc)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from os1.config import DEFAULT_USER
+from os1.errors import ModelError
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.persona.identity import Identity
 from os1.store import UserStore
@@ -124,6 +125,24 @@ async def learn_preferred_name(store: UserStore, llm: LLM, answer: str) -> str |
         return None
     await store.set_setting(PERSON_NAME_KEY, name)
     return name
+
+
+async def learn_name_if_needed(store: UserStore, llm: LLM) -> None:
+    """Learn the preferred name from the onboarding answer, unless already known. Called
+    from background work after each turn, so a preempted attempt is simply tried again."""
+    if await store.get_setting(PERSON_NAME_KEY) is not None:
+        return
+    answer = next((a for a in await store.onboarding_answers() if a.topic == "name"), None)
+    if answer is None:
+        return
+    try:
+        found = await learn_preferred_name(store, llm, answer.answer)
+    except ModelError as exc:
+        if exc.code != "generation_stopped":
+            raise
+        return
+    if found is None:
+        await store.set_setting(PERSON_NAME_KEY, "")  # asked and answered: no name given
 
 
 async def person_name(store: UserStore) -> str | None:

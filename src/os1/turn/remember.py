@@ -41,8 +41,6 @@ async def _record_onboarding(turn: Turn) -> None:
     await turn.store.add_onboarding_answer(
         turn.answering.topic, turn.answering.text, turn.text, turn.user_message_id
     )
-    if turn.answering.topic == "name":
-        turn.deps.schedule(onboarding.learn_preferred_name(turn.store, turn.deps.llm, turn.text))
     follow = turn.follow_up
     await onboarding.save_progress(
         turn.store,
@@ -88,6 +86,7 @@ async def _learn(turn: Turn) -> None:
     memory = turn.deps.memory
     assert memory is not None
     await memory.index_pending(turn.store)
+    await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
     log_ = memory.episodes(turn.store)
     person = await onboarding.person_name(turn.store)
     while waiting := await log_.unlearned():
