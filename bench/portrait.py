@@ -64,17 +64,17 @@ async def main() -> None:
     companion = await Companion.start(settings)
     started = time.perf_counter()
     with console.status("meeting Theo"):
-        async for _ in companion.greet("theo"):
+        async for _ in companion.greet("me"):
             pass
         for text in ONBOARDING + TURNS:
-            async for _ in companion.turn("theo", text):
+            async for _ in companion.turn("me", text):
                 pass
     talk_s = time.perf_counter() - started
     started = time.perf_counter()
     with console.status("learning from the conversation"):
         await companion.wait_background()
     learn_s = time.perf_counter() - started
-    profile = await build_profile(await companion.db.user("theo"))
+    profile = await build_profile(await companion.db.user("me"))
     text = profile.to_prompt(max_chars=100_000)
     await companion.aclose()
     console.print(text or "(empty)", markup=False)
