@@ -57,6 +57,7 @@ class Memory:
         self._routes: list[Route] = []
         self._load_lock = asyncio.Lock()
         self._index_locks: dict[int, asyncio.Lock] = {}
+        self._learning: dict[int, asyncio.Lock] = {}
 
     def warm_up(self) -> Coroutine[Any, Any, list[Route]] | None:
         """Work that loads the embedders, to run in the background (turns never wait for
@@ -77,6 +78,11 @@ class Memory:
                     )
                     self._routes.append(Route(embedder, VectorIndex(embedder.name, embedder.dim)))
         return self._routes
+
+    def learning(self, store: UserStore) -> asyncio.Lock:
+        """Held while facts are being learned for this person: one learner at a time, so
+        queued background work does not extract the same messages twice."""
+        return self._learning.setdefault(store.user.id, asyncio.Lock())
 
     def episodes(self, store: UserStore) -> EpisodeLog:
         return EpisodeLog(store)

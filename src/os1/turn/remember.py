@@ -86,13 +86,17 @@ async def _learn(turn: Turn) -> None:
     memory = turn.deps.memory
     assert memory is not None
     await memory.index_pending(turn.store)
-    await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
-    log_ = memory.episodes(turn.store)
-    person = await onboarding.person_name(turn.store)
-    while waiting := await log_.unlearned():
-        if await extract_and_store(turn.store, turn.deps.llm, waiting, person) is None:
-            break  # the person needs the model: learn from these after a later turn
-        await log_.mark_learned([e.id for e in waiting])
+    learning = memory.learning(turn.store)
+    if learning.locked():
+        return  # a learner is at work for this person; it drains the queue
+    async with learning:
+        await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
+        log_ = memory.episodes(turn.store)
+        person = await onboarding.person_name(turn.store)
+        while waiting := await log_.unlearned():
+            if await extract_and_store(turn.store, turn.deps.llm, waiting, person) is None:
+                break  # the person needs the model: learn from these after a later turn
+            await log_.mark_learned([e.id for e in waiting])
     await memory.index_pending(turn.store)
 
 
