@@ -21,6 +21,7 @@ from rich.console import Console
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.memory.profile import build_profile
+from os1.persona.onboarding import person_name
 
 ONBOARDING = [
     "Call me Theo.",
@@ -74,7 +75,8 @@ async def main() -> None:
     with console.status("learning from the conversation"):
         await companion.wait_background()
     learn_s = time.perf_counter() - started
-    profile = await build_profile(await companion.db.user("me"))
+    store = await companion.db.user("me")
+    profile = await build_profile(store, person=await person_name(store))
     text = profile.to_prompt(max_chars=100_000)
     await companion.aclose()
     console.print(text or "(empty)", markup=False)

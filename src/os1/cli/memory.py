@@ -23,6 +23,7 @@ from os1.memory.facts import FactBook
 from os1.memory.importer import import_conversation
 from os1.memory.retrieval import Hit, Kind
 from os1.memory.store import Memory
+from os1.persona.onboarding import person_name
 from os1.store import Database, UserStore
 
 memory_app = typer.Typer(
@@ -139,7 +140,8 @@ def profile_cmd(
 
     async def work() -> int:
         async with _open(user) as (_, store):
-            profile = await build_profile(store)
+            name = await person_name(store)
+            profile = await build_profile(store, person=name)
         if as_json:
             _print_json(profile.to_dict())
         elif profile.is_empty():

@@ -164,14 +164,21 @@ def _when(fact: Fact) -> float:
     return fact.valid_at if fact.valid_at is not None else fact.created_at
 
 
-def sort_facts(facts: Iterable[Fact], now: float | None = None) -> Profile:
-    """Sort current facts into a profile; feelings older than ``RECENT_DAYS`` are left out."""
+def sort_facts(
+    facts: Iterable[Fact], now: float | None = None, person: str | None = None
+) -> Profile:
+    """Sort current facts into a profile; feelings older than ``RECENT_DAYS`` are left out.
+
+    Facts whose subject is the person's own name (written before the name was known)
+    count as facts about the person.
+    """
     since = (time.time() if now is None else now) - RECENT_DAYS * 86400
+    selves = {"user", *([person.lower()] if person else [])}
     profile = Profile()
     for fact in sorted(facts, key=lambda f: f.id):
         if fact.superseded_by is not None or (fact.kind == "feeling" and _when(fact) < since):
             continue
-        if fact.subject.lower() != "user":
+        if fact.subject.lower() not in selves:
             profile.people.setdefault(fact.subject, []).append(_line(fact))
         elif fact.kind == "relation" and fact.attribute.endswith("_name"):
             profile.people.setdefault(fact.value, []).append(_line(fact))
@@ -180,11 +187,14 @@ def sort_facts(facts: Iterable[Fact], now: float | None = None) -> Profile:
     return profile
 
 
-async def build_profile(store: UserStore, now: float | None = None) -> Profile:
+async def build_profile(
+    store: UserStore, now: float | None = None, person: str | None = None
+) -> Profile:
     """The person's profile from their current facts.
 
     Args:
         store: the person's store.
         now: the time "recent" is measured from (defaults to the clock; tests pin it).
+        person: the name the person goes by, if known.
     """
-    return sort_facts(await FactBook(store).current(MAX_FACTS), now)
+    return sort_facts(await FactBook(store).current(MAX_FACTS), now, person)

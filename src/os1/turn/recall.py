@@ -58,7 +58,7 @@ async def _system(turn: Turn, summary: Summary | None) -> str:
     assert identity is not None
     person = await onboarding.person_name(turn.store)
     parts = [system_prompt(identity, person, turn.deps.today())]
-    profile = await build_profile(turn.store)
+    profile = await build_profile(turn.store, person=person)
     if not profile.is_empty():
         parts.append(f"What you know about {person or 'them'}:\n{profile.to_prompt()}")
     known = await onboarding.answers_summary(turn.store)
