@@ -77,14 +77,15 @@ async def _record_episodes(turn: Turn) -> None:
             )
         )
     await memory.record(turn.store, episodes)
-    turn.deps.schedule(_learn(turn))
 
 
 async def _learn(turn: Turn) -> None:
     """Background, after the reply: vectors for what is new, then facts from every
     message still waiting (this one, and any a quitting process left behind)."""
     memory = turn.deps.memory
-    assert memory is not None
+    if memory is None:  # no memory: still learn what to call the person
+        await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
+        return
     await memory.index_pending(turn.store)
     learning = memory.learning(turn.store)
     if learning.locked():
@@ -108,6 +109,7 @@ async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     except StoreError as exc:
         yield ErrorEvent(exc.code, exc.message, exc.hint)
         return
+    turn.deps.schedule(_learn(turn))
     history_budget = turn.deps.limits.prompt_budget - 600
     if turn.identity is not None:
         turn.deps.schedule(
