@@ -18,7 +18,7 @@ from rich.table import Table
 
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
-from os1.memory.archive import export_memory, import_memory
+from os1.memory.archive import export_memory, import_memory, iso_time
 from os1.memory.facts import FactBook
 from os1.memory.importer import import_conversation
 from os1.memory.retrieval import Hit, Kind
@@ -33,10 +33,6 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose memory.")
-
-
-def _iso(stamp: float) -> str:
-    return dt.datetime.fromtimestamp(stamp, dt.UTC).astimezone().isoformat()
 
 
 @asynccontextmanager
@@ -86,7 +82,7 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
         "id": f"{hit.kind[0]}{hit.id}",
         "kind": hit.kind,
         "text": hit.text,
-        "time": _iso(hit.time),
+        "time": iso_time(hit.time),
         "score": hit.score,
         "source_id": hit.source_ids[0] if hit.source_ids else None,
     }
@@ -309,7 +305,7 @@ def show_cmd(
                 if found:
                     e = found[0]
                     where = f"{e.source} {e.source_id}, session {e.session or '-'}"
-                    out.print(f"[bold]e{e.id}[/] {_iso(e.time)} {e.speaker} ({where})")
+                    out.print(f"[bold]e{e.id}[/] {iso_time(e.time)} {e.speaker} ({where})")
                     out.print(e.text, markup=False)
                     return 0
             if parsed and parsed[0] == "fact":
@@ -325,7 +321,7 @@ def show_cmd(
                     out.print(fact.text, markup=False)
                     for e in await memory.episodes(store).get(list(fact.source_episode_ids)):
                         out.print(
-                            f"  from e{e.id} {_iso(e.time)} {e.speaker}: {e.text}", markup=False
+                            f"  from e{e.id} {iso_time(e.time)} {e.speaker}: {e.text}", markup=False
                         )
                     return 0
             err.print(

@@ -28,7 +28,8 @@ from os1.store.user import Scoped
 FORMAT, VERSION = "os1-memory", 1
 
 
-def _iso(stamp: float | None) -> str | None:
+def iso_time(stamp: float | None) -> str | None:
+    """A POSIX time as ISO 8601 with the local offset (None stays None)."""
     if stamp is None:
         return None
     return dt.datetime.fromtimestamp(stamp, dt.UTC).astimezone().isoformat()
@@ -42,13 +43,21 @@ def _stamp(value: str | None) -> float | None:
 
 
 def export_lines(db: Scoped, user: str) -> Iterator[dict[str, Any]]:
-    yield {"format": FORMAT, "version": VERSION, "user": user, "exported_at": _iso(time.time())}
+    yield {"format": FORMAT, "version": VERSION, "user": user, "exported_at": iso_time(time.time())}
     for r in db.execute(
         "SELECT source, source_id, session, speaker, text, time, importance FROM episodes"
         " WHERE user_id = :user_id ORDER BY time, id"
     ):
-        yield {"type": "episode", "source": r[0], "source_id": r[1], "session": r[2],
-               "speaker": r[3], "text": r[4], "time": _iso(r[5]), "importance": r[6]}  # fmt: skip
+        yield {
+            "type": "episode",
+            "source": r[0],
+            "source_id": r[1],
+            "session": r[2],
+            "speaker": r[3],
+            "text": r[4],
+            "time": iso_time(r[5]),
+            "importance": r[6],
+        }
     sources: dict[int, list[list[str]]] = {}
     for r in db.execute(
         "SELECT s.fact_id, e.source, e.source_id FROM fact_sources s"
@@ -60,7 +69,7 @@ def export_lines(db: Scoped, user: str) -> Iterator[dict[str, Any]]:
         " superseded_by FROM facts WHERE user_id = :user_id ORDER BY id"
     ):
         yield {"type": "fact", "ref": f"f{r[0]}", "kind": r[1], "subject": r[2],
-               "attribute": r[3], "value": r[4], "text": r[5], "valid_at": _iso(r[6]),
+               "attribute": r[3], "value": r[4], "text": r[5], "valid_at": iso_time(r[6]),
                "confidence": r[7], "importance": r[8],
                "superseded_by": f"f{r[9]}" if r[9] else None,
                "sources": sources.get(int(r[0]), [])}  # fmt: skip

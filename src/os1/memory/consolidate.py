@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from os1.memory.vectors import VectorIndex
 from os1.store import UserStore
 from os1.store.user import Scoped
 
@@ -54,6 +55,7 @@ def _merge_duplicates(db: Scoped) -> int:
             f" AND superseded_by IN ({marks})",
             {"keep": keep},
         )
+        VectorIndex.forget_everywhere(db, "fact", rest)
         db.execute(f"DELETE FROM facts WHERE +user_id = :user_id AND id IN ({marks})")
         merged += len(rest)
     return merged

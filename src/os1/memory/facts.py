@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from os1.errors import StoreError
+from os1.memory.vectors import VectorIndex
 from os1.store import UserStore
 from os1.store.user import Scoped
 
@@ -248,7 +249,7 @@ class FactBook:
     async def edit(self, fact_id: int, text: str | None = None, value: str | None = None) -> Fact:
         """Correct a fact in place. The person said so, so it becomes certain (confidence 1).
 
-        The fact is marked for re-embedding (``embedded = 0``); its text index follows by
+        Its old vectors go (new ones follow in the background); its text index follows by
         trigger.
 
         Raises:
@@ -260,7 +261,7 @@ class FactBook:
         def work(db: Scoped) -> Fact:
             changed = db.execute(
                 "UPDATE facts SET text = coalesce(:text, text), value = coalesce(:value, value),"
-                " confidence = 1.0, embedded = 0, updated_at = :now"
+                " confidence = 1.0, updated_at = :now"
                 " WHERE id = :id AND user_id = :user_id RETURNING id",
                 {"text": text.strip() if text is not None else None,
                  "value": value.strip() if value is not None else None,
@@ -268,6 +269,7 @@ class FactBook:
             )  # fmt: skip
             if not changed:
                 raise StoreError("fact_unknown", f"There is no fact {fact_id}.")
+            VectorIndex.forget_everywhere(db, "fact", [fact_id])
             return _to_fact(db.execute(_SELECT + " AND f.id = :id", {"id": fact_id})[0])
 
         return await self.store.transaction(work)
@@ -288,13 +290,7 @@ class FactBook:
             db.execute(
                 f"DELETE FROM fact_sources WHERE user_id = :user_id AND fact_id IN ({marks})"
             )
-            db.execute(
-                "DELETE FROM embeddings WHERE user_id = :user_id AND owner = 'fact'"
-                f" AND owner_id IN ({marks})"
-            )
-            # The sqlite-vec tables (one per embedding model) are swept by
-            # ``VectorIndex.forget(db, "fact", ids)`` (os1.memory.vectors); call it here, in
-            # this same transaction, once the fact book is given the index.
+            VectorIndex.forget_everywhere(db, "fact", ids)
             db.execute(f"DELETE FROM facts WHERE +user_id = :user_id AND id IN ({marks})")
             return len(gone)
 

@@ -161,22 +161,19 @@ class Memory:
         if not clean:
             raise StoreError("memory_empty", "A memory cannot be empty.", "Use forget instead.")
         if kind == "fact":
-            await FactBook(store).edit(item, text=clean)
-        else:
+            await FactBook(store).edit(item, text=clean)  # drops the fact's vectors itself
+            return True
 
-            def update(db: Scoped) -> int:
-                return len(
-                    db.execute(
-                        "UPDATE episodes SET text = :t WHERE user_id = :user_id AND id = :id"
-                        " RETURNING id",
-                        {"t": clean, "id": item},
-                    )
-                )
+        def update(db: Scoped) -> bool:
+            changed = db.execute(
+                "UPDATE episodes SET text = :t WHERE user_id = :user_id AND id = :id RETURNING id",
+                {"t": clean, "id": item},
+            )
+            if changed:
+                VectorIndex.forget_everywhere(db, "episode", [item])
+            return bool(changed)
 
-            if not await store.transaction(update):
-                return False
-        await store.transaction(lambda db: VectorIndex.forget_everywhere(db, kind, [item]))
-        return True
+        return await store.transaction(update)
 
     async def forget(self, store: UserStore, kind: Kind, ids: list[int]) -> int:
         """Remove memories from every table and index; facts resting only on forgotten

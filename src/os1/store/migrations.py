@@ -189,10 +189,19 @@ def _learning_queue(conn: sqlite.Connection) -> None:
     conn.execute("CREATE INDEX episodes_unlearned ON episodes(user_id, id) WHERE learned = 0")
 
 
+def _drop_embedded_flags(conn: sqlite.Connection) -> None:
+    """Which memories a route has embedded is read from ``embeddings`` itself (a flag
+    per row cannot say which of several routes covered it), so the flags go."""
+    conn.execute("DROP INDEX episodes_unembedded")
+    conn.execute("ALTER TABLE episodes DROP COLUMN embedded")
+    conn.execute("ALTER TABLE facts DROP COLUMN embedded")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
     ("0003_learning_queue", _learning_queue),
+    ("0004_drop_embedded_flags", _drop_embedded_flags),
 ]
 
 
