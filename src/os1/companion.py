@@ -24,6 +24,7 @@ from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
+from os1.presence import Presence
 from os1.store import Database, UserStore
 from os1.store.user import Message
 from os1.turn.context import Turn, TurnDeps, TurnLimits
@@ -84,7 +85,14 @@ class Companion:
         self.limits = limits
         self.memory = memory
         self._background: set[asyncio.Task[Any]] = set()
-        self._deps = TurnDeps(llm=llm, limits=limits, schedule=self._schedule, memory=memory)
+        self.presence = Presence()
+        self._deps = TurnDeps(
+            llm=llm,
+            limits=limits,
+            schedule=self._schedule,
+            memory=memory,
+            live_count=self.presence.count,
+        )
 
     @classmethod
     async def start(

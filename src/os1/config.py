@@ -54,6 +54,38 @@ class Settings(BaseModel):
 
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
 
+    # the server (`os1 serve`)
+    host: str = Field(default="127.0.0.1", description="Address `os1 serve` listens on.")
+    port: int = Field(default=8316, ge=0, le=65535)
+    max_request_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body or WebSocket message."
+    )
+    turns_per_minute: int = Field(
+        default=30, ge=1, description="Turns one person may start per minute (then 429)."
+    )
+    requests_per_minute: int = Field(
+        default=600, ge=1, description="Requests of any kind one person may make per minute."
+    )
+    max_active_turns: int = Field(
+        default=0,
+        ge=0,
+        description="Turns answered at once; 0 = 1 for the local model, 256 for a server.",
+    )
+    max_waiting_turns: int = Field(
+        default=64, ge=0, description="Turns that may wait for the model (then 503)."
+    )
+    turn_timeout: float = Field(default=300.0, gt=0, description="Longest a turn may take.")
+    shutdown_grace: float = Field(
+        default=20.0, ge=0, description="Seconds to let turns finish when the server stops."
+    )
+    session_days: float = Field(default=30.0, gt=0, description="How long a web sign-in lasts.")
+
+    @property
+    def active_turn_limit(self) -> int:
+        if self.max_active_turns:
+            return self.max_active_turns
+        return 1 if self.llm_backend == "local" else 256
+
     @property
     def db_path(self) -> Path:
         return self.home / "os1.db"

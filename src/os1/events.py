@@ -73,3 +73,33 @@ class ErrorEvent(TurnEvent):
     code: str
     message: str
     hint: str = ""
+
+
+@dataclass(frozen=True)
+class Queued(TurnEvent):
+    """The model is busy with other people's turns; this one waits at ``position``."""
+
+    kind: ClassVar[str] = "queued"
+    position: int
+
+
+@dataclass(frozen=True)
+class ProposalMade(TurnEvent):
+    """An action with a side effect, waiting for the person to confirm or decline it."""
+
+    kind: ClassVar[str] = "proposal"
+    proposal_id: int
+    tool: str
+    title: str
+    preview: str
+    undoable: bool = True
+
+
+@dataclass(frozen=True)
+class ActionSettled(TurnEvent):
+    """What became of a proposal: ``done``, ``declined``, ``failed`` or ``undone``."""
+
+    kind: ClassVar[str] = "action"
+    proposal_id: int
+    status: str
+    message: str

@@ -9,19 +9,23 @@ from os1.cli.doctor import doctor
 from os1.cli.memory import memory_app
 from os1.cli.models import models_app
 from os1.cli.morning import morning
+from os1.cli.serve import serve
+from os1.cli.users import users_app
 
 app = typer.Typer(
     name="os1",
-    help="os1: a local-first AI companion. Start with `os1 chat`.",
+    help="os1: a local-first AI companion. Start with `os1 serve` (web) or `os1 chat` (terminal).",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
 )
 app.add_typer(models_app, name="models")
 app.add_typer(memory_app, name="memory")
+app.add_typer(users_app, name="users")
 app.command()(chat)
 app.command()(doctor)
 app.command()(morning)
+app.command()(serve)
 
 
 def main() -> None:

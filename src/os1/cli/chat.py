@@ -159,30 +159,31 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
         render.error(exc.message, exc.hint)
         return 1
     try:
-        if new:
-            await companion.new_conversation(user)
-        if interactive:
-            render.speaker = (await companion.identity(user)).name
-            await _recap(companion, user, render)
-            if onboarding:
-                async for event in companion.greet(user):
+        with companion.presence.hold(user):
+            if new:
+                await companion.new_conversation(user)
+            if interactive:
+                render.speaker = (await companion.identity(user)).name
+                await _recap(companion, user, render)
+                if onboarding:
+                    async for event in companion.greet(user):
+                        render.show(event)
+            lines = _prompt_lines(out, render) if interactive else _stdin_lines(render)
+            for line in lines:
+                if not interactive and not line.strip():
+                    continue  # blank lines separate a script's turns; they are not turns
+                if line.strip().startswith("/"):
+                    if not await _command(companion, user, line.strip(), render):
+                        break
+                    continue
+                cancel = CancelToken()
+                events = companion.turn(
+                    user, line, cancel=cancel, onboarding_enabled=onboarding and interactive
+                )
+                async for event in _with_interrupt(events, cancel):
                     render.show(event)
-        lines = _prompt_lines(out, render) if interactive else _stdin_lines(render)
-        for line in lines:
-            if not interactive and not line.strip():
-                continue  # blank lines separate a script's turns; they are not turns
-            if line.strip().startswith("/"):
-                if not await _command(companion, user, line.strip(), render):
-                    break
-                continue
-            cancel = CancelToken()
-            events = companion.turn(
-                user, line, cancel=cancel, onboarding_enabled=onboarding and interactive
-            )
-            async for event in _with_interrupt(events, cancel):
-                render.show(event)
-                if isinstance(event, TurnFinished) and render.speaker == "":
-                    render.speaker = (await companion.identity(user)).name
+                    if isinstance(event, TurnFinished) and render.speaker == "":
+                        render.speaker = (await companion.identity(user)).name
     except Os1Error as exc:
         render.error(exc.message, exc.hint)
         return 1

@@ -197,11 +197,44 @@ def _drop_embedded_flags(conn: sqlite.Connection) -> None:
     conn.execute("ALTER TABLE facts DROP COLUMN embedded")
 
 
+def _accounts(conn: sqlite.Connection) -> None:
+    """Sign-in for a shared server: passwords and API keys (stored only as hashes), web
+    sessions and one-time sign-in codes, admins, and disabled accounts."""
+    _run_statements(
+        conn,
+        """
+        ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE api_keys (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            key_hash TEXT NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            last_used_at REAL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX api_keys_user ON api_keys(user_id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('web', 'signin')),
+            created_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
     ("0003_learning_queue", _learning_queue),
     ("0004_drop_embedded_flags", _drop_embedded_flags),
+    ("0005_accounts", _accounts),
 ]
 
 

@@ -42,6 +42,7 @@ class TurnDeps:
     schedule: Callable[[Coroutine[Any, Any, Any]], None]
     memory: Memory | None = None
     today: Callable[[], dt.date] = dt.date.today
+    live_count: Callable[[], int] = lambda: 1
 
 
 @dataclass

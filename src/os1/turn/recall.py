@@ -18,6 +18,7 @@ from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.user import Message, Summary
 from os1.turn.context import Turn
+from os1.turn.live import asks_about_others, live_note
 from os1.turn.memories import memory_block
 
 HISTORY_WINDOW = 200  # newest messages considered; older ones live on in the summary
@@ -98,6 +99,8 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         )
     budget -= llm.count_tokens(new_text)
     block = await _memories(turn, min(MEMORY_TOKENS, budget // 4))
+    if asks_about_others(turn.text):
+        block = live_note(turn.deps.live_count()) + block
     budget -= llm.count_tokens(block)
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)

@@ -1,0 +1,88 @@
+"""``os1 serve``: the companion for a browser, API clients and other agents.
+
+On a personal install the local owner (``--user``, default ``me``) is made an admin and
+gets a one-time sign-in link each start (the code rides in the URL's #fragment, which
+browsers never send to servers or logs); other people get accounts with ``os1 users``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from os1.cli.session import start_companion
+from os1.config import DEFAULT_USER, load_settings
+from os1.errors import Os1Error
+from os1.server.app import create_app
+from os1.store.accounts import Accounts
+
+SIGNIN_MINUTES = 15
+
+
+async def _signin_link(accounts: Accounts, owner: str, base: str) -> str:
+    account = await accounts.ensure_owner(owner)
+    code = await accounts.start_session(account, "signin", SIGNIN_MINUTES * 60)
+    return f"{base}/#signin={code}"
+
+
+async def _serve(host: str | None, port: int | None, owner: str, home: str | None) -> int:
+    err = Console(stderr=True, highlight=False)
+    flags = {"home": home, "host": host, "port": port}
+    try:
+        settings = load_settings(flags)
+        companion = await start_companion(err, quiet=False, **flags)
+    except Os1Error as exc:
+        err.print(f"[red]{exc.message}[/] {exc.hint}")
+        return 1
+    try:
+        shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+        base = f"http://{shown}:{settings.port}"
+        link = await _signin_link(Accounts(companion.db), owner, base)
+        config = uvicorn.Config(
+            create_app(settings, companion),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            ws_max_size=settings.max_request_bytes,
+            timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        err.print(f"os1 is listening on [bold]{base}[/]")
+        err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
+        print(link, flush=True)
+        err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+        await server.serve()
+    finally:
+        await companion.aclose()
+    return 0
+
+
+def serve(
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(None, "--port", "-p", help="Port (default 8316)."),
+    user: str = typer.Option(
+        DEFAULT_USER, "--user", "-u", help="The local owner: made an admin, gets a sign-in link."
+    ),
+    home: str | None = typer.Option(
+        None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."
+    ),
+) -> None:
+    """Serve the web UI, the OpenAI-compatible API (/v1) and MCP (/mcp).
+
+    Examples:
+
+      os1 serve                      # then open the printed link
+
+      os1 serve --host 0.0.0.0 -p 9000   # reachable from your network
+
+      curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8316/v1/models
+    """
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    raise typer.Exit(asyncio.run(_serve(host, port, user, home)))

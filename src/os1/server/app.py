@@ -1,0 +1,55 @@
+"""The FastAPI app: every HTTP and WebSocket door onto one ``Companion``.
+
+``create_app(settings)`` builds the app; its lifespan starts the companion (store and
+model) and, on shutdown, stops taking turns, lets those under way finish within the
+grace period, then closes the companion. Tests hand in a ready companion instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from os1.companion import Companion
+from os1.config import Settings
+from os1.server import accounts_api, problems, ws
+from os1.server.limits import BodyLimit
+from os1.server.services import Services
+from os1.server.turns import drain
+
+WEB = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings, companion: Companion | None = None) -> FastAPI:
+    """The app for ``settings``; with ``companion`` given, the caller owns its lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = companion is None
+        comp = companion or await Companion.start(settings)
+        svc = Services.build(settings, comp)
+        app.state.services = svc
+        try:
+            yield
+        finally:
+            await drain(svc)
+            if own:
+                await comp.aclose()
+
+    app = FastAPI(
+        title="os1",
+        version="0.1.0",
+        summary="A local-first AI companion: chat, memory, and its people.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(accounts_api.router)
+    app.include_router(ws.router)
+    if WEB.is_dir():
+        app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
+    return app

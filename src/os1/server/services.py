@@ -1,0 +1,57 @@
+"""What every route needs, built once per app: the companion, accounts and limits."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from fastapi import Request, WebSocket
+
+from os1.companion import Companion
+from os1.config import Settings
+from os1.models.base import CancelToken
+from os1.server.limits import TokenBuckets, TurnGate
+from os1.store.accounts import Accounts
+
+
+def _set_event() -> asyncio.Event:
+    event = asyncio.Event()
+    event.set()
+    return event
+
+
+@dataclass
+class Services:
+    settings: Settings
+    companion: Companion
+    accounts: Accounts
+    gate: TurnGate
+    requests: TokenBuckets
+    turns: TokenBuckets
+    signins: TokenBuckets = field(default_factory=lambda: TokenBuckets(20, burst=10))
+    stopping: bool = False
+    inflight: set[CancelToken] = field(default_factory=set)
+    idle: asyncio.Event = field(default_factory=_set_event)
+
+    @classmethod
+    def build(cls, settings: Settings, companion: Companion) -> Services:
+        return cls(
+            settings=settings,
+            companion=companion,
+            accounts=Accounts(companion.db),
+            gate=TurnGate(settings.active_turn_limit, settings.max_waiting_turns),
+            requests=TokenBuckets(settings.requests_per_minute),
+            turns=TokenBuckets(
+                settings.turns_per_minute, burst=max(5, settings.turns_per_minute // 3)
+            ),
+        )
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+def ws_services(websocket: WebSocket) -> Services:
+    found: Services = websocket.app.state.services
+    return found

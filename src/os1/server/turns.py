@@ -1,0 +1,84 @@
+"""Running a person's turn behind any door: rate, line, timeout, presence and shutdown.
+
+Every door (WebSocket, OpenAI API, MCP) goes through ``turn_events`` so they share one
+set of rules: a person may start ``turns_per_minute`` turns; a turn waits for the model in
+the ``TurnGate`` (and may hear its place in line); it is stopped gracefully after
+``turn_timeout`` (the reply so far is kept, marked interrupted); and while the server is
+stopping no new turn starts, while the ones under way are let finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+
+from os1.events import TurnEvent
+from os1.models.base import CancelToken
+from os1.server.problems import HttpProblem
+from os1.server.services import Services
+from os1.store.accounts import Account
+
+WaitFn = Callable[[int], Awaitable[None]]
+
+
+def _refuse_if_stopping(svc: Services) -> None:
+    if svc.stopping:
+        raise HttpProblem(
+            503,
+            "shutting_down",
+            "The companion is restarting and takes no new turns right now.",
+            "Try again in a few seconds.",
+            {"Retry-After": "10"},
+        )
+
+
+async def turn_events(
+    svc: Services,
+    account: Account,
+    text: str,
+    *,
+    cancel: CancelToken | None = None,
+    on_wait: WaitFn | None = None,
+) -> AsyncIterator[TurnEvent]:
+    """The events of one turn of ``account``, under the server's limits.
+
+    Raises:
+        HttpProblem: 429 over the turn rate, 503 when the line is full or the server stops.
+    """
+    _refuse_if_stopping(svc)
+    svc.turns.take(f"u{account.id}", "turns")
+    token = cancel or CancelToken()
+    async with svc.gate.slot(on_wait):
+        _refuse_if_stopping(svc)
+        timer = asyncio.get_running_loop().call_later(svc.settings.turn_timeout, token.cancel)
+        svc.inflight.add(token)
+        svc.idle.clear()
+        try:
+            events = svc.companion.turn(account.name, text, cancel=token)
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    yield event
+        finally:
+            timer.cancel()
+            svc.inflight.discard(token)
+            if not svc.inflight:
+                svc.idle.set()
+
+
+async def drain(svc: Services) -> None:
+    """Stop taking turns, let those under way finish within the grace period, then stop
+    the rest gracefully (their replies so far are saved, marked interrupted)."""
+    svc.stopping = True
+    if not await _idle_within(svc, svc.settings.shutdown_grace):
+        for token in list(svc.inflight):
+            token.cancel()
+        await _idle_within(svc, 5.0)
+
+
+async def _idle_within(svc: Services, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(svc.idle.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True

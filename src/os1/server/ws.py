@@ -1,0 +1,194 @@
+"""The WebSocket chat door (``/ws``): the web UI and any live client talk here.
+
+Messages are JSON objects with a ``type``. The client sends ``say`` (``text``), ``stop``,
+``confirm`` / ``decline`` (``proposal_id``), ``greet`` and ``ping``. The server sends the
+turn's events exactly as ``TurnEvent.to_dict`` gives them, plus ``hello`` on connect,
+``queued`` (place in line) and ``pong``. One turn runs at a time per connection; the
+receiving loop keeps listening meanwhile, so ``stop`` takes effect mid-reply.
+
+An idle connection is one coroutine parked in ``receive``: no task, no buffer, no timer,
+which is what lets one process hold thousands of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from os1.errors import Os1Error
+from os1.events import Queued, TurnEvent
+from os1.models.base import CancelToken
+from os1.persona.identity import load_identity
+from os1.server.auth import COOKIE, identify, same_origin
+from os1.server.problems import HttpProblem
+from os1.server.services import Services, ws_services
+from os1.server.turns import turn_events
+from os1.store.accounts import Account
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
+
+
+def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "hint": hint}
+
+
+class Connection:
+    """One open chat: the socket, whose it is, and the turn under way (if any)."""
+
+    def __init__(self, websocket: WebSocket, svc: Services, account: Account) -> None:
+        self.ws = websocket
+        self.svc = svc
+        self.account = account
+        self.task: asyncio.Task[None] | None = None
+        self.cancel: CancelToken | None = None
+        self.open = True
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        if not self.open:
+            return
+        try:
+            await self.ws.send_text(json.dumps(payload, ensure_ascii=False))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            self.open = False  # keep running the turn: its reply is still saved
+
+    async def stream(self, events: AsyncIterator[TurnEvent]) -> None:
+        try:
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    await self.send(event.to_dict())
+        except HttpProblem as exc:
+            await self.send(_error(exc.code, exc.message, exc.hint))
+        except Os1Error as exc:
+            await self.send(_error(exc.code, exc.message, exc.hint))
+
+    def start(self, events: AsyncIterator[TurnEvent], cancel: CancelToken | None = None) -> None:
+        self.cancel = cancel
+        self.task = asyncio.get_running_loop().create_task(self.stream(events))
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def on_queued(self, position: int) -> None:
+        await self.send(Queued(position).to_dict())
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        companion = self.svc.companion
+        if kind == "ping":
+            await self.send({"type": "pong"})
+        elif kind == "stop":
+            if self.cancel is not None:
+                self.cancel.cancel()
+        elif self.busy:
+            await self.send(
+                _error("turn_in_progress", "A reply is still under way.", "Send stop first.")
+            )
+        elif kind == "say":
+            text = message.get("text")
+            if not isinstance(text, str):
+                await self.send(_error("invalid_message", "'say' needs a 'text' string."))
+                return
+            cancel = CancelToken()
+            self.start(
+                turn_events(self.svc, self.account, text, cancel=cancel, on_wait=self.on_queued),
+                cancel,
+            )
+        elif kind == "greet":
+            self.start(companion.greet(self.account.name))
+        elif kind in ("confirm", "decline"):
+            proposal = message.get("proposal_id")
+            if not isinstance(proposal, int) or isinstance(proposal, bool):
+                await self.send(_error("invalid_message", f"'{kind}' needs a 'proposal_id'."))
+                return
+            self.start(companion.decide(self.account.name, proposal, confirm=kind == "confirm"))
+        else:
+            await self.send(
+                _error(
+                    "invalid_message",
+                    f"Unknown message type {kind!r}.",
+                    "Use say, stop, confirm, decline, greet or ping.",
+                )
+            )
+
+    async def finish(self, code: int) -> None:
+        """The socket closed. A server restart lets the turn finish (within the grace
+        period); a person leaving stops it, keeping what was said so far."""
+        self.open = False
+        if self.task is None or self.task.done():
+            return
+        if code != SERVICE_RESTART and self.cancel is not None:
+            self.cancel.cancel()
+        await asyncio.shield(self.task)
+
+
+async def _hello(conn: Connection) -> None:
+    store = await conn.svc.companion.db.user(conn.account.name)
+    identity = await load_identity(store)
+    await conn.send(
+        {
+            "type": "hello",
+            "user": conn.account.name,
+            "is_admin": conn.account.is_admin,
+            "companion": identity.name if identity else None,
+            "live_conversations": conn.svc.companion.presence.count(),
+        }
+    )
+
+
+@router.websocket("/ws")
+async def chat_socket(websocket: WebSocket) -> None:
+    svc = ws_services(websocket)
+    await websocket.accept()
+    try:
+        if not same_origin(websocket):
+            raise HttpProblem(403, "forbidden", "This page may not open the companion's socket.")
+        account = await identify(
+            svc, websocket.headers.get("authorization"), websocket.cookies.get(COOKIE)
+        )
+    except HttpProblem as exc:
+        await websocket.send_text(json.dumps(_error(exc.code, exc.message, exc.hint)))
+        await websocket.close(4000 + exc.status)
+        return
+    conn = Connection(websocket, svc, account)
+    code = 1000
+    with svc.companion.presence.hold(account.name):
+        try:
+            await _hello(conn)
+            while True:
+                frame = await websocket.receive()
+                if frame["type"] == "websocket.disconnect":
+                    code = int(frame.get("code") or 1000)
+                    break
+                await _on_frame(conn, frame.get("text"))
+        except WebSocketDisconnect as exc:
+            code = exc.code
+        finally:
+            await conn.finish(code)
+
+
+async def _on_frame(conn: Connection, raw: str | None) -> None:
+    if raw is None:
+        await conn.send(_error("invalid_message", "Send text frames holding JSON."))
+        return
+    if len(raw) > conn.svc.settings.max_request_bytes:
+        await conn.send(_error("too_large", "That message is too large.", "Send less at once."))
+        return
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        message = None
+    if not isinstance(message, dict):
+        await conn.send(
+            _error("invalid_message", 'Send JSON objects like {"type": "say", "text": "hi"}.')
+        )
+        return
+    await conn.handle(message)

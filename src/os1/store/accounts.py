@@ -1,0 +1,310 @@
+"""Accounts: who may talk to a shared os1, and how they prove it.
+
+A person signs in with an API key (``os1_…``, 256 random bits) or a password. Keys are
+stored as SHA-256 digests: they are random, so a fast hash is as good as a slow one and
+lets a request be checked in microseconds. Passwords are people-chosen, so they get
+scrypt with a per-password salt (stdlib, memory-hard), verified off the event loop. Web
+sessions and one-time sign-in codes are random tokens, likewise stored only as digests,
+so a copy of the database signs nobody in.
+
+This is administration, not a person's data, so it works on ``Database`` directly rather
+than through a ``UserStore``; deleting an account removes every row that carries its
+``user_id``, in every table, vector indexes included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from os1.errors import InputError, StoreError
+from os1.store.driver import sqlite
+from os1.store.sqlite import Database
+
+KEY_PREFIX = "os1_"
+SessionKind = Literal["web", "signin"]
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_CACHE_SECONDS = 10.0  # a disabled or deleted account is dropped at once in this process
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    is_admin: bool = False
+    disabled: bool = False
+    created_at: float = 0.0
+    has_password: bool = False
+    keys: int = 0
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    derived = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(derived).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt, expected = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        derived = hashlib.scrypt(
+            password.encode("utf-8", "replace"), salt=base64.b64decode(salt), dklen=32, **_SCRYPT
+        )
+        return hmac.compare_digest(derived, base64.b64decode(expected))
+    except (ValueError, TypeError):
+        return False
+
+
+def _account(row: sqlite.Row) -> Account:
+    return Account(
+        id=row["id"],
+        name=row["name"],
+        is_admin=bool(row["is_admin"]),
+        disabled=bool(row["disabled"]),
+        created_at=row["created_at"],
+        has_password=bool(row["password_hash"]),
+        keys=row["keys"],
+    )
+
+
+_SELECT = (
+    "SELECT u.id, u.name, u.is_admin, u.disabled, u.created_at, u.password_hash,"
+    " (SELECT count(*) FROM api_keys k WHERE k.user_id = u.id AND NOT k.revoked) AS keys"
+    " FROM users u"
+)
+
+
+def _check_password_rules(password: str) -> None:
+    if len(password) < 8 or len(password) > 1024:
+        raise InputError(
+            "password_invalid",
+            "A password must be 8 to 1,024 characters long.",
+            "Choose a longer password, or sign in with an API key instead.",
+        )
+
+
+class Accounts:
+    """Create, check, disable and delete accounts in ``db``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._by_key: dict[str, tuple[Account, float]] = {}
+
+    async def get(self, name: str) -> Account:
+        rows = await self.db.execute(f"{_SELECT} WHERE u.name = ?", (name.strip(),))
+        if not rows:
+            raise StoreError(
+                "user_unknown", f"There is no user called {name!r}.", "See `os1 users list`."
+            )
+        return _account(rows[0])
+
+    async def list(self) -> list[Account]:
+        return [_account(r) for r in await self.db.execute(f"{_SELECT} ORDER BY u.name")]
+
+    async def add(
+        self, name: str, *, password: str | None = None, admin: bool = False
+    ) -> tuple[Account, str]:
+        """A new account and its first API key (shown once; only its digest is kept).
+
+        An existing name is taken over only if nobody can sign in to it yet (the local
+        person who has been chatting in the terminal before the server was set up).
+
+        Raises:
+            StoreError: the name is taken or unusable.
+            InputError: the password is too short or too long.
+        """
+        if password is not None:
+            _check_password_rules(password)
+        store = await self.db.user(name)  # validates and creates the name
+        current = await self.get(store.user.name)
+        if current.has_password or current.keys:
+            raise StoreError(
+                "user_exists",
+                f"There is already a user called {current.name!r}.",
+                f"Choose another name, or make a new key with `os1 users key {current.name}`.",
+            )
+        hashed = await asyncio.to_thread(hash_password, password) if password else ""
+        await self.db.execute(
+            "UPDATE users SET password_hash = ?, is_admin = ? WHERE id = ?",
+            (hashed, int(admin), current.id),
+            write=True,
+        )
+        key = await self.new_key(current.name)
+        return await self.get(current.name), key
+
+    async def new_key(self, name: str, label: str = "") -> str:
+        account = await self.get(name)
+        key = KEY_PREFIX + secrets.token_urlsafe(32)
+        await self.db.execute(
+            "INSERT INTO api_keys (user_id, key_hash, prefix, label, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (account.id, digest(key), key[:10], label, time.time()),
+            write=True,
+        )
+        return key
+
+    async def revoke_keys(self, name: str) -> int:
+        account = await self.get(name)
+        rows = await self.db.execute(
+            "UPDATE api_keys SET revoked = 1 WHERE user_id = ? AND NOT revoked RETURNING id",
+            (account.id,),
+            write=True,
+        )
+        self._by_key.clear()
+        return len(rows)
+
+    async def set_password(self, name: str, password: str) -> None:
+        _check_password_rules(password)
+        account = await self.get(name)
+        hashed = await asyncio.to_thread(hash_password, password)
+        await self.db.execute(
+            "UPDATE users SET password_hash = ? WHERE id = ?", (hashed, account.id), write=True
+        )
+
+    async def set_disabled(self, name: str, disabled: bool) -> Account:
+        account = await self.get(name)
+        await self.db.execute(
+            "UPDATE users SET disabled = ? WHERE id = ?", (int(disabled), account.id), write=True
+        )
+        if disabled:
+            await self.db.execute(
+                "DELETE FROM sessions WHERE user_id = ?", (account.id,), write=True
+            )
+        self._by_key.clear()
+        return await self.get(name)
+
+    async def set_admin(self, name: str, admin: bool) -> Account:
+        account = await self.get(name)
+        await self.db.execute(
+            "UPDATE users SET is_admin = ? WHERE id = ?", (int(admin), account.id), write=True
+        )
+        self._by_key.clear()
+        return await self.get(name)
+
+    async def delete(self, name: str) -> Account:
+        """Remove the account and every row of its data, in one transaction."""
+        account = await self.get(name)
+        await self.db.transaction(lambda conn: _delete_everything(conn, account.id))
+        self._by_key.clear()
+        return account
+
+    async def by_key(self, key: str) -> Account | None:
+        """The enabled account this API key belongs to, or ``None``."""
+        if not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return None
+        hashed = digest(key)
+        cached = self._by_key.get(hashed)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        rows = await self.db.execute(
+            f"{_SELECT} JOIN api_keys k2 ON k2.user_id = u.id"
+            " WHERE k2.key_hash = ? AND NOT k2.revoked AND NOT u.disabled",
+            (hashed,),
+        )
+        if not rows:
+            return None
+        account = _account(rows[0])
+        if len(self._by_key) > 100_000:
+            self._by_key.clear()
+        self._by_key[hashed] = (account, time.monotonic() + _CACHE_SECONDS)
+        return account
+
+    async def by_password(self, name: str, password: str) -> Account | None:
+        rows = await self.db.execute(f"{_SELECT} WHERE u.name = ?", (name.strip(),))
+        if not rows or not rows[0]["password_hash"] or rows[0]["disabled"]:
+            # same work either way, so timing does not tell which names exist
+            await asyncio.to_thread(check_password, password, hash_password("x"))
+            return None
+        ok = await asyncio.to_thread(check_password, password, rows[0]["password_hash"])
+        return _account(rows[0]) if ok else None
+
+    async def start_session(self, account: Account, kind: SessionKind, ttl: float) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO sessions (token_hash, user_id, kind, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (digest(token), account.id, kind, now, now + ttl),
+            write=True,
+        )
+        return token
+
+    async def by_session(self, token: str, kind: SessionKind = "web") -> Account | None:
+        if not token or len(token) > 200:
+            return None
+        rows = await self.db.execute(
+            f"{_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ?"
+            " AND s.kind = ? AND s.expires_at > ? AND NOT u.disabled",
+            (digest(token), kind, time.time()),
+        )
+        return _account(rows[0]) if rows else None
+
+    async def redeem_signin(self, code: str) -> Account | None:
+        """Use a one-time sign-in code: it works once, then never again."""
+        account = await self.by_session(code, "signin")
+        if account is not None:
+            gone = await self.db.execute(
+                "DELETE FROM sessions WHERE token_hash = ? AND kind = 'signin' RETURNING 1",
+                (digest(code),),
+                write=True,
+            )
+            if not gone:  # someone else redeemed it a moment earlier
+                return None
+        return account
+
+    async def end_session(self, token: str) -> None:
+        await self.db.execute(
+            "DELETE FROM sessions WHERE token_hash = ?", (digest(token),), write=True
+        )
+
+    async def ensure_owner(self, name: str) -> Account:
+        """The local owner of a personal install: an admin account called ``name``."""
+        await self.db.user(name)
+        account = await self.get(name)
+        if not account.is_admin:
+            account = await self.set_admin(name, True)
+        return account
+
+
+def _delete_everything(conn: sqlite.Connection, user_id: int) -> None:
+    """Delete every row carrying ``user_id``: ordinary tables (their delete triggers keep
+    the text indexes in step), then vec0 indexes, then the account itself."""
+    virtual = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ]
+    shadows = tuple(f"{name}_" for name in virtual)  # the virtual tables' own storage
+    tables = [
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if row[0] != "users" and row[0] not in virtual and not row[0].startswith(shadows)
+    ]
+    for table in tables:
+        columns = {c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')}
+        if "user_id" in columns:
+            conn.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
+    for table in virtual:
+        if "USING vec0" not in _sql(conn, table):
+            continue  # text indexes follow their tables through triggers
+        conn.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
+    conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+def _sql(conn: sqlite.Connection, table: str) -> str:
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    return str(row[0]) if row else ""
