@@ -1,0 +1,147 @@
+"""Server test helpers: the real app on a real socket (uvicorn on loopback, in a thread) or
+in-process through Starlette's TestClient, with the scripted model, and helpers to make
+accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from os1.config import Settings, load_settings
+from os1.models.scripted import ScriptedLLM
+from os1.server.app import create_app
+from os1.server.services import Services
+from os1.store.accounts import Account
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server_settings(tmp_path: Path) -> Settings:
+    return load_settings(
+        {
+            "home": tmp_path / "server-home",
+            "llm_backend": "scripted",
+            "embedders": "none",
+            "port": free_port(),
+            "shutdown_grace": 2.0,
+        },
+        environ={},
+    )
+
+
+@dataclass
+class Person:
+    account: Account
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+
+class AppClient(TestClient):
+    """A TestClient that can also create accounts in the running app."""
+
+    @property
+    def services(self) -> Services:
+        app = self.app
+        assert isinstance(app, FastAPI)
+        found: Services = app.state.services
+        return found
+
+    @property
+    def model(self) -> ScriptedLLM:
+        llm = self.services.companion.llm
+        assert isinstance(llm, ScriptedLLM)
+        return llm
+
+    def person(self, name: str, *, admin: bool = False, password: str | None = None) -> Person:
+        account, key = self.portal.call(  # type: ignore[union-attr]
+            lambda: self.services.accounts.add(name, password=password, admin=admin)
+        )
+        return Person(account, key)
+
+
+@pytest.fixture
+def client(server_settings: Settings) -> Iterator[AppClient]:
+    with AppClient(create_app(server_settings), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+class LiveServer:
+    """``os1``'s app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=settings.port,
+            log_level="warning",
+            ws_max_size=settings.max_request_bytes,
+            timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
+        )
+        self.server = uvicorn.Server(config)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def services(self) -> Services:
+        found: Services = self.app.state.services
+        return found
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.server.serve())
+        self.loop.close()
+
+    def start(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def call(self, coro_fn):  # type: ignore[no-untyped-def]
+        """Run ``coro_fn()`` on the server's loop and return its result."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro_fn(), self.loop).result(timeout=30)
+
+    def person(self, name: str, *, admin: bool = False, password: str | None = None) -> Person:
+        account, key = self.call(
+            lambda: self.services.accounts.add(name, password=password, admin=admin)
+        )
+        return Person(account, key)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def live_server(server_settings: Settings) -> Iterator[LiveServer]:
+    server = LiveServer(server_settings).start()
+    yield server
+    server.stop()
