@@ -110,3 +110,10 @@ async def real_companion(home: Path, real_llm: object) -> AsyncIterator[Companio
     yield comp
     await comp.stop_background()
     await db.aclose()
+
+
+# The server's fixtures (the app in-process, or on a real loopback socket) live with the
+# server tests; a second conftest.py there would shadow this one's helpers on import.
+from server.serving import client, live_server, server_settings  # noqa: E402
+
+__all__ = ["client", "collect", "live_server", "server_settings", "turn_request"]

@@ -12,19 +12,29 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
 from os1.config import Settings
-from os1.errors import Os1Error
-from os1.events import TextDelta, TurnEvent, TurnFinished, TurnStarted
+from os1.errors import InputError, Os1Error
+from os1.events import (
+    ActionSettled,
+    ErrorEvent,
+    TextDelta,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+)
 from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.presence import Presence
+from os1.skills.base import ToolContext
+from os1.skills.journal import Journal
+from os1.skills.registry import builtin_skills
 from os1.store import Database, UserStore
 from os1.store.user import Message
 from os1.turn.context import Turn, TurnDeps, TurnLimits
@@ -86,12 +96,14 @@ class Companion:
         self.memory = memory
         self._background: set[asyncio.Task[Any]] = set()
         self.presence = Presence()
+        self.skills = builtin_skills()
         self._deps = TurnDeps(
             llm=llm,
             limits=limits,
             schedule=self._schedule,
             memory=memory,
             live_count=self.presence.count,
+            skills=self.skills,
         )
 
     @classmethod
@@ -129,7 +141,7 @@ class Companion:
         """The companion's name and why it chose it (chosen now if never before)."""
         return await ensure_identity(await self.db.user(user), self.llm)
 
-    async def greet(self, user: str) -> AsyncIterator[TurnEvent]:
+    async def greet(self, user: str) -> AsyncGenerator[TurnEvent, None]:
         """First words at first boot: introduce itself and start onboarding.
 
         Yields nothing once onboarding has started, so doors may call it on every start.
@@ -161,7 +173,7 @@ class Companion:
         *,
         cancel: CancelToken | None = None,
         onboarding_enabled: bool = True,
-    ) -> AsyncIterator[TurnEvent]:
+    ) -> AsyncGenerator[TurnEvent, None]:
         """Answer ``text`` from ``user`` in their current conversation, as a stream of events.
 
         Set ``cancel`` to stop the reply mid-way: the part already said is kept, marked
@@ -182,6 +194,62 @@ class Companion:
         async with aclosing(run_turn(turn)) as events:
             async for event in events:
                 yield event
+
+    async def decide(
+        self, user: str, proposal_id: int, *, confirm: bool
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """The person's answer to a proposal: run it (confirm) or drop it (decline).
+
+        Only this call runs an action, and only the proposal's owner can reach it (the
+        journal is scoped to the person); a proposal runs at most once.
+        """
+        store = await self.db.user(user)
+        journal = Journal(store)
+        action = await journal.get(proposal_id)
+        tool = self.skills.get(action.tool) if action else None
+        if action is None or tool is None:
+            yield ErrorEvent("not_found", f"There is no proposal {proposal_id} of yours.")
+            return
+        if not await journal.claim(proposal_id, "proposed", "running" if confirm else "declined"):
+            yield ErrorEvent(
+                "already_decided",
+                f"Proposal {proposal_id} was already {action.status}; nothing was done again.",
+            )
+            return
+        if not confirm:
+            await journal.settle(proposal_id, "declined", "Declined; nothing was changed.")
+            yield ActionSettled(proposal_id, "declined", "Declined; nothing was changed.")
+            return
+        try:
+            outcome = await tool.run(ToolContext(store, self.memory), action.args)
+        except (Os1Error, LookupError, OSError) as exc:
+            message = f"It did not work: {getattr(exc, 'message', None) or exc}."
+            await journal.settle(proposal_id, "failed", message)
+            yield ActionSettled(proposal_id, "failed", message)
+            return
+        await journal.settle(proposal_id, "done", outcome.message, outcome.undo)
+        yield ActionSettled(proposal_id, "done", outcome.message)
+
+    async def undo(self, user: str, action_id: int) -> ActionSettled:
+        """Revert a done action where the world allows.
+
+        Raises:
+            InputError: no such action of this person, or it cannot be undone.
+        """
+        store = await self.db.user(user)
+        journal = Journal(store)
+        action = await journal.get(action_id)
+        tool = self.skills.get(action.tool) if action else None
+        if action is None or tool is None or action.undo is None or not action.undoable:
+            raise InputError(
+                "cannot_undo",
+                f"Action {action_id} cannot be undone.",
+                "Only done actions that said they were undoable can be.",
+            )
+        if not await journal.claim(action_id, "done", "undone"):
+            raise InputError("cannot_undo", f"Action {action_id} is {action.status}, not done.")
+        message = await tool.undo(ToolContext(store, self.memory), action.undo)
+        return ActionSettled(action_id, "undone", message)
 
     async def new_conversation(self, user: str) -> int:
         return await (await self.db.user(user)).new_conversation()

@@ -24,7 +24,7 @@ from os1.cli.render import Renderer
 from os1.cli.session import start_companion
 from os1.companion import Companion
 from os1.errors import Os1Error
-from os1.events import TurnEvent, TurnFinished
+from os1.events import ProposalMade, TurnEvent, TurnFinished
 from os1.models.base import CancelToken
 
 HELP = """Commands:
@@ -34,6 +34,8 @@ HELP = """Commands:
   /export [FILE]   save all your conversations as JSON (default os1-export-USER.json)
   /new             start a new conversation
   /skip            skip the getting-to-know-you questions
+  /remember TEXT   keep a note (you confirm first)
+  /forget WORDS    forget matching memories (shows them; you confirm first)
   /quit            leave (also Ctrl-D)"""
 
 
@@ -135,6 +137,32 @@ async def _command(companion: Companion, user: str, line: str, render: Renderer)
     return True
 
 
+def _is_skill(companion: Companion, line: str) -> bool:
+    name = line.strip()[1:].partition(" ")[0].lower()
+    return companion.skills.get(name) is not None
+
+
+async def _decide(
+    companion: Companion,
+    user: str,
+    proposal: ProposalMade,
+    console: Console | None,
+    render: Renderer,
+) -> None:
+    """Ask the person at the terminal; a script (no terminal) cannot confirm anything."""
+    confirm = False
+    if console is not None:
+        try:
+            answer = console.input("[bold]Confirm?[/] [y/N] › ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        confirm = answer.strip().lower() in ("y", "yes")
+    else:
+        render.info("Not confirmed: actions need a person at the terminal or in the web UI.")
+    async for event in companion.decide(user, proposal.proposal_id, confirm=confirm):
+        render.show(event)
+
+
 async def _recap(companion: Companion, user: str, render: Renderer) -> None:
     """Where we left off: the last exchange of the conversation being continued."""
     last = await companion.history(user, limit=2)
@@ -172,7 +200,7 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
             for line in lines:
                 if not interactive and not line.strip():
                     continue  # blank lines separate a script's turns; they are not turns
-                if line.strip().startswith("/"):
+                if line.strip().startswith("/") and not _is_skill(companion, line):
                     if not await _command(companion, user, line.strip(), render):
                         break
                     continue
@@ -180,10 +208,15 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
                 events = companion.turn(
                     user, line, cancel=cancel, onboarding_enabled=onboarding and interactive
                 )
+                proposals: list[ProposalMade] = []
                 async for event in _with_interrupt(events, cancel):
                     render.show(event)
+                    if isinstance(event, ProposalMade):
+                        proposals.append(event)
                     if isinstance(event, TurnFinished) and render.speaker == "":
                         render.speaker = (await companion.identity(user)).name
+                for proposal in proposals:
+                    await _decide(companion, user, proposal, out if interactive else None, render)
     except Os1Error as exc:
         render.error(exc.message, exc.hint)
         return 1

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 
 from os1.companion import dumps_event
-from os1.events import ErrorEvent, Notice, TextDelta, TurnEvent, TurnFinished
+from os1.events import ActionSettled, ErrorEvent, Notice, TextDelta, TurnEvent, TurnFinished
 
 
 @dataclass
@@ -43,6 +43,10 @@ class Renderer:
             if self._open_reply or not self.interactive:
                 self.out.print()
             self._open_reply = False
+        elif isinstance(event, ActionSettled):
+            self._end_line()
+            style = {"done": "green", "failed": "red"}.get(event.status, "yellow")
+            self.out.print(f"[{style}]{event.message}[/]", highlight=False)
         elif isinstance(event, Notice):
             self._end_line()
             self.err.print(f"[yellow]{event.message}[/]", highlight=False)

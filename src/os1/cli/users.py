@@ -89,7 +89,7 @@ def password(name: str, home: str | None = HomeOption) -> None:
 @users_app.command("list")
 def list_(home: str | None = HomeOption) -> None:
     """Everyone with an account."""
-    accounts = _run(lambda a: a.list(), home)
+    accounts = _run(lambda a: a.everyone(), home)
     table = Table("name", "admin", "state", "keys", "password", "since")
     for acc in accounts:
         since = dt.datetime.fromtimestamp(acc.created_at).strftime("%Y-%m-%d")

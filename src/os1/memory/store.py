@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,12 @@ class Memory:
     async def record(self, store: UserStore, episodes: list[NewEpisode]) -> int:
         """Store episodes (searchable by words at once); returns how many were new."""
         return await EpisodeLog(store).add_many(episodes)
+
+    async def note(self, store: UserStore, text: str, source: str = "note") -> int:
+        """Keep something the person asked to be remembered; returns the episode's id.
+        Facts are learned from it after the next turn, like from chat."""
+        episode = NewEpisode("user", text, source=source, source_id=uuid.uuid4().hex, learned=False)
+        return await EpisodeLog(store).add(episode)
 
     async def pending(self, store: UserStore) -> int:
         """How many (memory, route) pairs still wait for a vector."""

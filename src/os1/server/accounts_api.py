@@ -84,7 +84,7 @@ async def new_conversation(account: Caller, svc: Svc) -> dict[str, int]:
 
 @router.get("/admin/users", response_model=list[AccountOut])
 async def list_users(_: Admin, svc: Svc) -> list[AccountOut]:
-    return [_out(a) for a in await svc.accounts.list()]
+    return [_out(a) for a in await svc.accounts.everyone()]
 
 
 @router.post("/admin/users", response_model=NewUserOut, status_code=201)

@@ -10,7 +10,7 @@ stopping no new turn starts, while the ones under way are let finish.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 from os1.events import TurnEvent
@@ -40,7 +40,7 @@ async def turn_events(
     *,
     cancel: CancelToken | None = None,
     on_wait: WaitFn | None = None,
-) -> AsyncIterator[TurnEvent]:
+) -> AsyncGenerator[TurnEvent, None]:
     """The events of one turn of ``account``, under the server's limits.
 
     Raises:

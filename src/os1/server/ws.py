@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
@@ -59,7 +59,7 @@ class Connection:
         except (WebSocketDisconnect, RuntimeError, OSError):
             self.open = False  # keep running the turn: its reply is still saved
 
-    async def stream(self, events: AsyncIterator[TurnEvent]) -> None:
+    async def stream(self, events: AsyncGenerator[TurnEvent, None]) -> None:
         try:
             async with aclosing(events) as stream:
                 async for event in stream:
@@ -69,7 +69,9 @@ class Connection:
         except Os1Error as exc:
             await self.send(_error(exc.code, exc.message, exc.hint))
 
-    def start(self, events: AsyncIterator[TurnEvent], cancel: CancelToken | None = None) -> None:
+    def start(
+        self, events: AsyncGenerator[TurnEvent, None], cancel: CancelToken | None = None
+    ) -> None:
         self.cancel = cancel
         self.task = asyncio.get_running_loop().create_task(self.stream(events))
 

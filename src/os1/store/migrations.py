@@ -229,12 +229,39 @@ def _accounts(conn: sqlite.Connection) -> None:
     )
 
 
+def _actions(conn: sqlite.Connection) -> None:
+    """The action journal: proposals, what the person decided, results and undo data."""
+    _run_statements(
+        conn,
+        """
+        CREATE TABLE actions (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            tool TEXT NOT NULL,
+            title TEXT NOT NULL,
+            preview TEXT NOT NULL,
+            args TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN
+                ('proposed', 'running', 'done', 'declined', 'failed', 'undone')),
+            undoable INTEGER NOT NULL DEFAULT 1,
+            result TEXT NOT NULL DEFAULT '',
+            undo TEXT NOT NULL DEFAULT '',
+            turn_id TEXT NOT NULL DEFAULT '',
+            created_at REAL NOT NULL,
+            decided_at REAL
+        );
+        CREATE INDEX actions_user ON actions(user_id, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
     ("0003_learning_queue", _learning_queue),
     ("0004_drop_embedded_flags", _drop_embedded_flags),
     ("0005_accounts", _accounts),
+    ("0006_actions", _actions),
 ]
 
 

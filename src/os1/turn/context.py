@@ -18,6 +18,7 @@ from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken, ChatMessage
 from os1.persona.identity import Identity
 from os1.persona.onboarding import Question
+from os1.skills.registry import SkillRegistry
 from os1.store import UserStore
 
 
@@ -43,6 +44,7 @@ class TurnDeps:
     memory: Memory | None = None
     today: Callable[[], dt.date] = dt.date.today
     live_count: Callable[[], int] = lambda: 1
+    skills: SkillRegistry | None = None
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Turn:
     onboarding_enabled: bool = True
     # filled in by the stages, in order
     stopped: bool = False
+    handled: bool = False  # answered without the model (an explicit command)
     user_message_id: int | None = None
     identity: Identity | None = None
     answering: Question | None = None

@@ -14,6 +14,7 @@ from contextlib import aclosing
 
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent
+from os1.turn.act import act
 from os1.turn.context import Turn
 from os1.turn.perceive import perceive
 from os1.turn.recall import recall
@@ -23,7 +24,7 @@ from os1.turn.think import think
 
 Stage = Callable[[Turn], AsyncGenerator[TurnEvent, None]]
 
-STAGES: tuple[Stage, ...] = (perceive, recall, think, remember, respond)
+STAGES: tuple[Stage, ...] = (perceive, act, recall, think, remember, respond)
 
 
 async def run_turn(

@@ -84,6 +84,8 @@ async def _plan_onboarding(turn: Turn) -> None:
 
 
 async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
+    if turn.handled:
+        return
     llm, limits = turn.deps.llm, turn.deps.limits
     turn.identity = await ensure_identity(turn.store, llm)
     await _plan_onboarding(turn)

@@ -104,6 +104,8 @@ async def _learn(turn: Turn) -> None:
 async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     try:
         await save_reply(turn)
+        if turn.handled:
+            return  # a command: kept in the conversation, not learned from
         await _record_onboarding(turn)
         await _record_episodes(turn)
     except StoreError as exc:

@@ -12,6 +12,8 @@ from os1.turn.context import Turn
 
 
 async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
+    if turn.handled:
+        return
     limits = turn.deps.limits
     options = GenerationOptions(
         max_tokens=limits.max_reply_tokens,

@@ -1,0 +1,92 @@
+"""The first skills: the person asks the companion to remember or to forget something.
+
+They act on the person's own memory, which makes them a fair first test of the proposal
+machinery: ``/forget`` shows exactly which memories would go (and says it cannot be
+undone, since forgetting must really forget); ``/remember`` keeps a note, and undoing
+it forgets the note again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from os1.skills.base import MemoryAccess, Outcome, Plan, ToolContext
+
+MAX_NOTE = 4000
+FORGET_AT_MOST = 5
+
+
+def _memory(ctx: ToolContext) -> MemoryAccess:
+    if ctx.memory is None:
+        raise LookupError("memory is switched off")
+    return ctx.memory
+
+
+def _quote(text: str, limit: int = 160) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+class RememberNote:
+    name = "remember"
+    summary = "keep a note the person asks to be remembered"
+
+    async def plan(self, ctx: ToolContext, request: str) -> Plan | str:
+        text = request.strip()
+        if not text:
+            return "Tell me what to remember, e.g. /remember Amy's birthday is 3 May."
+        if ctx.memory is None:
+            return "My memory is switched off, so I cannot keep notes."
+        if len(text) > MAX_NOTE:
+            return f"That is too long to keep as one note (over {MAX_NOTE:,} characters)."
+        return Plan(
+            title="Remember a note",
+            preview=f'I will remember: "{_quote(text, 400)}"',
+            args={"text": text},
+        )
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
+        episode = await _memory(ctx).note(ctx.store, str(args["text"]), source="note")
+        return Outcome("Noted; I will remember it.", {"episode_id": episode})
+
+    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
+        await _memory(ctx).forget(ctx.store, "episode", [int(undo["episode_id"])])
+        return "Forgot that note again."
+
+
+class ForgetMemories:
+    name = "forget"
+    summary = "forget memories that match what the person names"
+
+    async def plan(self, ctx: ToolContext, request: str) -> Plan | str:
+        query = request.strip()
+        if not query:
+            return "Tell me what to forget, e.g. /forget my old address."
+        if ctx.memory is None:
+            return "My memory is switched off; there is nothing to forget."
+        # words only: a near miss by meaning could forget the wrong thing
+        hits = await ctx.memory.search(ctx.store, query, FORGET_AT_MOST, by_meaning=False)
+        if not hits:
+            return f'I found nothing matching "{_quote(query)}" to forget.'
+        lines = [
+            f'- {dt.datetime.fromtimestamp(h.time):%Y-%m-%d}: "{_quote(h.text)}"' for h in hits
+        ]
+        count = len(hits)
+        return Plan(
+            title=f"Forget {count} memor{'y' if count == 1 else 'ies'}",
+            preview="\n".join(["I will forget everywhere (this cannot be undone):", *lines]),
+            args={"items": [[str(h.kind), int(h.id)] for h in hits]},
+            undoable=False,
+        )
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
+        memory = _memory(ctx)
+        removed = 0
+        for kind in ("fact", "episode"):
+            ids = [int(i) for k, i in args["items"] if k == kind]
+            removed += await memory.forget(ctx.store, kind, ids)
+        return Outcome(f"Forgotten ({removed} item{'s' if removed != 1 else ''} removed).")
+
+    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
+        raise LookupError("forgetting cannot be undone")
