@@ -14,7 +14,8 @@ LAYERS = [
     {"memory", "skills", "voice", "persona"},
     {"turn"},
     {"companion", "briefing"},
-    {"server", "cli"},
+    {"server"},
+    {"cli"},  # the command line launches the server door (`os1 serve`, `os1 mcp`)
 ]
 
 

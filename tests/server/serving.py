@@ -17,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.models.scripted import ScriptedLLM
 from os1.server.app import create_app
@@ -86,15 +87,16 @@ def client(server_settings: Settings) -> Iterator[AppClient]:
 class LiveServer:
     """``os1``'s app served by uvicorn on 127.0.0.1 in a background thread."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, companion: Companion | None = None) -> None:
         self.settings = settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, companion)
         config = uvicorn.Config(
             self.app,
             host="127.0.0.1",
             port=settings.port,
             log_level="warning",
-            ws_max_size=settings.max_request_bytes,
+            ws_max_size=settings.max_request_bytes * 4,  # the app answers oversize itself
+            ws_per_message_deflate=False,  # tiny frames; halves an idle socket's memory
             timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
         )
         self.server = uvicorn.Server(config)

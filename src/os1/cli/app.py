@@ -6,6 +6,7 @@ import typer
 
 from os1.cli.chat import chat
 from os1.cli.doctor import doctor
+from os1.cli.mcp import mcp
 from os1.cli.memory import memory_app
 from os1.cli.models import models_app
 from os1.cli.morning import morning
@@ -24,6 +25,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(users_app, name="users")
 app.command()(chat)
 app.command()(doctor)
+app.command("mcp")(mcp)
 app.command()(morning)
 app.command()(serve)
 

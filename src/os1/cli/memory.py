@@ -19,9 +19,10 @@ from rich.table import Table
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
 from os1.memory.archive import export_memory, import_memory, iso_time
+from os1.memory.catalog import ref_or_none
 from os1.memory.facts import FactBook
 from os1.memory.importer import import_conversation
-from os1.memory.retrieval import Hit, Kind
+from os1.memory.retrieval import Hit
 from os1.memory.store import Memory
 from os1.persona.onboarding import person_name
 from os1.store import Database, UserStore
@@ -285,12 +286,6 @@ def list_cmd(user: str = UserOption, limit: int = typer.Option(20, "--limit", "-
     _run(work)
 
 
-def _parse_id(ref: str) -> tuple[Kind, int] | None:
-    kind: Kind = "fact" if ref[:1].lower() == "f" else "episode"
-    digits = ref[1:] if ref[:1].lower() in ("e", "f") else ref
-    return (kind, int(digits)) if digits.isdigit() else None
-
-
 @memory_app.command("show")
 def show_cmd(
     ref: str = typer.Argument(..., help="e12 (episode) or f3 (fact)"), user: str = UserOption
@@ -298,7 +293,7 @@ def show_cmd(
     """One memory with where it came from. Example: os1 memory show e12"""
 
     async def work() -> int:
-        parsed = _parse_id(ref)
+        parsed = ref_or_none(ref, "episode")
         async with _open(user) as (memory, store):
             if parsed and parsed[0] == "episode":
                 found = await memory.episodes(store).get([parsed[1]])
@@ -361,7 +356,7 @@ def edit_cmd(
     """
 
     async def work() -> int:
-        parsed = _parse_id(ref)
+        parsed = ref_or_none(ref, "episode")
         async with _open(user) as (memory, store):
             if parsed is None or not await memory.edit(store, parsed[0], parsed[1], text):
                 err.print(f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3.[/]")
@@ -393,7 +388,7 @@ def forget_cmd(
 
     async def work() -> int:
         async with _open(user) as (memory, store):
-            parsed = _parse_id(target)
+            parsed = ref_or_none(target, "episode")
             if parsed:
                 targets = [(parsed[0], parsed[1])]
             else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import typer
 import uvicorn
@@ -47,7 +48,8 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
             host=settings.host,
             port=settings.port,
             log_level="warning",
-            ws_max_size=settings.max_request_bytes,
+            ws_max_size=settings.max_request_bytes * 4,  # the app answers oversize itself
+            ws_per_message_deflate=False,  # tiny frames; halves an idle socket's memory
             timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
             access_log=False,
         )
@@ -56,6 +58,10 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
         err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
         print(link, flush=True)
         err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+        # uvicorn re-raises the stopping signal once it has shut down gracefully; caught
+        # here, it lets the companion close below and `os1 serve` exit 0
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: None)
         await server.serve()
     finally:
         await companion.aclose()

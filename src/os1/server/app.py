@@ -1,8 +1,9 @@
 """The FastAPI app: every HTTP and WebSocket door onto one ``Companion``.
 
 ``create_app(settings)`` builds the app; its lifespan starts the companion (store and
-model) and, on shutdown, stops taking turns, lets those under way finish within the
-grace period, then closes the companion. Tests hand in a ready companion instead.
+model) and the MCP session manager (``/mcp``) and, on shutdown, stops taking turns, lets
+those under way finish within the grace period, closes the MCP sessions, then closes the
+companion. Tests hand in a ready companion instead.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from os1.companion import Companion
 from os1.config import Settings
-from os1.server import accounts_api, problems, ws
+from os1.server import accounts_api, auth, mcp, memory_api, openai_api, problems, ws
 from os1.server.limits import BodyLimit
 from os1.server.services import Services
 from os1.server.turns import drain
@@ -34,9 +35,12 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
         svc = Services.build(settings, comp)
         app.state.services = svc
         try:
-            yield
+            async with mcp_door.sessions.run():
+                try:
+                    yield
+                finally:
+                    await drain(svc)  # MCP turns finish before its sessions close
         finally:
-            await drain(svc)
             if own:
                 await comp.aclose()
 
@@ -47,9 +51,14 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
         lifespan=lifespan,
     )
     problems.install(app)
+    auth.hide_credentials_in_logs()
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(accounts_api.router)
+    app.include_router(memory_api.router)
     app.include_router(ws.router)
+    app.include_router(openai_api.router)
+    mcp_door = mcp.http_door(settings)
+    app.router.routes.append(mcp_door.route)
     if WEB.is_dir():
         app.mount("/", StaticFiles(directory=WEB, html=True), name="web")
     return app

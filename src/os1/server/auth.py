@@ -8,6 +8,8 @@ that their Origin is this server.
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Annotated
 
 from fastapi import Depends, Request, WebSocket
@@ -70,6 +72,38 @@ def same_origin(websocket: WebSocket) -> bool:
         return True
     host = websocket.headers.get("host", "")
     return origin.split("://", 1)[-1] == host
+
+
+_CREDENTIALS = re.compile(
+    r"(?i)(authorization\W+(?:bearer\s+)?|cookie\W+|os1_session=|bearer\s+)[^\s;,'\"]+"
+    r"|os1_[A-Za-z0-9_-]{16,}"
+)
+_MARKERS = ("authorization", "cookie", "bearer", "os1_")
+
+
+class HideCredentials(logging.Filter):
+    """Blanks keys, session tokens and auth headers out of log records.
+
+    The WebSocket library logs every handshake header at DEBUG (through uvicorn's
+    logger), so an operator who turns on debug logging would otherwise find people's
+    keys and cookies in the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(marker in message.lower() for marker in _MARKERS):
+            record.msg = _CREDENTIALS.sub(lambda m: (m.group(1) or "") + "[hidden]", message)
+            record.args = None
+        return True
+
+
+_HIDE = HideCredentials()
+
+
+def hide_credentials_in_logs() -> None:
+    """Install the filter on the loggers that see raw requests (idempotent)."""
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "websockets", "websockets.server"):
+        logging.getLogger(name).addFilter(_HIDE)
 
 
 Caller = Annotated[Account, Depends(caller)]

@@ -181,7 +181,9 @@ async def _on_frame(conn: Connection, raw: str | None) -> None:
     if raw is None:
         await conn.send(_error("invalid_message", "Send text frames holding JSON."))
         return
-    if len(raw) > conn.svc.settings.max_request_bytes:
+    limit = conn.svc.settings.max_request_bytes
+    # the limit is in bytes (as for HTTP bodies); a text of 'é's is twice its length
+    if len(raw) > limit or len(raw.encode("utf-8", "surrogatepass")) > limit:
         await conn.send(_error("too_large", "That message is too large.", "Send less at once."))
         return
     try:

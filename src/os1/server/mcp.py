@@ -1,0 +1,323 @@
+"""The MCP door: the companion as tools for other agents and desktop clients.
+
+One ``MCPServer`` (the ``mcp`` SDK) offers five tools: ``search_memories``, ``remember``,
+``talk``, ``profile`` and ``live_conversations``. Like every door it has no logic of its
+own: recall is ``Memory.search``, a note is an episode, a turn is the same event stream
+the WebSocket renders.
+
+Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
+
+- stdio (``os1 mcp``) is a local process started by the person's own client, trusted
+  like ``os1 chat``: the person named on the command line, turns straight through
+  ``Companion.turn``, and one live conversation held for the process's life.
+- streamable HTTP (``/mcp`` on ``os1 serve``) sits behind ``BearerGate``, which checks
+  the API key before the SDK sees the request (no key or a wrong one: 401, no tool runs)
+  and leaves the account on the ASGI scope. The SDK hands each tool call the HTTP request
+  that carried it, so the tools read the account from there; turns go through
+  ``turn_events`` (rate, line, timeout, shutdown), and each call touches presence.
+
+The gate also marks the scope as an authenticated SDK user whose identity is the
+account, so the SDK binds every MCP session to the account that opened it: another
+person's key cannot ride a leaked session id. Session cookies are not accepted here: a
+browser sends cookies on its own, keys it never does.
+
+Tool failures the caller can fix (an empty query, ``k`` out of range, over the turn
+rate) come back as tool errors with a plain message; they never end the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from pydantic import BaseModel, Field
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from os1.companion import Companion
+from os1.config import Settings
+from os1.errors import Os1Error
+from os1.events import ErrorEvent, TurnEvent, TurnFinished
+from os1.memory.archive import iso_time
+from os1.memory.episodes import NewEpisode
+from os1.memory.profile import build_profile
+from os1.memory.retrieval import Hit
+from os1.persona.onboarding import person_name
+from os1.server.auth import identify
+from os1.server.services import Services
+from os1.server.turns import turn_events
+from os1.store import UserStore
+from os1.store.accounts import Account
+
+log = logging.getLogger(__name__)
+
+DOOR = "mcp"
+PATH = "/mcp"
+ACCOUNT_KEY = "os1.account"  # where BearerGate leaves the caller on the ASGI scope
+MAX_QUERY = 2_000
+MAX_K = 50
+MAX_TEXT = 20_000
+INSTRUCTIONS = (
+    "os1 is a personal companion that remembers its person. Use search_memories before "
+    "answering questions about the person's life, remember to keep something they asked "
+    "you to keep, talk to speak with the companion itself, profile for what it knows of "
+    "them, live_conversations for how many conversations it holds right now."
+)
+
+T = TypeVar("T")
+TurnFn = Callable[[str], AsyncGenerator[TurnEvent, None]]
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The person a tool call speaks for, and how their turns run behind this door."""
+
+    name: str
+    companion: Companion
+    turn: TurnFn
+
+
+Resolve = Callable[[Context], Awaitable[Speaker]]
+
+
+class Recalled(BaseModel):
+    """One memory found by ``search_memories``."""
+
+    ref: str = Field(description="e12 (something said) or f3 (a learned fact)")
+    kind: str
+    text: str
+    time: str | None = Field(description="when it was said or became true, ISO 8601")
+    speaker: str = Field(description="who said it ('' for a fact)")
+    sources: list[str] = Field(description="where it came from: the messages it rests on")
+
+
+class Recall(BaseModel):
+    memories: list[Recalled]
+
+
+class Kept(BaseModel):
+    ref: str = Field(description="the note's id among the person's memories (e12)")
+
+
+# The limits are advertised in each tool's JSON schema for clients to follow, and checked
+# here rather than by the SDK's validator, so a caller hears one plain sentence, not a
+# pydantic report.
+Query = Annotated[
+    str,
+    Field(description="What to recall", json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY}),
+]
+HowMany = Annotated[
+    int,
+    Field(
+        description="At most this many memories",
+        json_schema_extra={"minimum": 1, "maximum": MAX_K},
+    ),
+]
+Text = Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT})]
+
+
+def _plain(value: str, what: str, most: int) -> str:
+    clean = value.strip()
+    if not clean:
+        raise ToolError(f"The {what} is empty: give some words.")
+    if len(value) > most:
+        raise ToolError(f"The {what} is too long ({len(value):,} characters; at most {most:,}).")
+    return clean
+
+
+async def _sources(store: UserStore, speaker: Speaker, hits: list[Hit]) -> dict[int, list[str]]:
+    """Episode id -> "source source_id" (e.g. ``chat msg:12``, ``mcp note:…``)."""
+    memory = speaker.companion.memory
+    ids = [h.id for h in hits if h.kind == "episode"]
+    if memory is None or not ids:
+        return {}
+    found = await memory.episodes(store).get(ids)
+    return {e.id: [f"{e.source} {e.source_id}".strip()] for e in found}
+
+
+def build_server(resolve: Resolve) -> MCPServer:
+    """The MCP server with os1's tools; ``resolve`` says whom each call speaks for."""
+    server: MCPServer = MCPServer(
+        "os1", instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING"
+    )
+
+    @server.tool()
+    async def search_memories(query: Query, ctx: Context, k: HowMany = 8) -> Recall:
+        """Search the person's memories by words, meaning and time, best first; each
+        memory comes with where it came from."""
+        text = _plain(query, "query", MAX_QUERY)
+        if not 1 <= k <= MAX_K:
+            raise ToolError(f"k must be between 1 and {MAX_K} (got {k}).")
+        speaker = await resolve(ctx)
+        memory = speaker.companion.memory
+        if memory is None:
+            return Recall(memories=[])
+        store = await speaker.companion.db.user(speaker.name)
+        hits = await _guard(memory.search(store, text, k=k))
+        sources = await _sources(store, speaker, hits)
+        return Recall(
+            memories=[
+                Recalled(
+                    ref=f"{hit.kind[0]}{hit.id}",
+                    kind=hit.kind,
+                    text=hit.text,
+                    time=iso_time(hit.time),
+                    speaker=hit.speaker,
+                    sources=sources.get(hit.id, [])
+                    if hit.kind == "episode"
+                    else list(hit.source_ids),
+                )
+                for hit in hits
+            ]
+        )
+
+    @server.tool()
+    async def remember(text: Text, ctx: Context) -> Kept:
+        """Keep a note the person wants remembered; it is searchable at once and the
+        companion learns facts from it later, as from a chat."""
+        note = _plain(text, "note", MAX_TEXT)
+        speaker = await resolve(ctx)
+        memory = speaker.companion.memory
+        if memory is None:
+            raise ToolError("This companion runs without memory; nothing can be kept.")
+        store = await speaker.companion.db.user(speaker.name)
+        episode = NewEpisode("user", note, source=DOOR, source_id=f"note:{uuid.uuid4().hex}",
+                             learned=False)  # fmt: skip
+        ref = await _guard(memory.episodes(store).add(episode))
+        # vectors now, so the note is found by meaning too; facts wait for the learner
+        await _guard(memory.index_pending(store))
+        return Kept(ref=f"e{ref}")
+
+    @server.tool()
+    async def talk(message: Text, ctx: Context) -> str:
+        """Say something to the companion, as the person, and get its reply."""
+        said = _plain(message, "message", MAX_TEXT)
+        speaker = await resolve(ctx)
+        reply: TurnFinished | None = None
+        try:
+            async with aclosing(speaker.turn(said)) as events:  # closed even on error
+                async for event in events:
+                    if isinstance(event, ErrorEvent):
+                        raise ToolError(f"{event.message} {event.hint}".strip())
+                    if isinstance(event, TurnFinished):
+                        reply = event
+        except Os1Error as exc:
+            raise ToolError(f"{exc.message} {exc.hint}".strip()) from exc
+        if reply is None:
+            raise ToolError("The companion gave no reply; try again.")
+        return reply.text
+
+    @server.tool()
+    async def profile(ctx: Context) -> str:
+        """What the companion knows of the person, from what they told it."""
+        speaker = await resolve(ctx)
+        store = await speaker.companion.db.user(speaker.name)
+        name = await person_name(store)
+        known = await _guard(build_profile(store, person=name))
+        heading = f"About {name}:" if name else "About you:"
+        if known.is_empty():
+            return f"{heading} nothing learned yet. Talk with me, or keep a note with remember."
+        return f"{heading}\n{known.to_prompt(max_chars=100_000)}"
+
+    @server.tool()
+    async def live_conversations(ctx: Context) -> int:
+        """How many conversations the companion is holding right now (the true count)."""
+        speaker = await resolve(ctx)
+        return speaker.companion.presence.count()
+
+    return server
+
+
+async def _guard(work: Awaitable[T]) -> T:
+    """Store and model failures become tool errors with their message and hint."""
+    try:
+        return await work
+    except Os1Error as exc:
+        raise ToolError(f"{exc.message} {exc.hint}".strip()) from exc
+
+
+# --- stdio: one trusted local person -------------------------------------------------
+
+
+def local_resolver(companion: Companion, user: str) -> Resolve:
+    """Every call speaks for ``user``; turns go straight to the companion."""
+
+    def turn(text: str) -> AsyncGenerator[TurnEvent, None]:
+        return companion.turn(user, text)
+
+    speaker = Speaker(user, companion, turn)
+
+    async def resolve(ctx: Context) -> Speaker:
+        return speaker
+
+    return resolve
+
+
+# --- streamable HTTP: the person behind the API key ------------------------------------
+
+
+async def _http_speaker(ctx: Context) -> Speaker:
+    request = ctx.request_context.request
+    account = request.scope.get(ACCOUNT_KEY) if isinstance(request, Request) else None
+    if not isinstance(request, Request) or not isinstance(account, Account):
+        # BearerGate admits nothing without an account; reaching here is a wiring fault
+        raise ToolError("Not signed in: send 'Authorization: Bearer os1_…'.")
+    svc: Services = request.app.state.services
+    svc.companion.presence.touch(account.name, DOOR)
+
+    def turn(text: str) -> AsyncGenerator[TurnEvent, None]:
+        return turn_events(svc, account, text)
+
+    return Speaker(account.name, svc.companion, turn)
+
+
+class BearerGate:
+    """ASGI wrapper: only a request with a valid API key reaches the MCP app."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        svc: Services = scope["app"].state.services
+        # a refusal (401, 429) raises here, before the SDK has read a byte; the app's
+        # error handlers answer it in the usual JSON shape
+        account = await identify(svc, Headers(scope=scope).get("authorization"), None)
+        svc.requests.take(f"u{account.id}", "requests")
+        scope[ACCOUNT_KEY] = account
+        # the key itself stays out: the SDK only compares who owns a session
+        token = AccessToken(token="os1-api-key", client_id=f"os1-account-{account.id}", scopes=[])
+        scope["user"] = AuthenticatedUser(token)
+        await self.app(scope, receive, send)
+
+
+@dataclass
+class HttpDoor:
+    """The ``/mcp`` endpoint: its route (every method; the SDK answers GET, POST and
+    DELETE), and its session manager, which must run inside the app's lifespan."""
+
+    route: Route
+    sessions: StreamableHTTPSessionManager
+
+
+def http_door(settings: Settings) -> HttpDoor:
+    server = build_server(_http_speaker)
+    # builds the SDK's session manager (with its DNS-rebinding guard when we listen on
+    # loopback); the Starlette app it returns is not used, the route is ours
+    server.streamable_http_app(max_request_body_size=settings.max_request_bytes, host=settings.host)
+    sessions = server.session_manager
+    gate = BearerGate(StreamableHTTPASGIApp(sessions))
+    return HttpDoor(Route(PATH, gate, include_in_schema=False), sessions)

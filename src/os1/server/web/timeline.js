@@ -1,0 +1,215 @@
+// The timeline page: mood, closeness and how much we talked, day by day, drawn as an
+// inline SVG chart (no library, so it works offline and stays small).
+//
+// One shared x axis (a band per calendar day) and two panels: above, mood as a line
+// (-1..+1, left axis; broken on days without messages, since no talk means no reading,
+// not a neutral mood) over closeness as a shaded area (0..100 %, right axis); below,
+// messages per day as bars. The chart is redrawn at the container's real width so its
+// text stays legible on a phone. A written summary in the <figcaption> labels the chart
+// for screen readers and says in words what the lines show.
+
+import { api, describe } from "./api.js";
+import { $, h, plural, s } from "./dom.js";
+
+const dayLabel = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const longDay = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric" });
+const fullDate = new Intl.DateTimeFormat(undefined, { dateStyle: "long" });
+
+function localDate(iso) {
+  const [year, month, day] = iso.split("-").map(Number);
+  return new Date(year, month - 1, day);
+}
+
+function signed(value) {
+  return `${value > 0 ? "+" : value < 0 ? "−" : ""}${Math.abs(value).toFixed(1)}`;
+}
+
+export class TimelineView {
+  constructor() {
+    this.status = $("#timeline-status");
+    this.chartBox = $("#timeline-chart");
+    this.facts = $("#relationship");
+    this.days = $("#timeline-days");
+    this.data = null;
+    this.width = 0;
+    this.days.addEventListener("change", () => this.load());
+    new ResizeObserver(() => {
+      const width = this.chartBox.clientWidth;
+      if (this.data && width && Math.abs(width - this.width) > 4) this.draw();
+    }).observe(this.chartBox);
+  }
+
+  async load() {
+    this.status.textContent = "Loading…";
+    try {
+      this.data = await api(`timeline?days=${encodeURIComponent(this.days.value)}`);
+    } catch (error) {
+      this.status.textContent = `Could not load the timeline. ${describe(error)}`;
+      return;
+    }
+    this.status.textContent = "";
+    this.showRelationship(this.data.relationship);
+    this.draw();
+  }
+
+  showRelationship(rel) {
+    const pairs = [
+      ["First met", rel.first_met ? fullDate.format(new Date(rel.first_met * 1000)) : "Not yet"],
+      ["Days known", String(rel.days_known)],
+      ["Conversations", String(rel.conversations)],
+      ["Messages", String(rel.messages)],
+    ];
+    this.facts.replaceChildren(...pairs.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
+  }
+
+  draw() {
+    this.width = this.chartBox.clientWidth || 640;
+    const caption = h("figcaption", { id: "timeline-summary" }, summary(this.data.days));
+    const figure = h(
+      "figure",
+      { class: "chart" },
+      chart(this.data.days, this.width),
+      legend(),
+      caption,
+    );
+    this.chartBox.replaceChildren(figure);
+  }
+}
+
+function legend() {
+  const item = (cls, text) => h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
+  return h(
+    "ul",
+    { class: "legend" },
+    item("mood", "Mood (−1 low … +1 good)"),
+    item("closeness", "Closeness (0–100 %)"),
+    item("messages", "Messages per day"),
+  );
+}
+
+/** The chart's story in words: for the caption, and so for screen readers too. */
+export function summary(days) {
+  const talked = days.filter((day) => day.messages > 0);
+  const span = plural(days.length, "day");
+  if (talked.length === 0) return `No messages in the last ${span}, so there is no mood to show yet.`;
+  const total = talked.reduce((sum, day) => sum + day.messages, 0);
+  const parts = [`In the last ${span} we talked on ${plural(talked.length, "day")} (${plural(total, "message")}).`];
+  const moods = talked.filter((day) => day.mood !== null && day.mood !== undefined);
+  if (moods.length) {
+    const mean = moods.reduce((sum, day) => sum + day.mood, 0) / moods.length;
+    const best = moods.reduce((a, b) => (b.mood > a.mood ? b : a));
+    const low = moods.reduce((a, b) => (b.mood < a.mood ? b : a));
+    const tone = mean > 0.2 ? "mostly good" : mean < -0.2 ? "mostly low" : "about even";
+    parts.push(`Your mood was ${tone} (average ${signed(mean)} on a scale from −1 to +1).`);
+    if (moods.length > 1) {
+      parts.push(`Best day ${longDay.format(localDate(best.date))} (${signed(best.mood)}), lowest ${longDay.format(localDate(low.date))} (${signed(low.mood)}).`);
+    }
+  }
+  const first = days[0].closeness;
+  const last = days[days.length - 1].closeness;
+  const trend = last - first > 0.02 ? "grew" : first - last > 0.02 ? "eased" : "held steady";
+  parts.push(`Closeness ${trend}, from ${Math.round(first * 100)} % to ${Math.round(last * 100)} %.`);
+  return parts.join(" ");
+}
+
+function chart(days, width) {
+  const m = { left: 46, right: 50, top: 34 };
+  const upperH = 170;
+  const gap = 40;
+  const lowerH = 64;
+  const axisH = 28;
+  const height = m.top + upperH + gap + lowerH + axisH;
+  const plotW = Math.max(40, width - m.left - m.right);
+  const band = plotW / days.length;
+  const x = (i) => m.left + band * (i + 0.5);
+  const upperTop = m.top;
+  const upperBottom = m.top + upperH;
+  const moodY = (v) => upperTop + ((1 - v) / 2) * upperH;
+  const closeY = (v) => upperBottom - v * upperH;
+  const lowerTop = upperBottom + gap;
+  const lowerBottom = lowerTop + lowerH;
+  const maxMessages = Math.max(1, ...days.map((day) => day.messages));
+  const barY = (n) => lowerBottom - (n / maxMessages) * lowerH;
+
+  const svg = s("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: "img",
+    "aria-labelledby": "timeline-summary",
+    class: "timeline-svg",
+  });
+
+  // grid and axes of the upper panel: mood on the left, closeness on the right
+  const ticks = [[1, "+1", "100 %"], [0, "0", "50 %"], [-1, "−1", "0 %"]];
+  for (const [v, moodText, closeText] of ticks) {
+    const y = moodY(v);
+    svg.append(
+      s("line", { x1: m.left, x2: m.left + plotW, y1: y, y2: y, class: v === 0 ? "grid zero" : "grid" }),
+      s("text", { x: m.left - 8, y: y + 4, class: "tick", "text-anchor": "end" }, moodText),
+      s("text", { x: m.left + plotW + 8, y: y + 4, class: "tick", "text-anchor": "start" }, closeText),
+    );
+  }
+  svg.append(
+    s("text", { x: 8, y: 14, class: "axis-title", "text-anchor": "start" }, "mood"),
+    s("text", { x: width - 8, y: 14, class: "axis-title", "text-anchor": "end" }, "closeness"),
+    s("text", { x: 8, y: lowerTop - 8, class: "axis-title", "text-anchor": "start" }, "messages"),
+  );
+
+  // closeness: an area under a line, defined every day
+  const closePoints = days.map((day, i) => `${x(i).toFixed(1)},${closeY(day.closeness).toFixed(1)}`);
+  svg.append(
+    s("path", { d: `M${x(0).toFixed(1)},${upperBottom} L${closePoints.join(" L")} L${x(days.length - 1).toFixed(1)},${upperBottom} Z`, class: "closeness-area" }),
+    s("path", { d: `M${closePoints.join(" L")}`, class: "closeness-line" }),
+  );
+
+  // mood: one path per run of days with a reading; dots mark every reading
+  const runs = [];
+  let run = [];
+  days.forEach((day, i) => {
+    if (day.mood === null || day.mood === undefined) {
+      if (run.length) runs.push(run);
+      run = [];
+    } else {
+      run.push(`${x(i).toFixed(1)},${moodY(day.mood).toFixed(1)}`);
+    }
+  });
+  if (run.length) runs.push(run);
+  for (const points of runs) {
+    if (points.length > 1) svg.append(s("path", { d: `M${points.join(" L")}`, class: "mood-line" }));
+  }
+  days.forEach((day, i) => {
+    if (day.mood !== null && day.mood !== undefined) {
+      svg.append(s("circle", { cx: x(i), cy: moodY(day.mood), r: 3.5, class: "mood-dot" }));
+    }
+  });
+
+  // lower panel: messages per day
+  svg.append(
+    s("line", { x1: m.left, x2: m.left + plotW, y1: lowerBottom, y2: lowerBottom, class: "grid" }),
+    s("text", { x: m.left - 8, y: lowerTop + 4, class: "tick", "text-anchor": "end" }, String(maxMessages)),
+    s("text", { x: m.left - 8, y: lowerBottom + 4, class: "tick", "text-anchor": "end" }, "0"),
+  );
+  const barW = Math.max(1, band * 0.7);
+  days.forEach((day, i) => {
+    if (day.messages > 0) {
+      svg.append(s("rect", { x: x(i) - barW / 2, y: barY(day.messages), width: barW, height: lowerBottom - barY(day.messages), rx: Math.min(2, barW / 3), class: "bar" }));
+    }
+  });
+
+  // x axis: dates spaced so labels never collide; the newest day is always labelled
+  const step = Math.max(1, Math.ceil(58 / band));
+  days.forEach((day, i) => {
+    if ((days.length - 1 - i) % step === 0) {
+      svg.append(s("text", { x: x(i), y: lowerBottom + 18, class: "tick", "text-anchor": "middle" }, dayLabel.format(localDate(day.date))));
+    }
+  });
+
+  // hover targets: each day's numbers as a tooltip
+  days.forEach((day, i) => {
+    const mood = day.mood === null || day.mood === undefined ? "no reading" : `${signed(day.mood)}${day.mood_label ? ` (${day.mood_label})` : ""}`;
+    const text = `${longDay.format(localDate(day.date))}: ${plural(day.messages, "message")}, mood ${mood}, closeness ${Math.round(day.closeness * 100)} %`;
+    svg.append(s("rect", { x: m.left + band * i, y: upperTop, width: band, height: lowerBottom - upperTop, class: "hover" }, s("title", {}, text)));
+  });
+  return svg;
+}

@@ -1,0 +1,103 @@
+"""The WebSocket chat door: streamed replies, stop, one turn at a time, proposals, queue."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from serving import AppClient
+from starlette.testclient import WebSocketTestSession
+
+
+def _until(ws: WebSocketTestSession, kind: str) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    while True:
+        message = ws.receive_json()
+        seen.append(message)
+        if message["type"] == kind:
+            return seen
+
+
+def test_say_streams_the_reply_and_keeps_it(client: AppClient) -> None:
+    ada = client.person("ada")
+    client.model.enqueue("Good morning to you, Ada.")
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        hello = ws.receive_json()
+        assert hello["type"] == "hello" and hello["user"] == "ada"
+        assert hello["live_conversations"] == 1
+        ws.send_json({"type": "say", "text": "good morning"})
+        seen = _until(ws, "turn_finished")
+    deltas = "".join(m["text"] for m in seen if m["type"] == "text_delta")
+    assert deltas == "Good morning to you, Ada." == seen[-1]["text"]
+    history = client.get("/api/history", headers=ada.headers).json()
+    assert [(h["role"], h["text"]) for h in history] == [
+        ("user", "good morning"),
+        ("assistant", "Good morning to you, Ada."),
+    ]
+
+
+def test_stop_mid_reply_keeps_what_was_said(client: AppClient) -> None:
+    ada = client.person("ada")
+    client.model.delay = 0.05
+    client.model.enqueue(" ".join(f"word{i}" for i in range(200)))
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        ws.receive_json()
+        ws.send_json({"type": "say", "text": "tell me a long story"})
+        _until(ws, "text_delta")
+        ws.send_json({"type": "say", "text": "and another"})
+        busy = _until(ws, "error")[-1]
+        assert busy["code"] == "turn_in_progress"
+        ws.send_json({"type": "stop"})
+        finished = _until(ws, "turn_finished")[-1]
+    assert finished["interrupted"] and 0 < len(finished["text"].split()) < 200
+    last = client.get("/api/history", headers=ada.headers).json()[-1]
+    assert last["status"] == "interrupted" and last["text"] == finished["text"]
+
+
+def test_confirming_a_proposal_over_the_socket(client: AppClient) -> None:
+    ada = client.person("ada")
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        ws.receive_json()
+        ws.send_json({"type": "say", "text": "/remember the boat is called Marlow"})
+        seen = _until(ws, "turn_finished")
+        proposal = next(m for m in seen if m["type"] == "proposal")
+        assert "Marlow" in proposal["preview"]
+        ws.send_json({"type": "confirm", "proposal_id": proposal["proposal_id"]})
+        action = _until(ws, "action")[-1]
+        assert action["status"] == "done"
+        ws.send_json({"type": "confirm", "proposal_id": "1; DROP TABLE"})
+        assert _until(ws, "error")[-1]["code"] == "invalid_message"
+
+
+def test_a_second_person_waits_in_line_and_hears_their_place(
+    client: AppClient,
+) -> None:
+    client.services.gate.limit = 1  # like the local model: one turn at a time
+    ada, bob = client.person("ada"), client.person("bob")
+    client.model.delay = 0.02
+    client.model.enqueue(" ".join(["la"] * 120), "Your turn now, Bob.")
+    with (
+        client.websocket_connect("/ws", headers=ada.headers) as first,
+        client.websocket_connect("/ws", headers=bob.headers) as second,
+    ):
+        first.receive_json()
+        assert second.receive_json()["live_conversations"] == 2
+        first.send_json({"type": "say", "text": "sing"})
+        _until(first, "text_delta")
+        second.send_json({"type": "say", "text": "hello?"})
+        waited = _until(second, "turn_finished")
+        finished_first = threading.Thread(target=_until, args=(first, "turn_finished"))
+        finished_first.start()
+        finished_first.join(timeout=10)
+    assert {"type": "queued", "position": 1} in waited
+    assert waited[-1]["text"] == "Your turn now, Bob."
+
+
+def test_sockets_need_credentials_and_this_origin(client: AppClient) -> None:
+    with client.websocket_connect("/ws") as ws:
+        refused = ws.receive_json()
+        assert refused["code"] == "unauthorized"
+    ada = client.person("ada")
+    headers = {**ada.headers, "origin": "http://evil.example"}
+    with client.websocket_connect("/ws", headers=headers) as ws:
+        assert ws.receive_json()["code"] == "forbidden"
