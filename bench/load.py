@@ -52,6 +52,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from os1.persona.identity import NAME_KEY
+from os1.persona.onboarding import PROGRESS_KEY
 from os1.store import Database
 from os1.store.accounts import Accounts
 
@@ -139,9 +141,27 @@ async def seed(home: Path, count: int) -> tuple[list[str], str, float]:
     try:
         started = time.perf_counter()
         added = await Accounts(db).add_many([f"p{i:05d}" for i in range(count)] + ["warmup"])
+        await db.transaction(lambda conn: _returning_people(conn, [a.id for a, _ in added]))
         return [key for _, key in added[:-1]], added[-1][1], time.perf_counter() - started
     finally:
         await db.aclose()
+
+
+def _returning_people(conn: Any, ids: list[int]) -> None:
+    """People who have met their companion before: it has chosen its name and asked
+    its getting-to-know-you questions (a first meeting costs one naming request more,
+    which a steady-state server rarely sees)."""
+    now = time.time()
+    identity = json.dumps({"name": "Sol", "reason": "it felt warm"})
+    onboarded = json.dumps({"asked": None, "done": True})
+    conn.executemany(
+        "INSERT INTO settings (user_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
+        [
+            (i, key, value, now)
+            for i in ids
+            for key, value in ((NAME_KEY, identity), (PROGRESS_KEY, onboarded))
+        ],
+    )
 
 
 async def warm_up(url: str, key: str, turns: int = 3) -> None:

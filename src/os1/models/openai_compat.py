@@ -293,7 +293,10 @@ class OpenAICompatLLM:
         if self._client is None:
             headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
             timeout = httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0))
-            self._client = httpx.AsyncClient(timeout=timeout, headers=headers)
+            # a server streams hundreds of replies at once; httpx's default pool (100, 20
+            # kept alive) would queue them and keep reconnecting
+            limits = httpx.Limits(max_connections=2048, max_keepalive_connections=512)
+            self._client = httpx.AsyncClient(timeout=timeout, headers=headers, limits=limits)
         return self._client
 
     @staticmethod

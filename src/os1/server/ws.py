@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from os1.errors import Os1Error
-from os1.events import Queued, TurnEvent
+from os1.events import Queued, TextDelta, TurnEvent
 from os1.models.base import CancelToken
 from os1.persona.identity import load_identity
 from os1.server.auth import COOKIE, identify, same_origin
@@ -34,6 +34,7 @@ from os1.store.accounts import Account
 log = logging.getLogger(__name__)
 router = APIRouter()
 SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
+COALESCE = 0.04  # seconds: text pieces closer together than this share one frame
 
 
 def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
@@ -60,10 +61,25 @@ class Connection:
             self.open = False  # keep running the turn: its reply is still saved
 
     async def stream(self, events: AsyncGenerator[TurnEvent, None]) -> None:
+        """Send the events; pieces of text that arrive within ``COALESCE`` of the last
+        frame ride together (the first goes at once), so a fast model does not cost
+        one frame per token."""
+        held: list[str] = []
+        last_sent = 0.0
+        loop = asyncio.get_running_loop()
         try:
             async with aclosing(events) as stream:
                 async for event in stream:
-                    await self.send(event.to_dict())
+                    if isinstance(event, TextDelta):
+                        held.append(event.text)
+                        if loop.time() - last_sent < COALESCE:
+                            continue
+                    if held:
+                        await self.send({"type": "text_delta", "text": "".join(held)})
+                        held.clear()
+                        last_sent = loop.time()
+                    if not isinstance(event, TextDelta):
+                        await self.send(event.to_dict())
         except HttpProblem as exc:
             await self.send(_error(exc.code, exc.message, exc.hint))
         except Os1Error as exc:

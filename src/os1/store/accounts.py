@@ -251,6 +251,7 @@ class Accounts:
         """Remove the account and every row of its data, in one transaction."""
         account = await self.get(name)
         await self.db.transaction(lambda conn: _delete_everything(conn, account.id))
+        self.db.forget_user(account.name)
         self._by_key.clear()
         return account
 

@@ -25,15 +25,51 @@ from os1.errors import StoreError
 from os1.store.driver import connect, sqlite
 from os1.store.migrations import apply_migrations
 from os1.store.user import UserStore
+from os1.store.writer import Writer
 
 T = TypeVar("T")
-READERS = 2
+READERS = 3
 
 
 @dataclass(frozen=True)
 class User:
     id: int
     name: str
+
+
+class SettingsCache:
+    """A person's settings, read once and kept for a few seconds.
+
+    A turn reads several settings (the companion's name, onboarding progress, what to
+    call the person); on a busy server each read was a trip to the store's thread. Writes
+    in this process update the cache at once; the short lifetime bounds how stale a value
+    written by another process (a CLI beside the server) can be.
+    """
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[float, dict[str, str]]] = {}
+
+    def get(self, user_id: int) -> dict[str, str] | None:
+        entry = self._entries.get(user_id)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, user_id: int, values: dict[str, str]) -> None:
+        if len(self._entries) > 50_000:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+        self._entries[user_id] = (time.monotonic() + self.TTL, values)
+
+    def update(self, user_id: int, key: str, value: str) -> None:
+        entry = self._entries.get(user_id)
+        if entry is not None:
+            entry[1][key] = value
+
+    def drop(self, user_id: int) -> None:
+        self._entries.pop(user_id, None)
 
 
 def _disk_nearly_full(folder: Path) -> bool:
@@ -86,7 +122,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-store")
+        self._writer = Writer()
         self._conn: sqlite.Connection | None = None
         # Readers on connections of their own: WAL lets them run beside the writer and
         # beside each other, so the parts of one search can overlap.
@@ -94,6 +130,9 @@ class Database:
         self._reader_local = threading.local()
         self._reader_conns: list[sqlite.Connection] = []
         self._reader_lock = threading.Lock()
+        # a person's id never changes, so it is looked up once per process
+        self._users: dict[str, User] = {}
+        self.settings_cache = SettingsCache()
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -107,7 +146,7 @@ class Database:
         try:
             await db._run(db._connect)
         except BaseException:
-            db._executor.shutdown(wait=False)
+            db._writer.stop()
             raise
         return db
 
@@ -130,11 +169,11 @@ class Database:
             apply_migrations(conn)
         except sqlite.Error as exc:
             raise store_error(exc, self.path) from exc
-        self._conn = conn
+        self._conn = self._writer.conn = conn
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        result: T = await self._writer.run(lambda: fn(*args))
+        return result
 
     def _conn_or_raise(self) -> sqlite.Connection:
         if self._conn is None:
@@ -155,34 +194,17 @@ class Database:
     async def transaction(self, fn: Callable[[sqlite.Connection], T]) -> T:
         """Run ``fn(connection)`` on the store's thread inside one write transaction."""
 
-        def work() -> T:
-            conn = self._conn_or_raise()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    result = fn(conn)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:  # SQLite rolls back by itself on SQLITE_FULL
-                        conn.execute("ROLLBACK")
-                    raise
-                return result
-            except sqlite.Error as exc:
-                raise store_error(exc, self.path) from exc
-
-        return await self._run(work)
+        self._conn_or_raise()
+        try:
+            result: T = await self._writer.transaction(fn)
+        except sqlite.Error as exc:
+            raise store_error(exc, self.path) from exc
+        return result
 
     async def read(self, fn: Callable[[sqlite.Connection], T]) -> T:
-        """Run ``fn(connection)`` on the store's thread, outside any transaction."""
-
-        def work() -> T:
-            conn = self._conn_or_raise()
-            try:
-                return fn(conn)
-            except sqlite.Error as exc:
-                raise store_error(exc, self.path) from exc
-
-        return await self._run(work)
+        """Run ``fn(connection)`` for reading, off the writer's thread (WAL readers see
+        every committed write and never wait for the writer)."""
+        return await self.read_concurrently(fn)
 
     async def read_concurrently(self, fn: Callable[[sqlite.Connection], T]) -> T:
         """Run ``fn(connection)`` for reading on one of the reader threads, so that several
@@ -218,6 +240,8 @@ class Database:
                 f"{name!r} is not a usable user name.",
                 "Use 1-64 printable characters, e.g. --user alice.",
             )
+        if (known := self._users.get(clean)) is not None:
+            return UserStore(self, known)
         rows = await self.execute("SELECT id, name FROM users WHERE name = ?", (clean,))
         if not rows:
             if not create:
@@ -228,7 +252,17 @@ class Database:
                 write=True,
             )
             rows = await self.execute("SELECT id, name FROM users WHERE name = ?", (clean,))
-        return UserStore(self, User(rows[0]["id"], rows[0]["name"]))
+        user = User(rows[0]["id"], rows[0]["name"])
+        if len(self._users) > 100_000:
+            self._users.clear()
+        self._users[clean] = user
+        return UserStore(self, user)
+
+    def forget_user(self, name: str) -> None:
+        """Drop what this process remembers of a deleted person."""
+        user = self._users.pop(name.strip(), None)
+        if user is not None:
+            self.settings_cache.drop(user.id)
 
     async def check(self) -> str:
         """SQLite's quick integrity check: ``"ok"`` or the first problem found."""
@@ -243,4 +277,5 @@ class Database:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await self._run(conn.close)
-        self._executor.shutdown(wait=True)
+            self._writer.conn = None
+        await asyncio.to_thread(self._writer.stop)

@@ -111,21 +111,27 @@ class UserStore:
 
     # settings: small JSON values (the companion's chosen name, onboarding progress, ...)
     async def get_setting(self, key: str, default: Any = None) -> Any:
-        rows = await self._q(
-            "SELECT value FROM settings WHERE user_id = :user_id AND key = :p0", key
-        )
-        return json.loads(rows[0]["value"]) if rows else default
+        cache = self.db.settings_cache
+        values = cache.get(self.user.id)
+        if values is None:
+            rows = await self._q("SELECT key, value FROM settings WHERE user_id = :user_id")
+            values = {row["key"]: row["value"] for row in rows}
+            cache.put(self.user.id, values)
+        raw = values.get(key)
+        return json.loads(raw) if raw is not None else default
 
     async def set_setting(self, key: str, value: Any) -> None:
+        raw = json.dumps(value)
         await self._q(
             "INSERT INTO settings (user_id, key, value, updated_at)"
             " VALUES (:user_id, :p0, :p1, :p2) ON CONFLICT (user_id, key)"
             " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             key,
-            json.dumps(value),
+            raw,
             time.time(),
             write=True,
         )
+        self.db.settings_cache.update(self.user.id, key, raw)
 
     # conversations
     async def new_conversation(self, title: str = "") -> int:
