@@ -22,12 +22,13 @@ Design choices:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import math
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -186,6 +187,15 @@ def _public(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
+async def _drain(lines: AsyncIterator[str]) -> None:
+    """Read what follows ``[DONE]`` (the chunked terminator), briefly, so the connection
+    goes back to the pool instead of being closed and opened anew for the next reply."""
+    with contextlib.suppress(TimeoutError, httpx.HTTPError):
+        async with asyncio.timeout(1.0):
+            async for _ in lines:
+                pass
+
+
 class OpenAICompatLLM:
     """A chat model served over the OpenAI chat-completions API.
 
@@ -247,7 +257,8 @@ class OpenAICompatLLM:
                     if text:
                         yield Chunk(text)
                 else:
-                    async for line in response.aiter_lines():
+                    lines = response.aiter_lines()
+                    async for line in lines:
                         cancelled = cancel is not None and cancel.cancelled
                         if cancelled:
                             break
@@ -261,6 +272,8 @@ class OpenAICompatLLM:
                                 cancelled = cancel is not None and cancel.cancelled
                         if cancelled or reader.done:
                             break
+                    if reader.done and not cancelled:
+                        await _drain(lines)
                     else:
                         reader.close()
                         if not reader.events:

@@ -34,7 +34,7 @@ from os1.store.accounts import Account
 log = logging.getLogger(__name__)
 router = APIRouter()
 SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
-COALESCE = 0.04  # seconds: text pieces closer together than this share one frame
+COALESCE = 0.06  # seconds: text pieces closer together than this share one frame
 
 
 def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
