@@ -7,16 +7,25 @@ Four kinds of process, all on 127.0.0.1, all started and stopped here:
   at once, so the time a person waits beyond the chat reply is the server's own;
 - the server under test: ``os1 serve`` as an operator would run it, or the baseline, a
   bare Starlette/uvicorn relay that forwards the stand-in's stream (``load_relay.py``);
-- client processes (``load_client.py``), each holding a share of the WebSockets.
+- client processes (``load_client.py``), each speaking for a share of the people.
 
-Per server: accounts are seeded (``Accounts.add_many``), a warm-up conversation loads
-lazy parts, RSS is read, every conversation is opened and left idle, RSS is read again
-(the difference per conversation is the idle cost), then turns start as a Poisson
-process at ``--rate`` on random idle conversations for ``--seconds``. Overhead per turn
-is the time from ``say`` to ``turn_finished`` minus the stand-in's nominal reply time.
+Two doors (``--door ws|http|both``), each measured on freshly started servers with a
+fresh copy of the seeded database, so neither run inherits the other's memory or data:
 
+- ``ws``: a warm-up conversation loads lazy parts, RSS is read, every conversation is
+  opened and left idle, RSS is read again (the difference per conversation is the idle
+  cost), then turns start as a Poisson process at ``--rate`` on random idle
+  conversations for ``--seconds``; a turn is timed from ``say`` to ``turn_finished``;
+- ``http``: the same schedule, each turn a streamed ``POST /v1/chat/completions`` with
+  the person's key from a keep-alive client (at most ``--max-inflight`` at once per
+  client process), timed from the request to ``data: [DONE]``. Nothing is held between
+  turns, so the table shows the peak of requests in flight where the WebSocket run shows
+  held connections, and no idle cost.
+
+Overhead per turn is its time minus the stand-in's nominal reply time, on either door.
 The machine is shared and noisy, so os1 and the baseline run in the same invocation and
-the table shows their ratio. Figures go to ``bench/results/load.json``.
+each door's table shows their ratio. Figures go to ``bench/results/load.json``
+(``results`` holds one entry per door, each with ``baseline`` and ``os1``).
 
 Server settings (why): ``OS1_EMBEDDERS=static`` (search by meaning at tens of thousands
 of sentences/s; MiniLM's ~100/s on two cores cannot keep up with 200 turns/s);
@@ -26,7 +35,8 @@ once, so the gate must sit well above that); ``OS1_TURNS_PER_MINUTE`` stays at i
 per-person default, which these people (one turn a minute or so) never reach.
 
 Run: .venv/bin/python bench/load.py [--conversations 10000] [--seconds 60] [--rate 200]
-     .venv/bin/python bench/load.py --quick      (200 conversations, 10 s)
+                                    [--door ws|http|both]
+     .venv/bin/python bench/load.py --quick      (200 conversations, 10 s, each door)
      add --profile yappi (or cprofile) to write the server's profile to bench/results/
 """
 
@@ -38,6 +48,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -168,6 +179,8 @@ async def warm_up(url: str, key: str, turns: int = 3) -> None:
     """A few turns on a conversation of its own, so lazy imports and loads are done."""
     from websockets.asyncio.client import connect
 
+    if url.startswith("http"):
+        return await warm_up_http(url, key, turns)
     async with connect(url, additional_headers={"Authorization": f"Bearer {key}"}) as ws:
         await ws.recv()
         for n in range(turns):
@@ -176,8 +189,22 @@ async def warm_up(url: str, key: str, turns: int = 3) -> None:
                 pass
 
 
+async def warm_up_http(url: str, key: str, turns: int) -> None:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(timeout=60.0, headers=headers) as http:
+        for n in range(turns):
+            said = [{"role": "user", "content": f"warming up {n}"}]
+            body = {"model": "os1", "stream": True, "messages": said}
+            async with http.stream("POST", url, json=body) as resp:
+                if resp.status_code != 200:
+                    raise RuntimeError(f"warm-up: {resp.status_code} {await resp.aread()!r}")
+                await resp.aread()
+
+
 def start_server(
-    kind: str, procs: Processes, args: argparse.Namespace, home: Path, model_url: str
+    kind: str, procs: Processes, args: argparse.Namespace, home: Path, model_url: str, door: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = os.environ | {"OS1_HOME": str(home)}
@@ -195,7 +222,8 @@ def start_server(
         serve = ["serve", "--home", str(home), "--port", str(port)]
         cmd = [OS1, *serve]
         if args.profile or args.switch_interval or args.httpx_pool:
-            out = RESULTS / f"profile-{args.profile}-{args.conversations}.txt"
+            tag = "" if door == "ws" else f"-{door}"
+            out = RESULTS / f"profile-{args.profile}{tag}-{args.conversations}.txt"
             env |= {"OS1_BENCH_PROFILE": args.profile or "", "OS1_BENCH_PROFILE_OUT": str(out)}
             env |= {"OS1_BENCH_SWITCH_INTERVAL": str(args.switch_interval or "")}
             env |= {"OS1_BENCH_HTTPX_POOL": str(args.httpx_pool or "")}
@@ -223,6 +251,7 @@ def tell(clients: list[subprocess.Popen[bytes]], command: dict[str, Any]) -> Non
 
 def measure(
     kind: str,
+    door: str,
     procs: Processes,
     args: argparse.Namespace,
     home: Path,
@@ -230,9 +259,11 @@ def measure(
     keys: list[str],
     warm_key: str,
 ) -> dict[str, Any]:
-    console.print(f"[bold]{kind}[/]: starting the server")
-    server, port = start_server(kind, procs, args, home, model_url)
+    console.print(f"[bold]{door} {kind}[/]: starting the server")
+    server, port = start_server(kind, procs, args, home, model_url, door)
     url = f"ws://127.0.0.1:{port}/ws"
+    if door == "http":
+        url = f"http://127.0.0.1:{port}/v1/chat/completions"
     asyncio.run(warm_up(url, warm_key))
     time.sleep(2)
     standin = model_url.removesuffix("/v1")
@@ -244,17 +275,19 @@ def measure(
     share = math.ceil(len(keys) / count)
     clients = []
     for n in range(count):
-        path = home / f"keys-{kind}-{n}.json"
+        path = home / f"keys-{door}-{kind}-{n}.json"
         path.write_text(json.dumps(keys[n * share : (n + 1) * share]))
         cmd = [PY, str(HERE / "load_client.py"), "--url", url, "--keys", str(path)]
-        cmd += ["--seed", str(n)] + (["--no-deflate"] if args.no_deflate else [])
+        cmd += ["--door", door, "--max-inflight", str(args.max_inflight), "--seed", str(n)]
+        cmd += ["--no-deflate"] if args.no_deflate else []
         clients.append(procs.start(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
-    console.print(f"  opening {len(keys)} conversations from {count} client processes")
+    console.print(f"  {len(keys)} people on {count} client processes")
     opened = [read_line(c, 300) for c in clients]
-    time.sleep(3)  # let the opening settle before reading memory
+    if door == "ws":
+        time.sleep(3)  # let the opening settle before reading memory
     rss_idle = rss_kb(server.pid)
     held_open = sum(o["open"] for o in opened)
-    console.print(f"  {held_open} open in {max(o['seconds'] for o in opened):.1f} s; turning")
+    console.print(f"  {held_open} ready in {max(o['seconds'] for o in opened):.1f} s; turning")
     cpu_before = cpu_seconds(server.pid)
     tell(clients, {"cmd": "go", "seconds": args.seconds, "rate": args.rate / count})
     done = [read_line(c, args.seconds + 120) for c in clients]
@@ -268,7 +301,7 @@ def measure(
         except subprocess.TimeoutExpired:
             client.kill()
     procs.stop(server, grace=60)
-    result = summarize(kind, opened, done, stats, rss_before, rss_idle, rss_after, args)
+    result = summarize(kind, door, opened, done, stats, (rss_before, rss_idle, rss_after), args)
     result["server_cpu_ms_per_turn"] = round(cpu * 1000 / max(1, result["turns"]), 2)
     result["server_cpu_share"] = round(cpu / max(d["window_s"] for d in done), 2)
     return result
@@ -276,14 +309,16 @@ def measure(
 
 def summarize(
     kind: str,
+    door: str,
     opened: list[dict[str, Any]],
     done: list[dict[str, Any]],
     stats: dict[str, Any],
-    rss_before: int,
-    rss_idle: int,
-    rss_after: int,
+    rss: tuple[int, int, int],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
+    """One server's figures on one door (the WebSocket-only ones are None over HTTP)."""
+    rss_before, rss_idle, rss_after = rss
+    ws = door == "ws"
     model_ms = stats["chat_model_ms_nominal"]
     turns = [t for d in done for t in d["turns"]]
     totals = [t[0] for t in turns]
@@ -301,14 +336,17 @@ def summarize(
     requests = stats["requests"]
     return {
         "server": kind,
+        "door": door,
         "conversations": args.conversations,
         "opened": held_open,
-        "open_seconds": round(max(o["seconds"] for o in opened), 2),
-        "held_at_end": sum(d["held"] for d in done),
+        "open_seconds": round(max(o["seconds"] for o in opened), 2) if ws else None,
+        "held_at_end": sum(d["held"] for d in done) if ws else None,
+        "peak_in_flight": sum(d["peak_inflight"] for d in done),
         "turns": len(turns),
         "turns_per_s": round(len(turns) / window, 1),
         "offered_per_s": args.rate,
         "skipped_all_busy": sum(d["skipped_all_busy"] for d in done),
+        "skipped_at_cap": sum(d["skipped_at_cap"] for d in done),
         "queued_events": sum(d["queued_events"] for d in done),
         "overhead_ms": {q: round(pct(overhead, v), 1) for q, v in PCTS.items()},
         "overhead_first_turn_ms": {q: round(pct(first, v), 1) for q, v in PCTS.items()},
@@ -324,7 +362,9 @@ def summarize(
             "idle": round(rss_idle / 1024, 1),
             "after_turns": round(rss_after / 1024, 1),
         },
-        "rss_kb_per_idle_conversation": round((rss_idle - rss_before) / max(1, held_open), 1),
+        "rss_kb_per_idle_conversation": (
+            round((rss_idle - rss_before) / max(1, held_open), 1) if ws else None
+        ),
         "rss_kb_per_conversation_after_turns": round(
             (rss_after - rss_before) / max(1, held_open), 1
         ),
@@ -335,16 +375,22 @@ def summarize(
 PCTS = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
-def table(results: dict[str, dict[str, Any]]) -> Table:
+def table(door: str, results: dict[str, dict[str, Any]]) -> Table:
     os1, base = results.get("os1"), results.get("baseline")
-    grid = Table(title="os1 serve under load (vs a bare relay of the same stand-in model)")
+    through = "WebSocket /ws" if door == "ws" else "HTTP /v1/chat/completions, streamed"
+    grid = Table(
+        title=f"os1 serve under load, {through} (vs a bare relay of the same stand-in model)"
+    )
     grid.add_column("measure")
     for name in results:
         grid.add_column(name, justify="right")
     if os1 and base:
         grid.add_column("os1 / baseline", justify="right")
+    held: tuple[str, Any] = ("held connections (end)", lambda r: r["held_at_end"])
+    if door == "http":
+        held = ("requests in flight (peak)", lambda r: r["peak_in_flight"])
     rows: list[tuple[str, Any]] = [
-        ("held connections (end)", lambda r: r["held_at_end"]),
+        held,
         ("turns/s done", lambda r: r["turns_per_s"]),
         ("turns/s offered", lambda r: r["offered_per_s"]),
         ("overhead p50 ms", lambda r: r["overhead_ms"]["p50"]),
@@ -371,7 +417,7 @@ def table(results: dict[str, dict[str, Any]]) -> Table:
             ratio = f"{a / b:.2f}" if isinstance(b, int | float) and b and b == b else "-"
         grid.add_row(
             label,
-            *[f"{c:,}" if isinstance(c, int | float) else str(c) for c in cells],
+            *[f"{c:,}" if isinstance(c, int | float) else str(c or "-") for c in cells],
             *([ratio] if os1 and base else []),
         )
     return grid
@@ -383,6 +429,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--rate", type=float, default=200.0, help="turns per second offered")
     parser.add_argument("--quick", action="store_true", help="200 conversations, 10 s")
+    parser.add_argument("--door", choices=("ws", "http", "both"), default="both")
+    parser.add_argument(
+        "--max-inflight", type=int, default=256, help="HTTP requests at once per client process"
+    )
     parser.add_argument("--only", choices=("os1", "baseline"))
     parser.add_argument("--tokens-per-second", type=float, default=50.0)
     parser.add_argument("--reply-words", type=int, default=20)
@@ -427,18 +477,28 @@ def main() -> None:
                 stdout=subprocess.DEVNULL,
             )
             wait_port(port, standin)
-            keys, warm_key, seconds = asyncio.run(seed(home, args.conversations))
+            seeded = home / "seeded"
+            seeded.mkdir()
+            keys, warm_key, seconds = asyncio.run(seed(seeded, args.conversations))
             console.print(f"seeded {len(keys)} accounts in {seconds:.1f} s (one transaction)")
             model_url = f"http://127.0.0.1:{port}/v1"
-            results: dict[str, dict[str, Any]] = {}
-            for kind in ("baseline", "os1"):
-                if args.only in (None, kind):
-                    results[kind] = measure(kind, procs, args, home, model_url, keys, warm_key)
-            console.print(table(results))
-            for kind, result in results.items():
-                if result["errors"]:
-                    console.print(f"{kind} errors: {result['errors']}")
-                console.print(f"{kind} model requests: {result['model_requests']}")
+            results: dict[str, dict[str, dict[str, Any]]] = {}
+            for door in ("ws", "http") if args.door == "both" else (args.door,):
+                results[door] = {}
+                for kind in ("baseline", "os1"):
+                    if args.only in (None, kind):
+                        run_home = home / f"{door}-{kind}"
+                        shutil.copytree(seeded, run_home)  # each server starts from the seed
+                        results[door][kind] = measure(
+                            kind, door, procs, args, run_home, model_url, keys, warm_key
+                        )
+                        shutil.rmtree(run_home)
+            for door, by_kind in results.items():
+                console.print(table(door, by_kind))
+                for kind, result in by_kind.items():
+                    if result["errors"]:
+                        console.print(f"{door} {kind} errors: {result['errors']}")
+                    console.print(f"{door} {kind} model requests: {result['model_requests']}")
             out = RESULTS / "load.json"
             settings = {k: v for k, v in vars(args).items()}
             out.write_text(json.dumps({"settings": settings, "results": results}, indent=2))

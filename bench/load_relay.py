@@ -1,10 +1,16 @@
 """The load benchmark's baseline: a bare relay between the clients and the stand-in model.
 
-It speaks just enough of os1's ``/ws`` protocol for the same clients (``hello`` on
-connect, ``say`` -> ``turn_started``, ``text_delta``..., ``turn_finished``) and forwards
-the stand-in's stream, with no store, no memory and no prompt: the floor that any server
-on this stack (Starlette, uvicorn, httpx) pays. Served by uvicorn with the same settings
-``os1 serve`` uses, so the ratio between the two is os1's own cost.
+It speaks just enough of os1's two doors for the same clients, with no store, no memory
+and no prompt: the floor that any server on this stack (Starlette, uvicorn, httpx) pays.
+
+- ``/ws``: ``hello`` on connect, ``say`` -> ``turn_started``, ``text_delta``...,
+  ``turn_finished``, re-encoding each streamed piece as os1 does;
+- ``POST /v1/chat/completions``: wants a Bearer key, sends the last user message to the
+  stand-in and forwards its server-sent events line by line (each flushed as it comes,
+  as os1 sends each chunk), through ``[DONE]``.
+
+Served by uvicorn with the settings ``os1 serve`` uses (no WebSocket deflate among
+them), so the ratio between the two is os1's own cost.
 """
 
 from __future__ import annotations
@@ -12,12 +18,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import WebSocketRoute
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 
@@ -61,7 +70,36 @@ def build(model_url: str) -> Starlette:
             for task in tasks:
                 task.cancel()
 
-    return Starlette(routes=[WebSocketRoute("/ws", chat)])
+    async def completions(request: Request) -> Response:
+        if not (request.headers.get("authorization") or "").startswith("Bearer "):
+            problem = {"code": "unauthorized", "message": "No API key.", "type": "auth"}
+            return JSONResponse({"error": problem}, status_code=401)
+        asked: dict[str, Any] = await request.json()
+        said = [m for m in asked.get("messages") or [] if m.get("role") == "user"]
+        text = str(said[-1].get("content", "")) if said else ""
+        upstream = body | {"messages": [{"role": "user", "content": text}]}
+        resp = await http.send(
+            http.build_request("POST", f"{model_url}/chat/completions", json=upstream),
+            stream=True,
+        )
+
+        async def forward() -> AsyncIterator[bytes]:
+            try:
+                async for line in resp.aiter_lines():  # read to the end: the pool keeps it
+                    if line:
+                        yield line.encode() + b"\n\n"
+            finally:
+                await resp.aclose()
+
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        return StreamingResponse(forward(), media_type="text/event-stream", headers=headers)
+
+    return Starlette(
+        routes=[
+            WebSocketRoute("/ws", chat),
+            Route("/v1/chat/completions", completions, methods=["POST"]),
+        ]
+    )
 
 
 def main() -> None:
@@ -77,6 +115,7 @@ def main() -> None:
         port=args.port,
         log_level="warning",
         ws_max_size=args.max_size,
+        ws_per_message_deflate=False,  # as `os1 serve`
         access_log=False,
     )
 

@@ -27,13 +27,13 @@ def asks_about_others(text: str) -> bool:
 
 
 def live_note(count: int) -> str:
-    others = count - 1
-    if others <= 0:
+    if count <= 1:
         return (
-            "[A true fact for your answer: right now this is the only conversation you are "
-            "holding.]\n\n"
+            "[Live fact, true right now: this is the only conversation you are holding. If "
+            "they ask how many people you are talking to, say it is just them.]\n\n"
         )
     return (
-        f"[A true fact for your answer: right now you are holding {count:,} conversations at "
-        f"once, this one included ({others:,} besides this one). Say so honestly if asked.]\n\n"
+        f"[Live fact, true right now: you are holding {count:,} conversations at once, "
+        "this one included. They ask how many people or conversations you are talking to: "
+        f"answer with the number {count:,}.]\n\n"
     )
