@@ -5,8 +5,10 @@
 setup:
 	@bash scripts/setup.sh
 
+# Serves the web UI, the OpenAI-compatible API and MCP on http://127.0.0.1:8316 and
+# prints a one-time sign-in link; `.venv/bin/os1 chat` is the terminal door.
 run: setup
-	.venv/bin/os1 chat
+	.venv/bin/os1 serve
 
 # Everything, including the integration tests on the real embedded model.
 test: setup
@@ -25,3 +27,4 @@ lint: setup
 bench: setup
 	.venv/bin/python bench/llm_overhead.py
 	.venv/bin/python bench/memory.py
+	.venv/bin/python bench/load.py

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -31,18 +32,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
+    """Server settings for a test: a fresh home, the scripted model, a free port."""
+    values: dict[str, Any] = {
+        "home": tmp_path / "server-home",
+        "llm_backend": "scripted",
+        "embedders": "none",
+        "port": free_port(),
+        "shutdown_grace": 2.0,
+    }
+    return load_settings({**values, **overrides}, environ={})
+
+
+ROOMY = {"requests_per_minute": 100_000, "turns_per_minute": 10_000}  # probes, not 429s
+
+
 @pytest.fixture
 def server_settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        {
-            "home": tmp_path / "server-home",
-            "llm_backend": "scripted",
-            "embedders": "none",
-            "port": free_port(),
-            "shutdown_grace": 2.0,
-        },
-        environ={},
-    )
+    return settings_for(tmp_path)
 
 
 @dataclass

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 from probing import Operation, error_message, example_body, operations
-from serving import AppClient, LiveServer, Person, free_port
+from serving import ROOMY, AppClient, LiveServer, Person, settings_for
 
-from os1.config import Settings, load_settings
+from os1.config import Settings
 from os1.memory.episodes import NewEpisode
 from os1.server.app import create_app
 
@@ -28,18 +28,7 @@ NASTY = "nul\x00bell\x07esc\x1b[31mdel\x7fnl\nrtl\u202eend\ufeff"
 @pytest.fixture
 def roomy_settings(tmp_path: Path) -> Settings:
     """Scripted model, and rate limits high enough that probes are not answered 429."""
-    return load_settings(
-        {
-            "home": tmp_path / "home",
-            "llm_backend": "scripted",
-            "embedders": "none",
-            "port": free_port(),
-            "requests_per_minute": 100_000,
-            "turns_per_minute": 10_000,
-            "shutdown_grace": 2.0,
-        },
-        environ={},
-    )
+    return settings_for(tmp_path, **ROOMY)
 
 
 class Probe:

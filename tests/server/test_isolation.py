@@ -25,11 +25,10 @@ from typing import Any
 
 import pytest
 from probing import FRAMEWORK_PUBLIC, PUBLIC, Operation, example_body, operations
-from serving import AppClient, free_port
+from serving import ROOMY, AppClient, settings_for
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
-from os1.config import load_settings
 from os1.events import ProposalMade, TurnStarted
 from os1.memory.episodes import NewEpisode
 from os1.memory.facts import FactBook, NewFact
@@ -62,18 +61,7 @@ class Someone:
 
 @pytest.fixture
 def crowd_client(tmp_path: Path) -> Iterator[AppClient]:
-    settings = load_settings(
-        {
-            "home": tmp_path / "home",
-            "llm_backend": "scripted",
-            "embedders": "none",
-            "port": free_port(),
-            "requests_per_minute": 100_000,
-            "turns_per_minute": 10_000,
-            "max_waiting_turns": 2000,
-        },
-        environ={},
-    )
+    settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY)
     with AppClient(create_app(settings), base_url="http://127.0.0.1") as client:
         yield client
 

@@ -19,27 +19,14 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
-from serving import LiveServer, Person, free_port
-
-from os1.config import load_settings
+from serving import ROOMY, LiveServer, Person, settings_for
 
 EXAMPLES = 12  # per operation and mode; about 20 operations x 2 modes x 2 people
 
 
 @pytest.fixture
 def fuzz_server(tmp_path: Path) -> Iterator[LiveServer]:
-    found = load_settings(
-        {
-            "home": tmp_path / "home",
-            "llm_backend": "scripted",
-            "embedders": "none",
-            "port": free_port(),
-            "requests_per_minute": 100_000,
-            "turns_per_minute": 10_000,
-            "shutdown_grace": 2.0,
-        },
-        environ={},
-    )
+    found = settings_for(tmp_path, **ROOMY)
     server = LiveServer(found).start()
     yield server
     server.stop()
