@@ -32,7 +32,10 @@ of sentences/s; MiniLM's ~100/s on two cores cannot keep up with 200 turns/s);
 ``OS1_MAX_ACTIVE_TURNS=512`` and ``OS1_MAX_WAITING_TURNS=1024`` (a batching model server
 is the real limit, not os1's gate: at 200 turns/s and half a second a reply ~100 run at
 once, so the gate must sit well above that); ``OS1_TURNS_PER_MINUTE`` stays at its
-per-person default, which these people (one turn a minute or so) never reach.
+per-person default, which these people (one turn a minute or so) never reach;
+``OS1_LEARN_AFTER=30`` (a busy server learns facts once a person pauses, from all their
+lines at once, rather than one model request per turn; ``--learn-after 0`` measures the
+per-turn way).
 
 Run: .venv/bin/python bench/load.py [--conversations 10000] [--seconds 60] [--rate 200]
                                     [--door ws|http|both]
@@ -217,6 +220,7 @@ def start_server(
             "OS1_LLM_MODEL": "standin",
             "OS1_EMBEDDERS": args.embedders,
             "OS1_MAX_ACTIVE_TURNS": "512",
+            "OS1_LEARN_AFTER": str(args.learn_after),
             "OS1_MAX_WAITING_TURNS": "1024",
         }
         serve = ["serve", "--home", str(home), "--port", str(port)]
@@ -436,6 +440,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--only", choices=("os1", "baseline"))
     parser.add_argument("--tokens-per-second", type=float, default=50.0)
     parser.add_argument("--reply-words", type=int, default=20)
+    parser.add_argument(
+        "--learn-after",
+        type=float,
+        default=30.0,
+        help="the server's OS1_LEARN_AFTER: seconds of quiet before facts are learned",
+    )
     parser.add_argument("--first-token-ms", type=float, default=100.0)
     parser.add_argument("--embedders", default="static")
     parser.add_argument("--no-deflate", action="store_true", help="clients refuse compression")

@@ -121,6 +121,7 @@ class Companion:
             n_ctx=settings.n_ctx,
             max_reply_tokens=settings.max_reply_tokens,
             temperature=settings.temperature,
+            learn_after=settings.learn_after,
         )
         memory = Memory(settings.embed_routes, settings.cache_dir)
         companion = cls(db, model, limits, memory)

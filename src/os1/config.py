@@ -53,6 +53,13 @@ class Settings(BaseModel):
         return [r for r in self.embedders.split(",") if r != "none"]
 
     temperature: float = Field(default=0.7, ge=0.0, le=2.0)
+    learn_after: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=3600.0,
+        description="Seconds a person must be quiet before facts are learned from what they"
+        " said (0: after every turn). A busy server batches model work by raising it.",
+    )
 
     # the server (`os1 serve`)
     host: str = Field(default="127.0.0.1", description="Address `os1 serve` listens on.")

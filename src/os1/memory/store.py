@@ -59,6 +59,7 @@ class Memory:
         self._load_lock = asyncio.Lock()
         self._index_locks: dict[int, asyncio.Lock] = {}
         self._learning: dict[int, asyncio.Lock] = {}
+        self._spoken: dict[int, int] = {}
 
     def warm_up(self) -> Coroutine[Any, Any, list[Route]] | None:
         """Work that loads the embedders, to run in the background (turns never wait for
@@ -79,6 +80,16 @@ class Memory:
                     )
                     self._routes.append(Route(embedder, VectorIndex(embedder.name, embedder.dim)))
         return self._routes
+
+    def spoke(self, store: UserStore) -> int:
+        """Note that the person just spoke; returns a mark that ``still_quiet`` checks."""
+        mark = self._spoken.get(store.user.id, 0) + 1
+        self._spoken[store.user.id] = mark
+        return mark
+
+    def still_quiet(self, store: UserStore, mark: int) -> bool:
+        """True if the person has not spoken since ``mark`` was taken."""
+        return self._spoken.get(store.user.id) == mark
 
     def learning(self, store: UserStore) -> asyncio.Lock:
         """Held while facts are being learned for this person: one learner at a time, so

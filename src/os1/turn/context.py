@@ -29,6 +29,7 @@ class TurnLimits:
     temperature: float = 0.7
     seed: int | None = None
     cache_prompt: bool = True
+    learn_after: float = 0.0  # seconds of quiet before facts are learned (0: at once)
 
     @property
     def prompt_budget(self) -> int:

@@ -7,6 +7,7 @@ the person saw is kept, marked interrupted.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncGenerator
@@ -87,6 +88,12 @@ async def _learn(turn: Turn) -> None:
         await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
         return
     await memory.index_pending(turn.store)
+    if (quiet := turn.deps.limits.learn_after) > 0:
+        # one learner per pause in the conversation: its lines go to the model together
+        mark = memory.spoke(turn.store)
+        await asyncio.sleep(quiet)
+        if not memory.still_quiet(turn.store, mark):
+            return  # they spoke again; the learner after that turn takes these lines too
     learning = memory.learning(turn.store)
     if learning.locked():
         return  # a learner is at work for this person; it drains the queue
