@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import collect
-
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.models.scripted import ScriptedLLM
