@@ -8,6 +8,7 @@ browsers never send to servers or logs); other people get accounts with ``os1 us
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -62,6 +63,12 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
         # here, it lets the companion close below and `os1 serve` exit 0
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: None)
+        # thousands of idle sockets are long-lived objects: what start-up made is frozen
+        # out of collection, and the young generation is collected less often, which took
+        # away second-long collector pauses under load
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         await server.serve()
     finally:
         await companion.aclose()
