@@ -64,3 +64,13 @@ def test_bad_bodies_get_clear_4xx(client: AppClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert latin.status_code == 400 and latin.json()["error"]["message"]
+
+
+def test_admin_reaches_names_with_slashes_and_spaces(client: AppClient) -> None:
+    boss = client.person("boss", admin=True)
+    client.person("a/b c")
+    disabled = client.post("/api/admin/users/a%2Fb%20c/disable", headers=boss.headers)
+    assert disabled.status_code == 200 and disabled.json()["disabled"]
+    assert client.delete("/api/admin/users/a/b c", headers=boss.headers).status_code == 204
+    names = [u["name"] for u in client.get("/api/admin/users", headers=boss.headers).json()]
+    assert names == ["boss"]

@@ -93,19 +93,19 @@ async def add_user(body: NewUser, _: Admin, svc: Svc) -> NewUserOut:
     return NewUserOut(account=_out(account), key=key)
 
 
-@router.post("/admin/users/{name}/disable", response_model=AccountOut)
+@router.post("/admin/users/{name:path}/disable", response_model=AccountOut)
 async def disable_user(name: str, who: Admin, svc: Svc) -> AccountOut:
     if name == who.name:
         raise HttpProblem(409, "self_disable", "You cannot disable your own account.")
     return _out(await svc.accounts.set_disabled(name, True))
 
 
-@router.post("/admin/users/{name}/enable", response_model=AccountOut)
+@router.post("/admin/users/{name:path}/enable", response_model=AccountOut)
 async def enable_user(name: str, _: Admin, svc: Svc) -> AccountOut:
     return _out(await svc.accounts.set_disabled(name, False))
 
 
-@router.delete("/admin/users/{name}", status_code=204)
+@router.delete("/admin/users/{name:path}", status_code=204)
 async def delete_user(name: str, who: Admin, svc: Svc) -> None:
     """Delete the account and all of its data (memories, conversations, keys)."""
     if name == who.name:
