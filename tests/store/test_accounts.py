@@ -43,3 +43,59 @@ async def test_add_many_takes_over_a_terminal_user_but_adds_nobody_if_a_name_is_
             await accounts.add_many(bad)
     assert [a.name for a in await accounts.everyone()] == ["local"]
     await db.aclose()
+
+
+async def test_deleting_a_person_removes_every_row_of_theirs_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    from os1.memory.store import Memory
+    from os1.memory.vectors import VectorIndex
+
+    db = await Database.open(tmp_path / "os1.db")
+    accounts = Accounts(db)
+    memory = Memory([], tmp_path)
+    index = VectorIndex("test-route", 16)
+    for name in ("gone", "stays"):
+        await accounts.add(name, password="long enough")
+        store = await db.user(name)
+        conversation = await store.new_conversation()
+        await store.add_message(conversation, "user", f"{name} likes quinces")
+        episode = await memory.note(store, f"{name} keeps bees")
+        vectors = np.ones((1, 16), dtype=np.float32) / 4
+        await store.transaction(lambda s, e=episode, v=vectors: _index(index, s, e, v))
+    gone = (await accounts.get("gone")).id
+    await accounts.delete("gone")
+
+    def count(table: str, user_id: int) -> int:
+        assert db._conn is not None
+        query = f'SELECT count(*) FROM "{table}" WHERE user_id = ?'
+        return int(db._conn.execute(query, (user_id,)).fetchone()[0])
+
+    conn = db._conn
+    assert conn is not None
+    virtual = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL%'")
+    ]
+    tables = [
+        name
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if "user_id" in {c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')}
+        and not any(name.startswith(f"{v}_") for v in virtual)
+    ]
+    assert {"messages", "episodes", "api_keys", "settings", index.table("episode")} <= set(tables)
+    stays = (await db.user("stays")).user.id
+    assert tables and all(count(t, gone) == 0 for t in tables), tables
+    assert count("episodes", stays) == 1 and count(index.table("episode"), stays) == 1
+    found = await memory.search(await db.user("stays"), "bees", 5, by_meaning=False)
+    assert [h.text for h in found] == ["stays keeps bees"]
+    with pytest.raises(StoreError):
+        await accounts.get("gone")
+    await db.aclose()
+
+
+def _index(index: object, store: object, episode: int, vectors: object) -> None:
+    index.ensure(store)  # type: ignore[attr-defined]
+    index.add(store, "episode", [episode], vectors)  # type: ignore[attr-defined]
