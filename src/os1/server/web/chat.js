@@ -131,7 +131,9 @@ export class ChatView {
   onEvent(event) {
     const handler = {
       hello: () => this.onHello(event),
-      turn_started: () => {},
+      turn_started: () => {
+        this.cardTurn = false;
+      },
       text_delta: () => this.onDelta(event.text),
       turn_finished: () => this.onFinished(event),
       queued: () => {
@@ -175,6 +177,8 @@ export class ChatView {
 
   onDelta(text) {
     this.pending = null;
+    // a proposal's card already says what its text says (the text is for text-only doors)
+    if (this.cardTurn) return;
     if (!this.busy) this.setBusy(true);
     this.typing.hidden = true;
     if (!this.bubble) {
@@ -193,7 +197,7 @@ export class ChatView {
       bubble.classList.remove("streaming");
       if (event.text) $(".text", bubble).textContent = event.text;
       if (event.interrupted) this.markStopped(bubble);
-    } else if (event.text) {
+    } else if (event.text && !this.cardTurn) {
       const fresh = this.messageEl("assistant", event.text, Date.now() / 1000, event.interrupted);
       this.append(fresh);
     }
@@ -232,6 +236,7 @@ export class ChatView {
   addCard(event) {
     const card = proposalCard(event, (id, confirm) => this.decide(id, confirm));
     this.cards.set(event.proposal_id, card);
+    this.cardTurn = true;
     this.append(card);
     this.scrollDown(true);
   }
