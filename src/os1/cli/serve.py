@@ -55,21 +55,31 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
             access_log=False,
         )
         server = uvicorn.Server(config)
-        err.print(f"os1 is listening on [bold]{base}[/]")
-        err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
-        print(link, flush=True)
-        err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
-        # uvicorn re-raises the stopping signal once it has shut down gracefully; caught
-        # here, it lets the companion close below and `os1 serve` exit 0
+
+        def stop(*_: object) -> None:
+            server.should_exit = True
+
+        # A stop signal before uvicorn takes over its handlers still stops the server;
+        # the one uvicorn re-raises after its graceful shutdown lands here too, so the
+        # companion below gets closed and `os1 serve` exits 0.
         for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: None)
+            signal.signal(sig, stop)
         # thousands of idle sockets are long-lived objects: what start-up made is frozen
         # out of collection, and the young generation is collected less often, which took
         # away second-long collector pauses under load
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        # uvicorn offers no event for "listening", only this flag
+        while not server.started and not serving.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        if server.started:  # the link only once it works
+            err.print(f"os1 is listening on [bold]{base}[/]")
+            err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
+            print(link, flush=True)
+            err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+        await serving
     finally:
         await companion.aclose()
     return 0
