@@ -18,19 +18,22 @@ pick_python() {
     exit 1
 }
 
-# Debian's Chromium drives the web UI's browser tests (Playwright's own browser download
-# needs the internet, which CI machines may not have).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: Chromium drives the web UI's browser tests (Playwright's own browser
+# download needs the internet), espeak-ng is the second voice of the speech tests.
+wanted=()
+command -v chromium >/dev/null 2>&1 || wanted+=(chromium)
+command -v espeak-ng >/dev/null 2>&1 || wanted+=(espeak-ng)
+if [ ${#wanted[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "setup: installing chromium from Debian (once)"
+        echo "setup: installing ${wanted[*]} from Debian (once)"
         log=$(mktemp)
         if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-            --no-install-recommends chromium; } >"$log" 2>&1; then
+            --no-install-recommends "${wanted[@]}"; } >"$log" 2>&1; then
             tail -20 "$log" >&2
-            echo "setup: could not install chromium (full log: $log); browser tests will fail" >&2
+            echo "setup: could not install ${wanted[*]} (full log: $log); some tests will fail" >&2
         fi
     else
-        echo "setup: chromium is missing; install it (apt-get install chromium) for the browser tests" >&2
+        echo "setup: missing ${wanted[*]}; install them (apt-get install ${wanted[*]}) for the tests" >&2
     fi
 fi
 

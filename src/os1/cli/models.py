@@ -201,10 +201,22 @@ def build(
                 path = build_asset(asset, cache_dir, progress=report, verify=verify)
             _say(console, f"{asset.name} is ready: {path}", "green")
         _build_embedders(console, settings)
+        _build_speech(console, settings)
     except Os1Error as exc:
         _fail(exc)
     if settings.llm_model_path is not None:
         _say(console, f"Note: llm_model_path is set, so os1 uses {settings.llm_model_path}.")
+
+
+def _build_speech(console: Console, settings: Settings) -> None:
+    """Join Whisper's two parts (145 MB) once, so the first spoken turn does not wait."""
+    from os1.models.speech_assets import whisper_dir, whisper_ready
+
+    cache_dir = models_dir(settings)
+    if not whisper_ready(cache_dir):
+        with _progress_bar(console, "Assembling the speech model") as report:
+            whisper_dir(cache_dir, report)
+    _say(console, "speech models ready: whisper base, piper joe", "green")
 
 
 def _build_embedders(console: Console, settings: Settings) -> None:

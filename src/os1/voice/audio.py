@@ -1,0 +1,73 @@
+"""Audio files in and out: whatever comes in becomes mono float32 at 16 kHz for listening;
+what is said goes out as a 16-bit mono WAV.
+
+Decoding uses PyAV through faster-whisper's ``decode_audio`` (any container, codec, sample
+rate and channel count, resampled by FFmpeg's resampler), so a phone recording at 8 kHz,
+a stereo 48 kHz WAV or an MP3 all arrive the same way. A file that is not audio, is
+truncated before any sound, or cannot be read gets an ``InputError`` that says so.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from os1.errors import InputError
+
+LISTEN_RATE = 16_000
+
+
+def read_audio(path: Path) -> np.ndarray:
+    """The file's sound as mono float32 samples at 16 kHz.
+
+    Raises:
+        InputError: the file is missing, unreadable, or holds no decodable audio.
+    """
+    from faster_whisper import decode_audio
+
+    if not path.is_file():
+        raise InputError("audio_missing", f"There is no audio file at {path}.")
+    try:
+        samples = decode_audio(str(path), sampling_rate=LISTEN_RATE)
+    except Exception as exc:  # PyAV raises many kinds (InvalidDataError, EOFError, ...)
+        raise InputError(
+            "audio_unreadable",
+            f"{path.name} could not be read as audio ({type(exc).__name__}).",
+            "Give a WAV, MP3, OGG or other common audio file.",
+        ) from exc
+    array = np.asarray(samples, dtype=np.float32).reshape(-1)
+    if array.size == 0:
+        raise InputError(
+            "audio_empty",
+            f"{path.name} holds no sound (it may be truncated).",
+            "Record again, or check the file.",
+        )
+    return array
+
+
+def resample(samples: np.ndarray, rate: int, to: int = LISTEN_RATE) -> np.ndarray:
+    """``samples`` (mono) at ``rate`` as float32 at ``to`` Hz, by linear interpolation:
+    enough for speech the models produce themselves; files go through ``read_audio``."""
+    audio = samples.astype(np.float32)
+    if samples.dtype == np.int16:
+        audio /= 32768.0
+    if rate == to or audio.size == 0:
+        return audio
+    count = max(1, round(audio.size * to / rate))
+    return np.interp(np.linspace(0, audio.size - 1, count), np.arange(audio.size), audio).astype(
+        np.float32
+    )
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """Write 16-bit mono PCM; float samples are taken to lie in -1..1."""
+    if samples.dtype != np.int16:
+        samples = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
