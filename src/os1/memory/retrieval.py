@@ -138,7 +138,7 @@ class Retriever:
             return route.index, np.asarray(rows[0], dtype=np.float32)
 
         async def meaning(index: VectorIndex, vector: np.ndarray) -> Lists:
-            return await store.read_concurrently(
+            return await store.read(
                 lambda db: {kind: index.search(db, kind, vector, k=CANDIDATES) for kind in kinds}
             )
 
@@ -147,9 +147,9 @@ class Retriever:
             return vectors, list(await asyncio.gather(*(meaning(i, v) for i, v in vectors)))
 
         lexical, (vectors, semantic) = await asyncio.gather(
-            store.read_concurrently(lambda db: self._word_lists(db, words, kinds)), by_meaning()
+            store.read(lambda db: self._word_lists(db, words, kinds)), by_meaning()
         )
-        return await store.read_concurrently(
+        return await store.read(
             lambda db: self._fuse(db, query, lexical, semantic, vectors, window, k, kinds)
         )
 

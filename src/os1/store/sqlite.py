@@ -202,13 +202,9 @@ class Database:
         return result
 
     async def read(self, fn: Callable[[sqlite.Connection], T]) -> T:
-        """Run ``fn(connection)`` for reading, off the writer's thread (WAL readers see
-        every committed write and never wait for the writer)."""
-        return await self.read_concurrently(fn)
-
-    async def read_concurrently(self, fn: Callable[[sqlite.Connection], T]) -> T:
-        """Run ``fn(connection)`` for reading on one of the reader threads, so that several
-        reads (and the writer) can proceed at once. Sees every committed write."""
+        """Run ``fn(connection)`` for reading on one of the reader threads, off the writer's:
+        several reads (and the writer) proceed at once, and WAL readers see every
+        committed write without waiting for the writer."""
 
         def work() -> T:
             conn = getattr(self._reader_local, "conn", None)

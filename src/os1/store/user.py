@@ -99,10 +99,6 @@ class UserStore:
         """Run ``fn`` with this person's scoped connection, for reads."""
         return await self.db.read(lambda conn: fn(Scoped(conn, self.user.id)))
 
-    async def read_concurrently(self, fn: Callable[[Scoped], T]) -> T:
-        """Like ``read``, on a reader connection, so that several reads overlap."""
-        return await self.db.read_concurrently(lambda conn: fn(Scoped(conn, self.user.id)))
-
     async def _q(self, sql: str, *params: Any, write: bool = False) -> list[sqlite.Row]:
         if ":user_id" not in sql:
             raise StoreError("unscoped_query", "Refusing a query that is not scoped to a user.")
