@@ -106,7 +106,9 @@ class Memory:
     async def note(self, store: UserStore, text: str, source: str = "note") -> int:
         """Keep something the person asked to be remembered; returns the episode's id.
         Facts are learned from it after the next turn, like from chat."""
-        episode = NewEpisode("user", text, source=source, source_id=uuid.uuid4().hex, learned=False)
+        episode = NewEpisode(
+            "user", text, source=source, source_id=f"note:{uuid.uuid4().hex}", learned=False
+        )
         return await EpisodeLog(store).add(episode)
 
     async def pending(self, store: UserStore) -> int:

@@ -28,7 +28,6 @@ rate) come back as tool errors with a plain message; they never end the session.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -50,7 +49,6 @@ from os1.config import Settings
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.memory.archive import iso_time
-from os1.memory.episodes import NewEpisode
 from os1.memory.profile import build_profile
 from os1.memory.retrieval import Hit
 from os1.persona.onboarding import person_name
@@ -192,9 +190,7 @@ def build_server(resolve: Resolve) -> MCPServer:
         if memory is None:
             raise ToolError("This companion runs without memory; nothing can be kept.")
         store = await speaker.companion.db.user(speaker.name)
-        episode = NewEpisode("user", note, source=DOOR, source_id=f"note:{uuid.uuid4().hex}",
-                             learned=False)  # fmt: skip
-        ref = await _guard(memory.episodes(store).add(episode))
+        ref = await _guard(memory.note(store, note, source=DOOR))
         # vectors now, so the note is found by meaning too; facts wait for the learner
         await _guard(memory.index_pending(store))
         return Kept(ref=f"e{ref}")

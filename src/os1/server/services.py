@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from fastapi import Request, WebSocket
+from starlette.requests import HTTPConnection
 
 from os1.companion import Companion
 from os1.config import Settings
@@ -47,11 +47,7 @@ class Services:
         )
 
 
-def services(request: Request) -> Services:
-    found: Services = request.app.state.services
-    return found
-
-
-def ws_services(websocket: WebSocket) -> Services:
-    found: Services = websocket.app.state.services
+def services(connection: HTTPConnection) -> Services:
+    """The app's services, from a request or a WebSocket alike."""
+    found: Services = connection.app.state.services
     return found

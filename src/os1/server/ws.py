@@ -27,7 +27,7 @@ from os1.models.base import CancelToken
 from os1.persona.identity import load_identity
 from os1.server.auth import COOKIE, identify, same_origin
 from os1.server.problems import HttpProblem
-from os1.server.services import Services, ws_services
+from os1.server.services import Services, services
 from os1.server.turns import turn_events
 from os1.store.accounts import Account
 
@@ -164,7 +164,7 @@ async def _hello(conn: Connection) -> None:
 
 @router.websocket("/ws")
 async def chat_socket(websocket: WebSocket) -> None:
-    svc = ws_services(websocket)
+    svc = services(websocket)
     await websocket.accept()
     try:
         if not same_origin(websocket):

@@ -25,7 +25,7 @@ from typing import Literal
 
 from os1.errors import InputError, StoreError
 from os1.store.driver import sqlite
-from os1.store.sqlite import Database
+from os1.store.sqlite import Database, usable_user_name
 
 KEY_PREFIX = "os1_"
 SessionKind = Literal["web", "signin"]
@@ -154,14 +154,7 @@ class Accounts:
         Raises:
             StoreError: a name is unusable, repeated, or taken.
         """
-        clean = [name.strip() for name in names]
-        for name in clean:
-            if not name or len(name) > 64 or any(ord(c) < 32 for c in name):
-                raise StoreError(
-                    "user_invalid",
-                    f"{name!r} is not a usable user name.",
-                    "Use 1-64 printable characters, e.g. alice.",
-                )
+        clean = [usable_user_name(name) for name in names]
         if len(set(clean)) != len(clean):
             raise StoreError("user_exists", "The same name is given twice.", "Give each once.")
         keys = [KEY_PREFIX + secrets.token_urlsafe(32) for _ in clean]

@@ -37,6 +37,22 @@ class User:
     name: str
 
 
+def usable_user_name(name: str) -> str:
+    """``name`` trimmed, if it can name a person.
+
+    Raises:
+        StoreError: it is empty, longer than 64 characters, or holds control characters.
+    """
+    clean = name.strip()
+    if not clean or len(clean) > 64 or any(ord(c) < 32 for c in clean):
+        raise StoreError(
+            "user_invalid",
+            f"{name!r} is not a usable user name.",
+            "Use 1-64 printable characters, e.g. --user alice.",
+        )
+    return clean
+
+
 class SettingsCache:
     """A person's settings, read once and kept for a few seconds.
 
@@ -183,7 +199,8 @@ class Database:
     async def execute(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, write: bool = False
     ) -> list[sqlite.Row]:
-        """Run one statement on the store's thread; writes run in their own transaction."""
+        """Run one statement: a write in its own transaction on the writer, a read on a
+        reader connection."""
 
         def statement(conn: sqlite.Connection) -> list[sqlite.Row]:
             rows: list[sqlite.Row] = conn.execute(sql, params).fetchall()
@@ -229,13 +246,7 @@ class Database:
         Raises:
             StoreError: ``create`` is false and no such user exists, or the name is unusable.
         """
-        clean = name.strip()
-        if not clean or len(clean) > 64 or any(ord(c) < 32 for c in clean):
-            raise StoreError(
-                "user_invalid",
-                f"{name!r} is not a usable user name.",
-                "Use 1-64 printable characters, e.g. --user alice.",
-            )
+        clean = usable_user_name(name)
         if (known := self._users.get(clean)) is not None:
             return UserStore(self, known)
         rows = await self.execute("SELECT id, name FROM users WHERE name = ?", (clean,))
