@@ -252,6 +252,15 @@ class Companion:
         message = await tool.undo(ToolContext(store, self.memory), action.undo)
         return ActionSettled(action_id, "undone", message)
 
+    async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
+        """A spoken reply was cut short: keep only the words the person heard, marked
+        interrupted, in the conversation and in memory (an ellipsis if they heard none)."""
+        store = await self.db.user(user)
+        text = heard.strip() or "…"
+        await store.update_message(message_id, text, "interrupted")
+        if self.memory is not None:
+            await self.memory.revise(store, "chat", f"msg:{message_id}", text)
+
     async def new_conversation(self, user: str) -> int:
         return await (await self.db.user(user)).new_conversation()
 

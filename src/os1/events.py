@@ -106,3 +106,35 @@ class ActionSettled(TurnEvent):
     proposal_id: int
     status: str
     message: str
+
+
+@dataclass(frozen=True)
+class Transcribed(TurnEvent):
+    """What the person said aloud, as heard; the turn that answers it follows."""
+
+    kind: ClassVar[str] = "transcript"
+    text: str
+    seconds: float  # length of the speech heard
+
+
+@dataclass(frozen=True)
+class BargedIn(TurnEvent):
+    """The person spoke over the reply: it stopped; ``heard`` is what they had heard."""
+
+    kind: ClassVar[str] = "barge_in"
+    heard: str
+    stop_ms: float  # from the start of their speech to silence
+
+
+@dataclass(frozen=True)
+class VoiceTimings(TurnEvent):
+    """Where the time went between the end of the person's speech and the first audio
+    of the reply, in seconds (each stage from the end of the one before)."""
+
+    kind: ClassVar[str] = "voice_timings"
+    end_of_turn: float  # silence waited until the turn was judged over
+    stt: float  # transcription still to do after that (0 if done during the pause)
+    llm_first_piece: float  # the model, until the first speakable piece
+    tts_first_piece: float  # synthesizing that piece
+    first_audio: float  # the sum: end of speech to first audio
+    reply_audio: float  # seconds of reply audio

@@ -11,6 +11,7 @@ from os1.cli.memory import memory_app
 from os1.cli.models import models_app
 from os1.cli.morning import morning
 from os1.cli.serve import serve
+from os1.cli.talk import talk, voice
 from os1.cli.users import users_app
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ app.command()(doctor)
 app.command("mcp")(mcp)
 app.command()(morning)
 app.command()(serve)
+app.command()(talk)
+app.command()(voice)
 
 
 def main() -> None:

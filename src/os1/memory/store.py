@@ -195,6 +195,22 @@ class Memory:
 
         return await store.transaction(update)
 
+    async def revise(self, store: UserStore, source: str, source_id: str, text: str) -> bool:
+        """Replace the words of the episode that came from ``(source, source_id)`` (a reply
+        cut short by the person: only what they heard stays). False if there is none."""
+
+        def update(db: Scoped) -> bool:
+            changed = db.execute(
+                "UPDATE episodes SET text = :t WHERE user_id = :user_id AND source = :s"
+                " AND source_id = :sid RETURNING id",
+                {"t": text, "s": source, "sid": source_id},
+            )
+            if changed:
+                VectorIndex.forget_everywhere(db, "episode", [int(changed[0][0])])
+            return bool(changed)
+
+        return await store.transaction(update)
+
     async def forget(self, store: UserStore, kind: Kind, ids: list[int]) -> int:
         """Remove memories from every table and index; facts resting only on forgotten
         episodes go too (their evidence is gone). Returns how many items were removed."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -19,29 +20,33 @@ from os1.errors import InputError
 LISTEN_RATE = 16_000
 
 
-def read_audio(path: Path) -> np.ndarray:
-    """The file's sound as mono float32 samples at 16 kHz.
+def read_audio(source: Path | BinaryIO) -> np.ndarray:
+    """The sound of a file (or of bytes already read, e.g. from a pipe) as mono float32
+    samples at 16 kHz.
 
     Raises:
         InputError: the file is missing, unreadable, or holds no decodable audio.
     """
     from faster_whisper import decode_audio
 
-    if not path.is_file():
-        raise InputError("audio_missing", f"There is no audio file at {path}.")
+    name = source.name if isinstance(source, Path) else "The input"
+    if isinstance(source, Path) and not source.is_file():
+        raise InputError("audio_missing", f"There is no audio file at {source}.")
     try:
-        samples = decode_audio(str(path), sampling_rate=LISTEN_RATE)
+        samples = decode_audio(
+            source if not isinstance(source, Path) else str(source), sampling_rate=LISTEN_RATE
+        )
     except Exception as exc:  # PyAV raises many kinds (InvalidDataError, EOFError, ...)
         raise InputError(
             "audio_unreadable",
-            f"{path.name} could not be read as audio ({type(exc).__name__}).",
+            f"{name} could not be read as audio ({type(exc).__name__}).",
             "Give a WAV, MP3, OGG or other common audio file.",
         ) from exc
     array = np.asarray(samples, dtype=np.float32).reshape(-1)
     if array.size == 0:
         raise InputError(
             "audio_empty",
-            f"{path.name} holds no sound (it may be truncated).",
+            f"{name} holds no sound (it may be truncated).",
             "Record again, or check the file.",
         )
     return array
@@ -61,11 +66,11 @@ def resample(samples: np.ndarray, rate: int, to: int = LISTEN_RATE) -> np.ndarra
     )
 
 
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    """Write 16-bit mono PCM; float samples are taken to lie in -1..1."""
+def write_wav(path: Path | BinaryIO, samples: np.ndarray, rate: int) -> Path | BinaryIO:
+    """Write 16-bit mono PCM to a file or a byte stream; float samples lie in -1..1."""
     if samples.dtype != np.int16:
         samples = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-    with wave.open(str(path), "wb") as out:
+    with wave.open(str(path) if isinstance(path, Path) else path, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
