@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import subprocess
 import wave
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from os1.errors import InputError
-from os1.models.speech_assets import piper_voice_files, whisper_dir
 from os1.models.stt import WhisperSTT
 from os1.models.tts import PiperTTS
 from os1.voice.audio import LISTEN_RATE, read_audio, resample, write_wav
 from os1.voice.wer import word_error_rate, words
 
 pytestmark = pytest.mark.real_model
-
-
-@pytest.fixture(scope="module")
-def tts() -> PiperTTS:
-    return PiperTTS(*piper_voice_files())
-
-
-@pytest.fixture(scope="module")
-def stt(real_settings: object) -> Iterator[WhisperSTT]:
-    from os1.models.assets import models_dir
-
-    yield WhisperSTT(whisper_dir(models_dir(real_settings)))  # type: ignore[arg-type]
 
 
 async def test_what_piper_says_whisper_hears(tts: PiperTTS, stt: WhisperSTT) -> None:

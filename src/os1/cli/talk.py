@@ -82,11 +82,15 @@ def _show_exchange(
 
 
 async def _headless(
-    companion: Companion, models: SpeechModels, user: str, voice: VoiceSettings, **how: Any
+    companion: Companion,
+    models: SpeechModels,
+    user: str,
+    voice: VoiceSettings,
+    audio: np.ndarray,
+    **how: Any,
 ) -> int:
     out = Console(highlight=False, soft_wrap=True, stderr=how["target"] == "-")
     err = Console(stderr=True, highlight=False)
-    audio = _read_input(how["source"])
     stt, tts = await models.stt(), await models.tts()
     seconds = audio.size / 16_000
     bar = Progress(
@@ -206,6 +210,14 @@ def _recorder(settings: Settings, user: str) -> Any:
     return keep
 
 
+def _fail(render: Renderer, exc: Os1Error, as_json: bool) -> None:
+    if as_json:
+        record = {"error": {"code": exc.code, "message": exc.message, "hint": exc.hint}}
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        render.error(exc.message, exc.hint)
+
+
 async def run_talk(user: str, home: str | None, speed: float | None, new: bool, **how: Any) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False, soft_wrap=True, stderr=how["target"] == "-")
@@ -217,10 +229,11 @@ async def run_talk(user: str, home: str | None, speed: float | None, new: bool, 
         )
         return 1
     try:
+        audio = None if how["source"] is None else _read_input(how["source"])
         settings = load_settings({"home": home})
         companion = await start_companion(err, quiet=how["as_json"], home=home)
     except Os1Error as exc:
-        render.error(exc.message, exc.hint)
+        _fail(render, exc, how["as_json"])
         return 1
     try:
         with companion.presence.hold(user):
@@ -229,15 +242,12 @@ async def run_talk(user: str, home: str | None, speed: float | None, new: bool, 
             store = await companion.db.user(user)
             voice = (await load_voice(store)).changed(speed=speed)
             models = SpeechModels(models_dir(settings), min(2, settings.threads))
-            if how["source"] is None:
+            if audio is None:
                 render.speaker = (await companion.identity(user)).name
                 return await _live(companion, models, user, voice, render, settings)
-            return await _headless(companion, models, user, voice, **how)
+            return await _headless(companion, models, user, voice, audio, **how)
     except Os1Error as exc:
-        if how["as_json"]:
-            print(json.dumps({"error": exc.code, "message": exc.message, "hint": exc.hint}))
-        else:
-            render.error(exc.message, exc.hint)
+        _fail(render, exc, how["as_json"])
         return 1
     finally:
         await companion.aclose()

@@ -1,4 +1,5 @@
-"""What every route needs, built once per app: the companion, accounts and limits."""
+"""What every route needs, built once per app: the companion, accounts, limits and the
+speech models (loaded lazily: a server nobody talks to aloud never pays for them)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from starlette.requests import HTTPConnection
 
 from os1.companion import Companion
 from os1.config import Settings
+from os1.models.assets import models_dir
 from os1.models.base import CancelToken
 from os1.server.limits import TokenBuckets, TurnGate
 from os1.store.accounts import Accounts
+from os1.voice.engines import SpeechModels
 
 
 def _set_event() -> asyncio.Event:
@@ -28,6 +31,7 @@ class Services:
     gate: TurnGate
     requests: TokenBuckets
     turns: TokenBuckets
+    speech: SpeechModels  # loaded on the first voice session, then shared by all
     signins: TokenBuckets = field(default_factory=lambda: TokenBuckets(20, burst=10))
     stopping: bool = False
     inflight: set[CancelToken] = field(default_factory=set)
@@ -39,6 +43,7 @@ class Services:
             settings=settings,
             companion=companion,
             accounts=Accounts(companion.db),
+            speech=SpeechModels(models_dir(settings), min(2, settings.threads)),
             gate=TurnGate(settings.active_turn_limit, settings.max_waiting_turns),
             requests=TokenBuckets(settings.requests_per_minute),
             turns=TokenBuckets(

@@ -6,6 +6,14 @@ turn's events exactly as ``TurnEvent.to_dict`` gives them, plus ``hello`` on con
 ``queued`` (place in line) and ``pong``. One turn runs at a time per connection; the
 receiving loop keeps listening meanwhile, so ``stop`` takes effect mid-reply.
 
+Voice rides on the same socket: ``voice_start`` (``mode``: ``push`` or ``hands_free``),
+then binary frames of microphone audio (little-endian int16 mono PCM at 16 kHz),
+``voice_end`` (push-to-talk let go) and ``voice_stop``. The server answers with the
+voice session's events (``voice_ready``, ``transcript``, the turn's events, ``barge_in``,
+``voice_timings``) and, for each spoken piece, an ``audio`` message (``seq``, ``rate``,
+``text``) followed at once by one binary frame of int16 mono PCM. ``voice_ws.py`` holds
+all of it and documents it in full; ``stop`` also silences a spoken reply.
+
 An idle connection is one coroutine parked in ``receive``: no task, no buffer, no timer,
 which is what lets one process hold thousands of them.
 """
@@ -29,6 +37,7 @@ from os1.server.auth import COOKIE, identify, same_origin
 from os1.server.problems import HttpProblem
 from os1.server.services import Services, services
 from os1.server.turns import turn_events
+from os1.server.voice_ws import VOICE_MESSAGES, VoiceChannel
 from os1.store.accounts import Account
 
 log = logging.getLogger(__name__)
@@ -51,14 +60,24 @@ class Connection:
         self.task: asyncio.Task[None] | None = None
         self.cancel: CancelToken | None = None
         self.open = True
+        self.voice: VoiceChannel | None = None  # made on the first voice message
+        self.sending = asyncio.Lock()  # an audio header and its samples go out together
 
-    async def send(self, payload: dict[str, Any]) -> None:
-        if not self.open:
-            return
-        try:
-            await self.ws.send_text(json.dumps(payload, ensure_ascii=False))
-        except (WebSocketDisconnect, RuntimeError, OSError):
-            self.open = False  # keep running the turn: its reply is still saved
+    async def send(self, payload: dict[str, Any], audio: bytes | None = None) -> None:
+        async with self.sending:
+            if not self.open:
+                return
+            try:
+                await self.ws.send_text(json.dumps(payload, ensure_ascii=False))
+                if audio is not None:
+                    await self.ws.send_bytes(audio)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self.open = False  # keep running the turn: its reply is still saved
+
+    def voice_channel(self) -> VoiceChannel:
+        if self.voice is None:
+            self.voice = VoiceChannel(self.svc, self.account, self.send, self.send)
+        return self.voice
 
     async def stream(self, events: AsyncGenerator[TurnEvent, None]) -> None:
         """Send the events; pieces of text that arrive within ``COALESCE`` of the last
@@ -106,6 +125,10 @@ class Connection:
         elif kind == "stop":
             if self.cancel is not None:
                 self.cancel.cancel()
+            if self.voice is not None:
+                self.voice.interrupt()
+        elif isinstance(kind, str) and kind in VOICE_MESSAGES:
+            await self.voice_channel().handle(message)
         elif self.busy:
             await self.send(
                 _error("turn_in_progress", "A reply is still under way.", "Send stop first.")
@@ -133,7 +156,7 @@ class Connection:
                 _error(
                     "invalid_message",
                     f"Unknown message type {kind!r}.",
-                    "Use say, stop, confirm, decline, greet or ping.",
+                    "Use say, stop, confirm, decline, greet, ping or voice_start.",
                 )
             )
 
@@ -141,6 +164,8 @@ class Connection:
         """The socket closed. A server restart lets the turn finish (within the grace
         period); a person leaving stops it, keeping what was said so far."""
         self.open = False
+        if self.voice is not None:
+            await self.voice.close()
         if self.task is None or self.task.done():
             return
         if code != SERVICE_RESTART and self.cancel is not None:
@@ -186,7 +211,10 @@ async def chat_socket(websocket: WebSocket) -> None:
                 if frame["type"] == "websocket.disconnect":
                     code = int(frame.get("code") or 1000)
                     break
-                await _on_frame(conn, frame.get("text"))
+                if frame.get("bytes") is not None:
+                    await conn.voice_channel().audio(frame["bytes"])
+                else:
+                    await _on_frame(conn, frame.get("text"))
         except WebSocketDisconnect as exc:
             code = exc.code
         finally:

@@ -35,7 +35,7 @@ class TurnTaking:
     pause_ms: int = 192  # silence after which the words so far are transcribed
     end_ms: int = 480  # silence that ends a turn whose words sound finished
     hold_ms: int = 1_600  # silence that ends a turn whatever its words sound like
-    pad_ms: int = 192  # audio kept from before the speech began
+    pad_ms: int = 480  # audio kept from before the speech began (soft onsets are found late)
     max_turn_s: float = 60.0  # a longer stretch is answered; speech after it is a new turn
 
 
@@ -69,15 +69,24 @@ class TurnEnded:
 
 TurnTakingEvent = SpeechStarted | Paused | Resumed | TurnEnded
 
-# Words a finished sentence rarely ends on: a turn ending on one is probably mid-thought.
-_HANGING_WORDS = (
-    "and but or so because cause if when while then than that which who whose whom to "
-    "of for with from at in on by about into like as the a an my your our their his her "
-    "its this these those some any is are was were am be been i we you they he she it "
-    "um uh er hmm well also plus maybe just could would should will can might must "
-    "want going gonna need have had do did get"
-)
-_HANGING = frozenset(_HANGING_WORDS.split())
+# Words a finished sentence almost never ends on, even when Whisper puts a full stop
+# after them ("I bought apples and."), and words it rarely ends on, which count only
+# when nothing marks the end ("I was thinking that we could").
+# fmt: off
+_NEVER_LAST = frozenset((
+    "and", "but", "or", "nor", "so", "because", "cause", "if", "the",
+    "a", "an", "my", "your", "our", "their", "um", "uh", "er",
+    "erm", "like",
+))
+_RARELY_LAST = frozenset((
+    "when", "while", "then", "than", "which", "who", "whose", "whom", "to",
+    "of", "for", "with", "from", "at", "into", "as", "is", "are",
+    "was", "were", "am", "be", "been", "i", "we", "they", "he",
+    "she", "also", "plus", "maybe", "just", "could", "would", "should", "will",
+    "can", "might", "must", "want", "going", "gonna", "need", "have", "had",
+    "do", "did", "get", "very", "really",
+))
+# fmt: on
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -85,15 +94,18 @@ def sounds_finished(text: str) -> bool:
     """Whether a transcript reads like a complete turn, not a speaker still thinking.
 
     Empty text is finished (nothing to wait for). Whisper ends a trailing-off phrase with
-    a comma or an ellipsis, and a finished one with a full stop or question mark.
+    a comma or an ellipsis, a question with a question mark, a statement with a full stop.
     """
     clean = text.strip()
-    if not clean:
+    if not clean or clean.endswith(("?", "!")):
         return True
     if clean.endswith(("...", "…", ",", "-", "—", ";", ":")):
         return False
     words = _WORD.findall(clean.lower())
-    return not words or words[-1] not in _HANGING
+    if not words:
+        return True
+    last = words[-1]
+    return last not in _NEVER_LAST and (clean.endswith(".") or last not in _RARELY_LAST)
 
 
 class Endpointer:

@@ -21,7 +21,7 @@ WINDOW_SECONDS = 28.0
 _CHUNK = 60 * SAMPLE_RATE // FRAME * FRAME  # one minute, in whole VAD frames
 _THRESHOLD, _RELEASE = 0.5, 0.35
 _GAP = int(0.5 * SAMPLE_RATE)  # a pause at least this long separates two stretches of speech
-_PAD = int(0.2 * SAMPLE_RATE)  # kept around each stretch so first and last sounds survive
+_PAD = int(0.5 * SAMPLE_RATE)  # kept around each stretch: Silero notices soft onsets late
 
 Progress = Callable[[float, float], None]  # (seconds done, seconds in all)
 

@@ -17,9 +17,10 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n+")
 _CLAUSE_END = re.compile(r"[,;:—–]+(?=\s)|\s[-–]\s")
 # "Dr. Smith", "e.g. this": a full stop that does not end a sentence.
 _NOT_AN_END = re.compile(r"\b(?:mr|mrs|ms|dr|prof|st|vs|etc|e\.g|i\.e|approx|jr|sr)\.$", re.I)
-_CODE_FENCE = re.compile(r"```.*?(```|$)", re.DOTALL)
+_CODE_BLOCK = re.compile(r"```.*?```", re.DOTALL)
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"https?://\S+")
+_URL = re.compile(r"https?://\S+?(?=[.,;:!?)\]]*(?:\s|$))")
+_SPACE_BEFORE_MARK = re.compile(r"[ \t]+([.,;:!?])")
 _MARKS = re.compile(r"[*_`#>|~]+")
 _BULLET = re.compile(r"^\s*(?:[-+•]|\d+[.)])\s+", re.MULTILINE)
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
@@ -31,13 +32,14 @@ LONGEST_PIECE_WORDS = 28  # a sentence longer than this is cut at a comma
 
 def speakable(text: str) -> str:
     """``text`` as a voice should say it: no markdown, addresses, code or emoji."""
-    text = _CODE_FENCE.sub(" ", text)
+    text = _CODE_BLOCK.sub(" ", text).split("```")[0]  # an unclosed block: up to it
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("a link", text)
     text = _BULLET.sub("", text)
     text = _MARKS.sub("", text)
     text = _EMOJI.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return _SPACE_BEFORE_MARK.sub(r"\1", "\n".join(line for line in lines if line))
 
 
 class SpeechChunker:
@@ -48,7 +50,7 @@ class SpeechChunker:
         self._pieces = 0
 
     def feed(self, text: str) -> list[str]:
-        self._buffer += text
+        self._buffer = _CODE_BLOCK.sub("\n", self._buffer + text)  # code is never read out
         ready: list[str] = []
         while (cut := self._cut()) is not None:
             piece, self._buffer = self._buffer[:cut], self._buffer[cut:]
@@ -69,9 +71,7 @@ class SpeechChunker:
 
     def _cut(self) -> int | None:
         """Where the next piece ends in the buffer, if one is complete."""
-        buffer = self._buffer
-        if self._buffer.count("```") % 2:
-            return None  # inside a code block: wait for its end, it is dropped whole
+        buffer = self._buffer.split("```")[0]  # a code block still open is not cut into
         for match in _SENTENCE_END.finditer(buffer):
             if not _NOT_AN_END.search(buffer[: match.end()].rstrip("\"'”’)]")):
                 return match.end()

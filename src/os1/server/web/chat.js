@@ -5,11 +5,13 @@
 // with the saved reply (the source of truth). A "say" sent while the server is still
 // busy with something we did not start (a greeting, a confirmed action) is re-sent a
 // moment later instead of failing, so typing right after opening the page just works.
+// A spoken turn (voice.js) shows what the server heard as the person's own bubble.
 
 import { api, describe } from "./api.js";
 import { $, clockTime, h, ordinal } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { proposalCard, settleCard, unlockCard } from "./proposals.js";
+import { VoiceControl } from "./voice.js";
 
 const RETRY_BUSY_MS = 700;
 const RETRY_BUSY_MAX = 40;
@@ -41,7 +43,9 @@ export class ChatView {
       onEvent: (event) => this.onEvent(event),
       onStatus: (status) => this.showConnection(status),
       onRefused: (reason) => hooks.onRefused(reason),
+      onBinary: (data) => this.voice.onAudio(data),
     });
+    this.voice = new VoiceControl(this);
     this.wire();
   }
 
@@ -71,6 +75,7 @@ export class ChatView {
   }
 
   stopAll() {
+    this.voice.shutdown();
     this.socket.close();
     this.setBusy(false);
   }
@@ -129,11 +134,13 @@ export class ChatView {
   // ---- receiving ----
 
   onEvent(event) {
+    this.voice.onEvent(event);
     const handler = {
       hello: () => this.onHello(event),
       turn_started: () => {
         this.cardTurn = false;
       },
+      transcript: () => this.onHeard(event.text),
       text_delta: () => this.onDelta(event.text),
       turn_finished: () => this.onFinished(event),
       queued: () => {
@@ -173,6 +180,13 @@ export class ChatView {
     this.scrollDown(true);
     // A first visit: let the companion introduce itself (a no-op once it has).
     if (items.length === 0) this.socket.send({ type: "greet" });
+  }
+
+  /** Something said aloud, as the server heard it: the person's side of a spoken turn. */
+  onHeard(text) {
+    this.append(this.messageEl("user", text, Date.now() / 1000, false));
+    this.scrollDown(true);
+    this.setBusy(true);
   }
 
   onDelta(text) {

@@ -4,7 +4,7 @@
 // script. Reconnects back off exponentially with jitter (0.5 s doubling to 30 s) so a
 // restarting server is not stampeded by every open tab at once; a close that means
 // "not signed in" (4401) or "not allowed" (4403) is final. A ping every 25 s keeps
-// proxies from timing out an idle chat.
+// proxies from timing out an idle chat. Binary frames carry voice audio (voice.js).
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30000;
@@ -16,9 +16,11 @@ export class ChatSocket {
    * @param {(event: object) => void} handlers.onEvent  every JSON message from the server
    * @param {(status: {state: string, retryIn?: number}) => void} handlers.onStatus
    * @param {(reason: string) => void} handlers.onRefused  the server will not talk to us
+   * @param {(data: ArrayBuffer) => void} [handlers.onBinary]  a binary frame (reply audio)
    */
-  constructor({ onEvent, onStatus, onRefused }) {
+  constructor({ onEvent, onStatus, onRefused, onBinary = () => {} }) {
     this.onEvent = onEvent;
+    this.onBinary = onBinary;
     this.onStatus = onStatus;
     this.onRefused = onRefused;
     this.ws = null;
@@ -43,6 +45,7 @@ export class ChatSocket {
     url.hash = "";
     this.onStatus({ state: "connecting" });
     const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
     this.ws = ws;
     ws.addEventListener("open", () => {
       if (this.ws !== ws) return;
@@ -51,6 +54,10 @@ export class ChatSocket {
     });
     ws.addEventListener("message", (message) => {
       if (this.ws !== ws) return;
+      if (typeof message.data !== "string") {
+        this.onBinary(message.data);
+        return;
+      }
       let event;
       try {
         event = JSON.parse(message.data);
@@ -96,6 +103,13 @@ export class ChatSocket {
   send(message) {
     if (!this.open) return false;
     this.ws.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** Send one binary frame (microphone audio); false when the socket is not open. */
+  sendBinary(buffer) {
+    if (!this.open) return false;
+    this.ws.send(buffer);
     return true;
   }
 

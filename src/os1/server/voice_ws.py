@@ -1,0 +1,293 @@
+"""Talking aloud over the chat socket: push-to-talk and hands-free voice for ``/ws``.
+
+The protocol rides on the chat socket (``ws.py`` only hands these messages over):
+
+- ``{"type": "voice_start", "mode": "push" | "hands_free"}`` starts a voice session for
+  the connection (answered by ``voice_ready`` once the speech models are loaded). Binary
+  frames then carry the microphone: little-endian int16 mono PCM at 16 kHz, a few tens of
+  milliseconds each, sent as recorded. In push mode only letting go ends a turn; sending
+  ``voice_start`` again while the companion speaks (the button pressed once more) cuts
+  the reply short. In hands-free mode the server hears where turns end, and speaking
+  over the reply cuts it short.
+- ``{"type": "voice_end"}``: push-to-talk let go; what was said is the turn.
+- ``{"type": "voice_stop"}``: leave voice mode.
+
+The server sends the session's events as JSON (``transcript``, the turn's own events,
+``barge_in``, ``voice_timings``, ``notice``) and, for each spoken piece of the reply,
+``{"type": "audio", "seq", "rate", "text"}`` followed at once by one binary frame of
+int16 mono PCM at that rate. On ``barge_in`` the client stops playing at once.
+
+Design: ``VoiceSession`` does the listening and speaking; this module only adapts it to
+a socket. Turns go through ``turn_events`` like any typed turn (rate, line, timeout).
+The client plays audio as it arrives, so the ``SocketSink`` estimates what was heard
+with the wall clock (``ClockSink``). Nothing is recorded unless the person chose to keep
+recordings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from os1.errors import Os1Error
+from os1.events import ErrorEvent, Queued, TurnEvent
+from os1.models.base import CancelToken
+from os1.models.tts import Speech, TextToSpeech
+from os1.persona.voice import load_voice
+from os1.server.services import Services
+from os1.server.turns import turn_events
+from os1.store.accounts import Account
+from os1.voice.audio import LISTEN_RATE, write_wav
+from os1.voice.endpoint import TurnTaking
+from os1.voice.playback import ClockSink
+from os1.voice.session import VoiceSession
+
+log = logging.getLogger(__name__)
+
+SendJson = Callable[[dict[str, Any]], Awaitable[None]]
+SendAudio = Callable[[dict[str, Any], bytes], Awaitable[None]]
+
+_HOUR_MS = 3_600_000
+MODES = {
+    # push-to-talk: silence never ends a turn, letting go does
+    "push": TurnTaking(end_ms=_HOUR_MS, hold_ms=_HOUR_MS),
+    "hands_free": TurnTaking(),
+}
+VOICE_MESSAGES = frozenset({"voice_start", "voice_end", "voice_stop"})
+
+
+def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "hint": hint}
+
+
+@dataclass(frozen=True)
+class _Piece(Speech):
+    """Speech that remembers its words, so the client can show what it is hearing."""
+
+    text: str = ""
+
+
+class _Labelled:
+    """The voice, with each piece's text kept on its audio (the sink only sees audio)."""
+
+    def __init__(self, tts: TextToSpeech) -> None:
+        self.tts = tts
+
+    async def speak(self, text: str, speed: float = 1.0) -> Speech:
+        speech = await self.tts.speak(text, speed)
+        return _Piece(speech.samples, speech.rate, text)
+
+
+class SocketSink(ClockSink):
+    """Sends each piece of the reply down the socket as it is queued; the client plays
+    it at once, so the played position is the wall clock's (``ClockSink``). ``enqueue``
+    is synchronous, so sending is handed to one task that keeps the pieces in order."""
+
+    def __init__(self, send: SendAudio) -> None:
+        super().__init__()
+        self._send = send
+        self._outbox: asyncio.Queue[tuple[dict[str, Any], bytes]] = asyncio.Queue()
+        self._sender: asyncio.Task[None] | None = None
+        self._halted = False
+        self.seq = 0
+
+    def begin(self) -> None:
+        super().begin()
+        self._halted = False
+
+    def enqueue(self, speech: Speech) -> None:
+        if self._halted or speech.samples.size == 0:
+            return
+        super().enqueue(speech)
+        self.seq += 1
+        text = speech.text if isinstance(speech, _Piece) else ""
+        header = {"type": "audio", "seq": self.seq, "rate": speech.rate, "text": text}
+        self._outbox.put_nowait((header, speech.samples.astype("<i2").tobytes()))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.get_running_loop().create_task(self._send_all())
+
+    def stop(self) -> None:
+        super().stop()
+        self._halted = True
+        while not self._outbox.empty():  # what the client has not got, it never will
+            self._outbox.get_nowait()
+
+    async def _send_all(self) -> None:
+        while not self._outbox.empty():
+            header, data = self._outbox.get_nowait()
+            await self._send(header, data)
+
+    async def close(self) -> None:
+        self.stop()
+        if self._sender is not None:
+            self._sender.cancel()
+            await asyncio.gather(self._sender, return_exceptions=True)
+
+
+class _Door:
+    """What a ``VoiceSession`` needs of the companion, under the server's rules: a turn
+    goes through ``turn_events``, and a refusal (too many turns, a full line) becomes an
+    ``error`` event the person sees instead of a dead session."""
+
+    def __init__(self, svc: Services, account: Account, send: SendJson) -> None:
+        self.svc = svc
+        self.account = account
+        self.send = send
+
+    async def _on_wait(self, position: int) -> None:
+        await self.send(Queued(position).to_dict())
+
+    async def turn(
+        self, user: str, text: str, *, cancel: CancelToken | None = None
+    ) -> AsyncIterator[TurnEvent]:
+        events = turn_events(self.svc, self.account, text, cancel=cancel, on_wait=self._on_wait)
+        try:
+            async with aclosing(events) as stream:
+                async for event in stream:
+                    yield event
+        except Os1Error as exc:  # HttpProblem included
+            yield ErrorEvent(exc.code, exc.message, exc.hint)
+
+    async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
+        await self.svc.companion.keep_heard(self.account.name, message_id, heard)
+
+
+def _save_recording(folder: Path, audio: np.ndarray) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_wav(folder / f"{dt.datetime.now():%Y%m%d-%H%M%S-%f}.wav", audio, LISTEN_RATE)
+    except OSError as exc:  # a full disk must not end the conversation
+        log.warning("could not keep a recording: %s", exc)
+
+
+def _recorder(folder: Path) -> Callable[[np.ndarray], None]:
+    """Keeps each turn's audio as a WAV, written off the event loop."""
+
+    def keep(audio: np.ndarray) -> None:
+        asyncio.get_running_loop().run_in_executor(None, _save_recording, folder, audio.copy())
+
+    return keep
+
+
+class VoiceChannel:
+    """The voice side of one chat connection: at most one session, in one mode."""
+
+    def __init__(
+        self, svc: Services, account: Account, send: SendJson, send_audio: SendAudio
+    ) -> None:
+        self.svc = svc
+        self.account = account
+        self.send = send
+        self.send_audio = send_audio
+        self.session: VoiceSession | None = None
+        self.sink: SocketSink | None = None
+        self.mode = ""
+
+    async def handle(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "voice_start":
+            await self.start(message.get("mode"))
+        elif kind == "voice_stop":
+            await self.close()
+        elif self.session is None:
+            await self.send(_not_started())
+        else:
+            await self.session.release()
+
+    async def start(self, mode: object) -> None:
+        if not isinstance(mode, str) or mode not in MODES:
+            await self.send(
+                _error(
+                    "invalid_message",
+                    f"Unknown voice mode {mode!r}.",
+                    'Use "push" (hold to talk) or "hands_free".',
+                )
+            )
+            return
+        if self.session is not None and self.mode == mode:
+            if mode == "push":
+                self.session.interrupt()  # pressed again while it speaks: it stops
+            return
+        await self.close()  # a new mode starts afresh
+        try:
+            stt = await self.svc.speech.stt()
+            tts = await self.svc.speech.tts()
+        except Exception:  # missing files, a broken install: say so, keep the chat
+            log.exception("the speech models could not be loaded")
+            await self.send(
+                _error(
+                    "voice_unavailable",
+                    "Talking aloud is not available on this server right now.",
+                    "Type instead; the server's log says what went wrong.",
+                )
+            )
+            return
+        store = await self.svc.companion.db.user(self.account.name)
+        voice = await load_voice(store)
+        folder = self.svc.settings.home / "recordings" / self.account.name
+        self.sink = SocketSink(self.send_audio)
+        self.session = VoiceSession(
+            _Door(self.svc, self.account, self.send),
+            self.account.name,
+            stt,
+            _Labelled(tts),
+            self.sink,
+            self._emit,
+            speed=voice.speed,
+            rules=MODES[mode],
+            keep=_recorder(folder) if voice.keep_recordings else None,
+        )
+        self.mode = mode
+        await self.send({"type": "voice_ready", "mode": mode})
+
+    async def audio(self, data: bytes) -> None:
+        """One binary frame of microphone audio."""
+        if len(data) > self.svc.settings.max_request_bytes:
+            await self.send(
+                _error("too_large", "That audio frame is too large.", "Send 20–100 ms at a time.")
+            )
+        elif self.session is None:
+            await self.send(_not_started())
+        elif len(data) % 2:
+            await self.send(
+                _error(
+                    "voice_bad_audio",
+                    "Audio frames must hold whole 16-bit samples (an even number of bytes).",
+                    "Send little-endian int16 mono PCM at 16 kHz.",
+                )
+            )
+        elif data:
+            samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+            await self.session.feed(samples)
+
+    def interrupt(self) -> None:
+        """Stop the spoken reply (the chat's Stop button)."""
+        if self.session is not None:
+            self.session.interrupt()
+
+    async def _emit(self, event: TurnEvent) -> None:
+        await self.send(event.to_dict())
+
+    async def close(self) -> None:
+        session, sink = self.session, self.sink
+        self.session, self.sink, self.mode = None, None, ""
+        if session is not None:
+            await session.close()
+        if sink is not None:
+            await sink.close()
+
+
+def _not_started() -> dict[str, Any]:
+    return _error(
+        "voice_not_started",
+        "Voice is not on for this conversation.",
+        'Send {"type": "voice_start", "mode": "push"} first.',
+    )

@@ -1,0 +1,175 @@
+"""Spoken conversation with scripted audio: real Silero VAD, Whisper and Piper, the
+scripted model. Audio is fed at the pace it would be spoken and replies play on the
+wall clock, so the timings and the barge-in are what a person would experience."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speech import quiet, said, speak_into
+
+from os1.companion import Companion
+from os1.events import BargedIn, Notice, Transcribed, TurnEvent, TurnFinished, VoiceTimings
+from os1.models.scripted import ScriptedLLM
+from os1.models.stt import WhisperSTT
+from os1.models.tts import PiperTTS
+from os1.voice.endpoint import TurnTaking
+from os1.voice.playback import ClockSink
+from os1.voice.session import VoiceSession
+from os1.voice.wer import word_error_rate, words
+
+pytestmark = pytest.mark.real_model
+
+LONG_REPLY = (
+    "Here is a long answer about fruit. Apples grow on trees in cool places. "
+    "Pears are their softer cousins. Oranges like the sun and warm winters. "
+    "Grapes grow on vines and become raisins when they dry."
+)
+
+
+class Ear:
+    """Collects what the session says, by kind."""
+
+    def __init__(self) -> None:
+        self.events: list[TurnEvent] = []
+
+    async def __call__(self, event: TurnEvent) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type[TurnEvent]) -> list[TurnEvent]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+@pytest.fixture
+async def talk(
+    companion: Companion, stt: WhisperSTT, tts: PiperTTS
+) -> tuple[VoiceSession, Ear, ClockSink]:
+    await companion.skip_onboarding("me")
+    ear, sink = Ear(), ClockSink()
+    return VoiceSession(companion, "me", stt, tts, sink, ear), ear, sink
+
+
+async def test_a_spoken_question_gets_a_spoken_reply_and_is_remembered(
+    talk: tuple[VoiceSession, Ear, ClockSink],
+    companion: Companion,
+    scripted: ScriptedLLM,
+    tts: PiperTTS,
+    home: Path,
+) -> None:
+    session, ear, _ = talk
+    scripted.enqueue("Oh, a cat called Misty would suit her. Or maybe Pebble!")
+    question = "What should I call my new kitten?"
+    await speak_into(session, [quiet(0.3), said(tts, question), quiet(2.0)])
+    await session.finish()
+    heard = ear.of(Transcribed)
+    assert len(heard) == 1 and word_error_rate([(question, heard[0].text)]) <= 0.15  # type: ignore[attr-defined]
+    timings = ear.of(VoiceTimings)[0]
+    assert isinstance(timings, VoiceTimings)
+    assert 0.4 <= timings.end_of_turn < 1.7  # waited for the pause, not for ever
+    assert timings.first_audio < 2.5 and timings.reply_audio > 2
+    history = await companion.history("me")
+    roles = [(m.role, m.status) for m in history]
+    assert roles == [("user", "complete"), ("assistant", "complete")]
+    assert history[0].text == heard[0].text  # type: ignore[attr-defined]
+    found = await companion.memory.search(await companion.db.user("me"), "kitten")  # type: ignore[union-attr]
+    assert any("kitten" in hit.text.lower() for hit in found)
+    recorded = await asyncio.to_thread(lambda: list(home.rglob("*.wav")))
+    assert not recorded  # nothing is recorded unless the person turns it on
+
+
+async def test_a_pause_mid_thought_does_not_end_the_turn(
+    talk: tuple[VoiceSession, Ear, ClockSink], tts: PiperTTS
+) -> None:
+    session, ear, _ = talk
+    first, rest = "I went to the market and", "bought some fresh bread for lunch."
+    await speak_into(session, [said(tts, first), quiet(0.9), said(tts, rest), quiet(2.0)])
+    await session.finish()
+    heard = ear.of(Transcribed)
+    assert len(heard) == 1  # one turn, not two
+    assert word_error_rate([(f"{first} {rest}", heard[0].text)]) <= 0.15  # type: ignore[attr-defined]
+
+
+async def test_speaking_over_the_reply_stops_it_and_keeps_only_what_was_heard(
+    talk: tuple[VoiceSession, Ear, ClockSink],
+    companion: Companion,
+    scripted: ScriptedLLM,
+    tts: PiperTTS,
+) -> None:
+    session, ear, sink = talk
+    scripted.enqueue(LONG_REPLY)
+    question = said(tts, "Tell me all about fruit.")
+    interruption = said(tts, "Wait, what about bananas?")
+    # the reply starts about a second after the question; cut in 2.5 s into it
+    await speak_into(session, [question, quiet(3.5)])
+    onset = _first_voiced(interruption)
+    await speak_into(session, [interruption, quiet(2.0)])
+    await session.finish()
+
+    barge = ear.of(BargedIn)
+    assert len(barge) == 1 and isinstance(barge[0], BargedIn)
+    assert barge[0].stop_ms <= 200  # the voice stopped within 200 ms of their speech
+    assert sink.stops, "playback was never stopped"
+    heard = barge[0].heard
+    assert heard and LONG_REPLY.startswith(heard) and len(heard) < len(LONG_REPLY) / 2
+    history = await companion.history("me")
+    assert [(m.role, m.status) for m in history] == [
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert history[1].text == heard  # what they did not hear was never said
+    assert "bananas" in words(history[2].text)  # their new turn is heard and answered
+    store = await companion.db.user("me")
+    kept = await companion.memory.search(store, "grapes raisins vines", by_meaning=False)  # type: ignore[union-attr]
+    assert not any("raisins" in hit.text for hit in kept)  # the unheard part is not memory
+    assert onset < interruption.size  # the scripted interruption really had speech in it
+
+
+def _first_voiced(audio: np.ndarray) -> int:
+    return int(np.argmax(np.abs(audio) > 0.02))
+
+
+async def test_noise_and_coughs_are_not_turns(
+    talk: tuple[VoiceSession, Ear, ClockSink], companion: Companion
+) -> None:
+    session, ear, _ = talk
+    rng = np.random.default_rng(7)
+    hiss = rng.normal(0, 0.02, 16_000 * 2).astype(np.float32)
+    click = np.zeros(16_000, dtype=np.float32)
+    click[8000:8040] = 0.9  # a knock on the desk
+    await speak_into(session, [hiss, click, quiet(2.0)])
+    await session.finish()
+    assert not ear.of(Transcribed) and await companion.history("me") == []
+
+
+async def test_push_to_talk_answers_on_release_without_waiting_for_silence(
+    companion: Companion, stt: WhisperSTT, tts: PiperTTS, scripted: ScriptedLLM
+) -> None:
+    await companion.skip_onboarding("me")
+    ear, sink = Ear(), ClockSink()
+    hold = TurnTaking(end_ms=600_000, hold_ms=600_000)  # only the button ends a turn
+    session = VoiceSession(companion, "me", stt, tts, sink, ear, rules=hold)
+    await session.release()
+    assert any(isinstance(e, Notice) and e.code == "not_heard" for e in ear.events)
+    scripted.enqueue("Sure.")
+    await speak_into(session, [said(tts, "Set a timer for ten minutes."), quiet(0.1)])
+    assert not ear.of(Transcribed)  # still holding: no answer yet
+    await session.release()
+    await session.finish()
+    assert words(ear.of(Transcribed)[0].text) == words("Set a timer for 10 minutes.")  # type: ignore[attr-defined]
+    assert any(isinstance(e, TurnFinished) and e.text == "Sure." for e in ear.events)
+
+
+async def test_recordings_are_kept_only_when_asked(
+    companion: Companion, stt: WhisperSTT, tts: PiperTTS
+) -> None:
+    await companion.skip_onboarding("me")
+    kept: list[np.ndarray] = []
+    session = VoiceSession(companion, "me", stt, tts, ClockSink(), Ear(), keep=kept.append)
+    await speak_into(session, [said(tts, "Good morning to you."), quiet(2.0)])
+    await session.finish()
+    assert len(kept) == 1 and kept[0].size > 16_000

@@ -1,0 +1,107 @@
+"""``os1 talk`` from the command line, as a person or a script uses it: a spoken question
+in, a spoken answer out, on the real models; bad recordings refused before anything loads."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from os1.models.stt import WhisperSTT
+from os1.models.tts import PiperTTS
+from os1.voice.audio import read_audio, resample, write_wav
+from os1.voice.wer import word_error_rate, words
+
+OS1 = [sys.executable, "-m", "os1.cli"]
+
+
+def _talk(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "static"}
+    return subprocess.run(
+        [*OS1, "talk", *args], input=stdin, capture_output=True, env=env, timeout=600, check=False
+    )
+
+
+def _stereo_48k(path: Path, tts: PiperTTS, text: str) -> Path:
+    speech = tts.speak_now(text)
+    mono = (resample(speech.samples, speech.rate, 48_000) * 32767).astype(np.int16)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(48_000)
+        out.writeframes(np.repeat(mono[:, None], 2, axis=1).tobytes())
+    return path
+
+
+@pytest.mark.real_model
+def test_a_spoken_question_gets_a_spoken_answer(
+    tmp_path: Path, tts: PiperTTS, stt: WhisperSTT
+) -> None:
+    question = "What is two plus two?"
+    done = _talk(
+        tmp_path / "home",
+        "--in", str(_stereo_48k(tmp_path / "q.wav", tts, question)),
+        "--out", str(tmp_path / "reply.wav"),
+        "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert word_error_rate([(question, result["transcript"])]) <= 0.2
+    assert "4" in words(result["reply"]), result["reply"]  # "four" or "4"
+    for stage in ("stt", "llm_first_piece", "tts_first_piece", "first_audio", "total"):
+        assert result["timings"][stage] >= 0
+    with wave.open(str(tmp_path / "reply.wav")) as reply:
+        assert (reply.getnchannels(), reply.getframerate()) == (1, 22_050)
+        assert reply.getnframes() > 22_050  # more than a second of speech
+    heard = stt.transcribe_now(read_audio(tmp_path / "reply.wav")).text
+    assert word_error_rate([(result["reply"], heard)]) <= 0.25, (result["reply"], heard)
+
+
+@pytest.mark.real_model
+def test_talk_reads_a_pipe_and_speaks_into_a_pipe(tmp_path: Path, tts: PiperTTS) -> None:
+    speech = tts.speak_now("Say hello to me.")
+    question = io.BytesIO()
+    write_wav(question, speech.samples, speech.rate)
+    done = _talk(tmp_path / "home", "--in", "-", "--out", "-", stdin=question.getvalue())
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout[:4] == b"RIFF"  # stdout carries only the WAV
+    assert "you (heard)" in done.stderr.decode()  # the words go to stderr
+    with wave.open(io.BytesIO(done.stdout)) as reply:
+        assert reply.getnframes() > 11_025
+
+
+def test_bad_recordings_get_a_clear_error_and_no_model_is_loaded(tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.wav"
+    whole = io.BytesIO()
+    write_wav(whole, np.zeros(16_000, dtype=np.int16), 16_000)
+    truncated.write_bytes(whole.getvalue()[:30])
+    (tmp_path / "notes.wav").write_text("these are not sounds")
+    cases = {
+        str(tmp_path / "missing.wav"): "audio_missing",
+        str(truncated): "audio_unreadable",
+        str(tmp_path / "notes.wav"): "audio_unreadable",
+    }
+    for source, code in cases.items():
+        done = _talk(tmp_path / "home", "--in", source, "--json")
+        assert done.returncode == 1
+        assert json.loads(done.stdout)["error"]["code"] == code
+    empty = _talk(tmp_path / "home", "--in", "-", stdin=b"")
+    assert empty.returncode == 1 and b"Nothing came in on stdin" in empty.stderr
+    plain = _talk(tmp_path / "home", "--in", str(tmp_path / "notes.wav"))
+    assert b"could not be read as audio" in plain.stderr and b"WAV, MP3" in plain.stderr
+    assert not (tmp_path / "home" / "os1.db").exists()  # refused before anything started
+
+
+def test_without_a_sound_card_talk_says_to_use_files(tmp_path: Path) -> None:
+    done = _talk(tmp_path / "home")
+    if done.returncode == 0:
+        pytest.skip("this machine has a microphone and speakers")
+    message = done.stderr.decode()
+    assert "Cannot talk aloud here" in message and "--in QUESTION.wav" in message
