@@ -65,6 +65,7 @@ class TurnEnded:
     speech_end: float  # stream seconds where the speech stopped
     decided_at: float  # stream seconds when the end was decided
     transcript: str | None
+    pause: int = 0  # the pause the turn ended in (its audio is all of the turn), or 0
 
 
 TurnTakingEvent = SpeechStarted | Paused | Resumed | TurnEnded
@@ -118,6 +119,7 @@ class Endpointer:
         self._pending = np.zeros(0, dtype=np.float32)
         self._preroll: list[np.ndarray] = []
         self._frames = 0  # frames seen since the stream began
+        self._pause = 0  # pauses numbered across the whole stream
         self.reset()
 
     def reset(self) -> None:
@@ -127,7 +129,6 @@ class Endpointer:
         self._run = 0  # speech frames in a row while not yet in a turn
         self._silence = 0  # silent frames since the last speech frame
         self._is_speech = False
-        self._pause = 0
         self._paused = False
         self._verdict: bool | None = None  # does the current pause's transcript sound finished
         self._transcript: str | None = None
@@ -226,6 +227,8 @@ class Endpointer:
         return None
 
     def _end(self, transcript: str | None) -> TurnEnded:
-        ended = TurnEnded(np.concatenate(self._turn), self._speech_end, self.now, transcript)
+        pause = self._pause if self._paused else 0
+        audio = np.concatenate(self._turn)
+        ended = TurnEnded(audio, self._speech_end, self.now, transcript, pause)
         self.reset()
         return ended

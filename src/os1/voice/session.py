@@ -98,6 +98,7 @@ class VoiceSession:
         self._answering: asyncio.Task[None] | None = None
         self._hearing: asyncio.Task[None] | None = None
         self._to_hear: Paused | None = None
+        self._hearings: dict[int, asyncio.Future[str]] = {}  # pause -> its words, when heard
         self._tasks: set[asyncio.Task[None]] = set()
         self._unanswered = ""  # words of a turn the person went on from before its reply
 
@@ -153,6 +154,9 @@ class VoiceSession:
     def _listen_to(self, paused: Paused) -> None:
         """Transcribe the words so far while the person is quiet. Only the newest pause
         matters: an older one still waiting is dropped, one under way runs out."""
+        for older in self._hearings.values():
+            older.cancel()  # dropped or already heard: nobody will wait for it
+        self._hearings = {paused.pause: asyncio.get_running_loop().create_future()}
         self._to_hear = paused
         if self._hearing is None or self._hearing.done():
             self._hearing = asyncio.get_running_loop().create_task(self._hear_pauses())
@@ -160,7 +164,14 @@ class VoiceSession:
     async def _hear_pauses(self) -> None:
         while (paused := self._to_hear) is not None:
             self._to_hear = None
-            heard = await self.stt.transcribe(paused.audio)
+            try:
+                heard = await self.stt.transcribe(paused.audio)
+            except BaseException:
+                if (waiting := self._hearings.get(paused.pause)) is not None:
+                    waiting.cancel()  # whoever waits transcribes the turn afresh
+                raise
+            if (waiting := self._hearings.get(paused.pause)) is not None and not waiting.done():
+                waiting.set_result(heard.text)
             self.endpointer.heard(paused.pause, heard.text)
             for event in self.endpointer.poll():
                 if isinstance(event, TurnEnded):
@@ -187,6 +198,10 @@ class VoiceSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await previous
         text = ended.transcript
+        hearing = self._hearings.get(ended.pause) if ended.pause else None
+        if text is None and hearing is not None:
+            await asyncio.wait({hearing})  # the pause's transcription, under way, is this turn's
+            text = None if hearing.cancelled() else hearing.result()
         if text is None:
             text = (await self.stt.transcribe(ended.audio)).text
         heard_at = time.perf_counter()
