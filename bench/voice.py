@@ -407,6 +407,8 @@ async def one_barge_in(rig: Rig, n: int) -> dict[str, Any]:
     barged = rig.since(mark, BargedIn)
     store = await rig.companion.db.user(USER)
     conversation = await store.latest_conversation() or 0
+    if not sink.stops:  # the reply ran out just before the interruption was heard
+        return result | {"under_way": False, "stop_ms": None, "written": cut.text}
     kept = [m for m in await store.messages(conversation) if m.id == cut.message_id]
     stored = kept[0].content if kept else ""
     written, heard = words(cut.text), words(stored)
