@@ -12,7 +12,6 @@ import asyncio
 import json
 import signal
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ import typer
 from rich.console import Console
 
 from os1.cli.render import Renderer
-from os1.cli.session import start_companion
+from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.errors import Os1Error
 from os1.events import ProposalMade, TurnEvent, TurnFinished
@@ -76,9 +75,7 @@ async def _with_interrupt(
             task.cancel()
         cancel.cancel()
 
-    # Event-loop signal handlers exist on Unix, in the main thread only (not in tests'
-    # worker threads, not on Windows): elsewhere Ctrl-C simply ends the program.
-    graceful = sys.platform != "win32" and threading.current_thread() is threading.main_thread()
+    graceful = catches_signals()
     if graceful:
         loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:

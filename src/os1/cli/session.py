@@ -3,6 +3,8 @@ build, and a spinner while the model wakes up."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +18,13 @@ from rich.progress import (
 
 from os1.companion import Companion
 from os1.config import load_settings
+
+
+def catches_signals() -> bool:
+    """Whether the event loop can take Ctrl-C itself: its signal handlers exist on Unix,
+    in the main thread only (not in tests' worker threads, not on Windows); elsewhere
+    Ctrl-C simply ends the program."""
+    return sys.platform != "win32" and threading.current_thread() is threading.main_thread()
 
 
 async def start_companion(err: Console, quiet: bool, **flags: Any) -> Companion:

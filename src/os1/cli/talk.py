@@ -10,8 +10,6 @@ the transcript, the reply and where the time went; ``-`` reads or writes a pipe.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
 import io
 import json
 import signal
@@ -25,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
 from os1.cli.render import Renderer
-from os1.cli.session import start_companion
+from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.config import DEFAULT_USER, Settings, load_settings
 from os1.errors import InputError, Os1Error
@@ -33,7 +31,7 @@ from os1.events import BargedIn, Transcribed, TurnEvent, VoiceTimings
 from os1.models.assets import models_dir
 from os1.persona.voice import VoiceSettings, load_voice, save_voice
 from os1.voice.answer import SpokenExchange, answer_recording
-from os1.voice.audio import read_audio, write_wav
+from os1.voice.audio import read_audio, recorder, write_wav
 from os1.voice.engines import SpeechModels
 from os1.voice.session import VoiceSession
 
@@ -160,10 +158,9 @@ async def _live(
 
     stt, tts = await models.stt(), await models.tts()
     loop = asyncio.get_running_loop()
-    heard: asyncio.Queue[np.ndarray] = asyncio.Queue()
-    stop = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        loop.add_signal_handler(signal.SIGINT, stop.set)
+    heard: asyncio.Queue[np.ndarray | None] = asyncio.Queue()  # None: Ctrl-C, leave
+    if catches_signals():
+        loop.add_signal_handler(signal.SIGINT, heard.put_nowait, None)
 
     async def show(event: TurnEvent) -> None:
         if isinstance(event, Transcribed):
@@ -179,35 +176,17 @@ async def _live(
         loop.call_soon_threadsafe(heard.put_nowait, block[:, 0].copy())
 
     sink = DeviceSink(tts.rate)
-    keep = _recorder(settings, user) if voice.keep_recordings else None
+    keep = recorder(settings.home, user) if voice.keep_recordings else None
     session = VoiceSession(companion, user, stt, tts, sink, show, speed=voice.speed, keep=keep)
     render.out.print("[green]Listening.[/] Speak any time; Ctrl-C to leave.")
     with sounddevice.InputStream(
         samplerate=16_000, channels=1, dtype="float32", blocksize=512, callback=on_audio
     ):
-        while not stop.is_set():
-            getting = asyncio.ensure_future(heard.get())
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({getting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if getting.done():
-                await session.feed(getting.result())
-            else:
-                getting.cancel()
+        while (block := await heard.get()) is not None:
+            await session.feed(block)
     await session.close()
     sink.close()
     return 0
-
-
-def _recorder(settings: Settings, user: str) -> Any:
-    """Saves each turn's audio under the home folder (only if the person chose to)."""
-    folder = settings.home / "recordings" / user
-
-    def keep(audio: np.ndarray) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_wav(folder / f"{dt.datetime.now():%Y%m%d-%H%M%S-%f}.wav", audio, 16_000)
-
-    return keep
 
 
 def _fail(render: Renderer, exc: Os1Error, as_json: bool) -> None:

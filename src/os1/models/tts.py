@@ -20,6 +20,7 @@ import numpy as np
 class Speech:
     samples: np.ndarray  # int16, mono
     rate: int
+    text: str = ""  # the words spoken (doors show them beside the sound)
 
     @property
     def seconds(self) -> float:
@@ -49,12 +50,12 @@ class PiperTTS:
         from piper import SynthesisConfig
 
         if not text.strip():
-            return Speech(np.zeros(0, dtype=np.int16), self.rate)
+            return Speech(np.zeros(0, dtype=np.int16), self.rate, text)
         config = SynthesisConfig(length_scale=1.0 / min(4.0, max(0.25, speed)))
         with self._lock:
             chunks = [c.audio_int16_array for c in self._voice.synthesize(text, config)]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
-        return Speech(samples.astype(np.int16, copy=False), self.rate)
+        return Speech(samples.astype(np.int16, copy=False), self.rate, text)
 
     async def speak(self, text: str, speed: float = 1.0) -> Speech:
         return await asyncio.to_thread(self.speak_now, text, speed)

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from os1.errors import Os1Error
+from os1.events import ErrorEvent
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,8 @@ def install(app: FastAPI) -> None:
             ),
             500,
         )
+
+
+def socket_error(code: str, message: str, hint: str = "") -> dict[str, Any]:
+    """An ``error`` event for a WebSocket client, in the shape every turn's errors have."""
+    return ErrorEvent(code, message, hint).to_dict()

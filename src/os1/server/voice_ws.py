@@ -27,12 +27,9 @@ recordings.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,12 +37,13 @@ import numpy as np
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, Queued, TurnEvent
 from os1.models.base import CancelToken
-from os1.models.tts import Speech, TextToSpeech
+from os1.models.tts import Speech
 from os1.persona.voice import load_voice
+from os1.server.problems import socket_error
 from os1.server.services import Services
 from os1.server.turns import turn_events
 from os1.store.accounts import Account
-from os1.voice.audio import LISTEN_RATE, write_wav
+from os1.voice.audio import recorder
 from os1.voice.endpoint import TurnTaking
 from os1.voice.playback import ClockSink
 from os1.voice.session import VoiceSession
@@ -62,28 +60,6 @@ MODES = {
     "hands_free": TurnTaking(),
 }
 VOICE_MESSAGES = frozenset({"voice_start", "voice_end", "voice_stop"})
-
-
-def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "hint": hint}
-
-
-@dataclass(frozen=True)
-class _Piece(Speech):
-    """Speech that remembers its words, so the client can show what it is hearing."""
-
-    text: str = ""
-
-
-class _Labelled:
-    """The voice, with each piece's text kept on its audio (the sink only sees audio)."""
-
-    def __init__(self, tts: TextToSpeech) -> None:
-        self.tts = tts
-
-    async def speak(self, text: str, speed: float = 1.0) -> Speech:
-        speech = await self.tts.speak(text, speed)
-        return _Piece(speech.samples, speech.rate, text)
 
 
 class SocketSink(ClockSink):
@@ -108,8 +84,7 @@ class SocketSink(ClockSink):
             return
         super().enqueue(speech)
         self.seq += 1
-        text = speech.text if isinstance(speech, _Piece) else ""
-        header = {"type": "audio", "seq": self.seq, "rate": speech.rate, "text": text}
+        header = {"type": "audio", "seq": self.seq, "rate": speech.rate, "text": speech.text}
         self._outbox.put_nowait((header, speech.samples.astype("<i2").tobytes()))
         if self._sender is None or self._sender.done():
             self._sender = asyncio.get_running_loop().create_task(self._send_all())
@@ -160,23 +135,6 @@ class _Door:
         await self.svc.companion.keep_heard(self.account.name, message_id, heard)
 
 
-def _save_recording(folder: Path, audio: np.ndarray) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        write_wav(folder / f"{dt.datetime.now():%Y%m%d-%H%M%S-%f}.wav", audio, LISTEN_RATE)
-    except OSError as exc:  # a full disk must not end the conversation
-        log.warning("could not keep a recording: %s", exc)
-
-
-def _recorder(folder: Path) -> Callable[[np.ndarray], None]:
-    """Keeps each turn's audio as a WAV, written off the event loop."""
-
-    def keep(audio: np.ndarray) -> None:
-        asyncio.get_running_loop().run_in_executor(None, _save_recording, folder, audio.copy())
-
-    return keep
-
-
 class VoiceChannel:
     """The voice side of one chat connection: at most one session, in one mode."""
 
@@ -205,7 +163,7 @@ class VoiceChannel:
     async def start(self, mode: object) -> None:
         if not isinstance(mode, str) or mode not in MODES:
             await self.send(
-                _error(
+                socket_error(
                     "invalid_message",
                     f"Unknown voice mode {mode!r}.",
                     'Use "push" (hold to talk) or "hands_free".',
@@ -223,7 +181,7 @@ class VoiceChannel:
         except Exception:  # missing files, a broken install: say so, keep the chat
             log.exception("the speech models could not be loaded")
             await self.send(
-                _error(
+                socket_error(
                     "voice_unavailable",
                     "Talking aloud is not available on this server right now.",
                     "Type instead; the server's log says what went wrong.",
@@ -232,18 +190,19 @@ class VoiceChannel:
             return
         store = await self.svc.companion.db.user(self.account.name)
         voice = await load_voice(store)
-        folder = self.svc.settings.home / "recordings" / self.account.name
         self.sink = SocketSink(self.send_audio)
         self.session = VoiceSession(
             _Door(self.svc, self.account, self.send),
             self.account.name,
             stt,
-            _Labelled(tts),
+            tts,
             self.sink,
             self._emit,
             speed=voice.speed,
             rules=MODES[mode],
-            keep=_recorder(folder) if voice.keep_recordings else None,
+            keep=recorder(self.svc.settings.home, self.account.name)
+            if voice.keep_recordings
+            else None,
         )
         self.mode = mode
         await self.send({"type": "voice_ready", "mode": mode})
@@ -252,13 +211,15 @@ class VoiceChannel:
         """One binary frame of microphone audio."""
         if len(data) > self.svc.settings.max_request_bytes:
             await self.send(
-                _error("too_large", "That audio frame is too large.", "Send 20–100 ms at a time.")
+                socket_error(
+                    "too_large", "That audio frame is too large.", "Send 20–100 ms at a time."
+                )
             )
         elif self.session is None:
             await self.send(_not_started())
         elif len(data) % 2:
             await self.send(
-                _error(
+                socket_error(
                     "voice_bad_audio",
                     "Audio frames must hold whole 16-bit samples (an even number of bytes).",
                     "Send little-endian int16 mono PCM at 16 kHz.",
@@ -286,7 +247,7 @@ class VoiceChannel:
 
 
 def _not_started() -> dict[str, Any]:
-    return _error(
+    return socket_error(
         "voice_not_started",
         "Voice is not on for this conversation.",
         'Send {"type": "voice_start", "mode": "push"} first.',

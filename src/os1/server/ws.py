@@ -34,7 +34,7 @@ from os1.events import Queued, TextDelta, TurnEvent
 from os1.models.base import CancelToken
 from os1.persona.identity import load_identity
 from os1.server.auth import COOKIE, identify, same_origin
-from os1.server.problems import HttpProblem
+from os1.server.problems import HttpProblem, socket_error
 from os1.server.services import Services, services
 from os1.server.turns import turn_events
 from os1.server.voice_ws import VOICE_MESSAGES, VoiceChannel
@@ -44,10 +44,6 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
 COALESCE = 0.06  # seconds: text pieces closer together than this share one frame
-
-
-def _error(code: str, message: str, hint: str = "") -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, "hint": hint}
 
 
 class Connection:
@@ -100,9 +96,9 @@ class Connection:
                     if not isinstance(event, TextDelta):
                         await self.send(event.to_dict())
         except HttpProblem as exc:
-            await self.send(_error(exc.code, exc.message, exc.hint))
+            await self.send(socket_error(exc.code, exc.message, exc.hint))
         except Os1Error as exc:
-            await self.send(_error(exc.code, exc.message, exc.hint))
+            await self.send(socket_error(exc.code, exc.message, exc.hint))
 
     def start(
         self, events: AsyncGenerator[TurnEvent, None], cancel: CancelToken | None = None
@@ -131,12 +127,12 @@ class Connection:
             await self.voice_channel().handle(message)
         elif self.busy:
             await self.send(
-                _error("turn_in_progress", "A reply is still under way.", "Send stop first.")
+                socket_error("turn_in_progress", "A reply is still under way.", "Send stop first.")
             )
         elif kind == "say":
             text = message.get("text")
             if not isinstance(text, str):
-                await self.send(_error("invalid_message", "'say' needs a 'text' string."))
+                await self.send(socket_error("invalid_message", "'say' needs a 'text' string."))
                 return
             cancel = CancelToken()
             self.start(
@@ -148,12 +144,12 @@ class Connection:
         elif kind in ("confirm", "decline"):
             proposal = message.get("proposal_id")
             if not isinstance(proposal, int) or isinstance(proposal, bool):
-                await self.send(_error("invalid_message", f"'{kind}' needs a 'proposal_id'."))
+                await self.send(socket_error("invalid_message", f"'{kind}' needs a 'proposal_id'."))
                 return
             self.start(companion.decide(self.account.name, proposal, confirm=kind == "confirm"))
         else:
             await self.send(
-                _error(
+                socket_error(
                     "invalid_message",
                     f"Unknown message type {kind!r}.",
                     "Use say, stop, confirm, decline, greet, ping or voice_start.",
@@ -198,7 +194,7 @@ async def chat_socket(websocket: WebSocket) -> None:
             svc, websocket.headers.get("authorization"), websocket.cookies.get(COOKIE)
         )
     except HttpProblem as exc:
-        await websocket.send_text(json.dumps(_error(exc.code, exc.message, exc.hint)))
+        await websocket.send_text(json.dumps(socket_error(exc.code, exc.message, exc.hint)))
         await websocket.close(4000 + exc.status)
         return
     conn = Connection(websocket, svc, account)
@@ -223,12 +219,13 @@ async def chat_socket(websocket: WebSocket) -> None:
 
 async def _on_frame(conn: Connection, raw: str | None) -> None:
     if raw is None:
-        await conn.send(_error("invalid_message", "Send text frames holding JSON."))
+        await conn.send(socket_error("invalid_message", "Send text frames holding JSON."))
         return
     limit = conn.svc.settings.max_request_bytes
     # the limit is in bytes (as for HTTP bodies); a text of 'é's is twice its length
     if len(raw) > limit or len(raw.encode("utf-8", "surrogatepass")) > limit:
-        await conn.send(_error("too_large", "That message is too large.", "Send less at once."))
+        too_large = socket_error("too_large", "That message is too large.", "Send less at once.")
+        await conn.send(too_large)
         return
     try:
         message = json.loads(raw)
@@ -236,7 +233,7 @@ async def _on_frame(conn: Connection, raw: str | None) -> None:
         message = None
     if not isinstance(message, dict):
         await conn.send(
-            _error("invalid_message", 'Send JSON objects like {"type": "say", "text": "hi"}.')
+            socket_error("invalid_message", 'Send JSON objects like {"type": "say", "text": "hi"}.')
         )
         return
     await conn.handle(message)

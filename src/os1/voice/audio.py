@@ -9,7 +9,11 @@ truncated before any sound, or cannot be read gets an ``InputError`` that says s
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import logging
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +22,7 @@ import numpy as np
 from os1.errors import InputError
 
 LISTEN_RATE = 16_000
+log = logging.getLogger(__name__)
 
 
 def read_audio(source: Path | BinaryIO) -> np.ndarray:
@@ -76,3 +81,22 @@ def write_wav(path: Path | BinaryIO, samples: np.ndarray, rate: int) -> Path | B
         out.setframerate(rate)
         out.writeframes(samples.tobytes())
     return path
+
+
+def _save_recording(folder: Path, audio: np.ndarray) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_wav(folder / f"{dt.datetime.now():%Y%m%d-%H%M%S-%f}.wav", audio, LISTEN_RATE)
+    except OSError as exc:  # a full disk must not end the conversation
+        log.warning("could not keep a recording: %s", exc)
+
+
+def recorder(home: Path, user: str) -> Callable[[np.ndarray], None]:
+    """Keeps each spoken turn's audio (16 kHz) as a WAV under ``home/recordings/<user>``,
+    written off the event loop; only for people who chose to keep their recordings."""
+    folder = home / "recordings" / user
+
+    def keep(audio: np.ndarray) -> None:
+        asyncio.get_running_loop().run_in_executor(None, _save_recording, folder, audio.copy())
+
+    return keep
