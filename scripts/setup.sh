@@ -20,11 +20,13 @@ pick_python() {
 
 # Debian packages: Chromium drives the web UI's browser tests (Playwright's own browser
 # download needs the internet), espeak-ng is the second voice of the speech tests,
-# PortAudio lets `os1 talk` use a microphone and speakers.
+# PortAudio lets `os1 talk` use a microphone and speakers, Dovecot is the real IMAP
+# server the mail tests start on loopback.
 wanted=()
 command -v chromium >/dev/null 2>&1 || wanted+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || wanted+=(espeak-ng)
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || wanted+=(libportaudio2)
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || wanted+=(dovecot-imapd)
 if [ ${#wanted[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${wanted[*]} from Debian (once)"

@@ -12,7 +12,7 @@ import pytest
 
 from os1.companion import Companion
 from os1.config import Settings, load_settings
-from os1.events import TurnEvent
+from os1.events import ProposalMade, TurnEvent
 from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.store import Database
 from os1.turn.context import TurnLimits
@@ -112,8 +112,39 @@ async def real_companion(home: Path, real_llm: object) -> AsyncIterator[Companio
     await db.aclose()
 
 
+@pytest.fixture
+async def real_routed(home: Path, real_llm: object) -> AsyncIterator[Companion]:
+    """The real model choosing skills from what the person says, as `os1 chat` does."""
+    db = await Database.open(home / "os1.db")
+    comp = Companion(
+        db,
+        real_llm,  # type: ignore[arg-type]
+        TurnLimits(max_reply_tokens=120, temperature=0.2, seed=7),
+        home=home,
+        tool_choice=True,
+    )
+    yield comp
+    await comp.stop_background()
+    await db.aclose()
+
+
+async def proposal_for(companion: Companion, user: str, text: str) -> ProposalMade:
+    """The one proposal a turn saying ``text`` makes."""
+    events = await collect(companion.turn(user, text))
+    made = [e for e in events if isinstance(e, ProposalMade)]
+    assert len(made) == 1, events
+    return made[0]
+
+
 # The server's fixtures (the app in-process, or on a real loopback socket) live with the
 # server tests; a second conftest.py there would shadow this one's helpers on import.
 from server.serving import client, live_server, server_settings  # noqa: E402
 
-__all__ = ["client", "collect", "live_server", "server_settings", "turn_request"]
+__all__ = [
+    "client",
+    "collect",
+    "live_server",
+    "proposal_for",
+    "server_settings",
+    "turn_request",
+]

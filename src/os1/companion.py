@@ -15,13 +15,16 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from os1.config import Settings
 from os1.errors import InputError, Os1Error
 from os1.events import (
     ActionSettled,
-    ErrorEvent,
+    ProposalMade,
     TextDelta,
     TurnEvent,
     TurnFinished,
@@ -29,12 +32,15 @@ from os1.events import (
 )
 from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken
+from os1.models.lazy import LazyLLM
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.presence import Presence
-from os1.skills.base import ToolContext
-from os1.skills.journal import Journal
-from os1.skills.registry import builtin_skills
+from os1.skills.base import ToolContext, validate_args
+from os1.skills.choose import ToolChooser
+from os1.skills.journal import Action, Journal
+from os1.skills.proposals import Proposed, carry_out, propose
+from os1.skills.registry import SkillRegistry, builtin_skills, load_skills
 from os1.store import Database, UserStore
 from os1.store.user import Message
 from os1.turn.context import Turn, TurnDeps, TurnLimits
@@ -88,15 +94,24 @@ class Companion:
     """
 
     def __init__(
-        self, db: Database, llm: LLM, limits: TurnLimits, memory: Memory | None = None
+        self,
+        db: Database,
+        llm: LLM,
+        limits: TurnLimits,
+        memory: Memory | None = None,
+        *,
+        home: Path | None = None,
+        skills: SkillRegistry | None = None,
+        tool_choice: bool = False,
     ) -> None:
         self.db = db
         self.llm = llm
         self.limits = limits
         self.memory = memory
+        self.home = home
         self._background: set[asyncio.Task[Any]] = set()
         self.presence = Presence()
-        self.skills = builtin_skills()
+        self.skills = skills if skills is not None else builtin_skills()
         self._deps = TurnDeps(
             llm=llm,
             limits=limits,
@@ -104,15 +119,27 @@ class Companion:
             memory=memory,
             live_count=self.presence.count,
             skills=self.skills,
+            chooser=ToolChooser(llm, self.skills.tools()) if tool_choice else None,
+            home=home,
         )
 
     @classmethod
     async def start(
-        cls, settings: Settings, llm: LLM | None = None, progress: ProgressFn | None = None
+        cls,
+        settings: Settings,
+        llm: LLM | None = None,
+        progress: ProgressFn | None = None,
+        *,
+        lazy: bool = False,
     ) -> Companion:
-        """Open the store and load the model (building it first if needed)."""
+        """Open the store and load the model (building it first if needed); ``lazy``
+        loads it only when something first needs it."""
         db = await Database.open(settings.db_path)
         try:
+            if llm is None and lazy:
+                llm = LazyLLM(
+                    settings.llm_model, settings.n_ctx, lambda: build_llm(settings, progress)
+                )
             model = llm or await build_llm(settings, progress)
         except BaseException:
             await db.aclose()
@@ -124,9 +151,21 @@ class Companion:
             learn_after=settings.learn_after,
         )
         memory = Memory(settings.embed_routes, settings.cache_dir)
-        companion = cls(db, model, limits, memory)
+        companion = cls(
+            db,
+            model,
+            limits,
+            memory,
+            home=settings.home,
+            skills=load_skills(),
+            # the scripted test model answers from a queue its test fills; a routing call
+            # would take a queued reply, so unit tests choose tools explicitly instead
+            tool_choice=settings.tool_choice and settings.llm_backend != "scripted",
+        )
         if (warming := memory.warm_up()) is not None:
             companion._schedule(warming)
+        if companion._deps.chooser is not None:
+            companion._schedule(companion._deps.chooser.warm_up())
         return companion
 
     def _schedule(self, work: Coroutine[Any, Any, Any]) -> None:
@@ -196,6 +235,31 @@ class Companion:
             async for event in events:
                 yield event
 
+    def tool_context(self, store: UserStore) -> ToolContext:
+        return ToolContext(store, self.memory, self.llm, self.home)
+
+    async def propose(
+        self, user: str, tool: str, args: BaseModel | dict[str, Any], *, why: str = ""
+    ) -> ProposalMade | str:
+        """What ``tool`` would do with ``args``, journaled as a proposal for ``user`` to
+        confirm (``decide``); or the tool's answer when there is nothing to confirm.
+
+        This is how a door offers a skill directly (``os1 files declutter``, a web button);
+        a standing policy does not apply here, since the door asks the person itself.
+
+        Raises:
+            InputError: no such tool, or ``args`` do not fit it.
+        """
+        found = self.skills.get(tool)
+        if found is None:
+            raise InputError(
+                "unknown_tool", f"There is no tool called {tool!r}.", "`os1 skills` lists them."
+            )
+        checked = validate_args(found, args.model_dump() if isinstance(args, BaseModel) else args)
+        store = await self.db.user(user)
+        proposed = await propose(found, self.tool_context(store), checked, why=why)
+        return proposed.event if isinstance(proposed, Proposed) else proposed
+
     async def decide(
         self, user: str, proposal_id: int, *, confirm: bool
     ) -> AsyncGenerator[TurnEvent, None]:
@@ -205,52 +269,47 @@ class Companion:
         journal is scoped to the person); a proposal runs at most once.
         """
         store = await self.db.user(user)
-        journal = Journal(store)
-        action = await journal.get(proposal_id)
+        action = await Journal(store).get(proposal_id)
         tool = self.skills.get(action.tool) if action else None
-        if action is None or tool is None:
-            yield ErrorEvent("not_found", f"There is no proposal {proposal_id} of yours.")
-            return
-        if not await journal.claim(proposal_id, "proposed", "running" if confirm else "declined"):
-            yield ErrorEvent(
-                "already_decided",
-                f"Proposal {proposal_id} was already {action.status}; nothing was done again.",
-            )
-            return
-        if not confirm:
-            await journal.settle(proposal_id, "declined", "Declined; nothing was changed.")
-            yield ActionSettled(proposal_id, "declined", "Declined; nothing was changed.")
-            return
-        try:
-            outcome = await tool.run(ToolContext(store, self.memory), action.args)
-        except (Os1Error, LookupError, OSError) as exc:
-            message = f"It did not work: {getattr(exc, 'message', None) or exc}."
-            await journal.settle(proposal_id, "failed", message)
-            yield ActionSettled(proposal_id, "failed", message)
-            return
-        await journal.settle(proposal_id, "done", outcome.message, outcome.undo)
-        yield ActionSettled(proposal_id, "done", outcome.message)
+        yield await carry_out(tool, self.tool_context(store), proposal_id, confirm=confirm)
 
-    async def undo(self, user: str, action_id: int) -> ActionSettled:
-        """Revert a done action where the world allows.
+    async def undo(self, user: str, action_id: int | None = None) -> ActionSettled:
+        """Revert a done action (the latest undoable one if no id) where the world allows.
+
+        A failed undo leaves the action done and says why (the world may have moved on:
+        a file put back in its place, an event already gone).
 
         Raises:
             InputError: no such action of this person, or it cannot be undone.
         """
         store = await self.db.user(user)
         journal = Journal(store)
-        action = await journal.get(action_id)
+        if action_id is None:
+            action = next((a for a in await journal.recent(200) if _can_undo(a)), None)
+            if action is None:
+                raise InputError("nothing_to_undo", "There is nothing to undo.")
+        else:
+            action = await journal.get(action_id)
         tool = self.skills.get(action.tool) if action else None
-        if action is None or tool is None or action.undo is None or not action.undoable:
+        if action is None or tool is None:
             raise InputError(
-                "cannot_undo",
-                f"Action {action_id} cannot be undone.",
-                "Only done actions that said they were undoable can be.",
+                "not_found",
+                f"There is no action {action_id} of yours.",
+                "`os1 actions` lists them.",
             )
-        if not await journal.claim(action_id, "done", "undone"):
-            raise InputError("cannot_undo", f"Action {action_id} is {action.status}, not done.")
-        message = await tool.undo(ToolContext(store, self.memory), action.undo)
-        return ActionSettled(action_id, "undone", message)
+        if not _can_undo(action):
+            why = "it cannot be taken back" if not action.undoable else f"it is {action.status}"
+            raise InputError("cannot_undo", f"Action {action.id} cannot be undone: {why}.")
+        if not await journal.claim(action.id, "done", "undone"):
+            raise InputError("cannot_undo", f"Action {action.id} was undone already.")
+        assert action.undo is not None
+        try:
+            message = await tool.undo(self.tool_context(store), action.undo)
+        except (Os1Error, LookupError, OSError, ValueError) as exc:
+            await journal.claim(action.id, "undone", "done")
+            reason = getattr(exc, "message", None) or str(exc)
+            return ActionSettled(action.id, "failed", f"Could not undo it: {reason}.")
+        return ActionSettled(action.id, "undone", message)
 
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
         """A spoken reply was cut short: keep only the words the person heard, marked
@@ -334,3 +393,7 @@ def _exchange(message: Message) -> Exchange:
 def dumps_event(event: TurnEvent) -> str:
     """One event as one line of JSON (for ``--json`` doors)."""
     return json.dumps(event.to_dict(), ensure_ascii=False)
+
+
+def _can_undo(action: Action) -> bool:
+    return action.status == "done" and action.undoable and action.undo is not None

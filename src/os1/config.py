@@ -60,6 +60,10 @@ class Settings(BaseModel):
         description="Seconds a person must be quiet before facts are learned from what they"
         " said (0: after every turn). A busy server batches model work by raising it.",
     )
+    tool_choice: bool = Field(
+        default=True,
+        description="Let the model choose a skill from the person's words (off: only /commands).",
+    )
 
     # the server (`os1 serve`)
     host: str = Field(default="127.0.0.1", description="Address `os1 serve` listens on.")

@@ -82,7 +82,7 @@ async def test_commands_answer_without_the_model_and_are_not_learned(
     before = len(scripted.requests)
     events = await collect(companion.turn("ada", "/forget"))
     assert isinstance(events[-1], TurnFinished)
-    assert "Tell me what to forget" in events[-1].text
+    assert "Say what /forget should do, e.g. /forget my old address" in events[-1].text
     await collect(companion.turn("ada", "/remember a secret plan"))
     await companion.wait_background()
     assert len(scripted.requests) == before

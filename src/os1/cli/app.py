@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import typer
 
+from os1.cli.actions import actions_app, skills_app, undo
+from os1.cli.calendar import calendar_app
 from os1.cli.chat import chat
 from os1.cli.doctor import doctor
+from os1.cli.files import files_app
+from os1.cli.mail import mail_app
 from os1.cli.mcp import mcp
 from os1.cli.memory import memory_app
 from os1.cli.models import models_app
 from os1.cli.morning import morning
+from os1.cli.proofread import proofread
 from os1.cli.serve import serve
 from os1.cli.talk import talk, voice
 from os1.cli.users import users_app
@@ -23,11 +28,18 @@ app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 app.add_typer(memory_app, name="memory")
+app.add_typer(files_app, name="files")
+app.add_typer(mail_app, name="mail")
+app.add_typer(calendar_app, name="calendar")
 app.add_typer(users_app, name="users")
+app.add_typer(actions_app, name="actions")
+app.add_typer(skills_app, name="skills")
+app.command()(undo)
 app.command()(chat)
 app.command()(doctor)
 app.command("mcp")(mcp)
 app.command()(morning)
+app.command()(proofread)
 app.command()(serve)
 app.command()(talk)
 app.command()(voice)

@@ -23,7 +23,7 @@ from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.errors import Os1Error
-from os1.events import ProposalMade, TurnEvent, TurnFinished
+from os1.events import ActionSettled, ProposalMade, TurnEvent, TurnFinished
 from os1.models.base import CancelToken
 
 HELP = """Commands:
@@ -210,6 +210,8 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
                     render.show(event)
                     if isinstance(event, ProposalMade):
                         proposals.append(event)
+                    if isinstance(event, ActionSettled):  # a standing policy ran it already
+                        proposals = [p for p in proposals if p.proposal_id != event.proposal_id]
                     if isinstance(event, TurnFinished) and render.speaker == "":
                         render.speaker = (await companion.identity(user)).name
                 for proposal in proposals:

@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import signal
+from typing import Any
 
 import typer
 import uvicorn
@@ -33,7 +34,7 @@ async def _signin_link(accounts: Accounts, owner: str, base: str) -> str:
 
 async def _serve(host: str | None, port: int | None, owner: str, home: str | None) -> int:
     err = Console(stderr=True, highlight=False)
-    flags = {"home": home, "host": host, "port": port}
+    flags: dict[str, Any] = {"home": home, "host": host, "port": port}
     try:
         settings = load_settings(flags)
         companion = await start_companion(err, quiet=False, **flags)

@@ -27,8 +27,11 @@ def catches_signals() -> bool:
     return sys.platform != "win32" and threading.current_thread() is threading.main_thread()
 
 
-async def start_companion(err: Console, quiet: bool, **flags: Any) -> Companion:
-    """Load settings with ``flags`` on top and start a companion, showing progress on stderr.
+async def start_companion(
+    err: Console, quiet: bool, *, lazy: bool = False, **flags: Any
+) -> Companion:
+    """Load settings with ``flags`` on top and start a companion, showing progress on stderr;
+    ``lazy`` loads the model only when something first needs it.
 
     Raises:
         Os1Error: settings are invalid, the store cannot be opened or the model not loaded.
@@ -49,6 +52,8 @@ async def start_companion(err: Console, quiet: bool, **flags: Any) -> Companion:
     def on_progress(done: int, total: int) -> None:
         progress.update(task_id, completed=done, total=total, visible=True)
 
+    if lazy:
+        return await Companion.start(settings, lazy=True)
     with progress:
         if quiet:
             return await Companion.start(settings, progress=on_progress)

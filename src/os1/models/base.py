@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 from os1.errors import ModelError
@@ -34,7 +34,9 @@ class GenerationOptions:
     on the local model, ``response_format`` on OpenAI-compatible servers). ``background``
     marks work nobody is waiting for (summaries, extraction): the local model runs it in a
     separate cache slot and stops it (``finish_reason == "preempted"``) when a person's
-    turn needs the model.
+    turn needs the model. ``routing`` marks choosing a tool for the person's turn: it is
+    foreground work, but the local model gives it a cache slot of its own so the
+    conversation's cached prompt survives it.
     """
 
     max_tokens: int = 400
@@ -45,6 +47,7 @@ class GenerationOptions:
     json_schema: dict[str, Any] | None = None
     cache_prompt: bool = True
     background: bool = False
+    routing: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,17 +160,7 @@ async def complete_json(
         ModelError: the output was cut off (``finish_reason == "length"``) or is not a JSON
             object; bound arrays and strings in the schema to avoid the first.
     """
-    base = options or GenerationOptions(temperature=0.0)
-    opts = GenerationOptions(
-        max_tokens=base.max_tokens,
-        temperature=base.temperature,
-        top_p=base.top_p,
-        seed=base.seed,
-        stop=base.stop,
-        json_schema=schema,
-        cache_prompt=base.cache_prompt,
-        background=base.background,
-    )
+    opts = replace(options or GenerationOptions(temperature=0.0), json_schema=schema)
     result = await complete(llm, messages, opts)
     if result.finish_reason in ("cancelled", "preempted"):
         raise ModelError("generation_stopped", "The JSON generation was stopped before it ended.")

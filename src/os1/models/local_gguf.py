@@ -5,12 +5,12 @@ back per chunk, so each generation runs in one worker thread and hands chunks to
 loop through a queue. Returning True from the callback stops generation at once, which is
 how cancellation works. The server insists on a listener; a Unix socket in a private temp
 dir keeps it from opening a TCP port, and that socket also serves ``/tokenize`` for exact
-token counts. One generation at a time (``n_parallel = 1``) keeps the prompt cache warm for
+token counts. One generation at a time (a lock) keeps the prompt cache warm for
 the conversation at hand: the stable prompt prefix is reused turn after turn.
 
-Two cache slots: slot 0 for the person's turns, slot 1 for background work (summaries,
-memory extraction). Background work never evicts the conversation's cached prefix, and a
-turn preempts it, so a person never waits behind housekeeping.
+Three cache slots: slot 0 for the person's turns, slot 1 for background work (summaries,
+memory extraction), slot 2 for choosing a tool. Neither evicts the conversation's cached
+prefix, and a turn preempts background work, so a person never waits behind housekeeping.
 """
 
 from __future__ import annotations
@@ -38,7 +38,14 @@ log = logging.getLogger(__name__)
 _DONE = object()
 
 
-FOREGROUND_SLOT, BACKGROUND_SLOT = 0, 1
+FOREGROUND_SLOT, BACKGROUND_SLOT, ROUTING_SLOT = 0, 1, 2
+SLOTS = 3
+
+
+def _slot(options: GenerationOptions) -> int:
+    if options.background:
+        return BACKGROUND_SLOT
+    return ROUTING_SLOT if options.routing else FOREGROUND_SLOT
 
 
 def request_body(
@@ -46,7 +53,7 @@ def request_body(
 ) -> dict[str, Any]:
     """The request for ``messages``; shared with the benchmark's raw path."""
     return {
-        "id_slot": BACKGROUND_SLOT if options.background else FOREGROUND_SLOT,
+        "id_slot": _slot(options),
         "stream": stream,
         **chat_request(messages, options),
     }
@@ -103,8 +110,8 @@ class LocalGGUF:
         self._sock_dir = Path(tempfile.mkdtemp(prefix="os1-llm-"))
         params = xlc.CommonParams()
         params.model.path = str(model_path)
-        params.n_ctx = n_ctx * 2  # llama.cpp splits it evenly: n_ctx per slot
-        params.n_parallel = 2
+        params.n_ctx = n_ctx * SLOTS  # llama.cpp splits it evenly: n_ctx per slot
+        params.n_parallel = SLOTS
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.use_jinja = True

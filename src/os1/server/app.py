@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from os1.companion import Companion
 from os1.config import Settings
-from os1.server import accounts_api, auth, mcp, memory_api, openai_api, problems, ws
+from os1.server import accounts_api, actions_api, auth, mcp, memory_api, openai_api, problems, ws
 from os1.server.limits import BodyLimit
 from os1.server.services import Services
 from os1.server.turns import drain
@@ -55,6 +55,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(accounts_api.router)
     app.include_router(memory_api.router)
+    app.include_router(actions_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)
     mcp_door = mcp.http_door(settings)

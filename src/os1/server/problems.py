@@ -44,6 +44,8 @@ _STATUS_BY_CODE = {
     "user_exists": 409,
     "user_invalid": 422,
     "not_found": 404,
+    "cannot_undo": 409,
+    "nothing_to_undo": 409,
     "disk_full": 507,
     "store_readonly": 503,
     "store_unavailable": 503,

@@ -31,6 +31,7 @@ class Action:
     result: str
     undo: dict[str, Any] | None
     turn_id: str
+    why: str
     created_at: float
     decided_at: float | None
 
@@ -47,6 +48,7 @@ def _action(row: sqlite.Row) -> Action:
         result=row["result"],
         undo=json.loads(row["undo"]) if row["undo"] else None,
         turn_id=row["turn_id"],
+        why=row["why"],
         created_at=row["created_at"],
         decided_at=row["decided_at"],
     )
@@ -67,12 +69,13 @@ class Journal:
         *,
         undoable: bool,
         turn_id: str = "",
+        why: str = "",
     ) -> Action:
         def work(db: Scoped) -> int:
             rows = db.execute(
                 "INSERT INTO actions (user_id, tool, title, preview, args, undoable, turn_id,"
-                " created_at) VALUES (:user_id, :tool, :title, :preview, :args, :undoable,"
-                " :turn_id, :now) RETURNING id",
+                " why, created_at) VALUES (:user_id, :tool, :title, :preview, :args,"
+                " :undoable, :turn_id, :why, :now) RETURNING id",
                 {
                     "tool": tool,
                     "title": title,
@@ -80,6 +83,7 @@ class Journal:
                     "args": json.dumps(args),
                     "undoable": int(undoable),
                     "turn_id": turn_id,
+                    "why": why[:2000],
                     "now": time.time(),
                 },
             )

@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from os1.skills.base import MemoryAccess, Outcome, Plan, ToolContext
+from pydantic import BaseModel, Field
+
+from os1.skills.base import MemoryAccess, Outcome, Plan, ToolContext, args_from_text
 
 MAX_NOTE = 4000
 FORGET_AT_MOST = 5
@@ -28,12 +30,25 @@ def _quote(text: str, limit: int = 160) -> str:
     return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
+class NoteArgs(BaseModel):
+    text: str = Field(description="What to remember, in the person's words.")
+
+
+class ForgetArgs(BaseModel):
+    query: str = Field(description="Words naming what to forget.")
+
+
 class RememberNote:
     name = "remember"
-    summary = "keep a note the person asks to be remembered"
+    summary = "keep a note the person explicitly asks to be remembered"
+    Args = NoteArgs
+    examples = ("Amy's birthday is 3 May", "remember that my locker code is 4711")
 
-    async def plan(self, ctx: ToolContext, request: str) -> Plan | str:
-        text = request.strip()
+    def from_command(self, text: str) -> BaseModel:
+        return args_from_text(self, text)
+
+    async def plan(self, ctx: ToolContext, args: NoteArgs) -> Plan | str:
+        text = args.text.strip()
         if not text:
             return "Tell me what to remember, e.g. /remember Amy's birthday is 3 May."
         if ctx.memory is None:
@@ -58,9 +73,14 @@ class RememberNote:
 class ForgetMemories:
     name = "forget"
     summary = "forget memories that match what the person names"
+    Args = ForgetArgs
+    examples = ("my old address", "forget what I told you about Tom")
 
-    async def plan(self, ctx: ToolContext, request: str) -> Plan | str:
-        query = request.strip()
+    def from_command(self, text: str) -> BaseModel:
+        return args_from_text(self, text)
+
+    async def plan(self, ctx: ToolContext, args: ForgetArgs) -> Plan | str:
+        query = args.query.strip()
         if not query:
             return "Tell me what to forget, e.g. /forget my old address."
         if ctx.memory is None:

@@ -255,6 +255,107 @@ def _actions(conn: sqlite.Connection) -> None:
     )
 
 
+def _action_reasons(conn: sqlite.Connection) -> None:
+    """Why each action was proposed: the person's own words that asked for it."""
+    conn.execute("ALTER TABLE actions ADD COLUMN why TEXT NOT NULL DEFAULT ''")
+
+
+def _calendar(conn: sqlite.Connection) -> None:
+    """Each person's calendar events: the iCalendar text as the truth, the fields lists
+    and searches need beside it, the index window (first start, last end; NULL for a
+    rule without end), and the CalDAV sync state (href, etag, dirty, deleted tombstone)."""
+    _run_statements(
+        conn,
+        """
+        CREATE TABLE calendar_events (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            uid TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            dtstart TEXT NOT NULL,
+            dtend TEXT NOT NULL DEFAULT '',
+            rrule TEXT NOT NULL DEFAULT '',
+            location TEXT NOT NULL DEFAULT '',
+            description TEXT NOT NULL DEFAULT '',
+            reminder_minutes INTEGER,
+            first_start REAL NOT NULL,
+            last_end REAL,
+            ics TEXT NOT NULL,
+            href TEXT NOT NULL DEFAULT '',
+            etag TEXT NOT NULL DEFAULT '',
+            dirty INTEGER NOT NULL DEFAULT 1,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX calendar_events_uid ON calendar_events(user_id, uid);
+        CREATE INDEX calendar_events_window ON calendar_events(user_id, deleted, first_start)
+        """,
+    )
+
+
+def _mail(conn: sqlite.Connection) -> None:
+    """The mail index: each person's indexed mails (headers, capped text, thread, flags),
+    a text index over them kept in step by triggers, and per-folder sync state (the IMAP
+    UIDVALIDITY and last UID) so re-indexing fetches only what is new."""
+    _run_statements(
+        conn,
+        """
+        CREATE TABLE mail_messages (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            key TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            in_reply_to TEXT NOT NULL DEFAULT '',
+            refs TEXT NOT NULL DEFAULT '',
+            thread_id TEXT NOT NULL,
+            subject_key TEXT NOT NULL DEFAULT '',
+            from_name TEXT NOT NULL DEFAULT '',
+            from_addr TEXT NOT NULL DEFAULT '',
+            to_text TEXT NOT NULL DEFAULT '',
+            cc_text TEXT NOT NULL DEFAULT '',
+            rcpt TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            date REAL NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            seen INTEGER NOT NULL DEFAULT 0,
+            from_me INTEGER NOT NULL DEFAULT 0,
+            to_me INTEGER NOT NULL DEFAULT 0,
+            is_list INTEGER NOT NULL DEFAULT 0,
+            indexed_at REAL NOT NULL
+        );
+        CREATE UNIQUE INDEX mail_key ON mail_messages(user_id, source, folder, key);
+        CREATE INDEX mail_message_id ON mail_messages(user_id, message_id);
+        CREATE INDEX mail_thread ON mail_messages(user_id, thread_id, date);
+        CREATE INDEX mail_subject ON mail_messages(user_id, subject_key, date);
+        CREATE INDEX mail_folder_date ON mail_messages(user_id, folder, date);
+        CREATE VIRTUAL TABLE mail_fts USING fts5(
+            subject, from_name, from_addr, to_text, body,
+            content='mail_messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER mail_ai AFTER INSERT ON mail_messages BEGIN
+            INSERT INTO mail_fts(rowid, subject, from_name, from_addr, to_text, body)
+            VALUES (new.id, new.subject, new.from_name, new.from_addr, new.to_text, new.body);
+        END;
+        CREATE TRIGGER mail_ad AFTER DELETE ON mail_messages BEGIN
+            INSERT INTO mail_fts(mail_fts, rowid, subject, from_name, from_addr, to_text, body)
+            VALUES ('delete', old.id, old.subject, old.from_name, old.from_addr, old.to_text,
+                    old.body);
+        END;
+        CREATE TABLE mail_sync (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL DEFAULT 0,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, source, folder)
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
@@ -262,6 +363,9 @@ MIGRATIONS: list[Migration] = [
     ("0004_drop_embedded_flags", _drop_embedded_flags),
     ("0005_accounts", _accounts),
     ("0006_actions", _actions),
+    ("0007_action_reasons", _action_reasons),
+    ("0008_calendar", _calendar),
+    ("0009_mail", _mail),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from os1.events import Usage
@@ -18,6 +19,7 @@ from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken, ChatMessage
 from os1.persona.identity import Identity
 from os1.persona.onboarding import Question
+from os1.skills.choose import ToolChooser
 from os1.skills.registry import SkillRegistry
 from os1.store import UserStore
 
@@ -46,6 +48,8 @@ class TurnDeps:
     today: Callable[[], dt.date] = dt.date.today
     live_count: Callable[[], int] = lambda: 1
     skills: SkillRegistry | None = None
+    chooser: ToolChooser | None = None  # None: tools only by command
+    home: Path | None = None  # the data dir, for skills that keep files
 
 
 @dataclass
@@ -59,7 +63,7 @@ class Turn:
     onboarding_enabled: bool = True
     # filled in by the stages, in order
     stopped: bool = False
-    handled: bool = False  # answered without the model (an explicit command)
+    handled: bool = False  # answered by a tool, not by the model's reply
     user_message_id: int | None = None
     identity: Identity | None = None
     answering: Question | None = None

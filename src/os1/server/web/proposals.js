@@ -2,6 +2,7 @@
 // Nothing happens until they press Confirm; both buttons lock after a choice so one
 // click cannot become two actions.
 
+import { api, describe } from "./api.js";
 import { h } from "./dom.js";
 
 const OUTCOME = {
@@ -37,7 +38,13 @@ export function proposalCard(event, decide) {
   decline.addEventListener("click", () => choose(false));
   return h(
     "article",
-    { class: "card proposal", "aria-labelledby": titleId, "data-proposal": event.proposal_id, "data-status": "pending" },
+    {
+      class: "card proposal",
+      "aria-labelledby": titleId,
+      "data-proposal": event.proposal_id,
+      "data-status": "pending",
+      "data-undoable": event.undoable ? "yes" : "no",
+    },
     h("p", { class: "card-kicker" }, "Proposed action"),
     h("h2", { id: titleId, class: "card-title" }, event.title),
     h("pre", { class: "preview" }, event.preview),
@@ -47,7 +54,8 @@ export function proposalCard(event, decide) {
   );
 }
 
-/** Show what became of the proposal (an `action` event) and lock the card. */
+/** Show what became of the proposal (an `action` event) and lock the card; a done,
+ * undoable action gets an Undo button (the journal's undo, over HTTP). */
 export function settleCard(card, event) {
   card.dataset.status = event.status;
   for (const button of card.querySelectorAll("button")) button.disabled = true;
@@ -56,6 +64,19 @@ export function settleCard(card, event) {
     h("strong", {}, `${OUTCOME[event.status] || event.status}. `),
     event.message || "",
   );
+  if (event.status === "done" && card.dataset.undoable === "yes") {
+    const undo = h("button", { type: "button", class: "undo" }, "Undo");
+    undo.addEventListener("click", async () => {
+      undo.disabled = true;
+      try {
+        settleCard(card, await api(`actions/${event.proposal_id}/undo`, { method: "POST" }));
+      } catch (error) {
+        undo.disabled = false;
+        status.replaceChildren(h("strong", {}, "Not undone. "), describe(error));
+      }
+    });
+    card.querySelector(".card-actions").append(undo);
+  }
 }
 
 /** The choice did not go through (the server was busy): offer the buttons again. */

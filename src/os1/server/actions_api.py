@@ -1,0 +1,69 @@
+"""The action journal over HTTP: what the companion did or offered to do, and undo."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from os1.server.auth import Caller, Svc
+from os1.server.problems import HttpProblem
+from os1.skills.journal import Action, Journal
+
+router = APIRouter(prefix="/api", tags=["actions"])
+
+
+class ActionOut(BaseModel):
+    id: int
+    tool: str
+    title: str
+    preview: str
+    status: str
+    why: str
+    result: str
+    undoable: bool
+    can_undo: bool
+    created_at: float
+    decided_at: float | None
+
+
+class SettledOut(BaseModel):
+    proposal_id: int
+    status: str
+    message: str
+
+
+def _out(action: Action) -> ActionOut:
+    return ActionOut(
+        id=action.id,
+        tool=action.tool,
+        title=action.title,
+        preview=action.preview,
+        status=action.status,
+        why=action.why,
+        result=action.result,
+        undoable=action.undoable,
+        can_undo=action.status == "done" and action.undoable and action.undo is not None,
+        created_at=action.created_at,
+        decided_at=action.decided_at,
+    )
+
+
+@router.get("/actions", response_model=list[ActionOut])
+async def actions(account: Caller, svc: Svc, limit: int = 50) -> list[ActionOut]:
+    """The newest actions first: what, when, why, and what became of them."""
+    store = await svc.companion.db.user(account.name)
+    return [_out(a) for a in await Journal(store).recent(max(1, min(limit, 500)))]
+
+
+@router.post("/actions/{action_id}/undo", response_model=SettledOut)
+async def undo(action_id: int, account: Caller, svc: Svc) -> SettledOut:
+    """Put things back as they were before the action, where the world allows.
+
+    A person's own click only: the server never undoes on anyone else's word.
+    """
+    settled = await svc.companion.undo(account.name, action_id)
+    if settled.status == "failed":
+        raise HttpProblem(409, "undo_failed", settled.message)
+    return SettledOut(
+        proposal_id=settled.proposal_id, status=settled.status, message=settled.message
+    )

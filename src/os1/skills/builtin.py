@@ -1,0 +1,33 @@
+"""os1's own skills, registered through the same hook third-party plugins use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from os1.plugins.hookspecs import hookimpl
+from os1.skills.calendar.tools import AddEvent, CancelEvent, ImportCalendar, ListEvents
+from os1.skills.files.tools import Declutter, FindFile
+from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
+from os1.skills.memory_tools import ForgetMemories, RememberNote
+from os1.skills.proofread.tools import Proofread
+
+
+@hookimpl
+def register_tools(register: Callable[[Any], None]) -> None:
+    for tool in (
+        RememberNote(),
+        ForgetMemories(),
+        Declutter(),
+        FindFile(),
+        Proofread(),
+        AddEvent(),
+        ListEvents(),
+        CancelEvent(),
+        ImportCalendar(),
+        CheckMail(),
+        FindMail(),
+        DraftReply(),
+        SendMail(),
+    ):
+        register(tool)
