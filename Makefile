@@ -28,3 +28,4 @@ bench: setup
 	.venv/bin/python bench/llm_overhead.py
 	.venv/bin/python bench/memory.py
 	.venv/bin/python bench/load.py
+	.venv/bin/python bench/skills.py

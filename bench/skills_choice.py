@@ -22,6 +22,8 @@ from os1.skills.choose import CHAT, ToolChooser, menu
 from os1.skills.registry import load_skills
 from skills_corpus import REQUESTS, Request
 
+__all__ = ["REQUESTS", "lines", "report"]
+
 _ANSWER_SHAPE = (
     '\n\nAnswer with one JSON object only: {"tool": NAME, "args": {ARGUMENTS}}, '
     'or {"tool": "chat"}.'
