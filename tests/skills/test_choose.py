@@ -118,3 +118,14 @@ async def test_a_standing_policy_runs_undoable_actions_without_asking(
     events = await collect(routed.turn("me", "/forget gate code"))
     assert [e for e in events if isinstance(e, ProposalMade)]
     assert not [e for e in events if isinstance(e, ActionSettled)]
+
+
+async def test_a_question_sent_to_a_search_tool_without_its_words_is_conversation(
+    scripted: ScriptedLLM,
+) -> None:
+    chooser = ToolChooser(scripted, load_skills(entry_points=False).tools())
+    scripted.enqueue({"tool": "find_mail", "args": {"query": "capital of France"}})
+    assert await chooser.choose("What is the capital of France?") is None
+    scripted.enqueue({"tool": "find_mail", "args": {"query": "invoice"}})
+    choice = await chooser.choose("Did Ana send the invoice? Look in my mail")
+    assert choice is not None and choice.tool.name == "find_mail"

@@ -25,11 +25,12 @@ from rich.table import Table
 from rich.text import Text
 
 from os1.companion import Companion
-from os1.config import DEFAULT_USER
+from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
 from os1.events import ActionSettled, ErrorEvent, ProposalMade
 from os1.skills.journal import Action, Journal
 from os1.skills.policy import allowed, set_allowed
+from os1.store import Database, UserStore
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -59,6 +60,17 @@ async def opened(quiet: bool = True) -> AsyncIterator[Companion]:
         yield companion
     finally:
         await companion.aclose()
+
+
+@asynccontextmanager
+async def person_store(user: str) -> AsyncIterator[UserStore]:
+    """The person's store alone, without waking the model (commands that only read or
+    sync)."""
+    db = await Database.open(load_settings().db_path)
+    try:
+        yield await db.user(user)
+    finally:
+        await db.aclose()
 
 
 def run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:

@@ -13,14 +13,12 @@ import asyncio
 import datetime as dt
 import os
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
 
-from os1.cli.actions import carry_out, err, opened, out, run
-from os1.config import DEFAULT_USER, load_settings
+from os1.cli.actions import carry_out, err, opened, out, person_store, run
+from os1.config import DEFAULT_USER
 from os1.skills.base import ToolContext
 from os1.skills.calendar.adding import AddEventArgs, split_title_and_time
 from os1.skills.calendar.agenda import due_reminders
@@ -38,7 +36,6 @@ from os1.skills.calendar.importing import ImportCalendarArgs
 from os1.skills.calendar.listing import ListEvents, ListEventsArgs
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.sync import Account, connect, load_account, sync
-from os1.store import Database, UserStore
 
 calendar_app = typer.Typer(
     help="Your calendar: add appointments in your own words, see what is on, import and "
@@ -50,16 +47,6 @@ calendar_app = typer.Typer(
 )
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose calendar.")
 YesOption = typer.Option(False, "--yes", "-y", help="Do it without asking (for scripts).")
-
-
-@asynccontextmanager
-async def _store(user: str) -> AsyncIterator[UserStore]:
-    """The person's store alone (no model) for commands that only read or sync."""
-    db = await Database.open(load_settings().db_path)
-    try:
-        yield await db.user(user)
-    finally:
-        await db.aclose()
 
 
 @calendar_app.command("add")
@@ -120,7 +107,7 @@ def list_(
     words = " ".join(when or []) or "today"
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             answer = await ListEvents().plan(ToolContext(store), ListEventsArgs(when=words))
         out.print(answer if isinstance(answer, str) else answer.preview)
         return 0
@@ -166,7 +153,7 @@ def export(
         raise typer.Exit(1)
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             records = [e.record for e in await CalendarStore(store).all()]
         text = await asyncio.to_thread(write_calendar, records)
         await asyncio.to_thread(path.write_text, text, "utf-8", None, "")
@@ -194,7 +181,7 @@ def connect_(
     )
 
     async def work() -> int:
-        async with _store(person) as store:
+        async with person_store(person) as store:
             found = await connect(store, Account(url, login, password, calendar))
         out.print(f"Connected to “{calendar}” at {found.calendar_url}.")
         out.print("Run `os1 calendar sync` to bring both sides in step.")
@@ -211,7 +198,7 @@ def sync_(user: str = UserOption) -> None:
     """
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             account = await load_account(store)
             with err.status(f"Syncing with {account.url if account else 'the server'}…"):
                 report = await sync(store)
@@ -230,7 +217,7 @@ def remind(
     """Reminders due in the next hour (or --within minutes): `os1 calendar remind`."""
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             tz = await person_zone(store)
             now = dt.datetime.fromtimestamp(time.time(), tz)
             due = await due_reminders(CalendarStore(store), now, dt.timedelta(minutes=within), tz)
@@ -256,7 +243,7 @@ def timezone(
     """
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             if name:
                 zone = zone_named(name)
                 await store.set_setting(ZONE_SETTING, zone.key)

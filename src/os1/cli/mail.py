@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
@@ -21,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from os1.cli.actions import carry_out, err, opened, out, run
+from os1.cli.actions import carry_out, err, opened, out, person_store, run
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import InputError
 from os1.models.base import LLM
@@ -35,7 +33,6 @@ from os1.skills.mail.text import snippet
 from os1.skills.mail.tone import current_tone, learn_tone
 from os1.skills.mail.tools import SendArgs
 from os1.skills.mail.triage import render, triage_inbox
-from os1.store import Database, UserStore
 
 mail_app = typer.Typer(
     help="Your mail: connect, index, triage, find, draft, send (only after you confirm).\n\n"
@@ -48,16 +45,6 @@ mail_app = typer.Typer(
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose mail.")
 DEFAULT_PORTS = {"imap": {"ssl": 993, "starttls": 143, "plain": 143}}
 SMTP_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
-
-
-@asynccontextmanager
-async def _store(user: str) -> AsyncIterator[UserStore]:
-    """The person's store without waking the model."""
-    db = await Database.open(load_settings().db_path)
-    try:
-        yield await db.user(user)
-    finally:
-        await db.aclose()
 
 
 def _password(given: str | None, label: str) -> str:
@@ -125,7 +112,7 @@ def connect(
         if check and imap.configured:
             conn = await asyncio.to_thread(imap_connect, imap)
             await asyncio.to_thread(conn.logout)
-        async with _store(user) as store:
+        async with person_store(user) as store:
             await save_account(store, account)
         out.print("Connected. Next: `os1 mail index` reads your mail into os1's index.")
         return 0
@@ -167,7 +154,7 @@ def index(
     """Read new mail into the index (only what is new) and learn your tone from it."""
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             account = await require_account(store)
             with _bar() as bar:
                 task = bar.add_task("index", total=None)
@@ -201,7 +188,7 @@ def inbox(
     async def work() -> int:
         llm = await _model() if summarize else None
         try:
-            async with _store(user) as store:
+            async with person_store(user) as store:
                 account = await require_account(store)
                 triage = await triage_inbox(store, time.time(), llm, person=account.name)
             out.print(escape(render(triage)))
@@ -222,7 +209,7 @@ def find(
     """Search your mail. Example: `os1 mail find invoice plumber`."""
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             hits = await query.search(store, " ".join(words), limit)
         if not hits:
             out.print("No mail matches.")
@@ -244,7 +231,7 @@ def thread(
     """Show a whole thread, oldest first. Example: `os1 mail thread 42`."""
 
     async def work() -> int:
-        async with _store(user) as store:
+        async with person_store(user) as store:
             mail = await query.find_one(store, ref)
             mails = await query.thread(store, mail.thread_id) if mail else []
         if not mails:

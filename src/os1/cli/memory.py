@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from os1.cli.actions import run
 from os1.config import DEFAULT_USER, load_settings
-from os1.errors import Os1Error
 from os1.memory.archive import export_memory, import_memory, iso_time
 from os1.memory.catalog import ref_or_none
 from os1.memory.facts import FactBook
@@ -44,15 +44,6 @@ async def _open(user: str) -> AsyncIterator[tuple[Memory, UserStore]]:
         yield Memory(settings.embed_routes, settings.cache_dir), await db.user(user)
     finally:
         await db.aclose()
-
-
-def _run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:
-    try:
-        code = asyncio.run(work())
-    except Os1Error as exc:
-        err.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
-        raise typer.Exit(1) from exc
-    raise typer.Exit(code or 0)
 
 
 def _progress(label: str) -> Progress:
@@ -147,7 +138,7 @@ def profile_cmd(
             out.print(profile.to_prompt(max_chars=100_000), markup=False)
         return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("import-conversation")
@@ -201,7 +192,7 @@ def import_conversation_cmd(
                 )
             return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("search")
@@ -248,7 +239,7 @@ def search_cmd(
                 _show_hits(hits)
             return 0
 
-    _run(work)
+    run(work)
 
 
 def _print_json(value: object) -> None:
@@ -283,7 +274,7 @@ def list_cmd(user: str = UserOption, limit: int = typer.Option(20, "--limit", "-
             )
             return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("show")
@@ -324,7 +315,7 @@ def show_cmd(
             )
             return 1
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("consolidate")
@@ -341,7 +332,7 @@ def consolidate_cmd(user: str = UserOption) -> None:
         out.print(f"Merged {done.merged} duplicate facts; {done.faded} trivia faded a little.")
         return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("edit")
@@ -365,7 +356,7 @@ def edit_cmd(
         out.print(f"Corrected {ref}.")
         return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("forget")
@@ -410,7 +401,7 @@ def forget_cmd(
             out.print(f"Forgot {removed} memories." if removed else f"No memory {target}.")
             return 0 if removed else 1
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("export")
@@ -434,7 +425,7 @@ def export_cmd(
         out.print(f"Wrote {len(lines) - 1} memories to {file}.")
         return 0
 
-    _run(work)
+    run(work)
 
 
 @memory_app.command("import")
@@ -461,4 +452,4 @@ def import_cmd(
         out.print(f"Restored {report.episodes} episodes and {report.facts} facts.")
         return 1 if report.problems and not (report.episodes or report.facts) else 0
 
-    _run(work)
+    run(work)

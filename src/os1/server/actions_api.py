@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from os1.server.auth import Caller, Svc
@@ -56,7 +56,7 @@ async def actions(account: Caller, svc: Svc, limit: int = 50) -> list[ActionOut]
 
 
 @router.post("/actions/{action_id}/undo", response_model=SettledOut)
-async def undo(action_id: int, account: Caller, svc: Svc) -> SettledOut:
+async def undo(account: Caller, svc: Svc, action_id: int = Path(ge=1, le=2**63 - 1)) -> SettledOut:
     """Put things back as they were before the action, where the world allows.
 
     A person's own click only: the server never undoes on anyone else's word.

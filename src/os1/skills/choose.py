@@ -105,6 +105,16 @@ def _keep_said(tool: Tool, args: dict[str, Any], message: str) -> dict[str, Any]
     return kept
 
 
+def _cued(tool: Tool, message: str) -> bool:
+    """A tool may name words one of which a request for it always holds (``cues``): the
+    model's choice of it stands only then. A small model sends some questions to a search
+    tool ("what is the capital of France?" to the mail search); a mail search asked for
+    never lacks a word like "mail" or "inbox"."""
+    cues: tuple[str, ...] = getattr(tool, "cues", ())
+    said = message.lower()
+    return not cues or any(cue in said for cue in cues)
+
+
 def _with_message(tool: Tool, args: dict[str, Any], message: str) -> dict[str, Any]:
     properties = tool.Args.model_json_schema().get("properties", {})
     return args | {name: message for name, p in properties.items() if p.get(MESSAGE)}
@@ -185,7 +195,7 @@ class ToolChooser:
             log.info("tool choice failed (%s); answering as conversation", exc.code)
             return None
         tool = self.tools.get(str(picked.get("tool")))
-        if tool is None:
+        if tool is None or not _cued(tool, text):
             return None
         try:
             args = _keep_said(tool, dict(picked.get("args") or {}), text)

@@ -197,6 +197,12 @@ class Declutter:
 
 class FindFile:
     name: ClassVar[str] = "find_file"
+    # the model's choice stands only if the message says one of these (see skills.choose)
+    cues: ClassVar[tuple[str, ...]] = (
+        *("file", "document", "doc", "pdf", "photo", "picture", "image", "folder", "scan"),
+        *("spreadsheet", "sheet", "video", "song", "music", "/", "cv", "resume", "letter"),
+        *("where is", "where are", "find my", "look for"),
+    )
     summary: ClassVar[str] = (
         "find a file on disk from a description (kind, topic, when), e.g. a PDF, photo or CV"
     )

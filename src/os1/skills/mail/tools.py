@@ -64,6 +64,8 @@ class CheckArgs(BaseModel):
 
 class CheckMail(_ReadOnly):
     name = "check_mail"
+    # the model's choice stands only if the message says one of these (see skills.choose)
+    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
     summary = "check the mail inbox: what needs a reply, what is FYI, newsletters, what can wait"
     Args = CheckArgs
     examples = ("what's in my inbox", "any mail from Amy?", "check my email")
@@ -103,6 +105,8 @@ class FindArgs(BaseModel):
 
 class FindMail(_ReadOnly):
     name = "find_mail"
+    # the model's choice stands only if the message says one of these (see skills.choose)
+    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
     summary = "search the person's mail by sender, subject or words in it"
     Args = FindArgs
     examples = ("the invoice from the plumber", "mail from Amy about lunch", "lease contract")
@@ -133,6 +137,8 @@ class DraftArgs(BaseModel):
 
 class DraftReply(_ReadOnly):
     name = "draft_reply"
+    # the model's choice stands only if the message says one of these (see skills.choose)
+    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
     summary = (
         "draft a reply to a mail in the person's own tone (firm for hard letters); sends nothing"
     )
@@ -198,6 +204,8 @@ _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
 
 class SendMail:
     name = "send_mail"
+    # the model's choice stands only if the message says one of these (see skills.choose)
+    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
     summary = "send an email the person wrote or approved (shows the exact mail first)"
     Args = SendArgs
     examples = (
