@@ -39,7 +39,7 @@ from os1.presence import Presence
 from os1.skills.base import ToolContext, validate_args
 from os1.skills.choose import ToolChooser
 from os1.skills.journal import Action, Journal
-from os1.skills.proposals import Proposed, carry_out, propose
+from os1.skills.proposals import TOOL_FAILURES, Proposed, carry_out, propose
 from os1.skills.registry import SkillRegistry, builtin_skills, load_skills
 from os1.store import Database, UserStore
 from os1.store.user import Message
@@ -305,7 +305,7 @@ class Companion:
         assert action.undo is not None
         try:
             message = await tool.undo(self.tool_context(store), action.undo)
-        except (Os1Error, LookupError, OSError, ValueError) as exc:
+        except TOOL_FAILURES as exc:
             await journal.claim(action.id, "undone", "done")
             reason = getattr(exc, "message", None) or str(exc)
             return ActionSettled(action.id, "failed", f"Could not undo it: {reason}.")

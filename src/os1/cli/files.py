@@ -138,13 +138,9 @@ def _show_plan(found: Survey, where: str) -> None:
     else:
         out.print("Nothing to tidy: no duplicates, installers, leftovers or empty folders.")
     if found.suggestions:
-        parts = [
-            f"{KIND_LABEL[kind]}: {count:,} ({human_size(size)})"
-            for kind, (count, size) in found.totals(found.suggestions).items()
-        ]
         out.print(
             "Also worth a look (moved only with --include-large / --include-old): "
-            + "; ".join(parts)
+            + found.suggestions_in_words()
         )
     for line in found.problems():
         out.print(f"[yellow]Note:[/] {escape(line)}")

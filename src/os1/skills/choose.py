@@ -67,11 +67,21 @@ def _compact(schema: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def message_fields(tool: Tool) -> list[str]:
+    """The arguments filled with the person's message rather than written by the model."""
+    return [
+        name
+        for name, info in tool.Args.model_fields.items()
+        if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get(MESSAGE)
+    ]
+
+
 def args_schema(tool: Tool) -> dict[str, Any]:
     full = tool.Args.model_json_schema()
     if "$defs" in full:  # nested models are not for a 1.5B model to fill
         raise ValueError(f"tool {tool.name!r} has nested arguments; keep them flat")
-    written = {n: p for n, p in full.get("properties", {}).items() if not p.get(MESSAGE)}
+    unwritten = message_fields(tool)
+    written = {n: p for n, p in full.get("properties", {}).items() if n not in unwritten}
     return {
         "type": "object",
         "properties": {name: _compact(p) for name, p in written.items()},
@@ -115,11 +125,6 @@ def _cued(tool: Tool, message: str) -> bool:
     return not cues or any(cue in said for cue in cues)
 
 
-def _with_message(tool: Tool, args: dict[str, Any], message: str) -> dict[str, Any]:
-    properties = tool.Args.model_json_schema().get("properties", {})
-    return args | {name: message for name, p in properties.items() if p.get(MESSAGE)}
-
-
 def choice_schema(tools: list[Tool]) -> dict[str, Any]:
     options: list[dict[str, Any]] = [
         {
@@ -145,8 +150,7 @@ def _signature(tool: Tool) -> str:
     fields = tool.Args.model_fields
     parts = []
     for name, info in fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and extra.get(MESSAGE):
+        if name in message_fields(tool):
             continue  # filled with the message itself
         optional = "" if info.is_required() else "?"
         about = f" ({info.description})" if info.description else ""
@@ -199,7 +203,7 @@ class ToolChooser:
             return None
         try:
             args = _keep_said(tool, dict(picked.get("args") or {}), text)
-            args = _with_message(tool, args, text)
+            args |= {name: text for name in message_fields(tool)}
             return Choice(tool, validate_args(tool, args))
         except InputError:
             log.info("the model's arguments for %s did not validate", tool.name)

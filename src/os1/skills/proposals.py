@@ -18,6 +18,10 @@ from os1.skills.base import Tool, ToolContext
 from os1.skills.journal import Journal
 from os1.skills.policy import allowed
 
+# What a tool's run or undo raises when the world refuses (a file gone, a server down,
+# a bad value): reported to the person; anything else is a bug and propagates.
+TOOL_FAILURES = (Os1Error, LookupError, OSError, ValueError)
+
 
 @dataclass(frozen=True)
 class Proposed:
@@ -65,7 +69,7 @@ async def carry_out(
         return ActionSettled(proposal_id, "declined", "Declined; nothing was changed.")
     try:
         outcome = await tool.run(ctx, action.args)
-    except (Os1Error, LookupError, OSError, ValueError) as exc:
+    except TOOL_FAILURES as exc:
         message = f"It did not work: {getattr(exc, 'message', None) or exc}."
         await journal.settle(proposal_id, "failed", message)
         return ActionSettled(proposal_id, "failed", message)

@@ -95,6 +95,13 @@ class Survey:
             sums[item.kind][1] += item.size
         return {k: (sums[k][0], sums[k][1]) for k in KIND_LABEL if k in sums}
 
+    def suggestions_in_words(self) -> str:
+        """The suggestions not moved, per kind in words, e.g. "Large files: 2 (1.2 GB)"."""
+        return "; ".join(
+            f"{KIND_LABEL[kind]}: {count:,} ({human_size(size)})"
+            for kind, (count, size) in self.totals(self.suggestions).items()
+        )
+
     def problems(self) -> list[str]:
         lines = self.scan.report.lines()
         if self.duplicates.problems:
@@ -195,13 +202,9 @@ def preview(survey: Survey, to: Destination, where: str, limit: int = PREVIEW_IT
         "Files changed since this scan are left alone; empty folders go only if still empty."
     )
     if survey.suggestions:
-        parts = [
-            f"{KIND_LABEL[kind]}: {count:,} ({human_size(size)})"
-            for kind, (count, size) in survey.totals(survey.suggestions).items()
-        ]
         lines.append(
             "Also worth a look, but not moved unless you ask (include large / old files): "
-            + "; ".join(parts)
+            + survey.suggestions_in_words()
             + "."
         )
     notes = survey.problems()

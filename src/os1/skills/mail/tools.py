@@ -46,6 +46,11 @@ def _person(ctx: ToolContext, account: MailAccount) -> str:
     return account.name or ctx.store.user.name
 
 
+# the model's choice of a mail tool stands only if the message says one of these
+# (skills.choose: a small model sends some world questions to the mail search)
+MAIL_CUES = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+
+
 class _ReadOnly:
     """Reading tools never propose, so there is never anything of theirs to run or undo."""
 
@@ -64,8 +69,7 @@ class CheckArgs(BaseModel):
 
 class CheckMail(_ReadOnly):
     name = "check_mail"
-    # the model's choice stands only if the message says one of these (see skills.choose)
-    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+    cues = MAIL_CUES
     summary = "check the mail inbox: what needs a reply, what is FYI, newsletters, what can wait"
     Args = CheckArgs
     examples = ("what's in my inbox", "any mail from Amy?", "check my email")
@@ -105,8 +109,7 @@ class FindArgs(BaseModel):
 
 class FindMail(_ReadOnly):
     name = "find_mail"
-    # the model's choice stands only if the message says one of these (see skills.choose)
-    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+    cues = MAIL_CUES
     summary = "search the person's mail by sender, subject or words in it"
     Args = FindArgs
     examples = ("the invoice from the plumber", "mail from Amy about lunch", "lease contract")
@@ -137,8 +140,7 @@ class DraftArgs(BaseModel):
 
 class DraftReply(_ReadOnly):
     name = "draft_reply"
-    # the model's choice stands only if the message says one of these (see skills.choose)
-    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+    cues = MAIL_CUES
     summary = (
         "draft a reply to a mail in the person's own tone (firm for hard letters); sends nothing"
     )
@@ -204,8 +206,7 @@ _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
 
 class SendMail:
     name = "send_mail"
-    # the model's choice stands only if the message says one of these (see skills.choose)
-    cues = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+    cues = MAIL_CUES
     summary = "send an email the person wrote or approved (shows the exact mail first)"
     Args = SendArgs
     examples = (
