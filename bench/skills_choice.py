@@ -90,6 +90,17 @@ def _figures(trials: list[Trial]) -> dict[str, float]:
     }
 
 
+def _gated(chooser: ToolChooser, requests: tuple[Request, ...]) -> dict[str, list[int]]:
+    """How many conversation messages and how many requests the gate keeps from the model
+    (answered at once, with no tool), against how many there are."""
+    counts: dict[str, list[int]] = {"chat": [0, 0], "actions": [0, 0]}
+    for request in requests:
+        kind = counts["chat" if request.tool == CHAT else "actions"]
+        kind[0] += not chooser.gate.might_ask(request.text)
+        kind[1] += 1
+    return counts
+
+
 async def report(
     llm: LLM, quick: bool = False, tick: Callable[[], None] | None = None
 ) -> dict[str, Any]:
@@ -99,7 +110,7 @@ async def report(
     chooser = ToolChooser(llm, tools)
     system = menu(tools)
     requests = REQUESTS[::3] if quick else REQUESTS
-    await chooser.choose("hello")  # read the menu into the cache once, for both
+    await chooser.warm_up()  # read the menu into the cache once, for both
     ours: list[Trial] = []
     theirs: list[Trial] = []
     for index, request in enumerate(requests):
@@ -116,6 +127,8 @@ async def report(
         "tools": len(tools),
         "os1": _figures(ours),
         "prompt_only": _figures(theirs),
+        # answered without a model call: the gate saw no request in them (skills.gate)
+        "gated": _gated(chooser, requests),
         "misses": [
             {"text": t.request.text, "wanted": t.request.tool, "got": t.tool, "args": t.args}
             for t in ours
@@ -135,6 +148,9 @@ def lines(figures: dict[str, Any]) -> list[str]:
         f"   prompt-only {theirs['args_accuracy']:.0%}",
         f"  actions recognized {ours['action_recall']:.0%}, conversation left alone"
         f" {ours['chat_kept']:.0%}",
+        f"  answered without a model call (no request words): conversation"
+        f" {figures['gated']['chat'][0]} of {figures['gated']['chat'][1]},"
+        f" requests {figures['gated']['actions'][0]} of {figures['gated']['actions'][1]}",
         f"  latency p50/p90: os1 {ours['p50_s']:.2f}/{ours['p90_s']:.2f} s   prompt-only"
         f" {theirs['p50_s']:.2f}/{theirs['p90_s']:.2f} s"
         f"   ratio {ours['p50_s'] / theirs['p50_s']:.2f}",

@@ -81,9 +81,21 @@ async def test_conversation_goes_on_as_usual_when_no_tool_fits(
     routed: Companion, scripted: ScriptedLLM
 ) -> None:
     scripted.enqueue({"tool": CHAT})
-    scripted.enqueue("That sounds like a lovely day.")
-    events = await collect(routed.turn("me", "I went to the sea today"))
+    scripted.enqueue("Happy to. What would you like to hear about?")
+    events = await collect(routed.turn("me", "Could you tell me a story?"))
+    assert len([r for r in scripted.requests if r.options.routing]) == 1
     assert not [e for e in events if isinstance(e, ProposalMade)]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == (
+        "Happy to. What would you like to hear about?"
+    )
+
+
+async def test_small_talk_is_answered_without_asking_the_model_for_a_tool(
+    routed: Companion, scripted: ScriptedLLM
+) -> None:
+    scripted.enqueue("That sounds like a lovely day.")
+    events = await collect(routed.turn("me", "I went to the sea with my brother"))
+    assert not [r for r in scripted.requests if r.options.routing]
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == (
         "That sounds like a lovely day."
     )

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from os1.errors import InputError
-from os1.models.stt import WhisperSTT
+from os1.models.stt import WhisperSTT, _looping
 from os1.models.tts import PiperTTS
 from os1.voice.audio import LISTEN_RATE, read_audio, resample, write_wav
 from os1.voice.wer import word_error_rate, words
@@ -78,3 +78,29 @@ def test_espeak_voice_is_heard_too(tmp_path: Path, stt: WhisperSTT) -> None:
         subprocess.run(["espeak-ng", "-s", "140", "-w", str(path), sentence], check=True)
         pairs.append((sentence, stt.transcribe_now(read_audio(path)).text))
     assert word_error_rate(pairs) <= 0.2, pairs
+
+
+async def test_speech_longer_than_the_short_window_is_heard_whole(
+    tts: PiperTTS, stt: WhisperSTT
+) -> None:
+    sentences = [
+        "Please water the garden every morning in the summer.",
+        "My brother borrowed the car last Sunday.",
+        "We are going to paint the kitchen a pale yellow.",
+        "The library closes early on public holidays.",
+    ]
+    gap = np.zeros(LISTEN_RATE * 2, dtype=np.float32)
+    parts: list[np.ndarray] = []
+    for sentence in sentences:
+        speech = await tts.speak(sentence)
+        parts += [resample(speech.samples, speech.rate), gap]
+    audio = np.concatenate(parts)
+    assert audio.size / LISTEN_RATE > 16  # beyond the 15 s window: the ordinary path
+    heard = await stt.transcribe(audio)
+    assert "holidays" in heard.text.lower()  # the last words, long past 15 s, are there
+    assert word_error_rate([(" ".join(sentences), heard.text)]) <= 0.2, heard.text
+
+
+def test_a_transcript_that_repeats_itself_is_recognized_as_a_loop() -> None:
+    assert _looping("Turn the heating down. " * 8)
+    assert not _looping("Turn the heating down a little before we go to bed tonight, please.")

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from os1.errors import InputError, ModelError
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.skills.base import Tool, validate_args
+from os1.skills.gate import RequestGate
 
 log = logging.getLogger(__name__)
 
@@ -176,21 +177,28 @@ class ToolChooser:
         self.tools = {tool.name: tool for tool in tools}
         self._system = menu(tools)
         self._schema = choice_schema(tools)
+        self.gate = RequestGate(tools)
 
     async def warm_up(self) -> None:
         """Read the tool menu into the model's cache now (about ten seconds on a laptop
         CPU), so the person's first request does not wait for it."""
-        await self.choose("hello")
+        await self._ask_model("hello")
 
     async def choose(self, message: str) -> Choice | None:
         """The tool the person asks for, with its arguments; None to just talk.
 
+        A message that cannot be a request (``skills.gate``) is not shown to the model.
         A model failure or arguments that do not validate mean "just talk": the person
         is answered as usual instead of being shown an error about a guess.
         """
         text = message.strip()
         if not self.tools or not text or len(text) > LONGEST_MESSAGE:
             return None
+        if not self.gate.might_ask(text):
+            return None
+        return await self._ask_model(text)
+
+    async def _ask_model(self, text: str) -> Choice | None:
         messages = [ChatMessage("system", self._system), ChatMessage("user", text)]
         options = GenerationOptions(max_tokens=300, temperature=0.0, routing=True)
         try:

@@ -41,6 +41,11 @@ class ForgetArgs(BaseModel):
 class RememberNote:
     name = "remember"
     summary = "keep a note the person explicitly asks to be remembered"
+    hints = (
+        *("remember", "keep in mind", "bear in mind", "note", "don't forget", "do not forget"),
+        *("write down", "write that down", "write this down", "jot", "save", "memori", "store"),
+        "keep track",
+    )
     Args = NoteArgs
     examples = ("Amy's birthday is 3 May", "remember that my locker code is 4711")
 
@@ -73,6 +78,7 @@ class RememberNote:
 class ForgetMemories:
     name = "forget"
     summary = "forget memories that match what the person names"
+    hints = ("forget", "erase", "delete", "remove", "wipe", "unlearn", "stop remembering")
     Args = ForgetArgs
     examples = ("my old address", "forget what I told you about Tom")
 

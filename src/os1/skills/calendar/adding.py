@@ -29,7 +29,13 @@ from os1.skills.calendar.clock import (
 from os1.skills.calendar.events import new_event
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.sync import load_account, push_now
-from os1.skills.calendar.when import When, parse_duration, parse_when
+from os1.skills.calendar.when import (
+    CALENDAR_HINTS,
+    TIME_HINTS,
+    When,
+    parse_duration,
+    parse_when,
+)
 
 REMINDER_SETTING = "calendar.reminder_minutes"
 DEFAULT_REMINDER = 15
@@ -103,6 +109,7 @@ def _moment(text: str, zone: dt.tzinfo) -> dt.datetime | dt.date:
 class AddEvent:
     name = "add_event"
     summary = "put a new appointment on the calendar at the day and time the person names"
+    hints = (*CALENDAR_HINTS, *TIME_HINTS, *("lunch", "dinner", "breakfast", "coffee", "party"))
     Args = AddEventArgs
     examples = (
         "lunch with Amy next Thursday at one",

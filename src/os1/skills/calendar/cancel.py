@@ -22,7 +22,7 @@ from os1.skills.calendar.clock import local_now, rrule_words, span_words
 from os1.skills.calendar.events import read_event, skip_occurrence, touch
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.sync import push_now
-from os1.skills.calendar.when import parse_when
+from os1.skills.calendar.when import CALENDAR_HINTS, TIME_HINTS, parse_when
 
 LOOK_AHEAD = dt.timedelta(weeks=8)
 _SMALL = {"the", "a", "an", "my", "our", "with", "appointment", "meeting", "event", "cancel"}
@@ -56,6 +56,7 @@ def _matches(summary: str, wanted: list[str]) -> bool:
 class CancelEvent:
     name = "cancel_event"
     summary = "cancel (remove) an appointment already on the calendar"
+    hints = (*CALENDAR_HINTS, *TIME_HINTS, "cancel", "call off", "off my", "remove", "delete")
     Args = CancelEventArgs
     examples = ("the dentist on Friday", "lunch with Amy", "standup next Monday")
 

@@ -71,6 +71,7 @@ def report_lines(result: ReadResult) -> list[str]:
 class ImportCalendar:
     name = "import_calendar"
     summary = "import the events of an .ics calendar file into the calendar"
+    hints = ("import", ".ics", "ics ", "calendar", "ical")
     Args = ImportCalendarArgs
     examples = ("~/Downloads/work.ics", "import my holidays.ics file")
 

@@ -15,6 +15,7 @@ from os1.skills.calendar.clock import (
     zone_label,
 )
 from os1.skills.calendar.store import CalendarStore
+from os1.skills.calendar.when import CALENDAR_HINTS, TIME_HINTS
 from os1.skills.calendar.window import parse_window
 
 
@@ -29,6 +30,7 @@ class ListEventsArgs(BaseModel):
 class ListEvents:
     name = "list_events"
     summary = "say what is on the calendar today, this week or on a given day (only reads)"
+    hints = (*CALENDAR_HINTS, *TIME_HINTS, "what's on", "do i have", "am i free", "busy")
     Args = ListEventsArgs
     examples = ("this week", "tomorrow", "what's on Friday", "next 10 days")
 

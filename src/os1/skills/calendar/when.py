@@ -28,6 +28,29 @@ EXAMPLES = (
     '"in two hours", "tonight at 8", "every Monday at 9", "monthly on the 1st"'
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Words that suggest a message is about a time on the calendar (``skills.gate``). Left
+# out: "today" and "tonight", said in passing all day long, and "may" and "march", verbs
+# more often than months in conversation.
+TIME_HINTS = (
+    *WEEKDAYS,
+    "tomorrow",
+    "weekend",
+    "next week",
+    "this week",
+    "noon",
+    "midday",
+    "midnight",
+    "o'clock",
+    "a.m",
+    "p.m",
+    "every ",
+    *("january", "february", "april", "june", "july", "august", "september", "october"),
+    *("november", "december"),
+)
+CALENDAR_HINTS = (
+    *("calendar", "appointment", "meeting", "event", "schedule", "agenda", "diary"),
+    *("book", "remind", "reschedul", "put ", "add "),
+)
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july",

@@ -77,6 +77,10 @@ def _roots(path: str, setting: Any) -> list[str]:
 
 class Declutter:
     name: ClassVar[str] = "declutter"
+    hints: ClassVar[tuple[str, ...]] = (
+        *("clean", "tidy", "clutter", "declutter", "duplicate", "space", "disk", "storage"),
+        *("folder", "download", "junk", "clear", "full", "organi", "free up", "sort out"),
+    )
     summary: ClassVar[str] = (
         "tidy a folder on disk: find duplicate files, old installers, download leftovers"
         " and empty folders, and move them to an archive (never deletes)"
@@ -197,6 +201,7 @@ class Declutter:
 
 class FindFile:
     name: ClassVar[str] = "find_file"
+    hints: ClassVar[tuple[str, ...]] = ("find", "locate", "search", "look for", "where")
     # the model's choice stands only if the message says one of these (see skills.choose)
     cues: ClassVar[tuple[str, ...]] = (
         *("file", "document", "doc", "pdf", "photo", "picture", "image", "folder", "scan"),

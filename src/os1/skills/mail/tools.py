@@ -49,6 +49,9 @@ def _person(ctx: ToolContext, account: MailAccount) -> str:
 # the model's choice of a mail tool stands only if the message says one of these
 # (skills.choose: a small model sends some world questions to the mail search)
 MAIL_CUES = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
+# Words that suggest a message is about mail (``skills.gate``): more than the cues, which
+# a mail request must hold.
+MAIL_HINTS = (*MAIL_CUES, "email", "e-mail", "message", "letter", "draft", "answer", "forward")
 
 
 class _ReadOnly:
@@ -70,6 +73,7 @@ class CheckArgs(BaseModel):
 class CheckMail(_ReadOnly):
     name = "check_mail"
     cues = MAIL_CUES
+    hints = MAIL_HINTS
     summary = "check the mail inbox: what needs a reply, what is FYI, newsletters, what can wait"
     Args = CheckArgs
     examples = ("what's in my inbox", "any mail from Amy?", "check my email")
@@ -110,6 +114,7 @@ class FindArgs(BaseModel):
 class FindMail(_ReadOnly):
     name = "find_mail"
     cues = MAIL_CUES
+    hints = MAIL_HINTS
     summary = "search the person's mail by sender, subject or words in it"
     Args = FindArgs
     examples = ("the invoice from the plumber", "mail from Amy about lunch", "lease contract")
@@ -141,6 +146,7 @@ class DraftArgs(BaseModel):
 class DraftReply(_ReadOnly):
     name = "draft_reply"
     cues = MAIL_CUES
+    hints = MAIL_HINTS
     summary = (
         "draft a reply to a mail in the person's own tone (firm for hard letters); sends nothing"
     )
@@ -207,6 +213,7 @@ _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
 class SendMail:
     name = "send_mail"
     cues = MAIL_CUES
+    hints = MAIL_HINTS
     summary = "send an email the person wrote or approved (shows the exact mail first)"
     Args = SendArgs
     examples = (

@@ -88,6 +88,10 @@ def _clip(text: str, limit: int = MAX_PREVIEW) -> str:
 class Proofread:
     name = "proofread"
     summary = "proofread a text or a text file: spelling, grammar and style fixes as a diff"
+    hints = (
+        *("proofread", "proof", "spell", "grammar", "typo", "correct", "fix"),
+        *("edit", "polish", "improve", "mistake", "punctuation", "wording"),
+    )
     Args = ProofreadArgs
     examples = (
         "proofread this: I recieve your letter and was very happy to to read it",
