@@ -29,7 +29,7 @@ def test_sentences_come_out_whole_and_in_order() -> None:
 
 def test_the_first_piece_may_end_at_a_comma_so_the_voice_starts_sooner() -> None:
     pieces = _stream("Well, I would say that, on the whole, it went well. Yes, it did, truly.")
-    assert pieces[0] == "Well, I would say that,"  # four words before the comma
+    assert pieces[0] == "Well, I would say that,"  # "Well," alone is too short a piece
     assert pieces[1] == "on the whole, it went well."  # later pieces wait for the full stop
     assert pieces[2] == "Yes, it did, truly."
 

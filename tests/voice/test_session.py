@@ -19,6 +19,7 @@ from os1.models.tts import PiperTTS
 from os1.voice.endpoint import TurnTaking
 from os1.voice.playback import ClockSink
 from os1.voice.session import VoiceSession
+from os1.voice.wake import WakePhrase
 from os1.voice.wer import word_error_rate, words
 
 pytestmark = pytest.mark.real_model
@@ -178,3 +179,42 @@ async def test_recordings_are_kept_only_when_asked(
     await speak_into(session, [said(tts, "Good morning to you."), quiet(2.0)])
     await session.finish()
     assert len(kept) == 1 and kept[0].size > 16_000
+
+
+async def test_with_the_wake_phrase_only_speech_addressed_by_name_is_answered(
+    companion: Companion, stt: WhisperSTT, tts: PiperTTS, scripted: ScriptedLLM
+) -> None:
+    await companion.skip_onboarding("me")
+    ear, sink = Ear(), ClockSink()
+    wake = WakePhrase("Nova", follow_up_s=3.0)
+    session = VoiceSession(companion, "me", stt, tts, sink, ear, wake=wake)
+    # someone in the room, not talking to the companion: dropped, not remembered
+    await speak_into(session, [said(tts, "Did you see the match last night?"), quiet(1.5)])
+    await session.finish()
+    assert not ear.of(Transcribed) and await companion.history("me") == []
+    assert any(isinstance(e, Notice) and e.code == "not_addressed" for e in ear.events)
+    # called by name: answered, without the name in the conversation
+    scripted.enqueue(
+        "Here is one: why did the cat sit on the computer? To keep an eye on the mouse."
+    )
+    await speak_into(session, [said(tts, "Hey Nova, tell me a joke."), quiet(1.5)])
+    await session.finish()
+    asked = ear.of(Transcribed)
+    assert len(asked) == 1
+    said_to_it = asked[0].text.lower()  # type: ignore[attr-defined]
+    assert said_to_it.startswith("tell me") and "joke" in said_to_it and "nova" not in said_to_it
+    # the next line, soon after the reply, needs no name
+    scripted.enqueue("Glad you liked it.")
+    await speak_into(session, [said(tts, "That was a good one."), quiet(1.5)])
+    await session.finish()
+    assert len(ear.of(Transcribed)) == 2
+    history = await companion.history("me")
+    assert [m.text for m in history if m.role == "user"] == [
+        asked[0].text,  # type: ignore[attr-defined]
+        ear.of(Transcribed)[1].text,  # type: ignore[attr-defined]
+    ]
+    # the name alone: it says it is listening, and takes the next line
+    await asyncio.sleep(3.1)
+    await speak_into(session, [said(tts, "Hey Nova."), quiet(1.5)])
+    await session.finish()
+    assert any(isinstance(e, Notice) and e.code == "listening" for e in ear.events)

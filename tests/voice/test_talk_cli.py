@@ -105,3 +105,22 @@ def test_without_a_sound_card_talk_says_to_use_files(tmp_path: Path) -> None:
         pytest.skip("this machine has a microphone and speakers")
     message = done.stderr.decode()
     assert "Cannot talk aloud here" in message and "--in QUESTION.wav" in message
+
+
+def test_voice_settings_are_shown_changed_and_checked(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "OS1_HOME": str(home)}
+
+    def voice(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*OS1, "voice", *args], capture_output=True, text=True, env=env, timeout=120
+        )
+
+    assert "speed 1; recordings not kept; answers any speech" in voice().stdout
+    changed = voice("--speed", "1.2", "--wake")
+    assert changed.returncode == 0
+    assert "speed 1.2" in changed.stdout and "“hey <name>” when hands-free" in changed.stdout
+    assert "“hey <name>” when hands-free" in voice().stdout  # kept for next time
+    refused = voice("--speed", "5")
+    assert refused.returncode == 1 and "out of range" in refused.stdout
+    assert "speed 1.2" in voice("--no-wake").stdout

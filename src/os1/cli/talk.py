@@ -27,13 +27,14 @@ from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.config import DEFAULT_USER, Settings, load_settings
 from os1.errors import InputError, Os1Error
-from os1.events import BargedIn, Transcribed, TurnEvent, VoiceTimings
+from os1.events import BargedIn, Notice, Transcribed, TurnEvent, VoiceTimings
 from os1.models.assets import models_dir
 from os1.persona.voice import VoiceSettings, load_voice, save_voice
 from os1.voice.answer import SpokenExchange, answer_recording
 from os1.voice.audio import read_audio, recorder, write_wav
 from os1.voice.engines import SpeechModels
 from os1.voice.session import VoiceSession
+from os1.voice.wake import WakePhrase
 
 _LONG = 30.0  # recordings longer than this (seconds) get a progress bar
 
@@ -167,6 +168,8 @@ async def _live(
             render.out.print(f"[bold cyan]you[/] › {event.text}", highlight=False)
         elif isinstance(event, BargedIn):
             render.out.print(" [dim](you cut in)[/]")
+        elif isinstance(event, Notice) and event.code == "not_addressed":
+            render.err.print("[dim](not for me)[/]")
         elif isinstance(event, VoiceTimings):
             render.err.print(f"[dim]first audio {event.first_audio:.2f} s after you stopped[/]")
         else:
@@ -177,8 +180,14 @@ async def _live(
 
     sink = DeviceSink(tts.rate)
     keep = recorder(settings.home, user) if voice.keep_recordings else None
-    session = VoiceSession(companion, user, stt, tts, sink, show, speed=voice.speed, keep=keep)
-    render.out.print("[green]Listening.[/] Speak any time; Ctrl-C to leave.")
+    wake = WakePhrase(render.speaker) if voice.wake_phrase and render.speaker else None
+    session = VoiceSession(
+        companion, user, stt, tts, sink, show, speed=voice.speed, keep=keep, wake=wake
+    )
+    if wake is None:
+        render.out.print("[green]Listening.[/] Speak any time; Ctrl-C to leave.")
+    else:
+        render.out.print(f"[green]Listening for “{wake.phrase}”.[/] Ctrl-C to leave.")
     with sounddevice.InputStream(
         samplerate=16_000, channels=1, dtype="float32", blocksize=512, callback=on_audio
     ):
@@ -197,7 +206,9 @@ def _fail(render: Renderer, exc: Os1Error, as_json: bool) -> None:
         render.error(exc.message, exc.hint)
 
 
-async def run_talk(user: str, home: str | None, speed: float | None, new: bool, **how: Any) -> int:
+async def run_talk(
+    user: str, home: str | None, speed: float | None, new: bool, wake: bool | None, **how: Any
+) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     out = Console(highlight=False, soft_wrap=True, stderr=how["target"] == "-")
     render = Renderer(out, err, as_json=how["as_json"], interactive=True)
@@ -219,7 +230,7 @@ async def run_talk(user: str, home: str | None, speed: float | None, new: bool, 
             if new:
                 await companion.new_conversation(user)
             store = await companion.db.user(user)
-            voice = (await load_voice(store)).changed(speed=speed)
+            voice = (await load_voice(store)).changed(speed=speed, wake_phrase=wake)
             models = SpeechModels(models_dir(settings), min(2, settings.threads))
             if audio is None:
                 render.speaker = (await companion.identity(user)).name
@@ -247,6 +258,11 @@ def talk(
         None, "--speed", help="Speaking pace this time (0.5 to 2.0; see `os1 voice`)."
     ),
     new: bool = typer.Option(False, "--new", help="Start a new conversation."),
+    wake: bool | None = typer.Option(
+        None,
+        "--wake/--no-wake",
+        help="Answer only speech that starts with its name, “hey <name>” (see `os1 voice`).",
+    ),
     home: str | None = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
     """Talk with your companion aloud.
@@ -255,6 +271,8 @@ def talk(
 
       os1 talk                                        # microphone and speakers, hands-free
 
+      os1 talk --wake                                 # always listening, answers "hey <name>"
+
       os1 talk --in question.wav --out reply.wav      # answer a recording
 
       os1 talk --in memo.mp3 --json                   # transcript, reply and timings as JSON
@@ -262,7 +280,7 @@ def talk(
       arecord -d 5 -f S16_LE | os1 talk --in - --out - | aplay
     """
     code = asyncio.run(
-        run_talk(user, home, speed, new, source=source, target=target, as_json=as_json)
+        run_talk(user, home, speed, new, wake, source=source, target=target, as_json=as_json)
     )
     raise typer.Exit(code)
 
@@ -276,6 +294,11 @@ def voice(
         help="Keep what you say aloud as WAV files in the data folder (off by default).",
     ),
     name: str | None = typer.Option(None, "--voice", help="Which installed voice."),
+    wake: bool | None = typer.Option(
+        None,
+        "--wake/--no-wake",
+        help="Hands-free, answer only speech that starts with its name (“hey <name>”).",
+    ),
     home: str | None = typer.Option(None, "--home", help="Data folder."),
 ) -> None:
     """Show or change the companion's voice.
@@ -287,6 +310,8 @@ def voice(
       os1 voice --speed 1.15          # a little faster
 
       os1 voice --keep-recordings     # keep your spoken turns as audio files
+
+      os1 voice --wake                # hands-free waits for "hey <name>"
     """
     out = Console(highlight=False)
 
@@ -302,7 +327,9 @@ def voice(
         try:
             store = await db.user(user)
             current = await load_voice(store)
-            wanted = current.changed(speed=speed, keep_recordings=keep_recordings, voice=name)
+            wanted = current.changed(
+                speed=speed, keep_recordings=keep_recordings, voice=name, wake_phrase=wake
+            )
             if wanted != current:
                 await save_voice(store, wanted)
         except Os1Error as exc:
@@ -311,7 +338,10 @@ def voice(
         finally:
             await db.aclose()
         kept = "kept" if wanted.keep_recordings else "not kept"
-        out.print(f"voice {wanted.voice}, speed {wanted.speed:g}; recordings {kept}")
+        wakes = "“hey <name>” when hands-free" if wanted.wake_phrase else "any speech"
+        out.print(
+            f"voice {wanted.voice}, speed {wanted.speed:g}; recordings {kept}; answers {wakes}"
+        )
         return 0
 
     raise typer.Exit(asyncio.run(work()))

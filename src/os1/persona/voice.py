@@ -1,5 +1,6 @@
 """The companion's voice, part of its persona for each person: which voice, how fast,
-and whether the person's recordings are kept (off unless they turn it on)."""
+whether the person's recordings are kept (off unless they turn it on), and whether
+hands-free listening waits for its name ("hey <name>", ``voice.wake``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class VoiceSettings:
     voice: str = "joe"
     speed: float = 1.0  # 1.0 is the voice's natural pace
     keep_recordings: bool = False
+    wake_phrase: bool = False  # hands-free: answer only speech that starts with its name
 
     def changed(self, **changes: Any) -> VoiceSettings:
         """A copy with ``changes`` (None values ignored), checked.
@@ -51,6 +53,7 @@ async def load_voice(store: UserStore) -> VoiceSettings:
             voice=saved.get("voice"),
             speed=float(saved.get("speed", 1.0)),
             keep_recordings=bool(saved.get("keep_recordings", False)),
+            wake_phrase=bool(saved.get("wake_phrase", False)),
         )
     except (InputError, TypeError, ValueError):
         return VoiceSettings()  # a hand-edited setting that no longer fits: the defaults

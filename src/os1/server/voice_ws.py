@@ -47,6 +47,7 @@ from os1.voice.audio import recorder
 from os1.voice.endpoint import TurnTaking
 from os1.voice.playback import ClockSink
 from os1.voice.session import VoiceSession
+from os1.voice.wake import WakePhrase
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,9 @@ class VoiceChannel:
             return
         store = await self.svc.companion.db.user(self.account.name)
         voice = await load_voice(store)
+        wake = None
+        if voice.wake_phrase and mode == "hands_free":  # pressing Talk already addresses it
+            wake = WakePhrase((await self.svc.companion.identity(self.account.name)).name)
         self.sink = SocketSink(self.send_audio)
         self.session = VoiceSession(
             _Door(self.svc, self.account, self.send),
@@ -203,6 +207,7 @@ class VoiceChannel:
             keep=recorder(self.svc.settings.home, self.account.name)
             if voice.keep_recordings
             else None,
+            wake=wake,
         )
         self.mode = mode
         await self.send({"type": "voice_ready", "mode": mode})

@@ -26,7 +26,7 @@ _BULLET = re.compile(r"^\s*(?:[-+•]|\d+[.)])\s+", re.MULTILINE)
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d]")
 _SPACES = re.compile(r"[ \t]+")
 
-FIRST_PIECE_WORDS = 4  # the first piece may end at a comma once it has this many words
+FIRST_PIECE_WORDS = 3  # the first piece may end at a comma once it has this many words
 LONGEST_PIECE_WORDS = 28  # a sentence longer than this is cut at a comma
 
 

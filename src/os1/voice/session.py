@@ -37,6 +37,7 @@ from os1.models.tts import TextToSpeech
 from os1.voice.endpoint import Endpointer, Paused, SpeechStarted, TurnEnded, TurnTaking
 from os1.voice.playback import AudioSink
 from os1.voice.speaker import SpokenReply
+from os1.voice.wake import WakePhrase
 from os1.voice.wer import words
 
 
@@ -68,6 +69,7 @@ class VoiceSession:
     speed: the companion's speaking pace; rules: turn-taking timings.
     emit: receives every event (transcripts, the turn's own events, barge-ins, timings).
     keep: if given, receives each turn's audio (the person chose to keep recordings).
+    wake: if given, only speech addressed to the companion is answered (``voice.wake``).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class VoiceSession:
         speed: float = 1.0,
         rules: TurnTaking | None = None,
         keep: Callable[[np.ndarray], None] | None = None,
+        wake: WakePhrase | None = None,
     ) -> None:
         self.conversation = conversation
         self.user = user
@@ -91,6 +94,7 @@ class VoiceSession:
         self.emit = emit
         self.speed = speed
         self.keep = keep
+        self.wake = wake
         self.endpointer = Endpointer(rules)
         self._fed_at = time.perf_counter()  # wall clock of the newest audio fed
         self._speech_began = 0.0  # wall clock where the current speech started
@@ -207,6 +211,15 @@ class VoiceSession:
         heard_at = time.perf_counter()
         if not words(text):
             return  # a cough, a door, a breath: nothing to answer
+        if self.wake is not None and not self._unanswered:
+            addressed = self.wake.addressed(text, time.perf_counter())
+            if addressed is None:  # not for the companion: dropped, not kept
+                await self.emit(Notice("not_addressed", f"Say “{self.wake.phrase}” to talk."))
+                return
+            text = addressed.rest
+            if not words(text):  # just the name: answer that it is listening
+                await self._say_listening()
+                return
         text = f"{self._unanswered} {text}".strip()
         self._unanswered = ""
         if self.endpointer.in_turn:
@@ -223,6 +236,8 @@ class VoiceSession:
         finally:
             if self._reply is reply:
                 self._reply = None
+            if self.wake is not None:
+                self.wake.stay_awake(time.perf_counter())
         spoken = reply.spoken
         if reply.barged is not None and reply.message_id is not None:
             await self.conversation.keep_heard(self.user, reply.message_id, reply.barged)
@@ -248,6 +263,16 @@ class VoiceSession:
                 await self.emit(event)
         finally:
             reply.spoken.finish()
+
+    async def _say_listening(self) -> None:
+        """Called by name alone: say so, and take the next line without the name."""
+        assert self.wake is not None
+        await self.emit(Notice("listening", "Listening."))
+        spoken = SpokenReply(self.tts, self.sink, self.speed)
+        spoken.feed("Yes?")
+        spoken.finish()
+        await spoken.played()
+        self.wake.stay_awake(time.perf_counter())
 
     async def _tell(self, event: TurnEvent) -> None:
         await self.emit(event)

@@ -109,7 +109,7 @@ def _moment(text: str, zone: dt.tzinfo) -> dt.datetime | dt.date:
 class AddEvent:
     name = "add_event"
     summary = "put a new appointment on the calendar at the day and time the person names"
-    hints = (*CALENDAR_HINTS, *TIME_HINTS, *("lunch", "dinner", "breakfast", "coffee", "party"))
+    hints = (*CALENDAR_HINTS, *TIME_HINTS)
     Args = AddEventArgs
     examples = (
         "lunch with Amy next Thursday at one",

@@ -49,7 +49,7 @@ TIME_HINTS = (
 )
 CALENDAR_HINTS = (
     *("calendar", "appointment", "meeting", "event", "schedule", "agenda", "diary"),
-    *("book", "remind", "reschedul", "put ", "add "),
+    *("remind", "reschedul", "put ", "add "),
 )
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MONTHS = (
