@@ -95,7 +95,12 @@ class Outcome:
 
 
 class Tool(Protocol):
-    """Set these as plain class attributes: ``name = "add_event"``, ``Args = EventArgs``."""
+    """Set these as plain class attributes: ``name = "add_event"``, ``Args = EventArgs``.
+
+    Optional attributes: ``hints``, words that suggest a request for the tool
+    (``skills.gate``), and ``cues``, words one of which a request for it always holds
+    (``skills.choose``).
+    """
 
     @property
     def name(self) -> str:
