@@ -22,6 +22,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from os1.cli.actions import carry_out, err, opened, out, run
+from os1.cli.render import transient_progress
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import InputError
 from os1.skills.base import ToolContext
@@ -57,13 +58,8 @@ async def _context(user: str) -> AsyncIterator[ToolContext]:
 
 
 def _bar() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
+    return transient_progress(
+        err, SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()
     )
 
 

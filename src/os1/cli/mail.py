@@ -16,10 +16,10 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from os1.cli.actions import carry_out, err, opened, out, person_store, run
+from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import InputError
 from os1.models.base import LLM
@@ -120,18 +120,6 @@ def connect(
     run(work)
 
 
-def _bar() -> Progress:
-    return Progress(
-        "[progress.description]Indexing mail",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-
-
 def _show_report(report: IndexReport, verbose: bool) -> None:
     rate = report.added / report.seconds if report.seconds else 0.0
     out.print(f"Indexed {report.added:,} new mails in {report.seconds:.1f} s ({rate:,.0f}/s).")
@@ -156,7 +144,7 @@ def index(
     async def work() -> int:
         async with person_store(user) as store:
             account = await require_account(store)
-            with _bar() as bar:
+            with counted_progress(err, "Indexing mail") as bar:
                 task = bar.add_task("index", total=None)
                 report = await index_account(
                     store,

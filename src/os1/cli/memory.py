@@ -13,10 +13,10 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
 from os1.cli.actions import run
+from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER, load_settings
 from os1.memory.archive import export_memory, import_memory, iso_time
 from os1.memory.catalog import ref_or_none
@@ -46,23 +46,11 @@ async def _open(user: str) -> AsyncIterator[tuple[Memory, UserStore]]:
         await db.aclose()
 
 
-def _progress(label: str) -> Progress:
-    return Progress(
-        f"[progress.description]{label}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-
-
 async def _index(memory: Memory, store: UserStore) -> None:
     """Bring vectors up to date, with a progress bar when it takes a while."""
     if not await memory.pending(store):
         return
-    with _progress("Indexing by meaning") as bar:
+    with counted_progress(err, "Indexing by meaning") as bar:
         task = bar.add_task("index", total=None)
         await memory.index_pending(
             store, lambda done, total: bar.update(task, completed=done, total=total)
@@ -104,7 +92,7 @@ async def _learn_waiting(memory: Memory, store: UserStore) -> None:
         return
     llm = await build_llm(load_settings())
     try:
-        with _progress("Learning facts") as bar:
+        with counted_progress(err, "Learning facts") as bar:
             task = bar.add_task("facts", total=total)
             while waiting := await log.unlearned():
                 await extract_and_store(store, llm, waiting, None)
@@ -164,7 +152,7 @@ def import_conversation_cmd(
 
     async def work() -> int:
         async with _open(user) as (memory, store):
-            with _progress("Importing") as bar:
+            with counted_progress(err, "Importing") as bar:
                 task = bar.add_task("import", total=None)
                 try:
                     report = await import_conversation(

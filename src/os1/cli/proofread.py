@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
 from os1.cli.actions import carry_out, err, opened, out, run
+from os1.cli.render import transient_progress
 from os1.config import DEFAULT_USER
 from os1.models.base import LLM
 from os1.skills.proofread import diff
@@ -37,14 +38,12 @@ _HELP = (
 async def _review(doc: Document, llm: LLM | None) -> Review:
     if llm is None:
         return await review(doc.text)
-    with Progress(
+    with transient_progress(
+        err,
         "[progress.description]Reading it closely",
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
     ) as bar:
         task = bar.add_task("model", total=None)
         return await review(

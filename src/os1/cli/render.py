@@ -6,9 +6,33 @@ import sys
 from dataclasses import dataclass, field
 
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TimeRemainingColumn,
+)
 
 from os1.companion import dumps_event
 from os1.events import ActionSettled, ErrorEvent, Notice, TextDelta, TurnEvent, TurnFinished
+
+
+def transient_progress(console: Console, *columns: str | ProgressColumn) -> Progress:
+    """A progress display on ``console`` that clears itself when done and stays silent
+    when ``console`` is not a terminal (a pipe, a log, --json)."""
+    return Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+
+
+def counted_progress(console: Console, label: str) -> Progress:
+    """``label``, a bar, done of total, and the time left."""
+    return transient_progress(
+        console,
+        f"[progress.description]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
 
 
 @dataclass
