@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
+from os1.cli.app import app
 from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.events import ProposalMade, TurnEvent
@@ -44,6 +46,18 @@ def turn_request(model: ScriptedLLM) -> ScriptedRequest:
     """The last request a person's turn made (background work such as fact extraction
     and summaries makes requests of its own)."""
     return [r for r in model.requests if not r.options.background][-1]
+
+
+def run_cli(home: Path, *args: str, answers: str = "", **env: str) -> Result:
+    """``os1 ARGS`` through the Typer app on the scripted model, ``answers`` typed in."""
+    environ = {
+        "OS1_HOME": str(home),
+        "OS1_LLM_BACKEND": "scripted",
+        "OS1_EMBEDDERS": "none",
+        "COLUMNS": "200",
+        **env,
+    }
+    return CliRunner().invoke(app, list(args), input=answers, env=environ)
 
 
 async def collect(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:

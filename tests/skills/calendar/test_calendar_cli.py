@@ -6,23 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from calendar_parts import radicale
-from typer.testing import CliRunner, Result
 
-from os1.cli.app import app
+from conftest import run_cli as os1
 
-runner = CliRunner()
 __all__ = ["radicale"]
-
-
-def os1(home: Path, *args: str, answers: str = "", **env: str) -> Result:
-    environ = {
-        "OS1_HOME": str(home),
-        "OS1_LLM_BACKEND": "scripted",
-        "OS1_EMBEDDERS": "none",
-        "COLUMNS": "200",
-        **env,
-    }
-    return runner.invoke(app, list(args), input=answers, env=environ)
 
 
 def test_add_list_export_import_undo(home: Path, tmp_path: Path) -> None:

@@ -7,22 +7,13 @@ import mailbox
 from pathlib import Path
 
 from mail_servers import ME, SmtpServer, make_mail, smtp_fixture  # noqa: F401
-from typer.testing import CliRunner, Result
+from typer.testing import Result
 
-from os1.cli.app import app
-
-runner = CliRunner()
+from conftest import run_cli
 
 
 def os1(home: Path, *args: str, answers: str = "") -> Result:
-    env = {
-        "OS1_HOME": str(home),
-        "OS1_LLM_BACKEND": "scripted",
-        "OS1_EMBEDDERS": "none",
-        "OS1_MAIL_PASSWORD": "",
-        "COLUMNS": "200",
-    }
-    return runner.invoke(app, list(args), input=answers, env=env)
+    return run_cli(home, *args, answers=answers, OS1_MAIL_PASSWORD="")
 
 
 def test_connect_index_triage_find_and_send(home: Path, tmp_path: Path, smtp: SmtpServer) -> None:

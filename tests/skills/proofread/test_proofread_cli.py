@@ -8,22 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from os1.cli.app import app
+from conftest import run_cli as os1
 
 LETTER = "dear Amy,\n\nI recieve your letter and was happy to to read it. Its a long time.\n"
-runner = CliRunner()
-
-
-def os1(home: Path, *args: str, answers: str = "") -> Result:
-    env = {
-        "OS1_HOME": str(home),
-        "OS1_LLM_BACKEND": "scripted",
-        "OS1_EMBEDDERS": "none",
-        "COLUMNS": "200",
-    }
-    return runner.invoke(app, list(args), input=answers, env=env)
 
 
 @pytest.fixture
