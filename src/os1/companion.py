@@ -38,7 +38,7 @@ from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.presence import Presence
 from os1.skills.base import ToolContext, validate_args
 from os1.skills.choose import ToolChooser
-from os1.skills.journal import Action, Journal
+from os1.skills.journal import Journal
 from os1.skills.proposals import TOOL_FAILURES, Proposed, carry_out, propose
 from os1.skills.registry import SkillRegistry, builtin_skills, load_skills
 from os1.store import Database, UserStore
@@ -285,7 +285,7 @@ class Companion:
         store = await self.db.user(user)
         journal = Journal(store)
         if action_id is None:
-            action = next((a for a in await journal.recent(200) if _can_undo(a)), None)
+            action = next((a for a in await journal.recent(200) if a.can_undo), None)
             if action is None:
                 raise InputError("nothing_to_undo", "There is nothing to undo.")
         else:
@@ -297,7 +297,7 @@ class Companion:
                 f"There is no action {action_id} of yours.",
                 "`os1 actions` lists them.",
             )
-        if not _can_undo(action):
+        if not action.can_undo:
             why = "it cannot be taken back" if not action.undoable else f"it is {action.status}"
             raise InputError("cannot_undo", f"Action {action.id} cannot be undone: {why}.")
         if not await journal.claim(action.id, "done", "undone"):
@@ -393,7 +393,3 @@ def _exchange(message: Message) -> Exchange:
 def dumps_event(event: TurnEvent) -> str:
     """One event as one line of JSON (for ``--json`` doors)."""
     return json.dumps(event.to_dict(), ensure_ascii=False)
-
-
-def _can_undo(action: Action) -> bool:
-    return action.status == "done" and action.undoable and action.undo is not None

@@ -197,7 +197,7 @@ def actions_list(
             return 0
         table = Table("id", "when", "what", "status", "why", "undo")
         for a in found:
-            can_undo = "yes" if a.status == "done" and a.undoable and a.undo else ""
+            can_undo = "yes" if a.can_undo else ""
             why = a.why if len(a.why) <= 50 else a.why[:49] + "…"
             table.add_row(str(a.id), _when(a.created_at), a.title, a.status, why, can_undo)
         out.print(table)
@@ -226,7 +226,7 @@ def actions_show(
             out.print(Text(f"asked for with: {action.why}"))
         if action.result:
             out.print(Text(f"result: {action.result}"))
-        if action.status == "done" and action.undoable and action.undo:
+        if action.can_undo:
             out.print(f"[dim]Undo it with `os1 undo {action.id}`.[/]")
         return 0
 

@@ -42,7 +42,7 @@ def _out(action: Action) -> ActionOut:
         why=action.why,
         result=action.result,
         undoable=action.undoable,
-        can_undo=action.status == "done" and action.undoable and action.undo is not None,
+        can_undo=action.can_undo,
         created_at=action.created_at,
         decided_at=action.decided_at,
     )

@@ -35,6 +35,11 @@ class Action:
     created_at: float
     decided_at: float | None
 
+    @property
+    def can_undo(self) -> bool:
+        """Done, by a tool that can take it back, with what it needs to do so."""
+        return self.status == "done" and self.undoable and self.undo is not None
+
 
 def _action(row: sqlite.Row) -> Action:
     return Action(
