@@ -6,7 +6,7 @@ one model serves every caller, one transcription at a time (CTranslate2 already 
 cores it is given, and two at once would only thrash them).
 
 A spoken turn lasts a few seconds, yet Whisper's encoder reads a 30 s window whatever the
-audio's length: about 0.5 s here before a word is decoded. So speech that fits in 15 s is
+audio's length: about 0.5 s here before a word is decoded. So audio shorter than 15 s is
 encoded in a 15 s window instead, a quarter of the encoder's work, with the same words on
 our speech sets (CTranslate2 accepts the shorter window; whisper.cpp's ``audio_ctx`` is
 the same idea). Shorter windows begin to truncate or loop, so 15 s is the floor, and an
@@ -27,6 +27,8 @@ import numpy as np
 
 SAMPLE_RATE = 16_000
 SHORT_WINDOW_FRAMES = 1_500  # 15 s of 10 ms mel frames: the encoder's window for a turn
+# samples: audio shorter than this has fewer mel frames than the window (160 per frame)
+SHORT_AUDIO = SHORT_WINDOW_FRAMES * SAMPLE_RATE // 100
 TOKENS_PER_SECOND = 10  # far above speech's 3 to 5 a second: reaching it means a loop
 LOOPING_COMPRESSION = 2.4  # faster-whisper's own threshold for a repetitive transcript
 
@@ -66,7 +68,8 @@ class WhisperSTT:
         if audio.size == 0:
             return Transcript("", self.language or "", 0.0)
         with self._lock:
-            text = self._in_short_window(audio) if self.language else None
+            short = bool(self.language) and audio.size < SHORT_AUDIO
+            text = self._in_short_window(audio) if short else None
             language = self.language or ""
             if text is None:
                 segments, info = self._model.transcribe(
@@ -80,7 +83,7 @@ class WhisperSTT:
         return await asyncio.to_thread(self.transcribe_now, samples)
 
     def _in_short_window(self, audio: np.ndarray) -> str | None:
-        """The words of speech that fits the short window; None: use the ordinary path."""
+        """The words of audio shorter than the short window; None: use the ordinary path."""
         import ctranslate2
         from faster_whisper.vad import get_speech_timestamps
 
@@ -89,8 +92,6 @@ class WhisperSTT:
             return ""  # silence or noise: nothing was said
         speech = audio[spans[0]["start"] : spans[-1]["end"]]
         features = self._model.feature_extractor(speech)
-        if features.shape[-1] > SHORT_WINDOW_FRAMES:
-            return None
         window = np.zeros((1, features.shape[0], SHORT_WINDOW_FRAMES), dtype=np.float32)
         window[0, :, : features.shape[-1]] = features
         tokenizer = self._english_tokenizer()
