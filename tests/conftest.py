@@ -37,7 +37,9 @@ def scripted() -> ScriptedLLM:
 
 @pytest.fixture
 async def companion(settings: Settings, scripted: ScriptedLLM) -> AsyncIterator[Companion]:
-    comp = await Companion.start(settings, llm=scripted)
+    """The companion as the terminal's own person meets it (``os1 chat``): their skills
+    reach their own files; the server's per-account reach is tested in tests/server."""
+    comp = await Companion.start(settings, llm=scripted, local=True)
     yield comp
     await comp.aclose()
 
@@ -136,6 +138,7 @@ async def real_routed(home: Path, real_llm: object) -> AsyncIterator[Companion]:
         TurnLimits(max_reply_tokens=120, temperature=0.2, seed=7),
         home=home,
         tool_choice=True,
+        local=True,
     )
     yield comp
     await comp.stop_background()

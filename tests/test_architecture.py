@@ -9,7 +9,16 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "os1"
 
 # each layer may import only from layers listed before it (and from itself)
 LAYERS = [
-    {"__init__", "types", "errors", "config", "events", "presence", "testing_openai"},
+    {
+        "__init__",
+        "types",
+        "errors",
+        "config",
+        "events",
+        "presence",
+        "testing_openai",
+        "parsing_pool",
+    },
     {"models", "store", "plugins"},
     {"memory", "skills", "voice", "persona"},
     {"turn"},

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from os1 import parsing_pool
 from os1.config import Settings
 from os1.errors import InputError, Os1Error
 from os1.events import (
@@ -36,11 +37,14 @@ from os1.models.lazy import LazyLLM
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.presence import Presence
-from os1.skills.base import ToolContext, validate_args
+from os1.skills import uploads
+from os1.skills.base import ToolContext, context_for, validate_args
 from os1.skills.choose import ToolChooser
 from os1.skills.journal import Journal
-from os1.skills.proposals import TOOL_FAILURES, Proposed, carry_out, propose
+from os1.skills.proposals import Proposed, carry_out, propose, take_back
+from os1.skills.reach import FileReach, own_folder
 from os1.skills.registry import SkillRegistry, builtin_skills, load_skills
+from os1.skills.uploads import StoredFile
 from os1.store import Database, UserStore
 from os1.store.user import Message
 from os1.turn.context import Turn, TurnDeps, TurnLimits
@@ -91,6 +95,9 @@ class Companion:
         db: the open store.
         llm: the chat model.
         limits: context window and sampling for turns.
+        local: every call comes from the person at this machine's own terminal (the
+            CLI, MCP over stdio), whose tools reach any file their shell can; a server
+            leaves it off, so each account's own reach applies (``skills.reach``).
     """
 
     def __init__(
@@ -103,12 +110,15 @@ class Companion:
         home: Path | None = None,
         skills: SkillRegistry | None = None,
         tool_choice: bool = False,
+        local: bool = False,
+        upload_quota: int | None = None,
     ) -> None:
         self.db = db
         self.llm = llm
         self.limits = limits
         self.memory = memory
         self.home = home
+        self.upload_quota = upload_quota  # bytes a person may keep in os1's data folder
         self._background: set[asyncio.Task[Any]] = set()
         self.presence = Presence()
         self.skills = skills if skills is not None else builtin_skills()
@@ -121,6 +131,7 @@ class Companion:
             skills=self.skills,
             chooser=ToolChooser(llm, self.skills.tools()) if tool_choice else None,
             home=home,
+            local=local,
         )
 
     @classmethod
@@ -131,9 +142,10 @@ class Companion:
         progress: ProgressFn | None = None,
         *,
         lazy: bool = False,
+        local: bool = False,
     ) -> Companion:
         """Open the store and load the model (building it first if needed); ``lazy``
-        loads it only when something first needs it."""
+        loads it only when something first needs it; ``local`` as for the constructor."""
         db = await Database.open(settings.db_path)
         try:
             if llm is None and lazy:
@@ -161,6 +173,8 @@ class Companion:
             # the scripted test model answers from a queue its test fills; a routing call
             # would take a queued reply, so unit tests choose tools explicitly instead
             tool_choice=settings.tool_choice and settings.llm_backend != "scripted",
+            local=local,
+            upload_quota=int(settings.upload_quota_mb * 1e6),
         )
         if (warming := memory.warm_up()) is not None:
             companion._schedule(warming)
@@ -235,8 +249,52 @@ class Companion:
             async for event in events:
                 yield event
 
-    def tool_context(self, store: UserStore) -> ToolContext:
-        return ToolContext(store, self.memory, self.llm, self.home)
+    async def tool_context(self, store: UserStore) -> ToolContext:
+        """What the person's tools may use, their file reach included (``skills.reach``)."""
+        return await context_for(
+            store, memory=self.memory, llm=self.llm, home=self.home, local=self._deps.local
+        )
+
+    async def _upload_folder(self, user: str) -> tuple[Path, int | None, FileReach]:
+        """Where the person's uploads go: the one folder their tools may use, else (the
+        owner) their own folder in os1's data; the quota that holds there; their reach."""
+        store = await self.db.user(user)
+        reach = (await self.tool_context(store)).files
+        if reach.root:
+            return Path(reach.root), self.upload_quota if reach.own else None, reach
+        if self.home is None or reach.root == "":
+            raise InputError("no_file_access", "This companion keeps no files for anyone.")
+        folder = await asyncio.to_thread(own_folder, self.home, store.user.id)
+        return folder, self.upload_quota, reach
+
+    async def upload(self, user: str, name: str, data: bytes) -> StoredFile:
+        """Keep a file the person brings (replacing one of the same name) where their
+        tools can use it; ``path`` in the answer is how they name it in a request.
+
+        Raises:
+            InputError: the name is unusable, or their quota would be passed.
+        """
+        folder, quota, reach = await self._upload_folder(user)
+        saved = await asyncio.to_thread(uploads.save, folder, name, data, quota)
+        return StoredFile(saved.name, len(data), saved.stat().st_mtime, reach.shown(str(saved)))
+
+    async def uploaded(self, user: str) -> list[StoredFile]:
+        """The files in the person's folder, by name."""
+        folder, _, reach = await self._upload_folder(user)
+        found = await asyncio.to_thread(uploads.listing, folder)
+        return [
+            StoredFile(name, size, modified, reach.shown(str(folder / name)))
+            for name, size, modified in found
+        ]
+
+    async def remove_upload(self, user: str, name: str) -> None:
+        """Delete one of the person's files.
+
+        Raises:
+            InputError: they have no file of that name.
+        """
+        folder, _, _ = await self._upload_folder(user)
+        await asyncio.to_thread(uploads.remove, folder, name)
 
     async def propose(
         self, user: str, tool: str, args: BaseModel | dict[str, Any], *, why: str = ""
@@ -248,7 +306,8 @@ class Companion:
         a standing policy does not apply here, since the door asks the person itself.
 
         Raises:
-            InputError: no such tool, or ``args`` do not fit it.
+            InputError: no such tool, ``args`` do not fit it, or they reach beyond the
+                person's files.
         """
         found = self.skills.get(tool)
         if found is None:
@@ -257,7 +316,7 @@ class Companion:
             )
         checked = validate_args(found, args.model_dump() if isinstance(args, BaseModel) else args)
         store = await self.db.user(user)
-        proposed = await propose(found, self.tool_context(store), checked, why=why)
+        proposed = await propose(found, await self.tool_context(store), checked, why=why)
         return proposed.event if isinstance(proposed, Proposed) else proposed
 
     async def decide(
@@ -271,7 +330,7 @@ class Companion:
         store = await self.db.user(user)
         action = await Journal(store).get(proposal_id)
         tool = self.skills.get(action.tool) if action else None
-        yield await carry_out(tool, self.tool_context(store), proposal_id, confirm=confirm)
+        yield await carry_out(tool, await self.tool_context(store), proposal_id, confirm=confirm)
 
     async def undo(self, user: str, action_id: int | None = None) -> ActionSettled:
         """Revert a done action (the latest undoable one if no id) where the world allows.
@@ -280,36 +339,11 @@ class Companion:
         a file put back in its place, an event already gone).
 
         Raises:
-            InputError: no such action of this person, or it cannot be undone.
+            InputError: no such action of this person, it cannot be undone, or what it
+                touched is beyond their reach now.
         """
         store = await self.db.user(user)
-        journal = Journal(store)
-        if action_id is None:
-            action = next((a for a in await journal.recent(200) if a.can_undo), None)
-            if action is None:
-                raise InputError("nothing_to_undo", "There is nothing to undo.")
-        else:
-            action = await journal.get(action_id)
-        tool = self.skills.get(action.tool) if action else None
-        if action is None or tool is None:
-            raise InputError(
-                "not_found",
-                f"There is no action {action_id} of yours.",
-                "`os1 actions` lists them.",
-            )
-        if not action.can_undo:
-            why = "it cannot be taken back" if not action.undoable else f"it is {action.status}"
-            raise InputError("cannot_undo", f"Action {action.id} cannot be undone: {why}.")
-        if not await journal.claim(action.id, "done", "undone"):
-            raise InputError("cannot_undo", f"Action {action.id} was undone already.")
-        assert action.undo is not None
-        try:
-            message = await tool.undo(self.tool_context(store), action.undo)
-        except TOOL_FAILURES as exc:
-            await journal.claim(action.id, "undone", "done")
-            reason = getattr(exc, "message", None) or str(exc)
-            return ActionSettled(action.id, "failed", f"Could not undo it: {reason}.")
-        return ActionSettled(action.id, "undone", message)
+        return await take_back(self.skills.get, await self.tool_context(store), action_id)
 
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
         """A spoken reply was cut short: keep only the words the person heard, marked
@@ -367,10 +401,11 @@ class Companion:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Stop background work, then release the model and the store."""
+        """Stop background work, then release the model, the store and the parsing pool."""
         await self.stop_background()
         await self.llm.aclose()
         await self.db.aclose()
+        await asyncio.to_thread(parsing_pool.close_shared)  # it restarts if used again
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:

@@ -64,6 +64,11 @@ class Settings(BaseModel):
         default=True,
         description="Let the model choose a skill from the person's words (off: only /commands).",
     )
+    upload_quota_mb: float = Field(
+        default=100.0,
+        ge=0,
+        description="Megabytes of uploaded files one person may keep in os1's data folder.",
+    )
 
     # the server (`os1 serve`)
     host: str = Field(default="127.0.0.1", description="Address `os1 serve` listens on.")
@@ -90,6 +95,51 @@ class Settings(BaseModel):
         default=20.0, ge=0, description="Seconds to let turns finish when the server stops."
     )
     session_days: float = Field(default=30.0, gt=0, description="How long a web sign-in lasts.")
+    max_sockets_per_person: int = Field(
+        default=8, ge=1, description="Chat sockets one person may hold open at once."
+    )
+    session_sweep_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often open sockets and MCP sessions are checked against their"
+        " accounts, to end those disabled, deleted or revoked by another process.",
+    )
+    max_connections: int = Field(
+        default=12_000,
+        ge=1,
+        description="Connections one server process holds before new HTTP requests get 503"
+        " (uvicorn's limit_concurrency; open WebSockets count). Keep it above the sockets"
+        " you expect and below the open-file limit.",
+    )
+    header_timeout: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds a connection has to send a whole request head, from connecting"
+        " or from the previous response; then it is closed.",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle HTTP connection is kept between requests."
+    )
+    audio_speed_limit: float = Field(
+        default=2.0,
+        ge=1.0,
+        description="How many times real time (16 kHz int16 mono, 32 KB/s) one socket may"
+        " send microphone audio, with 2 s of it at once; faster frames are dropped.",
+    )
+    audio_frames_per_second: int = Field(
+        default=100,
+        ge=1,
+        description="Microphone frames one socket may send per second (a browser sends 31).",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Mark the sign-in cookie Secure (sent over HTTPS only): turn on behind TLS.",
+    )
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the API's pages at /docs and /redoc (they load their scripts"
+        " from the jsDelivr CDN); /openapi.json is always there.",
+    )
 
     @property
     def active_turn_limit(self) -> int:

@@ -52,3 +52,17 @@ def test_the_model_server_is_checked(tmp_path: Path) -> None:
     with ScriptedOpenAIServer(models=("qwen2.5:7b",)) as server:
         code, out = doctor({**env, "OS1_LLM_URL": server.base_url})
     assert code == 0 and "qwen2.5:7b" in out
+
+
+def test_a_config_file_others_can_read_is_named(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    config = home / "config.toml"
+    config.write_text('llm_api_key = "sk-live-x"\n')
+    config.chmod(0o644)
+    code, out = doctor({"OS1_HOME": str(home), "OS1_LLM_BACKEND": "scripted"})
+    assert code == 0  # a warning, not a failure
+    assert "other users of this machine may read" in out and f"chmod 600 {config}" in out
+    config.chmod(0o600)
+    _, out = doctor({"OS1_HOME": str(home), "OS1_LLM_BACKEND": "scripted"})
+    assert "yours alone" in out

@@ -123,3 +123,34 @@ async def test_search_by_meaning_never_crosses_people(tmp_path: Path) -> None:
         hits = await memory.search(store, "puppy at the seaside", k=50)
         assert [h.text for h in hits] == [f"My dog number {i} loves the beach."]
     await db.aclose()
+
+
+async def test_how_others_talk_never_shapes_a_persons_results(tmp_path: Path) -> None:
+    """Which words count as too common to search by is decided from the person's own
+    messages: another person writing "rocket" thousands of times must not make ann's
+    own rocket message unfindable by that word (a cross-person signal otherwise)."""
+
+    async def ann_finds(others: int) -> list[str]:
+        db = await Database.open(tmp_path / f"others-{others}.db")
+        memory = Memory([], tmp_path)
+        ann = await db.user("ann")
+        await memory.record(
+            ann,
+            [
+                NewEpisode("user", "The rocket launch was loud.", at(2026, 1, 5)),
+                NewEpisode("user", "Alpha Centauri is the nearest star.", at(2026, 1, 6)),
+            ],
+        )
+        if others:
+            bob = await db.user("bob")
+            chatter = [
+                NewEpisode("user", f"rocket note {n}", at(2026, 2, 1)) for n in range(others)
+            ]
+            await memory.record(bob, chatter)
+        hits = await memory.search(ann, "alpha rocket", k=5)
+        await db.aclose()
+        return [hit.text for hit in hits]
+
+    alone = await ann_finds(0)
+    assert "The rocket launch was loud." in alone
+    assert await ann_finds(3000) == alone

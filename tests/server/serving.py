@@ -22,6 +22,7 @@ from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.models.scripted import ScriptedLLM
 from os1.server.app import create_app
+from os1.server.listener import Parser, uvicorn_config
 from os1.server.services import Services
 from os1.store.accounts import Account
 
@@ -92,21 +93,17 @@ def client(server_settings: Settings) -> Iterator[AppClient]:
 
 
 class LiveServer:
-    """``os1``'s app served by uvicorn on 127.0.0.1 in a background thread."""
+    """``os1``'s app served by uvicorn on 127.0.0.1 in a background thread, configured as
+    ``os1 serve`` configures it (``uvicorn_config``); ``parser`` picks uvicorn's HTTP
+    parser (default: what ``os1 serve`` uses)."""
 
-    def __init__(self, settings: Settings, companion: Companion | None = None) -> None:
+    def __init__(
+        self, settings: Settings, companion: Companion | None = None, parser: Parser | None = None
+    ) -> None:
+        assert settings.host == "127.0.0.1", "test servers listen on loopback only"
         self.settings = settings
         self.app = create_app(settings, companion)
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            ws_max_size=settings.max_request_bytes * 4,  # the app answers oversize itself
-            ws_per_message_deflate=False,  # tiny frames; halves an idle socket's memory
-            timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
-        )
-        self.server = uvicorn.Server(config)
+        self.server = uvicorn.Server(uvicorn_config(self.app, settings, parser=parser))
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 

@@ -72,6 +72,18 @@ def signin_code(live_server: LiveServer, person: Person) -> str:
     return code
 
 
+def policy_violations(page: Page) -> list[str]:
+    """What the page's Content-Security-Policy refuses, as Chromium logs it, from now on."""
+    found: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            found.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return found
+
+
 def shoot(page: Page, folder: Path, name: str) -> None:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
@@ -97,6 +109,7 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     crashes: list[str] = []
     page.on("pageerror", lambda error: crashes.append(str(error)))
+    refused = policy_violations(page)
     page.goto(live_server.url)
 
     # a wrong password shows the server's own words; the right one opens the chat
@@ -218,6 +231,7 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     page.reload()
     expect(page.get_by_label("Password")).to_be_visible()
     assert crashes == []  # no uncaught script error along the way
+    assert refused == []  # and nothing the page does runs into its own policy
     page.close()
 
 

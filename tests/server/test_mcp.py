@@ -25,7 +25,7 @@ from os1.store import Database
 from os1.turn.context import TurnLimits
 
 OS1 = str(Path(sys.executable).with_name("os1"))
-TOOLS = {"search_memories", "remember", "talk", "profile", "live_conversations"}
+TOOLS = {"search_memories", "remember", "talk", "profile", "live_conversations", "upload_file"}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 

@@ -214,7 +214,12 @@ def test_os1_serve_prints_only_its_one_time_link(tmp_path: Path) -> None:
         assert first.status_code == 200 and first.json()["is_admin"]
         owner_token = first.cookies["os1_session"]
         assert _sign_in(url, code=code).status_code == 401  # once only
-        with httpx.Client(base_url=url, timeout=30, cookies={"os1_session": owner_token}) as owner:
+        with httpx.Client(
+            base_url=url,
+            timeout=30,
+            cookies={"os1_session": owner_token},
+            headers={"Origin": url},  # as the web UI's own requests do
+        ) as owner:
             made = owner.post("/api/admin/users", json={"name": "bob", "password": PASSWORD})
             assert made.status_code == 201
         with httpx.Client(base_url=url, timeout=30) as http:

@@ -230,5 +230,54 @@ def test_push_to_talk_release_answers_and_pressing_again_cuts_the_reply(
     last = _history(client, ada)[-1]
     assert last["status"] == "interrupted"
     assert last["text"] == (barge[0]["heard"] or "…"), "only what was heard is kept"
-    kept = sorted((client.services.settings.home / "recordings" / "ada").glob("*.wav"))
+    folder = client.services.settings.home / "recordings" / str(ada.account.id)
+    kept = sorted(folder.glob("*.wav"))
     assert len(kept) == 2, "each spoken turn was kept, as the person chose"
+    client.portal.call(client.services.accounts.delete, "ada")  # type: ignore[union-attr]
+    assert not folder.exists(), "a deleted person's recordings go with them"
+
+
+def _blast(ws: WebSocketTestSession, frame: bytes, count: int) -> tuple[list[str], float]:
+    """Sends ``count`` frames as fast as it can; returns the error codes that came back
+    (up to the pong after them) and the seconds it all took."""
+    start = time.monotonic()
+    for _ in range(count):
+        ws.send_bytes(frame)
+    ws.send_json({"type": "ping"})
+    seen = _until(ws, "pong")
+    return [m["code"] for m in _events(seen, "error")], time.monotonic() - start
+
+
+def test_audio_faster_than_real_time_is_dropped_and_told_once(client: AppClient) -> None:
+    settings = client.services.settings
+    byte_rate = settings.audio_speed_limit * 32_000
+    ada = client.person("ada")
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        _last(ws, "hello")
+        frame = b"\x00\x00" * FRAME  # 32 ms; 400 of them are 12.8 s of audio
+        codes, took = _blast(ws, frame, 400)
+        # voice is off, so each frame let through is answered with voice_not_started
+        heard = codes.count("voice_not_started")
+        burst = 2 * byte_rate / len(frame)  # two seconds' worth at the allowed speed
+        assert burst - 1 <= heard <= burst + took * byte_rate / len(frame) + 1, (heard, took)
+        assert codes.count("audio_too_fast") == 1  # told once, not per dropped frame
+        error = next(m for m in codes if m != "voice_not_started")
+        assert error == "audio_too_fast"
+
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:  # a fresh allowance
+        _last(ws, "hello")
+        codes, took = _blast(ws, b"\x00\x00", 600)  # tiny frames: the frame rate binds
+        heard = codes.count("voice_not_started")
+        frames = settings.audio_frames_per_second
+        assert 2 * frames - 1 <= heard <= 2 * frames + took * frames + 1, (heard, took)
+        assert codes.count("audio_too_fast") == 1
+
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        _last(ws, "hello")
+        start = time.monotonic()
+        for index in range(50):  # 1.6 s at the pace a microphone records
+            ws.send_bytes(b"\x00\x00" * FRAME)
+            time.sleep(max(0.0, start + (index + 1) * FRAME / 16_000 - time.monotonic()))
+        ws.send_json({"type": "ping"})
+        codes = [m["code"] for m in _events(_until(ws, "pong"), "error")]
+        assert codes == ["voice_not_started"] * 50  # all of it heard

@@ -135,3 +135,67 @@ async def test_a_file_that_is_not_a_database_is_reported(tmp_path: Path) -> None
         await Database.open(path)
     assert caught.value.code == "store_corrupt"
     assert str(path) in caught.value.message
+
+
+async def test_a_deleted_persons_id_is_never_given_again(tmp_path: Path) -> None:
+    """A session, socket or journal entry that names an old id must never reach a
+    newcomer of the same name: ids are never reused, even the largest one."""
+    from os1.store.accounts import Accounts
+
+    db = await Database.open(tmp_path / "os1.db")
+    accounts = Accounts(db)
+    first, _ = await accounts.add("bob")
+    await accounts.delete("bob")
+    again, _ = await accounts.add("bob")
+    assert again.id > first.id
+    await db.aclose()
+    reopened = await Database.open(tmp_path / "os1.db")  # the counter survives a restart
+    await Accounts(reopened).delete("bob")
+    third, _ = await Accounts(reopened).add("bob")
+    assert third.id > again.id
+    await reopened.aclose()
+
+
+def test_upgrading_keeps_every_row_and_every_link(tmp_path: Path) -> None:
+    """The users table is rebuilt (AUTOINCREMENT) under everyone's data: rows survive,
+    foreign keys still point at it, and deleting a person still cascades."""
+    from os1.store import migrations
+    from os1.store.driver import connect
+
+    conn = connect(tmp_path / "old.db")
+    conn.execute("PRAGMA foreign_keys=ON")
+    before = [m for m in MIGRATIONS if m[0] < "0010"]
+    migrations.MIGRATIONS, saved = before, migrations.MIGRATIONS
+    try:
+        migrations.apply_migrations(conn)
+    finally:
+        migrations.MIGRATIONS = saved
+    conn.execute("INSERT INTO users (name, created_at, is_admin) VALUES ('me', 1, 1), ('al', 2, 0)")
+    conn.execute("INSERT INTO conversations (user_id, started_at) VALUES (2, 0)")
+    conn.execute("INSERT INTO settings (user_id, key, value, updated_at) VALUES (2, 'k', '1', 0)")
+    assert migrations.apply_migrations(conn) == [n for n, _ in MIGRATIONS if n >= "0010"]
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("SELECT id, name, files FROM users ORDER BY id").fetchall() == [
+        (1, "me", "*"),  # an admin made before keeps what they could do
+        (2, "al", ""),
+    ]
+    conn.execute("DELETE FROM users WHERE id = 2")
+    assert conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
+    conn.execute("INSERT INTO users (name, created_at) VALUES ('al', 3)")
+    assert conn.execute("SELECT id FROM users WHERE name = 'al'").fetchone()[0] == 3
+    conn.close()
+
+
+async def test_the_data_folder_and_database_are_private(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir(mode=0o755)
+    home.chmod(0o755)
+    db = await Database.open(home / "os1.db")
+    store = await db.user("ann")
+    await store.set_setting("k", 1)
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in home.iterdir()}
+    await db.aclose()
+    assert oct(home.stat().st_mode & 0o777) == "0o700"
+    assert modes["os1.db"] == "0o600"
+    assert modes.get("os1.db-wal", "0o600") == "0o600", modes

@@ -213,8 +213,15 @@ async def test_with_the_wake_phrase_only_speech_addressed_by_name_is_answered(
         asked[0].text,  # type: ignore[attr-defined]
         ear.of(Transcribed)[1].text,  # type: ignore[attr-defined]
     ]
-    # the name alone: it says it is listening, and takes the next line
-    await asyncio.sleep(3.1)
-    await speak_into(session, [said(tts, "Hey Nova."), quiet(1.5)])
-    await session.finish()
+    # the name alone: it says it is listening. Piper says "Hey Nova." a little
+    # differently each time, and Whisper hears one in six or so as "Hannover": like a
+    # person not heard, the speaker says it again (a mishearing outside the follow-up
+    # window is dropped as not addressed, so it starts no turn)
+    for _ in range(3):
+        await asyncio.sleep(3.1)
+        await speak_into(session, [said(tts, "Hey Nova."), quiet(1.5)])
+        await session.finish()
+        if any(isinstance(e, Notice) and e.code == "listening" for e in ear.events):
+            break
     assert any(isinstance(e, Notice) and e.code == "listening" for e in ear.events)
+    assert len(ear.of(Transcribed)) == 2, "a misheard name started no turn"

@@ -76,6 +76,22 @@ async def _store(settings: Settings) -> Check:
     return Check("store", True, f"{settings.db_path} (ok, {users[0][0]} people)")
 
 
+def _private(settings: Settings) -> Check:
+    """Other people on this machine must not read os1's files: the store keeps its data
+    folder 0700 and the database 0600 itself, but config.toml (which may hold
+    ``llm_api_key``) is the person's own file to fix."""
+    exposed = [
+        path
+        for path in (settings.home, settings.db_path, settings.config_path)
+        if path.exists() and path.stat().st_mode & 0o077
+    ]
+    if not exposed:
+        return Check("privacy", True, "os1's data folder and files are yours alone")
+    fix = " ".join(f"chmod {700 if p.is_dir() else 600} {p};" for p in exposed)
+    shown = ", ".join(str(p) for p in exposed)
+    return Check("privacy", None, f"other users of this machine may read {shown}", fix)
+
+
 async def _model(settings: Settings) -> Check:
     if settings.llm_backend == "openai":
         from os1.models.openai_compat import OpenAICompatLLM
@@ -116,12 +132,14 @@ async def run_checks(settings: Settings) -> list[Check]:
         _versions(),
         _writable(settings.home),
         await _store(settings),
+        _private(settings),
         await _model(settings),
     ]
 
 
 def doctor() -> None:
-    """Check Python, packages, data folder, disk, database and model; say how to fix each.
+    """Check Python, packages, data folder, disk, database, privacy and model; say how to
+    fix each.
 
     Exits 0 when everything needed works, 1 otherwise.
 

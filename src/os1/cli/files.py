@@ -27,12 +27,13 @@ from os1.config import DEFAULT_USER, load_settings
 from os1.errors import InputError
 from os1.skills.base import ToolContext
 from os1.skills.files.clutter import human_size
-from os1.skills.files.find import find_files, shown
+from os1.skills.files.find import find_files
 from os1.skills.files.names import readable
 from os1.skills.files.plan import KIND_LABEL, Item, Survey
 from os1.skills.files.query import parse
 from os1.skills.files.scan import check_root
 from os1.skills.files.tools import Declutter, DeclutterArgs, FindArgs, FindFile, excluded_folders
+from os1.skills.reach import FileReach
 from os1.store import Database
 
 files_app = typer.Typer(
@@ -52,7 +53,8 @@ async def _context(user: str) -> AsyncIterator[ToolContext]:
     settings = load_settings()
     db = await Database.open(settings.db_path)
     try:
-        yield ToolContext(await db.user(user), home=settings.home)
+        # the terminal's own person: their tools reach what their shell can
+        yield ToolContext(await db.user(user), home=settings.home, files=FileReach.anywhere())
     finally:
         await db.aclose()
 
@@ -187,7 +189,7 @@ def declutter(
             registered = companion.skills.get("declutter")
             if not isinstance(registered, Declutter):
                 raise InputError("no_tool", "The declutter skill is not available.")
-            ctx = companion.tool_context(await companion.db.user(user))
+            ctx = await companion.tool_context(await companion.db.user(user))
             found = await _survey(registered, ctx, args)
             _show_plan(found, registered.where(ctx, to))
             if not found.items:
@@ -235,7 +237,7 @@ def find(
                     "looked_at": found.looked_at,
                     "matches": [
                         {
-                            "path": shown(m.path),
+                            "path": readable(FileReach.anywhere().shown(m.path)),
                             "size": m.size,
                             "mtime": m.mtime,
                             "score": m.score,

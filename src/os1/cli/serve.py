@@ -21,9 +21,11 @@ from os1.cli.session import start_companion
 from os1.config import DEFAULT_USER, load_settings
 from os1.errors import Os1Error
 from os1.server.app import create_app
+from os1.server.listener import open_file_room, uvicorn_config
 from os1.store.accounts import Accounts
 
 SIGNIN_MINUTES = 15
+FILES_BESIDES_SOCKETS = 1024  # the database, its WAL, models, logs, the worker pools
 
 
 async def _signin_link(accounts: Accounts, owner: str, base: str) -> str:
@@ -37,7 +39,7 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
     flags: dict[str, Any] = {"home": home, "host": host, "port": port}
     try:
         settings = load_settings(flags)
-        companion = await start_companion(err, quiet=False, **flags)
+        companion = await start_companion(err, quiet=False, local=False, **flags)
     except Os1Error as exc:
         err.print(f"[red]{exc.message}[/] {exc.hint}")
         return 1
@@ -45,17 +47,15 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
         shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         base = f"http://{shown}:{settings.port}"
         link = await _signin_link(Accounts(companion.db), owner, base)
-        config = uvicorn.Config(
-            create_app(settings, companion),
-            host=settings.host,
-            port=settings.port,
-            log_level="warning",
-            ws_max_size=settings.max_request_bytes * 4,  # the app answers oversize itself
-            ws_per_message_deflate=False,  # tiny frames; halves an idle socket's memory
-            timeout_graceful_shutdown=int(settings.shutdown_grace) or None,
-            access_log=False,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(uvicorn_config(create_app(settings, companion), settings))
+        wanted = settings.max_connections + FILES_BESIDES_SOCKETS
+        if (room := open_file_room(wanted)) < wanted:
+            err.print(
+                f"[yellow]This process may open only {room} files, so it can hold about"
+                f" {max(0, room - FILES_BESIDES_SOCKETS)} connections, not the"
+                f" {settings.max_connections} of max_connections.[/] Raise the limit"
+                " (`ulimit -n`, or LimitNOFILE= for a systemd service)."
+            )
 
         def stop(*_: object) -> None:
             server.should_exit = True

@@ -28,10 +28,12 @@ def catches_signals() -> bool:
 
 
 async def start_companion(
-    err: Console, quiet: bool, *, lazy: bool = False, **flags: Any
+    err: Console, quiet: bool, *, lazy: bool = False, local: bool = True, **flags: Any
 ) -> Companion:
     """Load settings with ``flags`` on top and start a companion, showing progress on stderr;
-    ``lazy`` loads the model only when something first needs it.
+    ``lazy`` loads the model only when something first needs it. A terminal command
+    serves the person at this machine (``local``: their tools reach their own files);
+    ``os1 serve`` passes ``local=False``, so each account's own reach applies.
 
     Raises:
         Os1Error: settings are invalid, the store cannot be opened or the model not loaded.
@@ -53,9 +55,9 @@ async def start_companion(
         progress.update(task_id, completed=done, total=total, visible=True)
 
     if lazy:
-        return await Companion.start(settings, lazy=True)
+        return await Companion.start(settings, lazy=True, local=local)
     with progress:
         if quiet:
-            return await Companion.start(settings, progress=on_progress)
+            return await Companion.start(settings, progress=on_progress, local=local)
         with err.status("Waking up…", spinner="dots"):
-            return await Companion.start(settings, progress=on_progress)
+            return await Companion.start(settings, progress=on_progress, local=local)

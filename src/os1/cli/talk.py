@@ -179,7 +179,8 @@ async def _live(
         loop.call_soon_threadsafe(heard.put_nowait, block[:, 0].copy())
 
     sink = DeviceSink(tts.rate)
-    keep = recorder(settings.home, user) if voice.keep_recordings else None
+    person = (await companion.db.user(user)).user
+    keep = recorder(settings.home, person.id) if voice.keep_recordings else None
     wake = WakePhrase(render.speaker) if voice.wake_phrase and render.speaker else None
     session = VoiceSession(
         companion, user, stt, tts, sink, show, speed=voice.speed, keep=keep, wake=wake

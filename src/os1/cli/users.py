@@ -15,7 +15,7 @@ from rich.table import Table
 from os1.config import load_settings
 from os1.errors import Os1Error
 from os1.store import Database
-from os1.store.accounts import Accounts
+from os1.store.accounts import FILES_ANYWHERE, Accounts
 
 users_app = typer.Typer(help="Accounts and API keys for `os1 serve`.", no_args_is_help=True)
 out = Console(highlight=False)
@@ -90,7 +90,7 @@ def password(name: str, home: str | None = HomeOption) -> None:
 def list_(home: str | None = HomeOption) -> None:
     """Everyone with an account."""
     accounts = _run(lambda a: a.everyone(), home)
-    table = Table("name", "admin", "state", "keys", "password", "since")
+    table = Table("name", "admin", "state", "keys", "password", "files", "since")
     for acc in accounts:
         since = dt.datetime.fromtimestamp(acc.created_at).strftime("%Y-%m-%d")
         state = "disabled" if acc.disabled else "active"
@@ -100,9 +100,41 @@ def list_(home: str | None = HomeOption) -> None:
             state,
             str(acc.keys),
             "set" if acc.has_password else "",
+            acc.files_in_words,
             since,
         )
     out.print(table)
+
+
+@users_app.command("files")
+def files(
+    name: str,
+    root: str | None = typer.Option(None, "--root", help="A folder of their own to work in."),
+    anywhere: bool = typer.Option(
+        False, "--anywhere", help="Every file this server can reach (the owner's right)."
+    ),
+    own: bool = typer.Option(False, "--own", help="Back to their own upload folder only."),
+    home: str | None = HomeOption,
+) -> None:
+    """Show or set which of the server's files NAME's skills may use.
+
+    By default a person works only on files they upload (their own folder in os1's data);
+    the owner reaches every file. Paths they give are resolved inside their folder, and
+    anything outside it (.., links, other folders) is refused.
+
+    Examples: os1 users files alice; os1 users files alice --root /srv/os1/alice;
+    os1 users files alice --own
+    """
+    chosen = [c for c in (root is not None, anywhere, own) if c]
+    if len(chosen) > 1:
+        err.print("[red]Give one of --root, --anywhere or --own.[/]")
+        raise typer.Exit(2)
+    if not chosen:
+        account = _run(lambda a: a.get(name), home)
+    else:
+        value = FILES_ANYWHERE if anywhere else (root or "")
+        account = _run(lambda a: a.set_files(name, value), home)
+    out.print(f"{account.name}'s skills may use files: {account.files_in_words}.")
 
 
 @users_app.command("disable")

@@ -46,7 +46,7 @@ CURRENT = re.compile(
     re.IGNORECASE,
 )
 CURRENT_POOL = 20
-COMMON_SHARE, COMMON_MIN = 0.05, 2000  # a word in > 5% of messages (and > 2,000) is common
+COMMON_SHARE, COMMON_MIN = 0.05, 2000  # in > 5% (and > 2,000) of their messages: common
 COMMON_WINDOW = 20_000  # with only common words, rank words among this many newest rows
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 
@@ -202,22 +202,27 @@ class Retriever:
         return _rank(self._load(db, fused), fused, window)[:k]
 
     def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
-        """Leave out words found in a large share of all messages (when rarer ones are
-        there): they barely move BM25, yet ranking their many matches is the slow part.
-        The same idea as a "common terms" query in Lucene. When every word is common, the
-        word search looks at the newest messages only (meaning still covers them all)."""
+        """Leave out words found in a large share of the person's own messages (when
+        rarer ones are there): they barely move BM25, yet ranking their many matches is
+        the slow part. The same idea as a "common terms" query in Lucene. When every word
+        is common, the word search looks at the person's newest messages only (meaning
+        still covers them all). Only the person's own messages are counted: how often
+        other people use a word must not shape anyone's results."""
         terms = re.findall(r'"([^"]+)"', words)
         if len(terms) < 2:
             return words, 0
-        newest = self._newest_rowid(db)
-        limit = max(COMMON_MIN, int(COMMON_SHARE * newest))
-        counts = {  # stops reading at limit + 1 matches: cheap even for the commonest word
+        mine = int(db.execute("SELECT COUNT(*) FROM episodes WHERE user_id = :user_id")[0][0])
+        limit = max(COMMON_MIN, int(COMMON_SHARE * mine))
+        if mine <= limit:  # no word can be in more of their messages than they have
+            return words, 0
+        counts = {  # stops at limit + 1 of their matches
             term: int(
-                db.conn.execute(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM episodes_fts WHERE episodes_fts MATCH ?"
-                    " LIMIT ?)",
-                    (f'"{term}"', limit + 1),
-                ).fetchone()[0]
+                db.execute(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM episodes_fts f JOIN episodes t"
+                    " ON t.id = f.rowid WHERE episodes_fts MATCH :term AND t.user_id = :user_id"
+                    " LIMIT :most)",
+                    {"term": f'"{term}"', "most": limit + 1},
+                )[0][0]
             )
             for term in terms
         }
@@ -225,13 +230,13 @@ class Retriever:
         floor = 0
         if not kept:
             kept = sorted(terms, key=lambda t: counts[t])[:2]
-            floor = newest - COMMON_WINDOW
+            rows = db.execute(
+                "SELECT id FROM episodes WHERE user_id = :user_id ORDER BY id DESC"
+                " LIMIT 1 OFFSET :window",
+                {"window": COMMON_WINDOW},
+            )
+            floor = int(rows[0][0]) if rows else 0
         return " OR ".join(f'"{t}"' for t in kept), floor
-
-    @staticmethod
-    def _newest_rowid(db: Scoped) -> int:
-        row = db.conn.execute("SELECT MAX(rowid) FROM episodes").fetchone()
-        return int(row[0] or 0)
 
     def _lexical(self, db: Scoped, kind: Kind, words: str, floor: int) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"

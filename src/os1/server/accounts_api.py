@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from os1.persona.identity import load_identity
-from os1.server.auth import COOKIE, Admin, Caller, Svc
+from os1.server.auth import COOKIE, Admin, Caller, Svc, no_foreign_page
 from os1.server.problems import HttpProblem
 from os1.server.schemas import AccountOut, ExchangeOut, Me, NewUser, NewUserOut, SignIn
 from os1.store.accounts import Account
@@ -26,7 +26,7 @@ def _out(account: Account) -> AccountOut:
     return AccountOut(**{k: v for k, v in asdict(account).items() if k != "id"})
 
 
-@router.post("/session", response_model=AccountOut)
+@router.post("/session", response_model=AccountOut, dependencies=[Depends(no_foreign_page)])
 async def sign_in(body: SignIn, request: Request, response: Response, svc: Svc) -> AccountOut:
     """Sign in and get a session cookie (HttpOnly, SameSite=Strict)."""
     host = request.client.host if request.client else "?"
@@ -46,15 +46,25 @@ async def sign_in(body: SignIn, request: Request, response: Response, svc: Svc) 
         raise _BAD_SIGNIN
     ttl = svc.settings.session_days * 86400
     token = await accounts.start_session(account, "web", ttl)
-    response.set_cookie(COOKIE, token, max_age=int(ttl), httponly=True, samesite="strict", path="/")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(ttl),
+        httponly=True,
+        samesite="strict",
+        secure=svc.settings.cookie_secure,
+        path="/",
+    )
     return _out(account)
 
 
-@router.delete("/session", status_code=204)
+@router.delete("/session", status_code=204, dependencies=[Depends(no_foreign_page)])
 async def sign_out(request: Request, response: Response, svc: Svc) -> None:
     if token := request.cookies.get(COOKIE):
         await svc.accounts.end_session(token)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=svc.settings.cookie_secure
+    )
 
 
 @router.get("/me", response_model=Me)

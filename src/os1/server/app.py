@@ -1,9 +1,12 @@
 """The FastAPI app: every HTTP and WebSocket door onto one ``Companion``.
 
 ``create_app(settings)`` builds the app; its lifespan starts the companion (store and
-model) and the MCP session manager (``/mcp``) and, on shutdown, stops taking turns, lets
+model), the MCP session manager (``/mcp``) and the sweep that ends sockets and sessions
+of accounts changed elsewhere (``live``) and, on shutdown, stops taking turns, lets
 those under way finish within the grace period, closes the MCP sessions, then closes the
-companion. Tests hand in a ready companion instead.
+companion. Tests hand in a ready companion instead. Every answer carries the browser
+protections of ``headers``; FastAPI's ``/docs`` and ``/redoc`` exist only with
+``api_docs``. How uvicorn serves the app is ``listener.uvicorn_config``.
 """
 
 from __future__ import annotations
@@ -14,15 +17,40 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from os1.companion import Companion
 from os1.config import Settings
-from os1.server import accounts_api, actions_api, auth, mcp, memory_api, openai_api, problems, ws
+from os1.server import (
+    accounts_api,
+    actions_api,
+    auth,
+    files_api,
+    mcp,
+    memory_api,
+    openai_api,
+    problems,
+    ws,
+)
+from os1.server.headers import SecurityHeaders
 from os1.server.limits import BodyLimit
 from os1.server.services import Services
 from os1.server.turns import drain
 
 WEB = Path(__file__).parent / "web"
+
+
+class Os1App(FastAPI):
+    """FastAPI with ``SecurityHeaders`` outermost, so that even the answer of Starlette's
+    error middleware (a 500) carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        docs = (
+            self.docs_url,
+            self.redoc_url,
+            self.docs_url and self.swagger_ui_oauth2_redirect_url,
+        )
+        return SecurityHeaders(super().build_middleware_stack(), [p for p in docs if p])
 
 
 def create_app(settings: Settings, companion: Companion | None = None) -> FastAPI:
@@ -35,7 +63,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
         svc = Services.build(settings, comp)
         app.state.services = svc
         try:
-            async with mcp_door.sessions.run():
+            async with mcp_door.sessions.run(), svc.live.sweeping():
                 try:
                     yield
                 finally:
@@ -44,11 +72,13 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
             if own:
                 await comp.aclose()
 
-    app = FastAPI(
+    app = Os1App(
         title="os1",
         version="0.1.0",
         summary="A local-first AI companion: chat, memory, and its people.",
         lifespan=lifespan,
+        docs_url="/docs" if settings.api_docs else None,  # their scripts come from a CDN
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     problems.install(app)
     auth.hide_credentials_in_logs()
@@ -56,6 +86,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(accounts_api.router)
     app.include_router(memory_api.router)
     app.include_router(actions_api.router)
+    app.include_router(files_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)
     mcp_door = mcp.http_door(settings)

@@ -1,9 +1,10 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers five tools: ``search_memories``, ``remember``,
-``talk``, ``profile`` and ``live_conversations``. Like every door it has no logic of its
-own: recall is ``Memory.search``, a note is an episode, a turn is the same event stream
-the WebSocket renders.
+One ``MCPServer`` (the ``mcp`` SDK) offers six tools: ``search_memories``, ``remember``,
+``talk``, ``profile``, ``live_conversations`` and ``upload_file`` (a file for the
+person's skills to work on: only the owner names the server's own files). Like every
+door it has no logic of its own: recall is ``Memory.search``, a note is an episode, a
+turn is the same event stream the WebSocket renders.
 
 Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
 
@@ -11,15 +12,22 @@ Who a call speaks for is decided per transport and handed to the tools as a ``Sp
   like ``os1 chat``: the person named on the command line, turns straight through
   ``Companion.turn``, and one live conversation held for the process's life.
 - streamable HTTP (``/mcp`` on ``os1 serve``) sits behind ``BearerGate``, which checks
-  the API key before the SDK sees the request (no key or a wrong one: 401, no tool runs)
-  and leaves the account on the ASGI scope. The SDK hands each tool call the HTTP request
+  the API key before the SDK sees the request (no key or a wrong one: 401, no tool runs),
+  and the account afresh (the key check is cached for seconds; a change made by
+  ``os1 users`` in another process must not wait for it), and leaves the account on
+  the ASGI scope. The SDK hands each tool call the HTTP request
   that carried it, so the tools read the account from there; turns go through
   ``turn_events`` (rate, line, timeout, shutdown), and each call touches presence.
 
 The gate also marks the scope as an authenticated SDK user whose identity is the
 account, so the SDK binds every MCP session to the account that opened it: another
 person's key cannot ride a leaked session id. Session cookies are not accepted here: a
-browser sends cookies on its own, keys it never does.
+browser sends cookies on its own, keys it never does. Each session the gate sees opened
+is held in ``Services.live`` with the key that opened it, so it ends (its streams
+closed, its id answering 404) when the account is disabled or deleted or its keys are
+revoked, like a socket. The SDK offers no public way to end a session from the server's
+side; ``SessionEnder`` uses the one its manager uses itself (mcp 2.3), and a test fails
+if an upgrade changes it.
 
 Tool failures the caller can fix (an empty query, ``k`` out of range, over the turn
 rate) come back as tool errors with a plain message; they never end the session.
@@ -37,12 +45,13 @@ from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from pydantic import BaseModel, Field
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from os1.companion import Companion
 from os1.config import Settings
@@ -52,7 +61,8 @@ from os1.memory.archive import iso_time
 from os1.memory.profile import build_profile
 from os1.memory.retrieval import Hit
 from os1.persona.onboarding import person_name
-from os1.server.auth import identify
+from os1.server.auth import credential, identify
+from os1.server.problems import HttpProblem
 from os1.server.services import Services
 from os1.server.turns import turn_events
 from os1.store import UserStore
@@ -108,6 +118,12 @@ class Kept(BaseModel):
     ref: str = Field(description="the note's id among the person's memories (e12)")
 
 
+class Uploaded(BaseModel):
+    name: str
+    size: int
+    path: str = Field(description="how to name the file in a request, e.g. ~/letter.txt")
+
+
 # The limits are advertised in each tool's JSON schema for clients to follow, and checked
 # here rather than by the SDK's validator, so a caller hears one plain sentence, not a
 # pydantic report.
@@ -123,6 +139,10 @@ HowMany = Annotated[
     ),
 ]
 Text = Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT})]
+FileName = Annotated[
+    str,
+    Field(description="A plain file name, e.g. letter.txt", json_schema_extra={"maxLength": 200}),
+]
 
 
 def _plain(value: str, what: str, most: int) -> str:
@@ -215,6 +235,20 @@ def build_server(resolve: Resolve) -> MCPServer:
         return reply.text
 
     @server.tool()
+    async def upload_file(name: FileName, content: Text, ctx: Context) -> Uploaded:
+        """Keep a text file (a letter, an .ics calendar) for the person's skills to work
+        on, e.g. then talk "/proofread letter.txt"; a file of the same name is replaced."""
+        if len(content) > MAX_TEXT:
+            raise ToolError(
+                f"The file is too long ({len(content):,} characters; at most"
+                f" {MAX_TEXT:,}). Upload larger files with PUT /api/files/NAME."
+            )
+        speaker = await resolve(ctx)
+        data = content.encode("utf-8", "replace")
+        stored = await _guard(speaker.companion.upload(speaker.name, name, data))
+        return Uploaded(name=stored.name, size=stored.size, path=stored.path)
+
+    @server.tool()
     async def profile(ctx: Context) -> str:
         """What the companion knows of the person, from what they told it."""
         speaker = await resolve(ctx)
@@ -278,11 +312,38 @@ async def _http_speaker(ctx: Context) -> Speaker:
     return Speaker(account.name, svc.companion, turn)
 
 
+_ENDED = HttpProblem(
+    401,
+    "account_ended",
+    "This account was disabled or deleted.",
+    "Ask the admin for an account and a key.",
+    {"WWW-Authenticate": "Bearer"},
+)
+
+
+class SessionEnder:
+    """Ends one MCP session from the server's side, as the SDK's manager does when a
+    client sends DELETE: the id is forgotten at once (404 from then on) and the
+    session's streams are closed."""
+
+    def __init__(self, sessions: StreamableHTTPSessionManager) -> None:
+        self.sessions = sessions
+
+    def alive(self, session_id: str) -> bool:
+        return session_id in self.sessions._server_instances
+
+    async def end(self, session_id: str) -> None:
+        transport = self.sessions._server_instances.get(session_id)
+        if transport is not None:
+            await self.sessions._discard_session(session_id, transport)
+
+
 class BearerGate:
     """ASGI wrapper: only a request with a valid API key reaches the MCP app."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, ender: SessionEnder) -> None:
         self.app = app
+        self.ender = ender
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -293,11 +354,34 @@ class BearerGate:
         # error handlers answer it in the usual JSON shape
         account = await identify(svc, Headers(scope=scope).get("authorization"), None)
         svc.requests.take(f"u{account.id}", "requests")
+        if not await svc.live.stands(account):  # the key check may be seconds old
+            raise _ENDED
         scope[ACCOUNT_KEY] = account
         # the key itself stays out: the SDK only compares who owns a session
         token = AccessToken(token="os1-api-key", client_id=f"os1-account-{account.id}", scopes=[])
         scope["user"] = AuthenticatedUser(token)
+        if MCP_SESSION_ID_HEADER not in Headers(scope=scope):  # may open a session
+            send = self._holding(send, svc, account, Headers(scope=scope))
         await self.app(scope, receive, send)
+
+    def _holding(self, send: Send, svc: Services, account: Account, headers: Headers) -> Send:
+        """``send``, noting the session the answer opens (if any) in ``Services.live``."""
+        key = credential(headers.get("authorization"), None)
+
+        async def noting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                opened = Headers(raw=message.get("headers", [])).get(MCP_SESSION_ID_HEADER)
+                if opened:
+                    svc.live.hold(
+                        account,
+                        key,
+                        lambda: self.ender.end(opened),
+                        kind="mcp",
+                        alive=lambda: self.ender.alive(opened),
+                    )
+            await send(message)
+
+        return noting
 
 
 @dataclass
@@ -315,5 +399,5 @@ def http_door(settings: Settings) -> HttpDoor:
     # loopback); the Starlette app it returns is not used, the route is ours
     server.streamable_http_app(max_request_body_size=settings.max_request_bytes, host=settings.host)
     sessions = server.session_manager
-    gate = BearerGate(StreamableHTTPASGIApp(sessions))
+    gate = BearerGate(StreamableHTTPASGIApp(sessions), SessionEnder(sessions))
     return HttpDoor(Route(PATH, gate, include_in_schema=False), sessions)

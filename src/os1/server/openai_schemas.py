@@ -118,7 +118,7 @@ class ChatRequest(Lenient):
 
 
 def _bad(code: str, message: str, hint: str = "") -> HttpProblem:
-    return HttpProblem(400, code, message, hint or "See the os1 API notes at /docs.")
+    return HttpProblem(400, code, message, hint or "The API is described at /openapi.json.")
 
 
 class ModelCard(BaseModel):

@@ -46,6 +46,10 @@ _STATUS_BY_CODE = {
     "not_found": 404,
     "cannot_undo": 409,
     "nothing_to_undo": 409,
+    "quota_exceeded": 413,
+    "no_file_access": 403,
+    "outside_your_files": 403,
+    "owner_only": 403,
     "disk_full": 507,
     "store_readonly": 503,
     "store_unavailable": 503,
@@ -101,7 +105,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
-            body("invalid_request", _validation_message(exc), "See /docs for the API."), 422
+            body(
+                "invalid_request",
+                _validation_message(exc),
+                "The API is described at /openapi.json.",
+            ),
+            422,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -1,5 +1,6 @@
-"""What every route needs, built once per app: the companion, accounts, limits and the
-speech models (loaded lazily: a server nobody talks to aloud never pays for them)."""
+"""What every route needs, built once per app: the companion, accounts, what is open for
+whom (``live``), limits and the speech models (loaded lazily: a server nobody talks to
+aloud never pays for them)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from os1.config import Settings
 from os1.models.assets import models_dir
 from os1.models.base import CancelToken
 from os1.server.limits import TokenBuckets, TurnGate
+from os1.server.live import LiveSessions
 from os1.store.accounts import Accounts
 from os1.voice.engines import SpeechModels
 
@@ -28,6 +30,7 @@ class Services:
     settings: Settings
     companion: Companion
     accounts: Accounts
+    live: LiveSessions  # open sockets and MCP sessions by account; ends them with it
     gate: TurnGate
     requests: TokenBuckets
     turns: TokenBuckets
@@ -39,10 +42,16 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, companion: Companion) -> Services:
+        accounts = Accounts(companion.db)
         return cls(
             settings=settings,
             companion=companion,
-            accounts=Accounts(companion.db),
+            accounts=accounts,
+            live=LiveSessions(
+                accounts,
+                per_person=settings.max_sockets_per_person,
+                sweep_every=settings.session_sweep_seconds,
+            ),
             speech=SpeechModels(models_dir(settings), min(2, settings.threads)),
             gate=TurnGate(settings.active_turn_limit, settings.max_waiting_turns),
             requests=TokenBuckets(settings.requests_per_minute),

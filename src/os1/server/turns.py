@@ -4,7 +4,10 @@ Every door (WebSocket, OpenAI API, MCP) goes through ``turn_events`` so they sha
 set of rules: a person may start ``turns_per_minute`` turns; a turn waits for the model in
 the ``TurnGate`` (and may hear its place in line); it is stopped gracefully after
 ``turn_timeout`` (the reply so far is kept, marked interrupted); and while the server is
-stopping no new turn starts, while the ones under way are let finish.
+stopping no new turn starts, while the ones under way are let finish. A turn belongs to
+its account while it waits and runs (``Services.live``), so it is stopped the same way
+if the account is disabled or deleted meanwhile; and once its place in line comes, the
+account is checked afresh, since a key check may be some seconds old.
 """
 
 from __future__ import annotations
@@ -20,6 +23,14 @@ from os1.server.services import Services
 from os1.store.accounts import Account
 
 WaitFn = Callable[[int], Awaitable[None]]
+
+
+_ENDED = HttpProblem(
+    401,
+    "account_ended",
+    "This account is disabled or deleted.",
+    "Sign in again; if that fails, ask the admin.",
+)
 
 
 def _refuse_if_stopping(svc: Services) -> None:
@@ -44,26 +55,30 @@ async def turn_events(
     """The events of one turn of ``account``, under the server's limits.
 
     Raises:
-        HttpProblem: 429 over the turn rate, 503 when the line is full or the server stops.
+        HttpProblem: 429 over the turn rate, 503 when the line is full or the server
+            stops, 401 when the account ended before the turn's place in line came.
     """
     _refuse_if_stopping(svc)
     svc.turns.take(f"u{account.id}", "turns")
     token = cancel or CancelToken()
-    async with svc.gate.slot(on_wait):
-        _refuse_if_stopping(svc)
-        timer = asyncio.get_running_loop().call_later(svc.settings.turn_timeout, token.cancel)
-        svc.inflight.add(token)
-        svc.idle.clear()
-        try:
-            events = svc.companion.turn(account.name, text, cancel=token)
-            async with aclosing(events) as stream:
-                async for event in stream:
-                    yield event
-        finally:
-            timer.cancel()
-            svc.inflight.discard(token)
-            if not svc.inflight:
-                svc.idle.set()
+    with svc.live.turn(account, token):
+        async with svc.gate.slot(on_wait):
+            _refuse_if_stopping(svc)
+            if not await svc.live.stands(account):
+                raise _ENDED
+            timer = asyncio.get_running_loop().call_later(svc.settings.turn_timeout, token.cancel)
+            svc.inflight.add(token)
+            svc.idle.clear()
+            try:
+                events = svc.companion.turn(account.name, text, cancel=token)
+                async with aclosing(events) as stream:
+                    async for event in stream:
+                        yield event
+            finally:
+                timer.cancel()
+                svc.inflight.discard(token)
+                if not svc.inflight:
+                    svc.idle.set()
 
 
 async def drain(svc: Services) -> None:

@@ -9,6 +9,9 @@ The protocol rides on the chat socket (``ws.py`` only hands these messages over)
   ``voice_start`` again while the companion speaks (the button pressed once more) cuts
   the reply short. In hands-free mode the server hears where turns end, and speaking
   over the reply cuts it short.
+  Audio sent faster than ``audio_speed_limit`` times real time (or in more than
+  ``audio_frames_per_second`` frames), beyond a two-second burst, is dropped, and the
+  client gets one ``error`` (``audio_too_fast``) for the overrun (``AudioPace``).
 - ``{"type": "voice_end"}``: push-to-talk let go; what was said is the turn.
 - ``{"type": "voice_stop"}``: leave voice mode.
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from typing import Any
@@ -43,7 +47,7 @@ from os1.server.problems import socket_error
 from os1.server.services import Services
 from os1.server.turns import turn_events
 from os1.store.accounts import Account
-from os1.voice.audio import recorder
+from os1.voice.audio import LISTEN_RATE, recorder
 from os1.voice.endpoint import TurnTaking
 from os1.voice.playback import ClockSink
 from os1.voice.session import VoiceSession
@@ -136,6 +140,55 @@ class _Door:
         await self.svc.companion.keep_heard(self.account.name, message_id, heard)
 
 
+class AudioPace:
+    """How fast one socket may send microphone audio: token buckets for bytes and for
+    frames, refilled at ``speed`` times real time and ``frames`` a second, each holding
+    ``BURST_SECONDS`` of that (a network stall makes a client catch up in a burst).
+
+    A browser sends 32 KB/s in 31 frames; the limit is what stops a socket from making
+    the server run voice detection and speech recognition faster than anyone can talk.
+    """
+
+    BURST_SECONDS = 2.0
+    TELL_EVERY = 10.0  # seconds: one ``error`` per overrun, and at most this often
+
+    def __init__(self, speed: float, frames: int) -> None:
+        self.byte_rate = speed * LISTEN_RATE * 2  # int16: two bytes a sample
+        self.frame_rate = float(frames)
+        self.bytes = self.byte_rate * self.BURST_SECONDS
+        self.frames = self.frame_rate * self.BURST_SECONDS
+        self.stamp = time.monotonic()
+        self.told = -self.TELL_EVERY
+        self.dropping = False
+
+    def admit(self, size: int) -> bool:
+        """Whether a frame of ``size`` bytes may be heard now (and if so, count it)."""
+        now = time.monotonic()
+        elapsed, self.stamp = now - self.stamp, now
+        self.bytes = min(self.byte_rate * self.BURST_SECONDS, self.bytes + elapsed * self.byte_rate)
+        self.frames = min(
+            self.frame_rate * self.BURST_SECONDS, self.frames + elapsed * self.frame_rate
+        )
+        if self.bytes < size or self.frames < 1:
+            return False
+        self.bytes -= size
+        self.frames -= 1
+        self.dropping = False
+        return True
+
+    def tell(self) -> bool:
+        """Whether to tell the client about a dropped frame: the first of an overrun,
+        at most once every ``TELL_EVERY`` seconds."""
+        if self.dropping:
+            return False
+        self.dropping = True
+        now = time.monotonic()
+        if now - self.told < self.TELL_EVERY:
+            return False
+        self.told = now
+        return True
+
+
 class VoiceChannel:
     """The voice side of one chat connection: at most one session, in one mode."""
 
@@ -149,6 +202,7 @@ class VoiceChannel:
         self.session: VoiceSession | None = None
         self.sink: SocketSink | None = None
         self.mode = ""
+        self.pace = AudioPace(svc.settings.audio_speed_limit, svc.settings.audio_frames_per_second)
 
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message["type"]
@@ -204,7 +258,7 @@ class VoiceChannel:
             self._emit,
             speed=voice.speed,
             rules=MODES[mode],
-            keep=recorder(self.svc.settings.home, self.account.name)
+            keep=recorder(self.svc.settings.home, self.account.id)
             if voice.keep_recordings
             else None,
             wake=wake,
@@ -220,6 +274,9 @@ class VoiceChannel:
                     "too_large", "That audio frame is too large.", "Send 20–100 ms at a time."
                 )
             )
+        elif not self.pace.admit(len(data)):
+            if self.pace.tell():
+                await self.send(_too_fast(self.svc.settings.audio_speed_limit))
         elif self.session is None:
             await self.send(_not_started())
         elif len(data) % 2:
@@ -249,6 +306,14 @@ class VoiceChannel:
             await session.close()
         if sink is not None:
             await sink.close()
+
+
+def _too_fast(speed: float) -> dict[str, Any]:
+    return socket_error(
+        "audio_too_fast",
+        f"Audio is arriving faster than {speed:g} times real time, so some of it was dropped.",
+        "Send the microphone as it records: 16 kHz int16 mono is 32 KB a second.",
+    )
 
 
 def _not_started() -> dict[str, Any]:

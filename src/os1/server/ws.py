@@ -16,13 +16,24 @@ all of it and documents it in full; ``stop`` also silences a spoken reply.
 
 An idle connection is one coroutine parked in ``receive``: no task, no buffer, no timer,
 which is what lets one process hold thousands of them.
+
+A connection speaks for its account only while the account and the key or sign-in it
+was opened with stand (``store.standing``): every message but ``ping`` is re-checked by
+account id, fresh from the store, before it is acted on (audio at most once a second), and
+``Services.live`` closes the socket at once when this process disables, deletes or
+signs the person out, or when its sweep finds a change made elsewhere. The person then
+gets an ``error`` (``account_ended``) and the close code 4401; a turn or voice session
+under way stops as on ``stop``. Beyond ``max_sockets_per_person`` a socket is refused
+(``too_many_sockets``, 4429). Close codes are ``4000 + `` the HTTP status.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
@@ -33,26 +44,44 @@ from os1.errors import Os1Error
 from os1.events import Queued, TextDelta, TurnEvent
 from os1.models.base import CancelToken
 from os1.persona.identity import load_identity
-from os1.server.auth import COOKIE, identify, same_origin
+from os1.server.auth import COOKIE, credential, identify, same_origin
 from os1.server.problems import HttpProblem, socket_error
 from os1.server.services import Services, services
 from os1.server.turns import turn_events
 from os1.server.voice_ws import VOICE_MESSAGES, VoiceChannel
 from os1.store.accounts import Account
+from os1.store.standing import Credential, lapsed
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
 COALESCE = 0.06  # seconds: text pieces closer together than this share one frame
+AUDIO_CHECK_EVERY = 1.0  # seconds: audio frames (~30 a second) re-check the account this often
+ENDED = HttpProblem(
+    401,
+    "account_ended",
+    "This conversation was closed: your account was disabled or deleted, or the key or"
+    " sign-in it was opened with no longer holds.",
+    "Sign in again; if that fails, ask the admin.",
+)
 
 
 class Connection:
     """One open chat: the socket, whose it is, and the turn under way (if any)."""
 
-    def __init__(self, websocket: WebSocket, svc: Services, account: Account) -> None:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        svc: Services,
+        account: Account,
+        credential: Credential | None = None,
+    ) -> None:
         self.ws = websocket
         self.svc = svc
         self.account = account
+        self.credential = credential
+        self.ended = False
+        self.checked = 0.0  # monotonic time of the last check of the account
         self.task: asyncio.Task[None] | None = None
         self.cancel: CancelToken | None = None
         self.open = True
@@ -156,6 +185,33 @@ class Connection:
                 )
             )
 
+    async def stands(self, audio: bool = False) -> bool:
+        """Whether the account and credential still hold, fresh from the store; an audio
+        frame within ``AUDIO_CHECK_EVERY`` of the last check is let through unchecked."""
+        now = time.monotonic()
+        if audio and now - self.checked < AUDIO_CHECK_EVERY:
+            return True
+        self.checked = now
+        return not await lapsed(self.svc.accounts.db, [self])
+
+    async def end(self) -> None:
+        """The account or credential no longer holds: say so, close the socket, and stop
+        the turn and voice session under way (the reply so far is kept, as on stop)."""
+        if self.ended:
+            return
+        self.ended = True
+        if self.cancel is not None:
+            self.cancel.cancel()
+        await self.send(socket_error(ENDED.code, ENDED.message, ENDED.hint))
+        async with self.sending:
+            self.open = False
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await self.ws.close(4000 + ENDED.status)  # unless it is closing already
+        if self.voice is not None:
+            await self.voice.close()
+        if self.task is not None and not self.task.done():
+            await asyncio.wait([self.task], timeout=5.0)  # saved before, say, a delete
+
     async def finish(self, code: int) -> None:
         """The socket closed. A server restart lets the turn finish (within the grace
         period); a person leaving stops it, keeping what was said so far."""
@@ -187,34 +243,37 @@ async def _hello(conn: Connection) -> None:
 async def chat_socket(websocket: WebSocket) -> None:
     svc = services(websocket)
     await websocket.accept()
+    authorization, cookie = websocket.headers.get("authorization"), websocket.cookies.get(COOKIE)
     try:
         if not same_origin(websocket):
             raise HttpProblem(403, "forbidden", "This page may not open the companion's socket.")
-        account = await identify(
-            svc, websocket.headers.get("authorization"), websocket.cookies.get(COOKIE)
-        )
+        account = await identify(svc, authorization, cookie)
+        conn = Connection(websocket, svc, account, credential(authorization, cookie))
+        tether = svc.live.hold(account, conn.credential, conn.end)
     except HttpProblem as exc:
         await websocket.send_text(json.dumps(socket_error(exc.code, exc.message, exc.hint)))
         await websocket.close(4000 + exc.status)
         return
-    conn = Connection(websocket, svc, account)
     code = 1000
     with svc.companion.presence.hold(account.name):
         try:
             await _hello(conn)
-            while True:
+            while not conn.ended:
                 frame = await websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     code = int(frame.get("code") or 1000)
                     break
-                if frame.get("bytes") is not None:
-                    await conn.voice_channel().audio(frame["bytes"])
-                else:
+                if (audio := frame.get("bytes")) is None:
                     await _on_frame(conn, frame.get("text"))
+                elif await conn.stands(audio=True):
+                    await conn.voice_channel().audio(audio)
+                else:
+                    await conn.end()
         except WebSocketDisconnect as exc:
             code = exc.code
         finally:
-            await conn.finish(code)
+            svc.live.release(tether)
+            await conn.finish(4000 + ENDED.status if conn.ended else code)
 
 
 async def _on_frame(conn: Connection, raw: str | None) -> None:
@@ -235,5 +294,10 @@ async def _on_frame(conn: Connection, raw: str | None) -> None:
         await conn.send(
             socket_error("invalid_message", 'Send JSON objects like {"type": "say", "text": "hi"}.')
         )
+        return
+    # a ping reaches nothing of the person's, and idle pages send one every 25 s: it is
+    # left to the sweep, which checks ten thousand sockets for the price of a few pings
+    if message.get("type") != "ping" and not await conn.stands():
+        await conn.end()
         return
     await conn.handle(message)

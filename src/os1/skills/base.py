@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from os1.errors import InputError
 from os1.models.base import LLM
+from os1.skills.reach import FileReach
 from os1.store import UserStore
 
 
@@ -56,13 +57,16 @@ class MemoryAccess(Protocol):
 @dataclass(frozen=True)
 class ToolContext:
     """What a tool may use. ``home`` is the person's os1 data dir (None in bare unit
-    tests); ``now`` is the clock, so "next Thursday" is testable."""
+    tests); ``now`` is the clock, so "next Thursday" is testable; ``files`` is where on
+    the server's disk this person's tools may go (``skills.reach``; nowhere unless the
+    core says otherwise)."""
 
     store: UserStore
     memory: MemoryAccess | None = None
     llm: LLM | None = None
     home: Path | None = None
     now: Callable[[], float] = time.time
+    files: FileReach = field(default_factory=FileReach.nowhere)
 
     def skill_dir(self, skill: str) -> Path:
         """A folder of the skill's own for this person, e.g. the declutter archive.
@@ -77,15 +81,37 @@ class ToolContext:
         return path
 
 
+async def context_for(
+    store: UserStore,
+    *,
+    memory: MemoryAccess | None = None,
+    llm: LLM | None = None,
+    home: Path | None = None,
+    local: bool = False,
+) -> ToolContext:
+    """The context a person's tools run in. ``local``: the person at this machine's own
+    terminal, whose tools reach any file their shell can; otherwise the account's own
+    reach, read afresh from the store (``skills.reach``)."""
+    if local:
+        files = FileReach.anywhere()
+    else:
+        files = FileReach.of(await store.file_reach(), home, store.user.id)
+    return ToolContext(store, memory, llm, home, files=files)
+
+
 @dataclass(frozen=True)
 class Plan:
     """What would happen: a one-line title, a preview to read, and the exact arguments
-    ``run`` will get (JSON data; they are kept in the journal)."""
+    ``run`` will get (JSON data; they are kept in the journal). A tool that touches the
+    server's files names in ``paths`` every file or folder its run (and undo) will touch,
+    as real absolute paths: the core checks them against the person's reach now, and
+    again when the plan is confirmed or undone."""
 
     title: str
     preview: str
     args: dict[str, Any] = field(default_factory=dict)
     undoable: bool = True
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,12 @@ class Tool(Protocol):
     Optional attributes: ``hints``, words that suggest a request for the tool
     (``skills.gate``), and ``cues``, words one of which a request for it always holds
     (``skills.choose``).
+
+    Say what the tool touches with ``touches`` (``skills.reach``): ``"nothing"``,
+    ``"own_data"``, ``"account"`` or ``"server_files"``; a tool that does not say is
+    treated as touching server files. Mark each argument that names a file or folder on
+    the server with ``Field(json_schema_extra={reach.PATH: True})``: the core resolves it
+    within the person's reach before ``plan`` sees it.
     """
 
     @property

@@ -34,6 +34,7 @@ class Action:
     why: str
     created_at: float
     decided_at: float | None
+    paths: tuple[str, ...] = ()  # the server files its run and undo touch (skills.reach)
 
     @property
     def can_undo(self) -> bool:
@@ -56,6 +57,7 @@ def _action(row: sqlite.Row) -> Action:
         why=row["why"],
         created_at=row["created_at"],
         decided_at=row["decided_at"],
+        paths=tuple(json.loads(row["paths"])),
     )
 
 
@@ -75,13 +77,15 @@ class Journal:
         undoable: bool,
         turn_id: str = "",
         why: str = "",
+        paths: tuple[str, ...] = (),
     ) -> Action:
         def work(db: Scoped) -> int:
             rows = db.execute(
                 "INSERT INTO actions (user_id, tool, title, preview, args, undoable, turn_id,"
-                " why, created_at) VALUES (:user_id, :tool, :title, :preview, :args,"
-                " :undoable, :turn_id, :why, :now) RETURNING id",
+                " why, paths, created_at) VALUES (:user_id, :tool, :title, :preview, :args,"
+                " :undoable, :turn_id, :why, :paths, :now) RETURNING id",
                 {
+                    "paths": json.dumps(list(paths)),
                     "tool": tool,
                     "title": title,
                     "preview": preview,

@@ -40,6 +40,7 @@ class ForgetArgs(BaseModel):
 
 class RememberNote:
     name = "remember"
+    touches = "own_data"
     summary = "keep a note the person explicitly asks to be remembered"
     hints = (
         *("remember", "keep in mind", "bear in mind", "note", "don't forget", "do not forget"),
@@ -77,6 +78,7 @@ class RememberNote:
 
 class ForgetMemories:
     name = "forget"
+    touches = "own_data"
     summary = "forget memories that match what the person names"
     hints = ("forget", "erase", "delete", "remove", "wipe", "unlearn", "stop remembering")
     Args = ForgetArgs

@@ -18,9 +18,13 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import shutil
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from os1.errors import InputError, StoreError
@@ -28,9 +32,11 @@ from os1.store.driver import sqlite
 from os1.store.sqlite import Database, usable_user_name
 
 KEY_PREFIX = "os1_"
+FILES_ANYWHERE = "*"  # every file the server process can reach: the owner's (skills.reach)
 SessionKind = Literal["web", "signin"]
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _CACHE_SECONDS = 10.0  # a disabled or deleted account is dropped at once in this process
+EndListener = Callable[[int], Awaitable[None]]  # told an account id whose access narrowed
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,13 @@ class Account:
     created_at: float = 0.0
     has_password: bool = False
     keys: int = 0
+    files: str = ""  # file reach: "" own folder, "*" anywhere, else one folder
+
+    @property
+    def files_in_words(self) -> str:
+        if self.files == FILES_ANYWHERE:
+            return "anywhere"
+        return self.files or "own folder"
 
 
 def digest(secret: str) -> str:
@@ -76,11 +89,12 @@ def _account(row: sqlite.Row) -> Account:
         created_at=row["created_at"],
         has_password=bool(row["password_hash"]),
         keys=row["keys"],
+        files=row["files"],
     )
 
 
 _SELECT = (
-    "SELECT u.id, u.name, u.is_admin, u.disabled, u.created_at, u.password_hash,"
+    "SELECT u.id, u.name, u.is_admin, u.disabled, u.created_at, u.password_hash, u.files,"
     " (SELECT count(*) FROM api_keys k WHERE k.user_id = u.id AND NOT k.revoked) AS keys"
     " FROM users u"
 )
@@ -101,6 +115,23 @@ class Accounts:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._by_key: dict[str, tuple[Account, float]] = {}
+        self._on_end: list[EndListener] = []
+
+    def on_end(self, listener: EndListener) -> None:
+        """Have ``listener(account_id)`` called after every change in this process that
+        may end what is open for an account: disabling, revoking its keys, a new
+        password, signing out, deleting. The server closes that person's sockets and
+        sessions there; a change made by another process is found by its re-checks."""
+        self._on_end.append(listener)
+
+    async def _ended(self, account_id: int) -> None:
+        self._by_key.clear()
+        for listener in self._on_end:
+            await listener(account_id)
+
+    def drop_cached(self) -> None:
+        """Forget the keys checked lately (someone found an account changed elsewhere)."""
+        self._by_key.clear()
 
     async def get(self, name: str) -> Account:
         rows = await self.db.execute(f"{_SELECT} WHERE u.name = ?", (name.strip(),))
@@ -209,16 +240,21 @@ class Accounts:
             (account.id,),
             write=True,
         )
-        self._by_key.clear()
+        await self._ended(account.id)
         return len(rows)
 
     async def set_password(self, name: str, password: str) -> None:
+        """A new password; every web sign-in made with the old one ends."""
         _check_password_rules(password)
         account = await self.get(name)
         hashed = await asyncio.to_thread(hash_password, password)
-        await self.db.execute(
-            "UPDATE users SET password_hash = ? WHERE id = ?", (hashed, account.id), write=True
-        )
+
+        def change(conn: sqlite.Connection) -> None:
+            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (hashed, account.id))
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (account.id,))
+
+        await self.db.transaction(change)
+        await self._ended(account.id)
 
     async def set_disabled(self, name: str, disabled: bool) -> Account:
         account = await self.get(name)
@@ -229,6 +265,7 @@ class Accounts:
             await self.db.execute(
                 "DELETE FROM sessions WHERE user_id = ?", (account.id,), write=True
             )
+            await self._ended(account.id)
         self._by_key.clear()
         return await self.get(name)
 
@@ -240,10 +277,36 @@ class Accounts:
         self._by_key.clear()
         return await self.get(name)
 
-    async def delete(self, name: str) -> Account:
-        """Remove the account and every row of its data, in one transaction."""
+    async def set_files(self, name: str, files: str) -> Account:
+        """Which of the server's files NAME's tools may reach: ``""`` their own folder
+        under os1's data (uploads), ``"*"`` anywhere (the owner), or one folder.
+
+        Raises:
+            InputError: the folder is not usable: not an absolute, existing folder, part
+                of the operating system, or holding (or inside) os1's own data.
+        """
         account = await self.get(name)
+        value = files if files in ("", FILES_ANYWHERE) else _grantable(files, self.db.path.parent)
+        await self.db.execute(
+            "UPDATE users SET files = ? WHERE id = ?", (value, account.id), write=True
+        )
+        self._by_key.clear()
+        return await self.get(name)
+
+    async def delete(self, name: str) -> Account:
+        """Remove the account and every row of its data, in one transaction, then its
+        folders in os1's data (uploads, skills' files, kept recordings).
+
+        Where someone listens (the server), the account is disabled and what is open for
+        it ended first, so no turn of it is still writing when its rows go."""
+        account = await self.get(name)
+        if self._on_end:
+            await self.db.execute(
+                "UPDATE users SET disabled = 1 WHERE id = ?", (account.id,), write=True
+            )
+            await self._ended(account.id)
         await self.db.transaction(lambda conn: _delete_everything(conn, account.id))
+        await asyncio.to_thread(_delete_folders, self.db.path.parent, account.id)
         self.db.forget_user(account.name)
         self._by_key.clear()
         return account
@@ -263,7 +326,7 @@ class Accounts:
         )
         if not rows:
             return None
-        account = _account(rows[0])
+        account = await self._current(_account(rows[0]))
         if len(self._by_key) > 100_000:
             self._by_key.clear()
         self._by_key[hashed] = (account, time.monotonic() + _CACHE_SECONDS)
@@ -276,7 +339,20 @@ class Accounts:
             await asyncio.to_thread(check_password, password, hash_password("x"))
             return None
         ok = await asyncio.to_thread(check_password, password, rows[0]["password_hash"])
-        return _account(rows[0]) if ok else None
+        return await self._current(_account(rows[0])) if ok else None
+
+    async def _current(self, account: Account) -> Account:
+        """``account``, just signed in, after making sure this process's store resolves
+        its name to it: ``Database.user`` keeps name -> id for the process's life, and
+        another process (``os1 users``) may have deleted the name and given it to
+        someone new, whose id is new (ids are never reused)."""
+        try:
+            known = await self.db.user(account.name, create=False)
+        except StoreError:  # deleted this very moment
+            known = None
+        if known is None or known.user.id != account.id:
+            self.db.forget_user(account.name)
+        return account
 
     async def start_session(self, account: Account, kind: SessionKind, ttl: float) -> str:
         token = secrets.token_urlsafe(32)
@@ -297,7 +373,7 @@ class Accounts:
             " AND s.kind = ? AND s.expires_at > ? AND NOT u.disabled",
             (digest(token), kind, time.time()),
         )
-        return _account(rows[0]) if rows else None
+        return await self._current(_account(rows[0])) if rows else None
 
     async def redeem_signin(self, code: str) -> Account | None:
         """Use a one-time sign-in code: it works once, then never again."""
@@ -313,17 +389,67 @@ class Accounts:
         return account
 
     async def end_session(self, token: str) -> None:
-        await self.db.execute(
-            "DELETE FROM sessions WHERE token_hash = ?", (digest(token),), write=True
+        ended = await self.db.execute(
+            "DELETE FROM sessions WHERE token_hash = ? RETURNING user_id",
+            (digest(token),),
+            write=True,
         )
+        if ended:
+            await self._ended(int(ended[0][0]))
 
     async def ensure_owner(self, name: str) -> Account:
         """The local owner of a personal install: an admin account called ``name``."""
         await self.db.user(name)
         account = await self.get(name)
-        if not account.is_admin:
+        if not account.is_admin:  # made the owner once; an admin may narrow it later
+            await self.set_files(name, FILES_ANYWHERE)
             account = await self.set_admin(name, True)
         return account
+
+
+# folders whose whole or parts are never given to a person: the system's own
+_SYSTEM = ("/proc", "/sys", "/dev", "/etc", "/boot", "/run")
+_TOO_WIDE = ("/", "/usr", "/var", "/home", "/root", "/srv", "/opt", "/tmp", "/mnt", "/media")
+
+
+def _grantable(folder: str, data: Path) -> str:
+    """``folder`` as a real path, if it may be a person's own."""
+    if not os.path.isabs(folder):
+        raise InputError(
+            "files_not_absolute",
+            f"{folder!r} is not an absolute path.",
+            "Give e.g. /srv/os1/alice.",
+        )
+    real = os.path.realpath(folder)
+    if not os.path.isdir(real):
+        raise InputError(
+            "files_not_folder", f"There is no folder {folder}.", "Create it first, then grant it."
+        )
+    inside = any(real == top or real.startswith(top + "/") for top in _SYSTEM)
+    if inside or real in _TOO_WIDE:
+        raise InputError(
+            "files_system",
+            f"{real} belongs to the system or spans everyone's files; it cannot be given.",
+            "Give a folder of the person's own, e.g. /srv/os1/alice.",
+        )
+    home = os.path.realpath(data)
+    if home == real or home.startswith(real + "/") or real.startswith(home + "/"):
+        raise InputError(
+            "files_os1_data",
+            f"{real} holds os1's own data (every person's conversations and secrets).",
+            "Give a folder outside os1's data folder.",
+        )
+    return real
+
+
+# os1's per-person folders in its data folder, each named by the person's id (never
+# reused, so a newcomer of the same name finds nothing of theirs)
+PERSON_FOLDERS = ("files", "skills", "recordings")
+
+
+def _delete_folders(home: Path, user_id: int) -> None:
+    for kind in PERSON_FOLDERS:
+        shutil.rmtree(home / kind / str(user_id), ignore_errors=True)
 
 
 def _delete_everything(conn: sqlite.Connection, user_id: int) -> None:

@@ -356,6 +356,49 @@ def _mail(conn: sqlite.Connection) -> None:
     )
 
 
+def _user_ids_never_reused(conn: sqlite.Connection) -> None:
+    """A deleted person's id is never given to anyone again: ``users.id`` becomes
+    AUTOINCREMENT (SQLite otherwise reuses the largest id once its row is gone), so a
+    session, socket or journal entry that names an old id can never reach a newcomer of
+    the same name. SQLite cannot add AUTOINCREMENT to a table, so the table is rebuilt;
+    ``apply_migrations`` runs this with foreign keys off, as SQLite's own recipe for
+    rebuilding a parent table requires, and checks them before committing."""
+    _run_statements(
+        conn,
+        """
+        CREATE TABLE users_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL,
+            password_hash TEXT NOT NULL DEFAULT '',
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            disabled INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO users_new (id, name, created_at, password_hash, is_admin, disabled)
+            SELECT id, name, created_at, password_hash, is_admin, disabled FROM users;
+        DROP TABLE users;
+        ALTER TABLE users_new RENAME TO users
+        """,
+    )
+
+
+def _file_reach(conn: sqlite.Connection) -> None:
+    """Which of the server's files each person's tools may reach (``skills.reach``):
+    '' their own folder under os1's data (the default), '*' anywhere (the owner), or a
+    folder the admin gave them. The files a proposal will touch are journaled with it,
+    so confirming and undoing check them again against the person's reach at that time.
+    Admins made before keep what they could do (the owner is the admin ``os1 serve``
+    makes); every other account starts confined to its own folder."""
+    _run_statements(
+        conn,
+        """
+        ALTER TABLE users ADD COLUMN files TEXT NOT NULL DEFAULT '';
+        UPDATE users SET files = '*' WHERE is_admin = 1;
+        ALTER TABLE actions ADD COLUMN paths TEXT NOT NULL DEFAULT '[]'
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
@@ -366,13 +409,17 @@ MIGRATIONS: list[Migration] = [
     ("0007_action_reasons", _action_reasons),
     ("0008_calendar", _calendar),
     ("0009_mail", _mail),
+    ("0010_user_ids_never_reused", _user_ids_never_reused),
+    ("0011_file_reach", _file_reach),
 ]
 
 
 def apply_migrations(conn: sqlite.Connection) -> list[str]:
     """Apply every migration not yet recorded; each in its own transaction.
 
-    The connection must be in autocommit mode (``isolation_level=None``).
+    The connection must be in autocommit mode (``isolation_level=None``). Foreign keys
+    are off while a migration runs (a rebuilt parent table must not cascade its delete
+    into every child table) and checked before it commits; their setting is restored.
 
     Returns:
         The names of the migrations applied now.
@@ -382,20 +429,35 @@ def apply_migrations(conn: sqlite.Connection) -> list[str]:
     )
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
     applied = []
+    keys = "ON" if conn.execute("PRAGMA foreign_keys").fetchone()[0] else "OFF"
     for name, migrate in MIGRATIONS:
         if name in done:
             continue
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("PRAGMA foreign_keys=OFF")  # takes effect only outside a transaction
         try:
-            migrate(conn)
-            conn.execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                (name, time.time()),
-            )
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            _apply_one(conn, name, migrate)
+        finally:
+            conn.execute(f"PRAGMA foreign_keys={keys}")
         applied.append(name)
     return applied
+
+
+def _apply_one(
+    conn: sqlite.Connection, name: str, migrate: Callable[[sqlite.Connection], None]
+) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        migrate(conn)
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite.IntegrityError(
+                f"migration {name} left {len(broken)} rows pointing nowhere (in {broken[0][0]})"
+            )
+        conn.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", (name, time.time())
+        )
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -12,6 +12,7 @@ you get from ``Database.user(name)``, and every statement it runs must filter on
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import threading
 import time
@@ -86,6 +87,26 @@ class SettingsCache:
 
     def drop(self, user_id: int) -> None:
         self._entries.pop(user_id, None)
+
+
+def _make_private(path: Path) -> None:
+    """The data folder readable by its owner alone (0700) and the database file too
+    (0600): it holds every conversation, and the mail and calendar passwords. SQLite
+    gives the WAL and shared-memory files the database file's own mode. Best effort: on
+    a read-only folder SQLite itself then says what is wrong."""
+    try:
+        folder = path.parent.stat()
+        mine = folder.st_uid == os.geteuid()
+        if folder.st_mode & 0o077 and mine and path.parent != Path.home():
+            path.parent.chmod(0o700)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return
+    try:
+        if os.fstat(fd).st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def _disk_nearly_full(folder: Path) -> bool:
@@ -168,7 +189,7 @@ class Database:
 
     def _connect(self) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
                 "store_unavailable",
@@ -176,6 +197,7 @@ class Database:
                 "Set OS1_HOME to a writable folder, or fix the folder's permissions.",
             ) from exc
         try:
+            _make_private(self.path)
             conn = connect(self.path)
             conn.row_factory = sqlite.Row
             conn.execute("PRAGMA journal_mode=WAL")

@@ -105,6 +105,12 @@ class UserStore:
         named = {"user_id": self.user.id, **{f"p{i}": v for i, v in enumerate(params)}}
         return await self.db.execute(sql, named, write=write)
 
+    async def file_reach(self) -> str | None:
+        """The person's stored file reach (``skills.reach``), read afresh each time so an
+        admin's change holds at once; None once the account is gone."""
+        rows = await self._q("SELECT files FROM users WHERE id = :user_id")
+        return str(rows[0]["files"]) if rows else None
+
     # settings: small JSON values (the companion's chosen name, onboarding progress, ...)
     async def get_setting(self, key: str, default: Any = None) -> Any:
         cache = self.db.settings_cache

@@ -1,5 +1,8 @@
 """Act: what the person asks the companion to do becomes a proposal, never a deed.
 
+What a tool may touch is the core's decision, not the tool's: ``propose`` resolves its
+path arguments within the person's reach and refuses what lies outside (``skills.reach``).
+
 The person asks either with a command naming a tool (``/remember …``) or in their own
 words ("lunch with Amy next Thursday at one"), in which case the model chooses the tool
 and its arguments under a JSON-schema grammar (``skills.choose``). Either way the tool
@@ -21,7 +24,7 @@ from pydantic import BaseModel
 
 from os1.errors import InputError
 from os1.events import ActionSettled, TextDelta, TurnEvent
-from os1.skills.base import Tool, ToolContext
+from os1.skills.base import Tool, context_for
 from os1.skills.proposals import Proposed, carry_out, propose
 from os1.turn.context import Turn
 
@@ -64,8 +67,15 @@ async def act(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         return
     tool, args = chosen
     turn.handled, turn.finish_reason = True, "stop"
-    ctx = ToolContext(turn.store, turn.deps.memory, turn.deps.llm, turn.deps.home)
-    proposed = await propose(tool, ctx, args, why=turn.text, turn_id=turn.turn_id)
+    deps = turn.deps
+    ctx = await context_for(
+        turn.store, memory=deps.memory, llm=deps.llm, home=deps.home, local=deps.local
+    )
+    try:
+        proposed = await propose(tool, ctx, args, why=turn.text, turn_id=turn.turn_id)
+    except InputError as exc:  # beyond the person's reach: say so, as for a bad command
+        yield _say(turn, f"{exc.message} {exc.hint}".strip())
+        return
     if not isinstance(proposed, Proposed):
         yield _say(turn, proposed)
         return

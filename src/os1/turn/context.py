@@ -50,6 +50,7 @@ class TurnDeps:
     skills: SkillRegistry | None = None
     chooser: ToolChooser | None = None  # None: tools only by command
     home: Path | None = None  # the data dir, for skills that keep files
+    local: bool = False  # every turn is the terminal's own person (skills.reach)
 
 
 @dataclass

@@ -91,10 +91,12 @@ def _save_recording(folder: Path, audio: np.ndarray) -> None:
         log.warning("could not keep a recording: %s", exc)
 
 
-def recorder(home: Path, user: str) -> Callable[[np.ndarray], None]:
-    """Keeps each spoken turn's audio (16 kHz) as a WAV under ``home/recordings/<user>``,
-    written off the event loop; only for people who chose to keep their recordings."""
-    folder = home / "recordings" / user
+def recorder(home: Path, user_id: int) -> Callable[[np.ndarray], None]:
+    """Keeps each spoken turn's audio (16 kHz) as a WAV under ``home/recordings/<user
+    id>`` (by id: a deleted person's folder goes with them, and a newcomer of the same
+    name never finds it), written off the event loop; only for people who chose to keep
+    their recordings."""
+    folder = home / "recordings" / str(user_id)
 
     def keep(audio: np.ndarray) -> None:
         asyncio.get_running_loop().run_in_executor(None, _save_recording, folder, audio.copy())

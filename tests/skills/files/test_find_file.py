@@ -13,6 +13,7 @@ from files_trees import write
 from os1.skills.base import ToolContext
 from os1.skills.files.query import parse
 from os1.skills.files.tools import FindFile
+from os1.skills.reach import FileReach
 from os1.store import Database, UserStore
 
 NOW = dt.datetime(2025, 7, 20, 12, 0).timestamp()
@@ -91,7 +92,7 @@ def test_descriptions_become_kinds_times_and_words() -> None:
 
 async def _find(store: UserStore, description: str, path: str = "") -> str:
     answer = await FindFile().plan(
-        ToolContext(store, now=lambda: NOW),
+        ToolContext(store, now=lambda: NOW, files=FileReach.anywhere()),
         FindFile.Args.model_validate({"description": description, "path": path}),
     )
     assert isinstance(answer, str)

@@ -67,6 +67,30 @@ export async function api(path, { method = "GET", body, quiet401 = false } = {})
   return response.json();
 }
 
+/**
+ * Keep a file the person brings for their skills to work on (PUT api/files/NAME).
+ * Returns the stored file, whose `path` is how to name it in a request. Throws ApiError.
+ */
+export async function uploadFile(file) {
+  let response;
+  try {
+    response = await fetch(apiUrl(`files/${encodeURIComponent(file.name)}`), {
+      method: "PUT",
+      credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream" },
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, "offline", "Could not reach the companion.", "Check that os1 is still running, then try again.");
+  }
+  if (!response.ok) {
+    const error = await problem(response);
+    if (response.status === 401) onSignedOut(error);
+    throw error;
+  }
+  return response.json();
+}
+
 /** "message — hint" for showing an error in one line. */
 export function describe(error) {
   if (error instanceof ApiError) return error.hint ? `${error.message} ${error.hint}` : error.message;

@@ -7,7 +7,7 @@
 // moment later instead of failing, so typing right after opening the page just works.
 // A spoken turn (voice.js) shows what the server heard as the person's own bubble.
 
-import { api, describe } from "./api.js";
+import { api, describe, uploadFile } from "./api.js";
 import { $, clockTime, h, ordinal } from "./dom.js";
 import { ChatSocket } from "./socket.js";
 import { proposalCard, settleCard, unlockCard } from "./proposals.js";
@@ -64,6 +64,30 @@ export class ChatView {
     });
     this.input.addEventListener("input", () => this.fitInput());
     this.stopButton.addEventListener("click", () => this.stop());
+    const picker = $("#attach-file");
+    $("#attach").addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      const [file] = picker.files;
+      picker.value = "";
+      if (file) this.attach(file);
+    });
+  }
+
+  // A file the person brings: uploaded to their own folder, then named in the message
+  // box so they only have to say what to do with it ("/proofread ~/letter.txt").
+  async attach(file) {
+    const status = $("#attach-status");
+    status.textContent = `Bringing ${file.name}…`;
+    try {
+      const stored = await uploadFile(file);
+      status.textContent = `${stored.name} is here as ${stored.path}; say what to do with it.`;
+      const before = this.input.value.trimEnd();
+      this.input.value = `${before}${before ? " " : ""}${stored.path}`;
+      this.fitInput();
+      this.input.focus();
+    } catch (error) {
+      status.textContent = `Could not bring ${file.name}: ${describe(error)}`;
+    }
   }
 
   start() {

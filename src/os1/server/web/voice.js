@@ -12,43 +12,11 @@
 
 import { $ } from "./dom.js";
 
-const RATE = 16000;
-const BLOCK = 512; // samples per frame sent: 32 ms
 const HOLD_MS = 350; // a press shorter than this is a click: Talk stays on until the next
 const MIC_IDLE_MS = 60000; // push-to-talk gives the microphone back after this long unused
 
-// Runs on the audio thread: box-filter decimation to 16 kHz (fine for speech, and works
-// for any device rate, 44.1 kHz included), then int16 blocks posted to the page.
-const WORKLET = `
-class Down16k extends AudioWorkletProcessor {
-  constructor() {
-    super();
-    this.sum = 0; this.count = 0; this.acc = 0; this.filled = 0;
-    this.block = new Int16Array(${BLOCK});
-  }
-  process(inputs) {
-    const channel = inputs[0] && inputs[0][0];
-    if (!channel) return true;
-    for (let i = 0; i < channel.length; i++) {
-      this.sum += channel[i];
-      this.count += 1;
-      this.acc += ${RATE};
-      if (this.acc < sampleRate) continue;
-      this.acc -= sampleRate;
-      const v = Math.max(-1, Math.min(1, this.sum / this.count));
-      this.block[this.filled++] = v < 0 ? v * 32768 : v * 32767;
-      this.sum = 0; this.count = 0;
-      if (this.filled === ${BLOCK}) {
-        this.port.postMessage(this.block.buffer, [this.block.buffer]);
-        this.block = new Int16Array(${BLOCK});
-        this.filled = 0;
-      }
-    }
-    return true;
-  }
-}
-registerProcessor("os1-down16k", Down16k);
-`;
+// The AudioWorklet that turns the microphone into 16 kHz int16 blocks of 32 ms.
+const WORKLET = new URL("down16k.js", import.meta.url);
 
 function micProblem(error) {
   const name = error && error.name;
@@ -270,13 +238,8 @@ export class VoiceControl {
 
   async loadWorklet(ctx) {
     if (this.workletIn === ctx) return; // a processor name may be registered only once
-    const url = URL.createObjectURL(new Blob([WORKLET], { type: "text/javascript" }));
-    try {
-      await ctx.audioWorklet.addModule(url);
-      this.workletIn = ctx;
-    } finally {
-      URL.revokeObjectURL(url);
-    }
+    await ctx.audioWorklet.addModule(WORKLET);
+    this.workletIn = ctx;
   }
 
   closeMic() {

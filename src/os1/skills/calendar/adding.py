@@ -39,6 +39,7 @@ from os1.skills.calendar.when import (
 
 REMINDER_SETTING = "calendar.reminder_minutes"
 DEFAULT_REMINDER = 15
+WHEN_CHARS = 200  # the longest "when" in the person's words (``AddEventArgs.when``)
 
 
 class AddEventArgs(BaseModel):
@@ -46,12 +47,24 @@ class AddEventArgs(BaseModel):
         description="What the appointment is, e.g. 'lunch with Amy'.", max_length=200
     )
     when: str = Field(
-        description="When, in the person's words, e.g. 'next Thursday at one'.", max_length=200
+        description="When, in the person's words, e.g. 'next Thursday at one'.",
+        max_length=WHEN_CHARS,
     )
     duration: str = Field(
         default="", description="How long, e.g. 'an hour' (optional).", max_length=50
     )
     where: str = Field(default="", description="Where (optional).", max_length=200)
+
+
+def _first_cut(body: list[str]) -> int:
+    """Where the longest tail of ``body`` that could be a when begins: one of at most
+    ``WHEN_CHARS`` characters (longer is refused anyway), so a long message costs a
+    bounded number of tries rather than one per word, each as long as the message."""
+    first, size = len(body), -1
+    while first > 1 and size + 1 + len(body[first - 1]) <= WHEN_CHARS:
+        first -= 1
+        size += 1 + len(body[first])
+    return first
 
 
 def split_title_and_time(text: str) -> tuple[str, str, str]:
@@ -67,7 +80,7 @@ def split_title_and_time(text: str) -> tuple[str, str, str]:
             continue
         if tail:
             body = body[:-1]
-        for cut in range(1, len(body)):
+        for cut in range(_first_cut(body), len(body)):
             try:
                 parse_when(" ".join(body[cut:]), now, now.tzinfo or dt.UTC)
             except InputError:
@@ -108,6 +121,7 @@ def _moment(text: str, zone: dt.tzinfo) -> dt.datetime | dt.date:
 
 class AddEvent:
     name = "add_event"
+    touches = "account"
     summary = "put a new appointment on the calendar at the day and time the person names"
     hints = (*CALENDAR_HINTS, *TIME_HINTS)
     Args = AddEventArgs

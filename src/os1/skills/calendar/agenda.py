@@ -1,48 +1,49 @@
-"""What happens when: events expanded into occurrences, clashes, and reminders due.
+"""What happens when: occurrences in a window, clashes, and reminders due.
 
-Repeating events are expanded by ``recurring_ical_events`` from their iCalendar text,
-so EXDATEs, moved or retitled single occurrences (RECURRENCE-ID) and changes to summer
-time come out as other calendar programs show them. One-off events need no parsing:
-their stored fields are enough, which keeps a long agenda cheap.
-
-Dates (all-day events) and floating times (no zone) are read in the person's zone.
+The occurrences themselves are worked out in ``repeats``; repeating events are expanded
+there in the parsing pool, a separate process (``os1.parsing_pool``), never on the event
+loop or in a thread: a repeat rule from an imported file or a calendar server can take
+seconds to expand, and in this process it would hold up every person the server answers
+(issue 24). One-off events need no parsing and are placed here directly. When repeats
+are cut (too many, too often, not worked out in time), ``Expansion.not_shown`` names the
+events, so a listing can say that some repeats are not shown.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
-import icalendar
-import recurring_ical_events
-
+from os1.parsing_pool import ParsingError, parse
 from os1.skills.calendar.clock import clock_words, span_words
 from os1.skills.calendar.events import EventRecord
+from os1.skills.calendar.repeats import (
+    EXPAND_SECONDS,
+    MAX_PER_LISTING,
+    Expansion,
+    Occurrence,
+    aware,
+    expand_within,
+    first_time,
+)
 from os1.skills.calendar.store import CalendarStore
 
+__all__ = [
+    "Expansion",
+    "Occurrence",
+    "Reminder",
+    "aware",
+    "clashes",
+    "conflicts",
+    "due_reminders",
+    "expand",
+    "occurrence_line",
+    "occurrences",
+    "what_is_on",
+]
+
 REMINDER_LOOKAHEAD = dt.timedelta(days=8)  # the longest reminder ahead os1 honours
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    uid: str
-    summary: str
-    start: dt.datetime | dt.date
-    end: dt.datetime | dt.date
-    location: str
-    repeats: bool
-    reminder_minutes: int | None
-
-    @property
-    def all_day(self) -> bool:
-        return not isinstance(self.start, dt.datetime)
-
-    def begins(self, tz: dt.tzinfo) -> dt.datetime:
-        return aware(self.start, tz)
-
-    def ends(self, tz: dt.tzinfo) -> dt.datetime:
-        return aware(self.end, tz)
+POOL_SECONDS = EXPAND_SECONDS + 10.0  # the pool's hard budget over the expansion's own
 
 
 @dataclass(frozen=True)
@@ -51,79 +52,44 @@ class Reminder:
     occurrence: Occurrence
 
 
-def aware(value: dt.datetime | dt.date, tz: dt.tzinfo) -> dt.datetime:
-    """``value`` as an aware moment in ``tz``: dates at midnight and floating times there."""
-    if not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time(0))
-    return value.astimezone(tz) if value.tzinfo is not None else value.replace(tzinfo=tz)
-
-
-def _end_of(start: dt.date, component: icalendar.Component) -> dt.date:
-    end = getattr(component.get("DTEND"), "dt", None)
-    if isinstance(end, dt.date):
-        return end
-    length = getattr(component.get("DURATION"), "dt", None)
-    if isinstance(length, dt.timedelta):
-        return start + length
-    return start + dt.timedelta(days=1) if not isinstance(start, dt.datetime) else start
-
-
-def expand_record(
-    record: EventRecord, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
-) -> list[Occurrence]:
-    """The occurrences of ``record`` that overlap [start, end)."""
-    if not record.repeats:
-        finish = record.end if record.end is not None else record.start
-        found = Occurrence(
-            record.uid,
-            record.summary,
-            record.start,
-            finish,
-            record.location,
-            False,
-            record.reminder_minutes,
-        )
-        begins, ends = found.begins(tz), found.ends(tz)
-        overlaps = begins < end and (ends > start or (ends == begins and begins >= start))
-        return [found] if overlaps else []
-    calendar = icalendar.Calendar.from_ical(record.ics)
-    out = []
-    for component in recurring_ical_events.of(calendar).between(start, end):
-        begin = getattr(component.get("DTSTART"), "dt", None)
-        if not isinstance(begin, dt.date):
-            continue
-        summary = component.get("SUMMARY")
-        out.append(
-            Occurrence(
-                record.uid,
-                str(summary) if summary is not None else record.summary,
-                begin,
-                _end_of(begin, component),
-                str(component.get("LOCATION", record.location)),
-                True,
-                record.reminder_minutes,
-            )
-        )
-    return out
-
-
-def expand(
+async def expand(
     records: list[EventRecord], start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
-) -> list[Occurrence]:
-    """All occurrences of ``records`` in [start, end), in order of start."""
-    found = [o for r in records for o in expand_record(r, start, end, tz)]
-    return sorted(found, key=lambda o: (o.begins(tz), o.summary))
+) -> Expansion:
+    """All occurrences of ``records`` in [start, end), in order of start: one-off events
+    placed here, repeating ones expanded in the parsing pool within its limits."""
+    found = [o for r in records if not r.repeats for o in first_time(r, start, end, tz)]
+    not_shown: tuple[str, ...] = ()
+    repeating = [r for r in records if r.repeats]
+    if repeating:
+        try:
+            expanded = await parse(POOL_SECONDS, expand_within, repeating, start, end, tz)
+        except ParsingError:  # overran even the pool's budget: show their first times
+            expanded = Expansion(
+                [o for r in repeating for o in first_time(r, start, end, tz)],
+                tuple(r.summary for r in repeating),
+            )
+        found += expanded.occurrences
+        not_shown = expanded.not_shown
+    found.sort(key=lambda o: (o.begins(tz), o.summary))
+    if len(found) > MAX_PER_LISTING:
+        not_shown += tuple(o.summary for o in found[MAX_PER_LISTING:])
+        found = found[:MAX_PER_LISTING]
+    return Expansion(found, tuple(dict.fromkeys(not_shown)))
+
+
+async def what_is_on(
+    calendar: CalendarStore, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
+) -> Expansion:
+    """The person's occurrences in [start, end), and what is not shown of them."""
+    stored = await calendar.between(start.timestamp(), end.timestamp())
+    return await expand([s.record for s in stored], start, end, tz)
 
 
 async def occurrences(
     calendar: CalendarStore, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
 ) -> list[Occurrence]:
-    """The person's occurrences in [start, end), expanded off the event loop."""
-    stored = await calendar.between(start.timestamp(), end.timestamp())
-    records = [s.record for s in stored]
-    if sum(r.repeats for r in records) < 20:
-        return expand(records, start, end, tz)
-    return await asyncio.to_thread(expand, records, start, end, tz)
+    """The person's occurrences in [start, end), in order of start."""
+    return (await what_is_on(calendar, start, end, tz)).occurrences
 
 
 def clashes(
@@ -160,7 +126,7 @@ async def conflicts(
     """What ``record`` would clash with: for a repeating event, over its first weeks."""
     start = aware(record.start, tz)
     end = start + (horizon if record.repeats else dt.timedelta(days=2))
-    mine = expand_record(record, start, end, tz)
+    mine = (await expand([record], start, end, tz)).occurrences
     if not mine:
         return []
     theirs = await occurrences(calendar, mine[0].begins(tz), mine[-1].ends(tz), tz)

@@ -55,6 +55,7 @@ def _matches(summary: str, wanted: list[str]) -> bool:
 
 class CancelEvent:
     name = "cancel_event"
+    touches = "account"
     summary = "cancel (remove) an appointment already on the calendar"
     hints = (*CALENDAR_HINTS, *TIME_HINTS, "cancel", "call off", "off my", "remove", "delete")
     Args = CancelEventArgs

@@ -32,7 +32,7 @@ def zone_named(name: str) -> ZoneInfo:
     """
     try:
         return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: name too long
         raise InputError(
             "unknown_timezone",
             f'"{name}" is not a time zone I know.',
@@ -52,7 +52,7 @@ def system_zone() -> dt.tzinfo:
         if name:
             try:
                 return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (ZoneInfoNotFoundError, ValueError, OSError):
                 continue
     return dt.datetime.now().astimezone().tzinfo or dt.UTC
 

@@ -5,6 +5,12 @@ attendees or colours, so nothing is lost on the way through os1); the fields bes
 (title, start, end, rule, reminder) are read from it once, for lists and searches.
 An "event" here is everything sharing one UID: the main VEVENT and the overrides of
 single occurrences (RECURRENCE-ID), as CalDAV stores them together.
+
+A repeat rule may come from anyone (a file, a server), and working out when a rule
+happens walks it from its start one step at a time: a rule repeating every second costs
+86,400 steps a day since it began. So rules that repeat more often than every 15 minutes
+(``MAX_PER_DAY``) are refused where an event comes in (``problem``, ``new_event``) with a
+reason the person sees; ``agenda`` stays safe for those already stored.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from dateutil.rrule import rrulestr
 
 MAX_TEXT = 2000
 PRODID = "-//os1//calendar//EN"
+MAX_PER_DAY = 96  # a rule may repeat at most this often in a day (every 15 minutes)
+_STEPS = {"SECONDLY": "by the second", "MINUTELY": "by the minute"}
+_KEPT = "I only keep events that repeat every 15 minutes or less often"
 _PARTS = {
     "DTSTART": "its start (DTSTART)",
     "DTEND": "its end (DTEND)",
@@ -99,7 +108,13 @@ def new_event(
     now: float,
     uid: str = "",
 ) -> EventRecord:
-    """A new event made by os1 (a VALARM carries the reminder to other calendars)."""
+    """A new event made by os1 (a VALARM carries the reminder to other calendars).
+
+    Raises:
+        BadEvent: ``rrule`` repeats too often (see ``too_often``).
+    """
+    if rrule and (why := too_often(rrule)):
+        raise BadEvent(why)
     event = icalendar.Event()
     event.add("uid", uid or f"{uuid.uuid4()}@os1")
     event.add("summary", summary[:MAX_TEXT])
@@ -130,6 +145,29 @@ def calendar_text(blocks: Iterable[str], header: str = "") -> str:
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:{PRODID}\r\n{header}{body}END:VCALENDAR\r\n"
 
 
+def too_often(rule: str) -> str | None:
+    """Why the repeat rule ``rule`` (``FREQ=...;...``) repeats too often to keep, or None.
+
+    SECONDLY and MINUTELY rules are refused whatever else they say (a rule is walked
+    step by step even where its BY-parts skip most steps); other rules by how many
+    times a day they can happen: the hours, minutes and seconds they list, multiplied.
+    """
+    parts = dict(p.split("=", 1) for p in rule.upper().replace(" ", "").split(";") if "=" in p)
+    freq = parts.get("FREQ", "")
+    if freq in _STEPS:
+        return f"it repeats {_STEPS[freq]} (FREQ={freq}); {_KEPT}"
+    try:
+        interval = max(1, int(parts.get("INTERVAL", "1") or 1))
+    except ValueError:
+        return None  # not a number: the rule's parser says why
+    counts = {n: len(parts.get(n, "").split(",")) for n in ("BYHOUR", "BYMINUTE", "BYSECOND")}
+    hours = -(-24 // interval) if freq == "HOURLY" else counts["BYHOUR"]
+    per_day = hours * counts["BYMINUTE"] * counts["BYSECOND"]
+    if per_day > MAX_PER_DAY:
+        return f"it can repeat {per_day:,} times a day; {_KEPT}"
+    return None
+
+
 def problem(event: icalendar.Component) -> str | None:
     """Why ``event`` cannot be used, or None."""
     if event.errors:
@@ -152,6 +190,8 @@ def problem(event: icalendar.Component) -> str | None:
     if rule is not None:
         try:
             text = rule.to_ical().decode()
+            if why := too_often(text):
+                return why
             naive = begin.replace(tzinfo=None) if isinstance(begin, dt.datetime) else begin
             rrulestr(
                 text,

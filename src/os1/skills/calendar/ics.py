@@ -9,6 +9,12 @@ iCalendar at all. Text that is not UTF-8 is read as Windows-1252 and the report 
 program wrote is lost; time zones it refers to travel with it.
 
 Writing puts every event, with the VTIMEZONE definitions it needs, into one calendar.
+
+A calendar file comes from anyone, so it is read in the parsing pool, a separate process
+(``read_off_loop``): parsing holds the GIL, and in this process a large or hostile file
+would hold up every person the server answers. The reading has a budget that grows with
+the file's size; a file that overruns it is refused with what to do instead. Events
+whose repeat rule fires too often are skipped with the reason (``events.too_often``).
 """
 
 from __future__ import annotations
@@ -16,15 +22,25 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
 from os1.errors import InputError
-from os1.skills.calendar.events import EventRecord, calendar_text, problem, record_of
+from os1.parsing_pool import ParsingError, parse_bulk
+from os1.skills.calendar.events import (
+    BadEvent,
+    EventRecord,
+    calendar_text,
+    problem,
+    read_event,
+    record_of,
+    touch,
+)
 
 MAX_BYTES = 64 * 1024 * 1024
 _TZID = re.compile(r"TZID=\"?([^\":;]+)")
@@ -146,7 +162,7 @@ def _name(block: _Block) -> str:
 def _named_zone(tzid: str) -> bool:
     try:
         ZoneInfo(tzid)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return False
     return True
 
@@ -165,7 +181,7 @@ def _parse_event(block: _Block, zones: dict[str, str]) -> icalendar.Component:
 
 
 def read_calendar(data: bytes, name: str = "the file") -> ReadResult:
-    """The events in an .ics file (CPU work: call it in a thread for big files).
+    """The events in an .ics file (CPU work: ``read_off_loop`` runs it in the pool).
 
     Raises:
         InputError: the file as a whole is unusable (see ``decode``).
@@ -220,6 +236,74 @@ def read_calendar(data: bytes, name: str = "the file") -> ReadResult:
     return ReadResult(records, skipped, notes)
 
 
+def read_budget(size: int) -> float:
+    """Seconds reading a calendar of ``size`` bytes may take: several times what ordinary
+    files take on a slow machine (about 1.5 s per MB), never hours."""
+    return 20.0 + 5.0 * size / 1_000_000
+
+
+async def read_off_loop(data: bytes, name: str = "the file") -> ReadResult:
+    """``read_calendar`` in the parsing pool, within ``read_budget``.
+
+    Raises:
+        InputError: the file as a whole is unusable, or could not be read in time.
+    """
+    try:
+        return await parse_bulk(read_budget(len(data)), read_calendar, data, name)
+    except ParsingError as exc:
+        raise InputError(
+            "calendar_unreadable",
+            f"I could not read {name}: {exc.message}",
+            "Export the calendar again, or a shorter stretch of time.",
+        ) from exc
+
+
+def stamped(records: list[EventRecord], uids: set[str], now: float) -> list[EventRecord]:
+    """``records``, those with a UID in ``uids`` marked as changed at ``now`` (each is
+    parsed again: run in the parsing pool)."""
+    return [touch(r, now) if r.uid in uids else r for r in records]
+
+
+def restored(texts: list[str], now: float) -> list[EventRecord]:
+    """The events kept as ``texts``, marked as changed at ``now``; unreadable ones left
+    out (run in the parsing pool)."""
+    out = []
+    for text in texts:
+        try:
+            out.append(touch(read_event(text), now))
+        except BadEvent:
+            continue
+    return out
+
+
+async def stamp_off_loop(
+    records: list[EventRecord], uids: set[str], now: float
+) -> list[EventRecord]:
+    """``stamped`` in the parsing pool (a re-import of a big calendar re-parses every
+    changed event)."""
+    if not any(r.uid in uids for r in records):
+        return records
+    return await _in_pool(stamped, sum(len(r.ics) for r in records), records, uids, now)
+
+
+async def restore_off_loop(texts: list[str], now: float) -> list[EventRecord]:
+    """``restored`` in the parsing pool."""
+    if not texts:
+        return []
+    return await _in_pool(restored, sum(len(t) for t in texts), texts, now)
+
+
+async def _in_pool(
+    fn: Callable[..., list[EventRecord]], size: int, *args: Any
+) -> list[EventRecord]:
+    try:
+        return await parse_bulk(read_budget(size), fn, *args)
+    except ParsingError as exc:
+        raise InputError(
+            "calendar_unreadable", f"The events could not be read: {exc.message}", exc.hint
+        ) from exc
+
+
 def write_calendar(records: Iterable[EventRecord]) -> str:
     """One .ics text holding every event and the time zones they use."""
     zones: dict[str, str] = {}
@@ -241,7 +325,7 @@ def timezone_block(tzid: str) -> str:
     """A VTIMEZONE for the IANA zone ``tzid`` ("" if it is not one)."""
     try:
         text: str = icalendar.Timezone.from_tzid(tzid).to_ical().decode()
-    except (ValueError, KeyError, LookupError):
+    except (ValueError, KeyError, LookupError, OSError):
         return ""
     return text
 
@@ -249,7 +333,9 @@ def timezone_block(tzid: str) -> str:
 def with_timezones(ics: str) -> str:
     """``ics`` with a VTIMEZONE for each IANA zone it names but does not define (some
     servers and programs need them)."""
-    defined = set(re.findall(r"^TZID:(.+?)\s*$", ics, re.M))
+    # a whole line, stripped after: a lazy name before ``\s*$`` tried every split of a
+    # run of spaces inside it (quadratic in the line)
+    defined = {name.strip() for name in re.findall(r"^TZID:([^\r\n]*)", ics, re.M)} - {""}
     missing = sorted(set(_TZID.findall(ics)) - defined)
     blocks = [b for b in (timezone_block(z) for z in missing) if b]
     if not blocks:

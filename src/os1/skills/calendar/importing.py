@@ -16,17 +16,26 @@ from pydantic import BaseModel, Field
 
 from os1.errors import InputError
 from os1.skills.base import Outcome, Plan, ToolContext, args_from_text
-from os1.skills.calendar.events import BadEvent, EventRecord, read_event, touch
-from os1.skills.calendar.ics import MAX_BYTES, ReadResult, read_calendar
+from os1.skills.calendar.events import EventRecord
+from os1.skills.calendar.ics import (
+    MAX_BYTES,
+    ReadResult,
+    read_off_loop,
+    restore_off_loop,
+    stamp_off_loop,
+)
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.sync import load_account
+from os1.skills.reach import PATH
 
 SHOW_SKIPPED = 10
 
 
 class ImportCalendarArgs(BaseModel):
     path: str = Field(
-        description="The .ics file to import, e.g. '~/Downloads/work.ics'.", max_length=1000
+        description="The .ics file to import, e.g. '~/Downloads/work.ics'.",
+        max_length=1000,
+        json_schema_extra={PATH: True},
     )
 
 
@@ -46,9 +55,9 @@ def _read(path: Path) -> tuple[bytes, str]:
 
 
 async def load_file(path: Path) -> tuple[ReadResult, str]:
-    """The events of the file and its SHA-256 (parsed in a worker thread)."""
+    """The events of the file and its SHA-256 (parsed in the parsing pool)."""
     data, digest = await asyncio.to_thread(_read, path)
-    return await asyncio.to_thread(read_calendar, data, path.name), digest
+    return await read_off_loop(data, path.name), digest
 
 
 async def sort_out(
@@ -70,6 +79,7 @@ def report_lines(result: ReadResult) -> list[str]:
 
 class ImportCalendar:
     name = "import_calendar"
+    touches = "server_files"
     summary = "import the events of an .ics calendar file into the calendar"
     hints = ("import", ".ics", "ics ", "calendar", "ical")
     Args = ImportCalendarArgs
@@ -94,13 +104,12 @@ class ImportCalendar:
         lines += report_lines(result)
         if await load_account(ctx.store) is not None:
             lines.append("They go to your calendar server at the next sync.")
+        real = await asyncio.to_thread(lambda: str(path.expanduser().resolve()))
         return Plan(
             title=f"Import {len(new) + len(changed)} event(s) from {path.name}",
             preview="\n".join(lines),
-            args={
-                "path": await asyncio.to_thread(lambda: str(path.expanduser().resolve())),
-                "sha256": digest,
-            },
+            args={"path": real, "sha256": digest},
+            paths=(real,),
         )
 
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
@@ -114,7 +123,7 @@ class ImportCalendar:
         before = {e.record.uid: e.record.ics for e in await calendar.all()}
         new, changed, _ = await sort_out(calendar, result.records)
         now = ctx.now()
-        await calendar.put_many([touch(r, now) if r.uid in before else r for r in new + changed])
+        await calendar.put_many(await stamp_off_loop(new + changed, set(before), now))
         skipped = f" ({len(result.skipped)} skipped)" if result.skipped else ""
         counts = f"{len(new)} new and {len(changed)} changed event(s)"
         return Outcome(
@@ -127,12 +136,7 @@ class ImportCalendar:
         now = ctx.now()
         for uid in undo.get("added", []):
             await calendar.remove(str(uid), now)
-        restored = []
-        for text in undo.get("replaced", []):
-            try:
-                restored.append(touch(read_event(str(text)), now))
-            except BadEvent:
-                continue
+        restored = await restore_off_loop([str(t) for t in undo.get("replaced", [])], now)
         await calendar.put_many(restored)
         added = len(undo.get("added", []))
         return f"Took out {added} imported event(s); put back {len(restored)} earlier version(s)."

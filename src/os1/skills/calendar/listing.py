@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from os1.errors import InputError
 from os1.skills.base import Outcome, Plan, ToolContext
-from os1.skills.calendar.agenda import occurrence_line, occurrences
+from os1.skills.calendar.agenda import occurrence_line, what_is_on
 from os1.skills.calendar.clock import (
     day_words,
     local_now,
@@ -17,6 +17,17 @@ from os1.skills.calendar.clock import (
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.when import CALENDAR_HINTS, TIME_HINTS
 from os1.skills.calendar.window import parse_window
+
+
+def _not_shown(titles: tuple[str, ...]) -> str:
+    """A line saying which events' repeats are left out of the listing, if any."""
+    if not titles:
+        return ""
+    named = ", ".join(f"“{t}”" for t in titles[:3]) + (" and others" if len(titles) > 3 else "")
+    return (
+        f"\nSome repeats are not shown ({named}): they repeat too often or too many times"
+        " to work out quickly."
+    )
 
 
 class ListEventsArgs(BaseModel):
@@ -29,6 +40,7 @@ class ListEventsArgs(BaseModel):
 
 class ListEvents:
     name = "list_events"
+    touches = "account"
     summary = "say what is on the calendar today, this week or on a given day (only reads)"
     hints = (*CALENDAR_HINTS, *TIME_HINTS, "what's on", "do i have", "am i free", "busy")
     Args = ListEventsArgs
@@ -40,23 +52,24 @@ class ListEvents:
     async def plan(self, ctx: ToolContext, args: ListEventsArgs) -> Plan | str:
         now, tz = await local_now(ctx.store, ctx.now)
         try:
-            window = parse_window(args.when, now, tz)
+            span = parse_window(args.when, now, tz)
         except InputError as exc:
             return f"{exc.message} {exc.hint}".strip()
-        found = await occurrences(CalendarStore(ctx.store), window.start, window.end, tz)
+        expansion = await what_is_on(CalendarStore(ctx.store), span.start, span.end, tz)
+        found = expansion.occurrences
         if not found:
-            return f"Nothing on the calendar {window.label}."
-        lines = [f"On the calendar {window.label}, {zone_label(tz)} time:"]
+            return f"Nothing on the calendar {span.label}." + _not_shown(expansion.not_shown)
+        lines = [f"On the calendar {span.label}, {zone_label(tz)} time:"]
         day = None
         for occurrence in found[:60]:
-            first = max(occurrence.begins(tz), window.start).date()
+            first = max(occurrence.begins(tz), span.start).date()
             if first != day:
                 day = first
                 lines.append(day_words(day))
             lines.append("- " + occurrence_line(occurrence, tz, with_day=False))
         if len(found) > 60:
             lines.append(f"… and {len(found) - 60} more.")
-        return "\n".join(lines)
+        return "\n".join(lines) + _not_shown(expansion.not_shown)
 
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
         raise LookupError("listing the calendar only reads; there is nothing to run")

@@ -26,8 +26,9 @@ import caldav
 from caldav.elements import dav
 
 from os1.errors import Os1Error
+from os1.parsing_pool import ParsingError, parse
 from os1.skills.calendar.events import BadEvent, EventRecord, read_event
-from os1.skills.calendar.ics import with_timezones
+from os1.skills.calendar.ics import read_budget, with_timezones
 from os1.skills.calendar.store import CalendarStore, StoredEvent
 from os1.store import UserStore
 
@@ -279,9 +280,9 @@ class _Round:
 
     async def _theirs(self, href: str) -> tuple[EventRecord, str] | None:
         text, etag = await asyncio.to_thread(self.remote.fetch, href)
-        try:
-            return read_event(text), etag
-        except BadEvent as exc:
+        try:  # what the server sends is read in the parsing pool, like an imported file
+            return await parse(read_budget(len(text)), read_event, text), etag
+        except (BadEvent, ParsingError) as exc:
             self.report.failed.append(f"{href.rsplit('/', 1)[-1]} on the server: {exc}")
             return None
 

@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from os1.skills.files.names import readable
 from os1.skills.files.query import Query, tokens
 from os1.skills.files.scan import Entry, scan
 
@@ -176,12 +175,3 @@ def find_files(
         matches = []
     matches.sort(key=lambda m: (-m.score, -m.mtime, m.path))
     return Found(matches[:limit], len(files), time.perf_counter() - started, roots)
-
-
-def shown(path: str) -> str:
-    """``path`` for people, with ``~`` for the home folder."""
-    home = os.path.expanduser("~").rstrip(os.sep)
-    text = readable(path)
-    if home and (path == home or path.startswith(home + os.sep)):
-        return "~" + readable(path[len(home) :])
-    return text

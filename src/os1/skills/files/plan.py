@@ -173,12 +173,20 @@ def _item(kind: Kind, entry: Entry, reason: str, keep: Entry | None = None) -> I
     return Item(kind, entry.path, entry.size, entry.mtime_ns, entry.inode, entry.dev, reason, keep)
 
 
-def preview(survey: Survey, to: Destination, where: str, limit: int = PREVIEW_ITEMS) -> str:
+def preview(
+    survey: Survey,
+    to: Destination,
+    where: str,
+    limit: int = PREVIEW_ITEMS,
+    *,
+    place: str = "",
+) -> str:
     """The plan in words for the person: counts, bytes freed per reason, the first
-    ``limit`` items, where things go, and that nothing is deleted."""
+    ``limit`` items, where things go, and that nothing is deleted. ``place`` is the
+    folder as the person knows it (default: its full path)."""
     root = survey.scan.root
     lines = [
-        f"Looked at {len(survey.scan.files):,} files in {readable(root)}"
+        f"Looked at {len(survey.scan.files):,} files in {place or readable(root)}"
         f" ({survey.scan.seconds:.1f} s).",
     ]
     files = [i for i in survey.items if i.kind != "empty_folder"]

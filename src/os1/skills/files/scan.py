@@ -140,8 +140,9 @@ class Scan:
         return len(self.files) / self.seconds if self.seconds > 0 else 0.0
 
 
-def check_root(path: str) -> str:
-    """The real, absolute folder to scan for what the person typed.
+def check_root(path: str, *, system: bool = True) -> str:
+    """The real, absolute folder to scan for what the person typed; ``system`` refuses
+    the operating system's folders (off for a folder the admin gave a person).
 
     Raises:
         InputError: it does not exist, is not a folder, or is a system folder.
@@ -157,8 +158,9 @@ def check_root(path: str) -> str:
             f"{shown} is a file, not a folder.",
             "Give the folder that holds it, e.g. its parent.",
         )
-    if real == os.path.sep or any(
-        real == top or real.startswith(top + os.path.sep) for top in SYSTEM_ROOTS
+    if system and (
+        real == os.path.sep
+        or any(real == top or real.startswith(top + os.path.sep) for top in SYSTEM_ROOTS)
     ):
         raise InputError(
             "system_folder",

@@ -23,17 +23,22 @@ from os1.errors import InputError
 from os1.skills.base import Outcome, Plan, ToolContext, args_from_text
 from os1.skills.files.apply import apply_plan, trash_dir, undo_plan
 from os1.skills.files.clutter import Rules, human_size
-from os1.skills.files.find import find_files, shown
+from os1.skills.files.find import find_files
 from os1.skills.files.names import readable
 from os1.skills.files.plan import Survey, preview, survey
 from os1.skills.files.query import parse
 from os1.skills.files.scan import check_root
+from os1.skills.reach import PATH, FileReach
 
 SURVEY_FRESH_FOR = 60.0  # seconds a scan may be reused for the same question
 
 
 class DeclutterArgs(BaseModel):
-    path: str = Field(max_length=4096, description="The folder to tidy, e.g. ~/Downloads.")
+    path: str = Field(
+        max_length=4096,
+        description="The folder to tidy, e.g. ~/Downloads.",
+        json_schema_extra={PATH: True},
+    )
     include_large: bool = Field(False, description="Also move large files (100 MB or more).")
     include_old: bool = Field(False, description="Also move files untouched for two years.")
     to: Literal["archive", "trash"] = Field(
@@ -45,7 +50,12 @@ class FindArgs(BaseModel):
     description: str = Field(
         max_length=300, description="The file in the person's words, e.g. 'my CV'."
     )
-    path: str = Field("", max_length=4096, description="A folder to look in (optional).")
+    path: str = Field(
+        "",
+        max_length=4096,
+        description="A folder to look in (optional).",
+        json_schema_extra={PATH: True},
+    )
 
 
 def excluded_folders(ctx: ToolContext) -> list[str]:
@@ -66,17 +76,18 @@ async def _rules(ctx: ToolContext) -> Rules:
     return Rules(now_ns, int(large_mb * 10**6), old_days)
 
 
-def _roots(path: str, setting: Any) -> list[str]:
+def _roots(path: str, setting: Any, reach: FileReach) -> list[str]:
     if path.strip():
-        return [check_root(path)]
+        return [check_root(path, system=not reach.confined)]
     chosen = [setting] if isinstance(setting, str) else list(setting or [])
     real = [os.path.realpath(os.path.expanduser(str(p))) for p in chosen]
-    usable = [p for p in real if os.path.isdir(p)]
-    return usable or [os.path.realpath(os.path.expanduser("~"))]
+    usable = [p for p in real if os.path.isdir(p) and reach.allows(p)]
+    return usable or [reach.default_folder()]
 
 
 class Declutter:
     name: ClassVar[str] = "declutter"
+    touches: ClassVar[str] = "server_files"
     hints: ClassVar[tuple[str, ...]] = (
         *("clean", "tidy", "clutter", "declutter", "duplicate", "space", "disk", "storage"),
         *("folder", "download", "junk", "clear", "full", "organi", "free up", "sort out"),
@@ -120,7 +131,8 @@ class Declutter:
         Raises:
             InputError: the folder does not exist, is a file, or belongs to the system.
         """
-        root = check_root(args.path)
+        # a folder within a confined reach was vetted by the admin (or is os1's own)
+        root = check_root(args.path, system=not ctx.files.confined)
         rules = await _rules(ctx)
         key = (
             ctx.store.user.id,  # one registry serves many people: never hand on a plan
@@ -152,6 +164,8 @@ class Declutter:
     def where(self, ctx: ToolContext, to: str) -> str:
         if to == "trash":
             return f"your trash ({readable(trash_dir())})"
+        if ctx.files.confined:  # the server's own folders are not theirs to see
+            return "your os1 archive"
         try:
             return f"os1's archive folder ({readable(str(ctx.skill_dir('files') / 'archive'))})"
         except LookupError:
@@ -161,23 +175,27 @@ class Declutter:
         if isinstance(args, str):
             args = self.from_command(args)
         args = DeclutterArgs.model_validate(args, from_attributes=True)
+        if ctx.files.confined:  # the server's trash is its owner's, not theirs
+            args = args.model_copy(update={"to": "archive"})
         try:
             found = await self.survey(ctx, args)
         except InputError as exc:
             return f"{exc.message} {exc.hint}".strip()
-        root = readable(found.scan.root)
+        root = readable(ctx.files.shown(found.scan.root))
+        where = self.where(ctx, args.to)
         if not found.items:
             files = len(found.scan.files)
             text = f"{root} looks tidy: no duplicates or clutter among {files:,} files."
-            lines = preview(found, args.to, self.where(ctx, args.to)).splitlines()
+            lines = preview(found, args.to, where, place=root).splitlines()
             extra = [line for line in lines if line.startswith(("Also worth", "Notes:"))]
             return "\n".join([text, *extra])
         count = sum(1 for i in found.items if i.kind != "empty_folder")
         return Plan(
             title=f"Tidy {root}: move {count:,} file{'s' if count != 1 else ''},"
             f" free {human_size(found.freed)}",
-            preview=preview(found, args.to, self.where(ctx, args.to)),
+            preview=preview(found, args.to, where, place=root),
             args=found.args(args.to),
+            paths=(found.scan.root,),
         )
 
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
@@ -201,6 +219,7 @@ class Declutter:
 
 class FindFile:
     name: ClassVar[str] = "find_file"
+    touches: ClassVar[str] = "server_files"
     hints: ClassVar[tuple[str, ...]] = ("find", "locate", "search", "look for", "where")
     # the model's choice stands only if the message says one of these (see skills.choose)
     cues: ClassVar[tuple[str, ...]] = (
@@ -223,13 +242,14 @@ class FindFile:
         return FindArgs.model_validate(args_from_text(self, text).model_dump())
 
     async def roots(self, ctx: ToolContext, path: str) -> list[str]:
-        """Where to look: ``path``, else the person's ``files.roots`` setting, else home.
+        """Where to look: ``path``, else the person's ``files.roots`` setting, else home
+        (for a person with a folder of their own: that folder).
 
         Raises:
             InputError: ``path`` is not a usable folder.
         """
         setting = await ctx.store.get_setting("files.roots")
-        return await asyncio.to_thread(_roots, path, setting)
+        return await asyncio.to_thread(_roots, path, setting, ctx.files)
 
     async def plan(self, ctx: ToolContext, args: Any) -> Plan | str:
         if isinstance(args, str):
@@ -246,7 +266,8 @@ class FindFile:
         except InputError as exc:
             return f"{exc.message} {exc.hint}".strip()
         found = await asyncio.to_thread(find_files, query, roots, exclude=excluded_folders(ctx))
-        where = ", ".join(shown(r) for r in roots)
+        shown = ctx.files.shown
+        where = ", ".join(readable(shown(r)) for r in roots)
         if not found.matches:
             return (
                 f'I found nothing matching "{args.description}" in {where}'
@@ -256,7 +277,7 @@ class FindFile:
         for n, match in enumerate(found.matches, 1):
             day = dt.datetime.fromtimestamp(match.mtime).strftime("%-d %b %Y")
             lines.append(
-                f"{n}. {shown(match.path)} ({human_size(match.size)}, changed {day}):"
+                f"{n}. {readable(shown(match.path))} ({human_size(match.size)}, changed {day}):"
                 f" {', '.join(match.why)}"
             )
         return "\n".join(lines)

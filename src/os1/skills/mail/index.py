@@ -1,8 +1,14 @@
 """Indexing: raw mails from a source into the person's ``mail_messages`` table.
 
-A worker thread reads and parses a batch of mails, then the store's writer commits it.
-Each batch and its sync state (keys known, last IMAP UID) commit in one transaction, so
-an interrupted run loses nothing and the next one continues where it stopped.
+A worker thread reads a batch of mails, the parsing pool (a separate process, see
+``os1.parsing_pool``) parses it, then the store's writer commits it. Parsing is where a
+hostile mail would spend its time, and in a thread it would hold the GIL that the server
+answering everyone needs; in the pool it costs one worker at most, for a bounded time.
+A batch goes to the pool in parts of at most ``PART_MAILS`` mails or ``PART_BYTES``
+bytes, each with a budget; a part that overruns is parsed again mail by mail, and a
+mail that overruns alone is skipped and named in the report. Each batch and its sync
+state (keys known, last IMAP UID) commit in one transaction, so an interrupted run loses
+nothing and the next one continues where it stopped.
 
 Threads (after JWZ's threading idea, much reduced): a mail joins the thread of any mail
 it names in References / In-Reply-To that is already indexed, else the root of its
@@ -13,6 +19,7 @@ the Re:/Fwd:/AW: prefixes are stripped, when either of them is a reply.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Generator
@@ -20,8 +27,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
+from os1.errors import Os1Error
+from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.mail.account import MailAccount
-from os1.skills.mail.parse import Malformed, ParsedMail, parse_mail
+from os1.skills.mail.parse import TIMED_OUT, Malformed, ParsedMail, parse_many
 from os1.skills.mail.sources import (
     Batch,
     FolderState,
@@ -38,6 +47,8 @@ from os1.store.user import Scoped
 
 log = logging.getLogger(__name__)
 SUBJECT_WINDOW = 60 * 86400.0  # a subject-only match joins a thread this recent
+PART_MAILS = 250  # mails sent to the parsing pool at once (pickling is per part)
+PART_BYTES = 8_000_000  # and at most this many bytes of them
 Progress = Callable[[int, int | None], None]
 
 
@@ -96,18 +107,50 @@ def _label(raw: bytes) -> str:
     return f' "{line[:60]}"' if line else ""
 
 
-def _parse_batch(batch: Batch) -> _Ready:
+def _parts(mails: list[RawMail]) -> Generator[list[RawMail], None, None]:
+    part: list[RawMail] = []
+    size = 0
+    for mail in mails:
+        if part and (len(part) >= PART_MAILS or size + len(mail.raw) > PART_BYTES):
+            yield part
+            part, size = [], 0
+        part.append(mail)
+        size += len(mail.raw)
+    if part:
+        yield part
+
+
+def _budget(part: list[RawMail]) -> float:
+    """Seconds a part may take in the pool: generous for linear work on a slow, shared
+    machine (parsing runs at about 10 MB/s), never hours."""
+    return 10.0 + 2.0 * sum(len(m.raw) for m in part) / 1_000_000
+
+
+async def _parse_part(part: list[RawMail]) -> list[ParsedMail | Malformed]:
+    """The mails of ``part`` parsed in the pool; on overrun, each again on its own."""
+    try:
+        return await parse_bulk(_budget(part), parse_many, [(m.raw, m.received) for m in part])
+    except ParsingError as exc:
+        if exc.code == "parse_unavailable":
+            raise  # no worker at all: one by one would fail the same way, slowly
+        if len(part) == 1:
+            timed_out = exc.code == "parse_timeout"
+            return [Malformed(TIMED_OUT if timed_out else f"it stopped the reader: {exc.message}")]
+        log.warning("mail index: a part of %d mails overran; parsing them one by one", len(part))
+        return [found for mail in part for found in await _parse_part([mail])]
+
+
+async def _parse_batch(batch: Batch) -> _Ready:
     rows = []
-    for mail in batch.mails:
-        where = f"{mail.folder}/{mail.key}"
-        try:
-            parsed = parse_mail(mail.raw, mail.received)
-        except Malformed as exc:
-            batch.issues.append(Issue(where + _label(mail.raw), "skipped", str(exc)))
-            continue
-        if parsed.repairs:
-            batch.issues.append(Issue(where, "repaired", "; ".join(parsed.repairs)))
-        rows.append((mail, parsed))
+    for part in _parts(batch.mails):
+        for mail, parsed in zip(part, await _parse_part(part), strict=True):
+            where = f"{mail.folder}/{mail.key}"
+            if isinstance(parsed, Malformed):
+                batch.issues.append(Issue(where + _label(mail.raw), "skipped", str(parsed)))
+                continue
+            if parsed.repairs:
+                batch.issues.append(Issue(where, "repaired", "; ".join(parsed.repairs)))
+            rows.append((mail, parsed))
     return _Ready(batch, rows)
 
 
@@ -271,15 +314,19 @@ async def index_source(
     states = await store.read(lambda db: _states(db, source.name))
     batches = source.read(states)
 
-    def step() -> _Ready | None:
-        batch = next(batches, None)
-        return None if batch is None else _parse_batch(batch)
+    def step() -> Batch | None:
+        return next(batches, None)
+
+    async def parsed(batch: Batch | None) -> _Ready | None:
+        return None if batch is None else await _parse_batch(batch)
 
     done, total = 0, 0
+    # the pool parses the next batch while this process writes the last one (they share no
+    # GIL); reading stays in turn, so the source is never read from two threads at once
+    parsing = asyncio.ensure_future(parsed(await asyncio.to_thread(step)))
     try:
-        # read+parse, then write, in turn: overlapping them measured slower, since the
-        # parsing thread and the writer thread then fight over the GIL at every row
-        while (ready := await asyncio.to_thread(step)) is not None:
+        while (ready := await parsing) is not None:
+            parsing = asyncio.ensure_future(parsed(await asyncio.to_thread(step)))
             if ready.batch.total is not None:
                 total += ready.batch.total
             store_it = partial(_store_batch, source=source.name, ready=ready, own=own)
@@ -289,6 +336,10 @@ async def index_source(
             if progress is not None:
                 progress(done, total)
     finally:
+        if not parsing.done():  # given up on: the pool abandons the work
+            parsing.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Os1Error):
+            await parsing
         await asyncio.to_thread(batches.close)  # an IMAP logout, off the event loop
     report.seconds += time.perf_counter() - started
     report.sources.append(source.name)

@@ -10,6 +10,13 @@ built with ``policy.default`` (see ``send``).
 Nothing here raises on bad input except ``Malformed``, which means "skip this one": the
 caller reports it and goes on with the rest. Repairs (a missing Message-ID, a charset
 nobody knows, 8-bit bytes in a header, a body cut to size) are listed on the mail.
+
+Anyone can send a mail, so every step is linear in its size and capped before any
+pattern sees it: headers at ``HEADER_CAP`` characters (the standard library's address
+parser recurses once per nested comment or group, and its RFC 2047 decoder scans the
+rest of a header from each ``=?``), the body's text at ``TEXT_CAP`` (then ``BODY_CAP``
+once tidied). The indexer parses in the parsing pool, a separate process (``parse_many``),
+so even a slow mail costs one worker, never the server.
 """
 
 from __future__ import annotations
@@ -25,10 +32,15 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
 
+from os1.parsing_pool import OutOfTime, time_limit
 from os1.skills.mail.text import html_to_text, tidy
 
 BODY_CAP = 20_000  # characters of text kept per mail
+TEXT_CAP = 8 * BODY_CAP  # characters of body text read before tidying (spaces shrink)
 PARSE_CAP = 4_000_000  # bytes of a mail parsed at most (attachments beyond are not text)
+HEADER_CAP = 16_000  # characters of one header read (a few hundred recipients)
+MAIL_SECONDS = 5.0  # one mail's parse in the pool, plus a second per MB, then it is skipped
+TIMED_OUT = "it could not be read in time (it may be built to be slow); skipped"
 _PARSER = BytesParser(policy=compat32)
 _MSGID = re.compile(r"<[^<>\s]{1,500}>")
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.I)
@@ -79,6 +91,9 @@ def _decode_bytes(data: bytes, charset: str | None, repairs: list[str], what: st
 
 def _header(raw: str, repairs: list[str], name: str) -> str:
     """A header's text: unfolded, 8-bit bytes and RFC 2047 words decoded."""
+    if len(raw) > HEADER_CAP:
+        repairs.append(f"very long {name} header; read its first {HEADER_CAP:,} characters")
+        raw = raw[:HEADER_CAP]
     value = raw.replace("\r", "").replace("\n", "")
     if _SURROGATE.search(value):
         data = value.encode("ascii", "surrogateescape")
@@ -97,8 +112,11 @@ def _header(raw: str, repairs: list[str], name: str) -> str:
         return "".join(pieces).strip()
 
 
+# The name is taken whole and stripped afterwards: a lazy name followed by ``\s*<`` tried
+# every split of a run of spaces (quadratic), and a local part that could hold "@" tried
+# every "@" of "a@a@a@..." as the separator.
 _SIMPLE_ADDRESS = re.compile(
-    r"\s*([^<>,]*?)\s*<([^<>\s,]+@[^<>\s,]+)>\s*$|\s*([^<>\s,]+@[^<>\s,]+)\s*$"
+    r"\s*+([^<>,]*+)<([^<>\s,@]++@[^<>\s,]++)>\s*+$|\s*+([^<>\s,@]++@[^<>\s,]++)\s*+$"
 )
 
 
@@ -112,10 +130,13 @@ def _address_list(text: str) -> list[tuple[str, str]]:
             match = _SIMPLE_ADDRESS.match(part)
             if match is None:
                 break
-            pairs.append((match[1], match[2]) if match[2] else ("", match[3]))
+            pairs.append((match[1].strip(), match[2]) if match[2] else ("", match[3]))
         else:
             return pairs
-    return email.utils.getaddresses([text])
+    try:
+        return email.utils.getaddresses([text])
+    except (RecursionError, ValueError, IndexError):  # deeply nested comments or groups
+        return [("", word) for word in text.split() if "@" in word and len(word) < 300][:100]
 
 
 def _addresses(
@@ -150,9 +171,9 @@ def _body_text(msg: Message, repairs: list[str]) -> str:
     payload = chosen.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    found = _CHARSET.search(str(chosen.get("content-type", "")))
+    found = _CHARSET.search(str(chosen.get("content-type", ""))[:HEADER_CAP])
     text = _decode_bytes(payload, found[1].lower() if found else None, repairs, "the body")
-    return html_to_text(text) if chosen is markup else text
+    return html_to_text(text, TEXT_CAP + 1) if chosen is markup else text[: TEXT_CAP + 1]
 
 
 def _date(raw: str, repairs: list[str], fallback: float) -> float:
@@ -238,11 +259,11 @@ def parse_mail(raw: bytes, received: float = 0.0) -> ParsedMail:
         repairs.append("no Message-ID; made one from its content")
     try:
         text = _body_text(msg, repairs)
-    except (ValueError, TypeError, LookupError, AssertionError) as exc:
+    except (ValueError, TypeError, LookupError, AssertionError, RecursionError) as exc:
         repairs.append(f"body could not be decoded ({type(exc).__name__}); kept headers only")
         text = ""
-    body, cut = tidy(text, BODY_CAP)
-    if cut:
+    body, cut = tidy(text[:TEXT_CAP], BODY_CAP)
+    if cut or len(text) > TEXT_CAP:
         repairs.append(f"long text; kept its first {BODY_CAP:,} characters")
     from_addr = from_addrs[0] if from_addrs else ""
     from_name = next((n for n, a in from_pairs if a.lower() == from_addr), "") or ""
@@ -262,3 +283,21 @@ def parse_mail(raw: bytes, received: float = 0.0) -> ParsedMail:
         is_list=_is_list(headers, from_addr),
         repairs=tuple(repairs),
     )
+
+
+def parse_many(mails: list[tuple[bytes, float]]) -> list[ParsedMail | Malformed]:
+    """Read several mails (raw bytes, time received), each on its own: a mail that cannot
+    be read, or not in time, comes back as the ``Malformed`` saying why. Run in the
+    parsing pool (its per-mail ``time_limit`` works there)."""
+    out: list[ParsedMail | Malformed] = []
+    for raw, received in mails:
+        try:
+            with time_limit(MAIL_SECONDS + min(len(raw), PARSE_CAP) / 1_000_000):
+                out.append(parse_mail(raw, received))
+        except Malformed as exc:
+            out.append(exc)
+        except OutOfTime:
+            out.append(Malformed(TIMED_OUT))
+        except RecursionError:  # the standard library's parsers on deeply nested input
+            out.append(Malformed("it is nested too deeply to read"))
+    return out

@@ -216,7 +216,8 @@ def quote_mailbox(name: str) -> str:
 
 
 _LIST_LINE = re.compile(rb'\((?P<flags>[^)]*)\) (?:"[^"]*"|NIL) (?P<name>.+)$')
-_FETCH_META = re.compile(rb"UID (\d+)|FLAGS \(([^)]*)\)|INTERNALDATE \"([^\"]+)\"")
+# flags hold no parentheses: "[^)]*" rescanned the rest of a reply from every "FLAGS ("
+_FETCH_META = re.compile(rb"UID (\d+)|FLAGS \(([^()]*)\)|INTERNALDATE \"([^\"]+)\"")
 
 
 def _imap_folders(conn: imaplib.IMAP4, sent_name: str) -> list[str]:

@@ -3,21 +3,26 @@ off, how long they write, how formal they are, the phrases they reach for.
 
 Counting, not a model: it is quick, it can be shown to the person as it is, and it is
 kept as a small profile in their settings (``mail.tone``) for drafting. Quoted replies
-and signatures are cut first, so other people's words never count as theirs.
+and signatures are cut first, so other people's words never count as theirs. Counting
+hundreds of long mails still takes seconds, so it runs in the parsing pool.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.mail import query
 from os1.skills.mail.text import own_words
 from os1.store import UserStore
 
+log = logging.getLogger(__name__)
 SETTING = "mail.tone"
+TONE_SECONDS = 60.0  # counting 300 sent mails in the pool (5 s if each is 20,000 characters)
 _GREETING = re.compile(
     r"^(hi|hello|hey|hiya|dear|good (morning|afternoon|evening)|greetings|hallo|moin"
     r"|liebe|lieber|sehr geehrte[rs]?|bonjour|salut|ciao|hola)\b(?P<rest>[^\n]{0,40})$",
@@ -202,11 +207,27 @@ def profile_from(bodies: list[str], names: set[str] | None = None) -> ToneProfil
     )
 
 
+def profile_of(bodies: list[str], to_texts: list[str]) -> ToneProfile | None:
+    """``profile_from`` the bodies, the names in their To lines as the names to hide."""
+    names = {w for text in to_texts for w in re.findall(r"[^\W\d_]+", text)}
+    return profile_from(bodies, names)
+
+
+async def _counted(mails: list[query.MailRow]) -> ToneProfile | None:
+    """The tone of ``mails``, counted in the parsing pool: hundreds of mails of up to
+    20,000 characters take seconds, which would hold up everyone the server answers."""
+    try:
+        return await parse_bulk(
+            TONE_SECONDS, profile_of, [m.body for m in mails], [m.to_text for m in mails]
+        )
+    except ParsingError as exc:
+        log.warning("tone: not counted (%s)", exc.code)
+        return None
+
+
 async def learn_tone(store: UserStore, limit: int = 300) -> ToneProfile | None:
     """Learn the tone from the person's newest sent mails and keep it in their settings."""
-    mails = await query.sent(store, limit)
-    names = {w for m in mails for w in re.findall(r"[^\W\d_]+", m.to_text)}
-    profile = profile_from([m.body for m in mails], names)
+    profile = await _counted(await query.sent(store, limit))
     if profile is not None:
         await store.set_setting(SETTING, asdict(profile))
     return profile
@@ -228,6 +249,4 @@ async def current_tone(store: UserStore) -> ToneProfile | None:
     kept = await load_tone(store)
     if kept is not None:
         return kept
-    mails = await query.sent(store, 300)
-    names = {w for m in mails for w in re.findall(r"[^\W\d_]+", m.to_text)}
-    return profile_from([m.body for m in mails], names)
+    return await _counted(await query.sent(store, 300))

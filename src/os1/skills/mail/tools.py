@@ -72,6 +72,7 @@ class CheckArgs(BaseModel):
 
 class CheckMail(_ReadOnly):
     name = "check_mail"
+    touches = "account"
     cues = MAIL_CUES
     hints = MAIL_HINTS
     summary = "check the mail inbox: what needs a reply, what is FYI, newsletters, what can wait"
@@ -113,6 +114,7 @@ class FindArgs(BaseModel):
 
 class FindMail(_ReadOnly):
     name = "find_mail"
+    touches = "account"
     cues = MAIL_CUES
     hints = MAIL_HINTS
     summary = "search the person's mail by sender, subject or words in it"
@@ -145,6 +147,7 @@ class DraftArgs(BaseModel):
 
 class DraftReply(_ReadOnly):
     name = "draft_reply"
+    touches = "account"
     cues = MAIL_CUES
     hints = MAIL_HINTS
     summary = (
@@ -212,6 +215,7 @@ _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
 
 class SendMail:
     name = "send_mail"
+    touches = "account"
     cues = MAIL_CUES
     hints = MAIL_HINTS
     summary = "send an email the person wrote or approved (shows the exact mail first)"

@@ -81,19 +81,20 @@ def decode(path: Path, data: bytes) -> tuple[str, str, bytes]:
         ) from exc
 
 
-def load(path: Path | str) -> Document:
-    """The text file at ``path``.
+def load(path: Path | str, shown: str = "") -> Document:
+    """The text file at ``path`` (``shown`` is how the person names it, for messages).
 
     Raises:
         InputError: it is missing, a folder, too big, binary, not UTF-8/UTF-16, or empty;
             the message says what to do instead.
     """
     path = Path(path).expanduser()
+    name = shown or str(path)
     if not path.exists():
-        raise InputError("not_found", f"There is no file {path}.", "Check the name and folder.")
+        raise InputError("not_found", f"There is no file {name}.", "Check the name and folder.")
     if path.is_dir():
         raise InputError(
-            "is_a_folder", f"{path} is a folder.", "Name one text file in it to proofread."
+            "is_a_folder", f"{name} is a folder.", "Name one text file in it to proofread."
         )
     size = path.stat().st_size
     if size > MAX_BYTES:
@@ -106,7 +107,7 @@ def load(path: Path | str) -> Document:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError("unreadable", f"I cannot read {path}: {exc.strerror}.") from exc
+        raise InputError("unreadable", f"I cannot read {name}: {exc.strerror}.") from exc
     text, encoding, bom = decode(path, data)
     if not text.strip():
         raise InputError(

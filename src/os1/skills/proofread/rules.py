@@ -50,13 +50,24 @@ def _make(m: re.Match[str], group: int | str, new: str, kind: Kind, reason: str)
 
 def _starts_sentence(text: str, index: int) -> bool:
     """Whether ``index`` begins a sentence: the text's start, a line's start, or after
-    sentence-ending punctuation that is not an abbreviation's dot."""
-    before = text[:index].rstrip(" \t\"'(“‘")
-    if not before or before.endswith("\n"):
+    sentence-ending punctuation that is not an abbreviation's dot.
+
+    Only what is just before ``index`` is looked at (never a copy of all the text before
+    it, which made a file of many short sentences quadratic)."""
+    start = index
+    while start > 0 and text[start - 1] in _OPENERS:  # runs before candidates never overlap
+        start -= 1
+    if start == 0 or text[start - 1] == "\n":
         return True
-    if before[-1] in "!?":
+    if text[start - 1] in "!?":
         return True
-    return before[-1] == "." and not _abbreviation_before(before)
+    return text[start - 1] == "." and not _abbreviation_before(
+        text[max(0, start - _LOOK_BACK) : start]
+    )
+
+
+_OPENERS = frozenset(" \t\"'(“‘")
+_LOOK_BACK = 100  # characters before a dot that can hold the abbreviation it ends
 
 
 def _abbreviation_before(before: str) -> bool:
@@ -180,7 +191,8 @@ def lone_i(text: str) -> Iterator[Suggestion]:
 
 def sentence_case(text: str) -> Iterator[Suggestion]:
     """A sentence or paragraph that starts lower-case ("thanks. see you" -> "See")."""
-    starts = re.compile(r"(?:\A|[.!?][ \t]*\r?\n?[ \t]*|\n[ \t]*\r?\n)[ \t]*([a-z][a-z'’]*)\b")
+    # possessive runs: three ``[ \t]*`` in a row tried every way to share a run of spaces
+    starts = re.compile(r"(?:\A|[.!?][ \t]*+\r?\n?[ \t]*+|\n[ \t]*+\r?\n)[ \t]*+([a-z][a-z'’]*)\b")
     for m in starts.finditer(text):
         word = m.group(1)
         if word == "i" or not _starts_sentence(text, m.start(1)):

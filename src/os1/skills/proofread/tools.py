@@ -16,6 +16,7 @@ proofread``) passes the chosen ones in ``accepted``, which the model never sees.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from os1.skills.choose import MESSAGE
 from os1.skills.proofread import diff
 from os1.skills.proofread.document import Document, decode, digest, load, write_atomically
 from os1.skills.proofread.suggest import Review, Suggestion, review
+from os1.skills.reach import PATH
 
 MAX_TEXT = 20_000
 MAX_PREVIEW = 12_000
@@ -49,6 +51,7 @@ class ProofreadArgs(BaseModel):
         default="",
         max_length=1000,
         description="Or a text file to proofread and correct, e.g. ~/letters/bank.txt.",
+        json_schema_extra={PATH: True},
     )
     # Suggestions the person picked in a door, exactly as that door showed them.
     accepted: SkipJsonSchema[list[dict[str, Any]] | None] = None
@@ -87,6 +90,7 @@ def _clip(text: str, limit: int = MAX_PREVIEW) -> str:
 
 class Proofread:
     name = "proofread"
+    touches = "server_files"  # a file; text given in the message touches nothing
     summary = "proofread a text or a text file: spelling, grammar and style fixes as a diff"
     hints = (
         *("proofread", "proof", "spell", "grammar", "typo", "correct", "fix"),
@@ -132,7 +136,8 @@ class Proofread:
 
     async def _plan_file(self, ctx: ToolContext, args: ProofreadArgs) -> Plan | str:
         try:
-            doc = await asyncio.to_thread(load, args.path.strip())
+            path = args.path.strip()
+            doc = await asyncio.to_thread(load, path, ctx.files.shown(path))
         except InputError as exc:
             return f"{exc.message} {exc.hint}".strip()
         if args.accepted is not None:
@@ -151,7 +156,7 @@ class Proofread:
             corrected = diff.apply(doc.text, found.suggestions)
         except ValueError as exc:
             return f"Those suggestions cannot be applied together: {exc}."
-        return _file_plan(doc, found, corrected)
+        return _file_plan(doc, found, corrected, ctx.files.shown(str(doc.path)))
 
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
         path = Path(str(args["path"]))
@@ -198,17 +203,21 @@ def _restore(path: Path, kept: Path, written: str) -> None:
 
 
 def _looks_like_path(words: str) -> bool:
-    if words.startswith(("~/", "/", "./", "../")) and " " not in words.strip():
-        return True
-    candidate = Path(words).expanduser()
-    return words.lower().endswith(_PATH_ENDINGS) and (candidate.is_file() or " " not in words)
+    """Whether the words after /proofread name a file rather than being the text: told
+    by their shape alone (a path's start, a text file's ending), never by looking on the
+    disk, which would tell anyone which of the server's files exist."""
+    text = words.strip()
+    ends_like_file = text.lower().endswith(_PATH_ENDINGS)
+    if text.startswith(("~", "/", "./", "../")):
+        return " " not in text or ends_like_file
+    return ends_like_file and " " not in text
 
 
-def _file_plan(doc: Document, found: Review, corrected: str) -> Plan:
+def _file_plan(doc: Document, found: Review, corrected: str, shown: str) -> Plan:
     count = len(found.suggestions)
     changes = diff.unified(doc.text, corrected, doc.path.name)
     preview = _clip(
-        f"{_plural(count, 'correction')} to {doc.path}:\n"
+        f"{_plural(count, 'correction')} to {shown}:\n"
         f"{diff.listing(doc.text, found.suggestions)}\n\n{changes}\n\n"
         "A copy of the original is kept; undo puts it back." + _notes(found)
     )
@@ -221,20 +230,25 @@ def _file_plan(doc: Document, found: Review, corrected: str) -> Plan:
             "encoding": doc.encoding,
             "suggestions": [s.to_dict() for s in found.suggestions],
         },
+        paths=(str(doc.path),),
     )
 
 
 def _keep_original(ctx: ToolContext, path: Path, data: bytes) -> Path:
-    """A copy of the file as it was, named by time, in the skill's own folder."""
+    """A copy of the file as it was, named by time, in the skill's own folder, with the
+    file's own permissions (a private letter stays private in its copy)."""
     folder = ctx.skill_dir("proofread") / "originals"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(ctx.now()))
+    mode = path.stat().st_mode & 0o777
     for n in range(1, 1000):
         target = folder / (f"{stamp}-{path.name}" if n == 1 else f"{stamp}-{n}-{path.name}")
         try:
-            with target.open("xb") as out:
-                out.write(data)
-            return target
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            os.fchmod(out.fileno(), mode)
+        return target
     raise InputError("cannot_keep_original", f"Could not keep a copy of {path.name}.")
