@@ -76,19 +76,17 @@ def test_a_second_person_waits_in_line_and_hears_their_place(
     ada, bob = client.person("ada"), client.person("bob")
     client.model.delay = 0.02
     client.model.enqueue(" ".join(["la"] * 120), "Your turn now, Bob.")
-    with (
-        client.websocket_connect("/ws", headers=ada.headers) as first,
-        client.websocket_connect("/ws", headers=bob.headers) as second,
-    ):
-        first.receive_json()
-        assert second.receive_json()["live_conversations"] == 2
-        first.send_json({"type": "say", "text": "sing"})
-        _until(first, "text_delta")
-        second.send_json({"type": "say", "text": "hello?"})
-        waited = _until(second, "turn_finished")
-        finished_first = threading.Thread(target=_until, args=(first, "turn_finished"))
-        finished_first.start()
-        finished_first.join(timeout=10)
+    with client.websocket_connect("/ws", headers=ada.headers) as first:
+        first.receive_json()  # ada is in (her hello comes once she is counted)
+        with client.websocket_connect("/ws", headers=bob.headers) as second:
+            assert second.receive_json()["live_conversations"] == 2
+            first.send_json({"type": "say", "text": "sing"})
+            _until(first, "text_delta")
+            second.send_json({"type": "say", "text": "hello?"})
+            waited = _until(second, "turn_finished")
+            finished_first = threading.Thread(target=_until, args=(first, "turn_finished"))
+            finished_first.start()
+            finished_first.join(timeout=10)
     assert {"type": "queued", "position": 1} in waited
     assert waited[-1]["text"] == "Your turn now, Bob."
 
