@@ -29,3 +29,4 @@ bench: setup
 	.venv/bin/python bench/memory.py
 	.venv/bin/python bench/load.py
 	.venv/bin/python bench/skills.py
+	.venv/bin/python bench/hostile_input.py --live
