@@ -11,7 +11,7 @@ from calendar_parts import BERLIN, NOW
 from os1.errors import InputError
 from os1.skills.calendar.clock import rrule_words, span_words
 from os1.skills.calendar.when import parse_duration, parse_when
-from os1.skills.calendar.window import parse_window
+from os1.skills.calendar.window import parse_window, window_said
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> dt.datetime:
@@ -120,3 +120,14 @@ def test_windows_for_questions() -> None:
     assert parse_window("next 10 days", NOW, BERLIN).end == at(3, 0, month=12)
     with pytest.raises(InputError):
         parse_window("whenever", NOW, BERLIN)
+
+
+def test_the_span_the_person_named_beats_a_shortened_argument() -> None:
+    """A small model sometimes writes "week" for "next week"; the listing then follows the
+    person's own words, wherever they stand in the question."""
+    said = window_said("What's on my calendar next week?", NOW, BERLIN)
+    assert said is not None and said.start == at(30, 0) and said.label.startswith("next week")
+    assert window_said("am I free over the next 3 days", NOW, BERLIN).end == at(26, 0)
+    assert window_said("anything on this weekend?", NOW, BERLIN).label.startswith("this weekend")
+    assert window_said("what's on Friday", NOW, BERLIN) is None  # left to the argument
+    assert window_said("", NOW, BERLIN) is None

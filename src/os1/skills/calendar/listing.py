@@ -16,7 +16,8 @@ from os1.skills.calendar.clock import (
 )
 from os1.skills.calendar.store import CalendarStore
 from os1.skills.calendar.when import CALENDAR_HINTS, TIME_HINTS
-from os1.skills.calendar.window import parse_window
+from os1.skills.calendar.window import parse_window, window_said
+from os1.skills.choose import LONGEST_MESSAGE, MESSAGE
 
 
 def _not_shown(titles: tuple[str, ...]) -> str:
@@ -36,6 +37,9 @@ class ListEventsArgs(BaseModel):
         description="Which days, e.g. 'today', 'this week', 'Friday'.",
         max_length=100,
     )
+    # The person's whole message (skills.choose.MESSAGE): a span named in it beats the
+    # model's copy of it.
+    said: str = Field(default="", max_length=LONGEST_MESSAGE, json_schema_extra={MESSAGE: True})
 
 
 class ListEvents:
@@ -52,9 +56,9 @@ class ListEvents:
     async def plan(self, ctx: ToolContext, args: ListEventsArgs) -> Plan | str:
         now, tz = await local_now(ctx.store, ctx.now)
         try:
-            span = parse_window(args.when, now, tz)
+            span = window_said(args.said, now, tz) or parse_window(args.when, now, tz)
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         expansion = await what_is_on(CalendarStore(ctx.store), span.start, span.end, tz)
         found = expansion.occurrences
         if not found:

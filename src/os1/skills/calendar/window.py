@@ -100,3 +100,24 @@ def parse_window(text: str, now: dt.datetime, tz: dt.tzinfo) -> Window:
         )
     day = when.start.date()
     return _span(day, 1, tz, "that day")
+
+
+# Span phrases as a person says them inside a longer question ("what's on next week?").
+_SAID_SPAN = re.compile(
+    r"\b(?:(?:the\s+)?(?:next|coming)\s+\S+\s+(?:days?|weeks?)"
+    r"|rest of the week"
+    r"|(?:this|next|the)\s+(?:weekend|week|month)"
+    r"|today|tomorrow)\b"
+)
+
+
+def window_said(message: str, now: dt.datetime, tz: dt.tzinfo) -> Window | None:
+    """The span the person named in their own words, if one of the phrases above is in
+    ``message``; None otherwise. A small model filling the ``when`` argument sometimes
+    drops a word ("next week" becomes "week"); the person's words then decide."""
+    for found in _SAID_SPAN.finditer(message.lower()):
+        try:
+            return parse_window(found.group(0), now, tz)
+        except InputError:
+            continue
+    return None
