@@ -203,3 +203,76 @@ async def test_import_refuses_what_is_no_calendar(store: UserStore, tmp_path: Pa
         context(store), ImportCalendarArgs(path=str(tmp_path / "nope.ics"))
     )
     assert isinstance(missing, str) and "There is no file" in missing
+
+
+BARE_EVENT = """BEGIN:VEVENT
+UID:bare@example
+DTSTART:20261125T090000Z
+DTEND:20261125T100000Z
+SUMMARY:Standalone breakfast
+END:VEVENT
+"""
+
+SUMMARY_WITHOUT_COLON = """BEGIN:VCALENDAR
+VERSION:2.0
+BEGIN:VEVENT
+UID:nocolon@example
+SUMMARY
+END:VEVENT
+BEGIN:VEVENT
+UID:fine@example
+DTSTART:20261125T120000Z
+DTEND:20261125T130000Z
+SUMMARY:Lunch
+END:VEVENT
+END:VCALENDAR
+"""
+
+# RDATE's default value type is a date-time; here it holds a bare time of day, which the
+# expansion library trips over with a TypeError
+RDATE_WITH_A_TIME = """BEGIN:VCALENDAR
+VERSION:2.0
+BEGIN:VEVENT
+UID:odd-rdate@example
+DTSTART:20261123T090000Z
+DTEND:20261123T100000Z
+RRULE:FREQ=DAILY;COUNT=3
+RDATE;VALUE=TIME:120000
+SUMMARY:Odd repeats
+END:VEVENT
+BEGIN:VEVENT
+UID:plain@example
+DTSTART:20261124T150000Z
+DTEND:20261124T160000Z
+SUMMARY:Tea with Sam
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_a_bare_event_without_a_calendar_around_it_is_read_with_a_note() -> None:
+    result = read_calendar(BARE_EVENT.encode(), "breakfast.ics")
+    assert [r.summary for r in result.records] == ["Standalone breakfast"]
+    assert any("breakfast.ics" in note and "VCALENDAR" in note for note in result.notes)
+
+
+def test_a_summary_line_without_its_colon_breaks_nothing_else() -> None:
+    result = read_calendar(SUMMARY_WITHOUT_COLON.encode(), "nocolon.ics")
+    assert [r.summary for r in result.records] == ["Lunch"]
+    [skipped] = result.skipped  # named by its place, as it has no readable title
+    assert skipped.which == "event 1 (line 3)" and "cannot be read" in skipped.why
+
+
+async def test_one_event_the_expander_cannot_follow_leaves_the_listing_whole(
+    store: UserStore,
+) -> None:
+    result = read_calendar(RDATE_WITH_A_TIME.encode(), "odd.ics")
+    calendar = CalendarStore(store)
+    await calendar.put_many(result.records)
+    week = await occurrences(
+        calendar,
+        dt.datetime(2026, 11, 23, tzinfo=BERLIN),
+        dt.datetime(2026, 11, 30, tzinfo=BERLIN),
+        BERLIN,
+    )
+    assert "Tea with Sam" in {o.summary for o in week}

@@ -153,7 +153,7 @@ class AddEvent:
             when = parse_when(args.when, now, tz, hint=title)
             length = parse_duration(args.duration) if args.duration.strip() else None
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         if when.start < now - dt.timedelta(minutes=1) and not when.rrule:
             moment = span_words(
                 when.start.date() if when.all_day else when.start, None, tz, now=now

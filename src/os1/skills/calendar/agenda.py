@@ -24,7 +24,7 @@ from os1.skills.calendar.repeats import (
     Occurrence,
     aware,
     expand_within,
-    first_time,
+    first_time_or_none,
 )
 from os1.skills.calendar.store import CalendarStore
 
@@ -57,7 +57,7 @@ async def expand(
 ) -> Expansion:
     """All occurrences of ``records`` in [start, end), in order of start: one-off events
     placed here, repeating ones expanded in the parsing pool within its limits."""
-    found = [o for r in records if not r.repeats for o in first_time(r, start, end, tz)]
+    found = [o for r in records if not r.repeats for o in first_time_or_none(r, start, end, tz)]
     not_shown: tuple[str, ...] = ()
     repeating = [r for r in records if r.repeats]
     if repeating:
@@ -65,7 +65,7 @@ async def expand(
             expanded = await parse(POOL_SECONDS, expand_within, repeating, start, end, tz)
         except ParsingError:  # overran even the pool's budget: show their first times
             expanded = Expansion(
-                [o for r in repeating for o in first_time(r, start, end, tz)],
+                [o for r in repeating for o in first_time_or_none(r, start, end, tz)],
                 tuple(r.summary for r in repeating),
             )
         found += expanded.occurrences

@@ -86,11 +86,18 @@ def decode(data: bytes, name: str = "the file") -> tuple[str, list[str]]:
             ) from None
         text = data.decode("cp1252", errors="replace")
         notes.append("The file is not UTF-8; I read it as Windows-1252, so check accented names.")
-    if "\x00" in text[:65536] or not re.search(r"^BEGIN:VCALENDAR\s*$", text[:4096], re.I | re.M):
+    head = text[:4096]
+    if "\x00" in text[:65536] or not re.search(r"^BEGIN:V[A-Z]+\s*$", head, re.I | re.M):
         raise InputError(
             "not_a_calendar",
-            f"{name} is not an iCalendar (.ics) file (it does not begin with BEGIN:VCALENDAR).",
+            f"{name} is not an iCalendar (.ics) file (it has no BEGIN:VCALENDAR or BEGIN:VEVENT).",
             "Export the calendar as .ics (iCalendar) and import that.",
+        )
+    if not re.search(r"^BEGIN:VCALENDAR\s*$", head, re.I | re.M):
+        # Other clients read a bare VEVENT (or VTODO) file, as some tools export one event
+        notes.append(
+            f"{name} holds its items without a calendar around them (no BEGIN:VCALENDAR);"
+            " I read them as one calendar."
         )
     return text, notes
 
@@ -128,7 +135,7 @@ def _blocks(text: str) -> tuple[list[_Block], list[Skipped], str]:
                 events += upper == "BEGIN:VEVENT"
                 current, depth = _Block(upper[6:], number, [line], events), 1
             elif upper.startswith("X-WR-TIMEZONE:"):
-                wr_zone = line.split(":", 1)[1].strip()
+                wr_zone = line.partition(":")[2].strip()
             continue
         depth += upper.startswith("BEGIN:") - upper.startswith("END:")
         current.lines.append(line)
@@ -142,8 +149,14 @@ def _blocks(text: str) -> tuple[list[_Block], list[Skipped], str]:
 
 def _tzid(block: _Block) -> str:
     return next(
-        (ln.split(":", 1)[1].strip() for ln in block.lines if ln.upper().startswith("TZID")), ""
+        (ln.partition(":")[2].strip() for ln in block.lines if ln.upper().startswith("TZID")), ""
     )
+
+
+def _reason(exc: Exception) -> str:
+    """An error from the iCalendar libraries in a few words (their text can be long)."""
+    said = " ".join(str(exc).split())[:120]
+    return said or type(exc).__name__
 
 
 def _skip(block: _Block, why: str) -> Skipped:
@@ -151,8 +164,10 @@ def _skip(block: _Block, why: str) -> Skipped:
 
 
 def _name(block: _Block) -> str:
+    # a SUMMARY line without its colon is broken, not fatal: partition gives ""
     title = next(
-        (ln.split(":", 1)[1].strip() for ln in block.lines if ln.upper().startswith("SUMMARY")), ""
+        (ln.partition(":")[2].strip() for ln in block.lines if ln.upper().startswith("SUMMARY")),
+        "",
     )
     title = f", “{title[:60]}”" if title else ""
     return f"event {block.ordinal} (line {block.line}{title})"
@@ -193,6 +208,7 @@ def read_calendar(data: bytes, name: str = "the file") -> ReadResult:
         if block.kind == "VTIMEZONE":
             zones[_tzid(block)] = block.text
     grouped: dict[str, list[tuple[icalendar.Component, str]]] = defaultdict(list)
+    block_of: dict[str, _Block] = {}  # each UID's first block, to name it if it fails
     others = 0
     for block in blocks:
         if block.kind != "VEVENT":
@@ -200,10 +216,11 @@ def read_calendar(data: bytes, name: str = "the file") -> ReadResult:
             continue
         try:
             event = _parse_event(block, zones)
-        except (ValueError, KeyError, TypeError) as exc:
-            skipped.append(_skip(block, f"it is not readable iCalendar ({exc})"))
+            why = problem(event)
+        except Exception as exc:  # the library's error on one event: skip only that event
+            skipped.append(_skip(block, f"it is not readable iCalendar ({_reason(exc)})"))
             continue
-        if why := problem(event):
+        if why:
             skipped.append(_skip(block, why))
             continue
         uid = str(event.get("UID", "")).strip()
@@ -212,18 +229,23 @@ def read_calendar(data: bytes, name: str = "the file") -> ReadResult:
             event.add("uid", uid)
             block.lines.insert(1, f"UID:{uid}")
         grouped[uid].append((event, block.text))
+        block_of.setdefault(uid, block)
     if others:
         notes.append(
             f"{others} item(s) that are not events (tasks, journal entries) were left out."
         )
-    skipped.sort(key=lambda s: s.line)
     header = f"X-WR-TIMEZONE:{wr_zone}\r\n" if wr_zone else ""
     records = []
-    for parts in grouped.values():
+    for uid, parts in grouped.items():
         texts = [t for _, t in parts]
         used = {z for t in texts for z in _TZID.findall(t)}
         blocks_text = [zones[z] for z in sorted(used) if z in zones] + texts
-        records.append(record_of([e for e, _ in parts], calendar_text(blocks_text, header)))
+        try:
+            records.append(record_of([e for e, _ in parts], calendar_text(blocks_text, header)))
+        except Exception as exc:  # as above: this event (and its changed occurrences) only
+            first = block_of[uid]
+            skipped.append(_skip(first, f"it is not readable iCalendar ({_reason(exc)})"))
+    skipped.sort(key=lambda s: s.line)
     floating = sum(
         1
         for r in records

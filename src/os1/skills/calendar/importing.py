@@ -93,8 +93,11 @@ class ImportCalendar:
         try:
             result, digest = await load_file(path)
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         new, changed, same = await sort_out(CalendarStore(ctx.store), result.records)
+        if not result.records:
+            lines = [f"Nothing to import from {path.name}: it holds no events I can read."]
+            return "\n".join(lines + report_lines(result))
         if not new and not changed:
             lines = [f"Nothing to import from {path.name}: {same} event(s) already here."]
             return "\n".join(lines + report_lines(result))

@@ -103,6 +103,18 @@ def first_time(
     return [found] if overlaps else []
 
 
+def first_time_or_none(
+    record: EventRecord, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
+) -> list[Occurrence]:
+    """``first_time``, or nothing for a record whose times cannot even be compared (a
+    file mixing kinds of time in ways the reader let through): one such event must not
+    take the whole listing down."""
+    try:
+        return first_time(record, start, end, tz)
+    except (TypeError, ValueError, OverflowError):
+        return []
+
+
 def expand_record(
     record: EventRecord, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo
 ) -> list[Occurrence]:
@@ -141,10 +153,10 @@ def expand_within(
     deadline = time.monotonic() + EXPAND_SECONDS
     for record in records:
         if not record.repeats:
-            found += first_time(record, start, end, tz)
+            found += first_time_or_none(record, start, end, tz)
             continue
         if too_often(record.rrule):  # stored before such rules were refused
-            found += first_time(record, start, end, tz)
+            found += first_time_or_none(record, start, end, tz)
             cut.append(record.summary)
             continue
         left = deadline - time.monotonic()
@@ -157,8 +169,8 @@ def expand_within(
         except OutOfTime:
             cut.append(record.summary)
             continue
-        except (ValueError, KeyError, TypeError):  # a rule the expander cannot follow
-            found += first_time(record, start, end, tz)
+        except Exception:  # the expander's error on one record's rule: that record only
+            found += first_time_or_none(record, start, end, tz)
             cut.append(record.summary)
             continue
         if len(mine) > MAX_PER_EVENT:
