@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from types import FrameType
+
 import typer
 
 from os1.cli.actions import actions_app, skills_app, undo
@@ -45,5 +48,13 @@ app.command()(talk)
 app.command()(voice)
 
 
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the command as Ctrl-C would: by unwinding, so every ``finally`` and
+    exit handler runs (the model's socket folder, the store's last write) rather than
+    the process vanishing mid-way."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)  # `os1 serve` puts its own in while serving
     app()

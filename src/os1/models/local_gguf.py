@@ -5,7 +5,9 @@ back per chunk, so each generation runs in one worker thread and hands chunks to
 loop through a queue. Returning True from the callback stops generation at once, which is
 how cancellation works. The server insists on a listener; a Unix socket in a private temp
 dir keeps it from opening a TCP port, and that socket also serves ``/tokenize`` for exact
-token counts. One generation at a time (a lock) keeps the prompt cache warm for
+token counts. The folder is named after the process (``os1-llm-<pid>-…``): closing the
+model removes it, and a process killed before it could is cleaned up after by the next
+model to start (``sweep_stale``). One generation at a time (a lock) keeps the prompt cache warm for
 the conversation at hand: the stable prompt prefix is reused turn after turn.
 
 Three cache slots: slot 0 for the person's turns, slot 1 for background work (summaries,
@@ -20,6 +22,7 @@ import atexit
 import contextlib
 import functools
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -93,6 +96,31 @@ def _error_from(result: Any) -> ModelError | None:
     return ModelError("llm_failed", f"The model refused the request: {message}")
 
 
+SOCKET_PREFIX = "os1-llm-"
+
+
+def sweep_stale(folder: Path | None = None) -> list[Path]:
+    """Remove the socket folders of models whose process is gone (killed before it could
+    clean up); the ones of running processes are left alone. Returns what was removed."""
+    removed = []
+    for found in (folder or Path(tempfile.gettempdir())).glob(f"{SOCKET_PREFIX}*-*"):
+        pid = found.name.removeprefix(SOCKET_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and found.is_dir():
+            shutil.rmtree(found, ignore_errors=True)
+            removed.append(found)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive, and not ours to touch
+        return True
+    return True
+
+
 class LocalGGUF:
     """A GGUF model loaded in this process.
 
@@ -107,7 +135,8 @@ class LocalGGUF:
 
         self.name = f"local:{model_path.name}"
         self.n_ctx = n_ctx
-        self._sock_dir = Path(tempfile.mkdtemp(prefix="os1-llm-"))
+        sweep_stale()
+        self._sock_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-"))
         params = xlc.CommonParams()
         params.model.path = str(model_path)
         params.n_ctx = n_ctx * SLOTS  # llama.cpp splits it evenly: n_ctx per slot
