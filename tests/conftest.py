@@ -16,6 +16,7 @@ from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.events import ProposalMade, TurnEvent
 from os1.models.scripted import ScriptedLLM, ScriptedRequest
+from os1.skills.registry import builtin_skills
 from os1.store import Database
 from os1.turn.context import TurnLimits
 
@@ -121,7 +122,7 @@ def real_llm(real_settings: Settings) -> Iterator[object]:
 
 @pytest.fixture
 async def real_companion(home: Path, real_llm: object) -> AsyncIterator[Companion]:
-    db = await Database.open(home / "os1.db")
+    db = await Database.open(home / "os1.db", migrations=builtin_skills().migrations)
     comp = Companion(db, real_llm, TurnLimits(max_reply_tokens=120, temperature=0.2, seed=7))  # type: ignore[arg-type]
     yield comp
     await comp.stop_background()
@@ -131,7 +132,7 @@ async def real_companion(home: Path, real_llm: object) -> AsyncIterator[Companio
 @pytest.fixture
 async def real_routed(home: Path, real_llm: object) -> AsyncIterator[Companion]:
     """The real model choosing skills from what the person says, as `os1 chat` does."""
-    db = await Database.open(home / "os1.db")
+    db = await Database.open(home / "os1.db", migrations=builtin_skills().migrations)
     comp = Companion(
         db,
         real_llm,  # type: ignore[arg-type]

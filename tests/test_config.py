@@ -31,7 +31,7 @@ def test_defaults_need_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("env", "needle"),
-    [({"OS1_N_CTX": "lots"}, "n_ctx"), ({"OS1_LLM_BACKEND": "magic"}, "llm_backend")],
+    [({"OS1_N_CTX": "lots"}, "n_ctx"), ({"OS1_LLM_BACKEND": "no such thing!"}, "llm_backend")],
 )
 def test_a_bad_value_names_the_key_and_where_to_fix_it(
     tmp_path: Path, env: dict[str, str], needle: str

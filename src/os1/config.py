@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -28,7 +28,11 @@ class Settings(BaseModel):
 
     home: Path = Field(description="Data dir: database, config.toml.")
     cache_dir: Path = Field(description="Where assembled model files are kept.")
-    llm_backend: Literal["local", "openai", "scripted"] = "local"
+    llm_backend: str = Field(
+        default="local",
+        pattern=r"^[a-z][a-z0-9_]{0,39}$",
+        description="local, openai, scripted, or a plugin's backend.",
+    )
     llm_model_path: Path | None = Field(
         default=None, description="A GGUF to use instead of the built-in model."
     )

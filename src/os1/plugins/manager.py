@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import pluggy
 
@@ -40,3 +42,29 @@ def load_plugins(builtins: list[ModuleType], *, entry_points: bool = True) -> Pl
             log.warning("plugin %s did not load: %s", point.name, exc)
             plugins.problems.append(f"{point.name}: {type(exc).__name__}: {exc}")
     return plugins
+
+
+def gather(plugins: Plugins, hook: str, accept: Callable[..., None]) -> None:
+    """Call each plugin's ``hook`` in the order the plugins loaded (os1's own first),
+    with a ``register`` of its own: each ``register(*args)`` becomes
+    ``accept(plugin_name, *args)``.
+
+    A plugin whose hook, or one of whose registrations, raises is named in
+    ``plugins.problems`` and skipped; the other plugins' registrations stand.
+    """
+    caller = getattr(plugins.manager.hook, hook)
+    for impl in reversed(caller.get_hookimpls()):  # pluggy lists the last loaded first
+        source = impl.plugin_name
+
+        def register(*args: Any, source: str = source) -> None:
+            try:
+                accept(source, *args)
+            except (TypeError, ValueError) as exc:
+                log.warning("plugin %s: %s", source, exc)
+                plugins.problems.append(f"{source}: {exc}")
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # someone else's code failed: report, keep the rest
+            log.warning("plugin %s failed in %s: %s", source, hook, exc)
+            plugins.problems.append(f"{source}: {type(exc).__name__}: {exc}")

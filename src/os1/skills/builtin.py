@@ -1,4 +1,5 @@
-"""os1's own skills, registered through the same hook third-party plugins use."""
+"""os1's own skills and their tables, registered through the same hooks third-party
+plugins use."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from os1.plugins.hookspecs import hookimpl
+from os1.skills.calendar import schema as calendar_schema
 from os1.skills.calendar.tools import AddEvent, CancelEvent, ImportCalendar, ListEvents
 from os1.skills.files.tools import Declutter, FindFile
+from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
 from os1.skills.proofread.tools import Proofread
@@ -31,3 +34,9 @@ def register_tools(register: Callable[[Any], None]) -> None:
         SendMail(),
     ):
         register(tool)
+
+
+@hookimpl
+def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) -> None:
+    for name, migrate in (*calendar_schema.MIGRATIONS, *mail_schema.MIGRATIONS):
+        register(name, migrate)

@@ -1,5 +1,6 @@
-"""The tools the companion has, by name: os1's own and those of installed plugins, all
-registered through the ``register_tools`` hook."""
+"""The tools the companion has, by name, and the tables they keep: os1's own and those
+of installed plugins, all registered through the ``register_tools`` and
+``register_migrations`` hooks."""
 
 from __future__ import annotations
 
@@ -9,17 +10,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from os1.plugins.manager import load_plugins
+from os1.plugins.manager import Plugins, gather, load_plugins
 from os1.skills import builtin
 from os1.skills.base import Tool
+from os1.store.migrations import Migration
 
 log = logging.getLogger(__name__)
 _NAME = re.compile(r"[a-z][a-z0-9_]{1,39}")
+_MIGRATION = re.compile(r"[0-9a-z_]{1,64}")
+# os1's own skills keep the migration names they shipped with in the core list
+OWN = "os1."
 
 
 class SkillRegistry:
     def __init__(self, tools: list[Tool] | None = None) -> None:
         self._tools: dict[str, Tool] = {}
+        self.migrations: list[Migration] = []  # the skills' own tables, in order
         self.problems: list[str] = []  # plugins or tools that could not be registered
         for tool in tools or []:
             self.register(tool)
@@ -57,28 +63,29 @@ class SkillRegistry:
         return [self._tools[n] for n in self.names()]
 
 
-def load_skills(*, entry_points: bool = True) -> SkillRegistry:
-    """Every tool: the built-ins, then each installed plugin's (a broken one is skipped
-    and named in ``problems``)."""
-    plugins = load_plugins([builtin], entry_points=entry_points)
+def load_skills(*, entry_points: bool = True, plugins: Plugins | None = None) -> SkillRegistry:
+    """Every tool and every table they need: the built-ins, then each installed
+    plugin's (a broken one is skipped and named in ``problems``).
+
+    Args:
+        plugins: the loaded plugins, when the caller loads them for other hooks too;
+            else os1's own skills plus (with ``entry_points``) the installed ones.
+    """
+    if plugins is None:
+        plugins = load_plugins([builtin], entry_points=entry_points)
     registry = SkillRegistry()
+    gather(plugins, "register_tools", lambda _source, tool: registry.register(tool))
+
+    def migration(source: str, name: str, migrate: Any) -> None:
+        if not isinstance(name, str) or not _MIGRATION.fullmatch(name) or not callable(migrate):
+            raise ValueError(f"migration {name!r} needs a lower_snake name and a function")
+        recorded = name if source.startswith(OWN) else f"{source}:{name}"
+        if any(recorded == known for known, _ in registry.migrations):
+            raise ValueError(f"migration {recorded!r} is registered twice")
+        registry.migrations.append((recorded, migrate))
+
+    gather(plugins, "register_migrations", migration)
     registry.problems += plugins.problems
-    # each plugin's hook on its own, so one that raises cannot hide the others' tools
-    for impl in reversed(plugins.manager.hook.register_tools.get_hookimpls()):
-        source = impl.plugin_name
-
-        def register(tool: Any, source: str = source) -> None:
-            try:
-                registry.register(tool)
-            except ValueError as exc:
-                log.warning("plugin %s: %s", source, exc)
-                registry.problems.append(f"{source}: {exc}")
-
-        try:
-            impl.function(register=register)
-        except Exception as exc:  # someone else's code failed: report, keep the rest
-            log.warning("plugin %s failed to register its tools: %s", source, exc)
-            registry.problems.append(f"{source}: {type(exc).__name__}: {exc}")
     return registry
 
 

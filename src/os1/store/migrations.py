@@ -2,19 +2,24 @@
 
 Append new migrations to ``MIGRATIONS``; never edit one that has shipped. Every table that
 holds a person's data has a ``user_id`` column, which ``UserStore`` always filters on.
+
+These are the core's tables. A skill's own tables are its package's (the calendar's in
+``skills.calendar.schema``, the mail index's in ``skills.mail.schema``), registered like a
+plugin's through the ``register_migrations`` hook and applied after these, in the order the
+plugins load (``Database.open(path, migrations=...)``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from os1.store.driver import sqlite
 
 Migration = tuple[str, Callable[[sqlite.Connection], None]]
 
 
-def _run_statements(conn: sqlite.Connection, script: str) -> None:
+def run_statements(conn: sqlite.Connection, script: str) -> None:
     """Run ``;``-separated DDL inside the caller's transaction (``executescript`` would
     commit first and break the migration's atomicity). Trigger bodies hold ``;`` too, so
     pieces are joined until SQLite says the statement is complete."""
@@ -30,7 +35,7 @@ def _run_statements(conn: sqlite.Connection, script: str) -> None:
 
 
 def _initial(conn: sqlite.Connection) -> None:
-    _run_statements(
+    run_statements(
         conn,
         """
         CREATE TABLE users (
@@ -93,7 +98,7 @@ def _memory(conn: sqlite.Connection) -> None:
     The FTS tables index external content and are kept in step by triggers, so a memory is
     searchable by text the instant its row commits, and forgetting the row forgets it.
     """
-    _run_statements(
+    run_statements(
         conn,
         """
         CREATE TABLE episodes (
@@ -200,7 +205,7 @@ def _drop_embedded_flags(conn: sqlite.Connection) -> None:
 def _accounts(conn: sqlite.Connection) -> None:
     """Sign-in for a shared server: passwords and API keys (stored only as hashes), web
     sessions and one-time sign-in codes, admins, and disabled accounts."""
-    _run_statements(
+    run_statements(
         conn,
         """
         ALTER TABLE users ADD COLUMN password_hash TEXT NOT NULL DEFAULT '';
@@ -231,7 +236,7 @@ def _accounts(conn: sqlite.Connection) -> None:
 
 def _actions(conn: sqlite.Connection) -> None:
     """The action journal: proposals, what the person decided, results and undo data."""
-    _run_statements(
+    run_statements(
         conn,
         """
         CREATE TABLE actions (
@@ -260,102 +265,6 @@ def _action_reasons(conn: sqlite.Connection) -> None:
     conn.execute("ALTER TABLE actions ADD COLUMN why TEXT NOT NULL DEFAULT ''")
 
 
-def _calendar(conn: sqlite.Connection) -> None:
-    """Each person's calendar events: the iCalendar text as the truth, the fields lists
-    and searches need beside it, the index window (first start, last end; NULL for a
-    rule without end), and the CalDAV sync state (href, etag, dirty, deleted tombstone)."""
-    _run_statements(
-        conn,
-        """
-        CREATE TABLE calendar_events (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            uid TEXT NOT NULL,
-            summary TEXT NOT NULL DEFAULT '',
-            dtstart TEXT NOT NULL,
-            dtend TEXT NOT NULL DEFAULT '',
-            rrule TEXT NOT NULL DEFAULT '',
-            location TEXT NOT NULL DEFAULT '',
-            description TEXT NOT NULL DEFAULT '',
-            reminder_minutes INTEGER,
-            first_start REAL NOT NULL,
-            last_end REAL,
-            ics TEXT NOT NULL,
-            href TEXT NOT NULL DEFAULT '',
-            etag TEXT NOT NULL DEFAULT '',
-            dirty INTEGER NOT NULL DEFAULT 1,
-            deleted INTEGER NOT NULL DEFAULT 0,
-            updated_at REAL NOT NULL
-        );
-        CREATE UNIQUE INDEX calendar_events_uid ON calendar_events(user_id, uid);
-        CREATE INDEX calendar_events_window ON calendar_events(user_id, deleted, first_start)
-        """,
-    )
-
-
-def _mail(conn: sqlite.Connection) -> None:
-    """The mail index: each person's indexed mails (headers, capped text, thread, flags),
-    a text index over them kept in step by triggers, and per-folder sync state (the IMAP
-    UIDVALIDITY and last UID) so re-indexing fetches only what is new."""
-    _run_statements(
-        conn,
-        """
-        CREATE TABLE mail_messages (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            source TEXT NOT NULL,
-            folder TEXT NOT NULL,
-            key TEXT NOT NULL,
-            message_id TEXT NOT NULL,
-            in_reply_to TEXT NOT NULL DEFAULT '',
-            refs TEXT NOT NULL DEFAULT '',
-            thread_id TEXT NOT NULL,
-            subject_key TEXT NOT NULL DEFAULT '',
-            from_name TEXT NOT NULL DEFAULT '',
-            from_addr TEXT NOT NULL DEFAULT '',
-            to_text TEXT NOT NULL DEFAULT '',
-            cc_text TEXT NOT NULL DEFAULT '',
-            rcpt TEXT NOT NULL DEFAULT '',
-            subject TEXT NOT NULL DEFAULT '',
-            date REAL NOT NULL,
-            body TEXT NOT NULL DEFAULT '',
-            seen INTEGER NOT NULL DEFAULT 0,
-            from_me INTEGER NOT NULL DEFAULT 0,
-            to_me INTEGER NOT NULL DEFAULT 0,
-            is_list INTEGER NOT NULL DEFAULT 0,
-            indexed_at REAL NOT NULL
-        );
-        CREATE UNIQUE INDEX mail_key ON mail_messages(user_id, source, folder, key);
-        CREATE INDEX mail_message_id ON mail_messages(user_id, message_id);
-        CREATE INDEX mail_thread ON mail_messages(user_id, thread_id, date);
-        CREATE INDEX mail_subject ON mail_messages(user_id, subject_key, date);
-        CREATE INDEX mail_folder_date ON mail_messages(user_id, folder, date);
-        CREATE VIRTUAL TABLE mail_fts USING fts5(
-            subject, from_name, from_addr, to_text, body,
-            content='mail_messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-        );
-        CREATE TRIGGER mail_ai AFTER INSERT ON mail_messages BEGIN
-            INSERT INTO mail_fts(rowid, subject, from_name, from_addr, to_text, body)
-            VALUES (new.id, new.subject, new.from_name, new.from_addr, new.to_text, new.body);
-        END;
-        CREATE TRIGGER mail_ad AFTER DELETE ON mail_messages BEGIN
-            INSERT INTO mail_fts(mail_fts, rowid, subject, from_name, from_addr, to_text, body)
-            VALUES ('delete', old.id, old.subject, old.from_name, old.from_addr, old.to_text,
-                    old.body);
-        END;
-        CREATE TABLE mail_sync (
-            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            source TEXT NOT NULL,
-            folder TEXT NOT NULL,
-            uidvalidity INTEGER NOT NULL DEFAULT 0,
-            last_uid INTEGER NOT NULL DEFAULT 0,
-            updated_at REAL NOT NULL,
-            PRIMARY KEY (user_id, source, folder)
-        )
-        """,
-    )
-
-
 def _user_ids_never_reused(conn: sqlite.Connection) -> None:
     """A deleted person's id is never given to anyone again: ``users.id`` becomes
     AUTOINCREMENT (SQLite otherwise reuses the largest id once its row is gone), so a
@@ -363,7 +272,7 @@ def _user_ids_never_reused(conn: sqlite.Connection) -> None:
     the same name. SQLite cannot add AUTOINCREMENT to a table, so the table is rebuilt;
     ``apply_migrations`` runs this with foreign keys off, as SQLite's own recipe for
     rebuilding a parent table requires, and checks them before committing."""
-    _run_statements(
+    run_statements(
         conn,
         """
         CREATE TABLE users_new (
@@ -389,7 +298,7 @@ def _file_reach(conn: sqlite.Connection) -> None:
     so confirming and undoing check them again against the person's reach at that time.
     Admins made before keep what they could do (the owner is the admin ``os1 serve``
     makes); every other account starts confined to its own folder."""
-    _run_statements(
+    run_statements(
         conn,
         """
         ALTER TABLE users ADD COLUMN files TEXT NOT NULL DEFAULT '';
@@ -407,15 +316,14 @@ MIGRATIONS: list[Migration] = [
     ("0005_accounts", _accounts),
     ("0006_actions", _actions),
     ("0007_action_reasons", _action_reasons),
-    ("0008_calendar", _calendar),
-    ("0009_mail", _mail),
     ("0010_user_ids_never_reused", _user_ids_never_reused),
     ("0011_file_reach", _file_reach),
 ]
 
 
-def apply_migrations(conn: sqlite.Connection) -> list[str]:
-    """Apply every migration not yet recorded; each in its own transaction.
+def apply_migrations(conn: sqlite.Connection, extra: Sequence[Migration] = ()) -> list[str]:
+    """Apply every migration not yet recorded, the core's then ``extra`` (the skills' and
+    plugins' tables), each in its own transaction.
 
     The connection must be in autocommit mode (``isolation_level=None``). Foreign keys
     are off while a migration runs (a rebuilt parent table must not cascade its delete
@@ -430,7 +338,7 @@ def apply_migrations(conn: sqlite.Connection) -> list[str]:
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
     applied = []
     keys = "ON" if conn.execute("PRAGMA foreign_keys").fetchone()[0] else "OFF"
-    for name, migrate in MIGRATIONS:
+    for name, migrate in [*MIGRATIONS, *extra]:
         if name in done:
             continue
         conn.execute("PRAGMA foreign_keys=OFF")  # takes effect only outside a transaction

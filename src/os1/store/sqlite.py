@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from os1.errors import StoreError
 from os1.store.driver import connect, sqlite
-from os1.store.migrations import apply_migrations
+from os1.store.migrations import Migration, apply_migrations
 from os1.store.user import UserStore
 from os1.store.writer import Writer
 
@@ -157,8 +157,9 @@ def store_error(exc: sqlite.Error, path: Path) -> StoreError:
 class Database:
     """The whole store. Open with ``await Database.open(path)``; close with ``aclose``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: Sequence[Migration] = ()) -> None:
         self.path = path
+        self._migrations = tuple(migrations)
         self._writer = Writer()
         self._conn: sqlite.Connection | None = None
         # Readers on connections of their own: WAL lets them run beside the writer and
@@ -172,14 +173,15 @@ class Database:
         self.settings_cache = SettingsCache()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at ``path``.
+    async def open(cls, path: Path, *, migrations: Sequence[Migration] = ()) -> Database:
+        """Open (creating if needed) and migrate the database at ``path``: the core's
+        tables, then ``migrations`` (the skills' and plugins', ``SkillRegistry.migrations``).
 
         Raises:
             StoreError: the folder cannot be created or written, the disk is full, or the
                 file is not a usable database.
         """
-        db = cls(path)
+        db = cls(path, migrations)
         try:
             await db._run(db._connect)
         except BaseException:
@@ -204,7 +206,7 @@ class Database:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
-            apply_migrations(conn)
+            apply_migrations(conn, self._migrations)
         except sqlite.Error as exc:
             raise store_error(exc, self.path) from exc
         self._conn = self._writer.conn = conn

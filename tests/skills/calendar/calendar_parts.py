@@ -17,6 +17,7 @@ import pytest
 
 from os1.skills.base import ToolContext
 from os1.skills.calendar.clock import ZONE_SETTING
+from os1.skills.registry import builtin_skills
 from os1.store import Database, UserStore
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -30,7 +31,7 @@ def context(store: UserStore, now: dt.datetime = NOW) -> ToolContext:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[UserStore]:
-    db = await Database.open(tmp_path / "os1.db")
+    db = await Database.open(tmp_path / "os1.db", migrations=builtin_skills().migrations)
     person = await db.user("ada")
     await person.set_setting(ZONE_SETTING, "Europe/Berlin")
     yield person

@@ -29,6 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from os1.skills.registry import builtin_skills
 from os1.store import Database, UserStore
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -76,7 +77,7 @@ def make_mail(
 
 @pytest.fixture(name="store")
 async def store_fixture(tmp_path: Path) -> AsyncIterator[UserStore]:
-    db = await Database.open(tmp_path / "os1.db")
+    db = await Database.open(tmp_path / "os1.db", migrations=builtin_skills().migrations)
     yield await db.user("ada")
     await db.aclose()
 
