@@ -1,4 +1,5 @@
-"""The WebSocket chat door: streamed replies, stop, one turn at a time, proposals, queue."""
+"""The WebSocket chat door: streamed replies, stop, one turn at a time with the rest
+waiting in order, proposals, the server's line."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from serving import AppClient
 from starlette.testclient import WebSocketTestSession
+
+from os1.server.ws import MAX_WAITING
 
 
 def _until(ws: WebSocketTestSession, kind: str) -> list[dict[str, Any]]:
@@ -36,22 +39,52 @@ def test_say_streams_the_reply_and_keeps_it(client: AppClient) -> None:
     ]
 
 
-def test_stop_mid_reply_keeps_what_was_said(client: AppClient) -> None:
+def test_stop_mid_reply_keeps_what_was_said_and_what_waits_is_answered(
+    client: AppClient,
+) -> None:
     ada = client.person("ada")
     client.model.delay = 0.05
-    client.model.enqueue(" ".join(f"word{i}" for i in range(200)))
+    client.model.enqueue(" ".join(f"word{i}" for i in range(200)), "Another one, then.")
     with client.websocket_connect("/ws", headers=ada.headers) as ws:
         ws.receive_json()
-        ws.send_json({"type": "say", "text": "tell me a long story"})
+        ws.send_json({"type": "say", "text": "tell me a long story", "id": "a"})
+        assert _until(ws, "accepted")[-1] == {"type": "accepted", "id": "a", "waiting": 0}
         _until(ws, "text_delta")
-        ws.send_json({"type": "say", "text": "and another"})
-        busy = _until(ws, "error")[-1]
-        assert busy["code"] == "turn_in_progress"
+        ws.send_json({"type": "say", "text": "and another", "id": "b"})
+        assert _until(ws, "accepted")[-1] == {"type": "accepted", "id": "b", "waiting": 1}
         ws.send_json({"type": "stop"})
         finished = _until(ws, "turn_finished")[-1]
+        assert _until(ws, "say_started")[-1]["id"] == "b"
+        second = _until(ws, "turn_finished")[-1]
     assert finished["interrupted"] and 0 < len(finished["text"].split()) < 200
-    last = client.get("/api/history", headers=ada.headers).json()[-1]
-    assert last["status"] == "interrupted" and last["text"] == finished["text"]
+    assert second["text"] == "Another one, then." and not second["interrupted"]
+    history = client.get("/api/history", headers=ada.headers).json()
+    assert [(h["role"], h["status"]) for h in history] == [
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert history[1]["text"] == finished["text"] and history[2]["text"] == "and another"
+
+
+def test_what_waits_is_bounded_and_a_refusal_says_why(client: AppClient) -> None:
+    ada = client.person("ada")
+    client.model.delay = 0.05
+    client.model.enqueue(" ".join(f"word{i}" for i in range(400)))
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        ws.receive_json()
+        ws.send_json({"type": "say", "text": "a long one", "id": "first"})
+        _until(ws, "text_delta")
+        for n in range(MAX_WAITING):
+            ws.send_json({"type": "say", "text": f"then {n}", "id": f"w{n}"})
+            assert _until(ws, "accepted")[-1]["waiting"] == n + 1
+        ws.send_json({"type": "say", "text": "one too many", "id": "late"})
+        refused = _until(ws, "refused")[-1]
+        assert refused["id"] == "late" and refused["code"] == "too_many_waiting"
+        assert refused["message"] and refused["hint"]
+        ws.send_json({"type": "say", "text": "x", "id": 12})
+        assert _until(ws, "error")[-1]["code"] == "invalid_message"
 
 
 def test_confirming_a_proposal_over_the_socket(client: AppClient) -> None:

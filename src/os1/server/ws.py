@@ -1,10 +1,20 @@
 """The WebSocket chat door (``/ws``): the web UI and any live client talk here.
 
-Messages are JSON objects with a ``type``. The client sends ``say`` (``text``), ``stop``,
-``confirm`` / ``decline`` (``proposal_id``), ``greet`` and ``ping``. The server sends the
-turn's events exactly as ``TurnEvent.to_dict`` gives them, plus ``hello`` on connect,
-``queued`` (place in line) and ``pong``. One turn runs at a time per connection; the
-receiving loop keeps listening meanwhile, so ``stop`` takes effect mid-reply.
+Messages are JSON objects with a ``type``. The client sends ``say`` (``text``, and an
+``id`` of its choosing), ``stop``, ``confirm`` / ``decline`` (``proposal_id``), ``greet``
+and ``ping``. The server sends the turn's events exactly as ``TurnEvent.to_dict`` gives
+them, plus ``hello`` on connect, ``queued`` (place in the server's line) and ``pong``.
+
+Nothing a person says is dropped. One turn runs at a time per connection, and what
+arrives meanwhile (another ``say`` typed during a reply or the greeting, a ``confirm``)
+waits in this connection's own line, in order, at most ``MAX_WAITING`` deep. Each
+``say`` is answered at once with ``accepted`` (its ``id`` and ``waiting``: how many are
+ahead of it) or ``refused`` (its ``id``, ``code``, ``message``, ``hint``), then
+``say_started`` (its ``id``) when its turn begins. A client shows a message as sent only
+once it is accepted. If the socket closes, what had not started is not kept (the client
+sends it again after reconnecting). The receiving loop keeps listening throughout, so
+``stop`` takes effect mid-reply; it stops the reply under way, not the ones waiting.
+(Ideas credited: Pipecat's frame queue per transport.)
 
 Voice rides on the same socket: ``voice_start`` (``mode``: ``push`` or ``hands_free``),
 then binary frames of microphone audio (little-endian int16 mono PCM at 16 kHz),
@@ -34,28 +44,30 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from os1.core.accounts import Account, Credential, lapsed
+from os1.core.turns import CancelToken
 from os1.errors import Os1Error
 from os1.events import Queued, TextDelta, TurnEvent
-from os1.models.base import CancelToken
-from os1.persona.identity import load_identity
 from os1.server.auth import COOKIE, credential, identify, same_origin
 from os1.server.problems import HttpProblem, socket_error
 from os1.server.services import Services, services
 from os1.server.turns import turn_events
 from os1.server.voice_ws import VOICE_MESSAGES, VoiceChannel
-from os1.store.accounts import Account
-from os1.store.standing import Credential, lapsed
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 SERVICE_RESTART = 1012  # the close code uvicorn sends when the server stops
 COALESCE = 0.06  # seconds: text pieces closer together than this share one frame
+MAX_WAITING = 16  # messages one connection may have waiting behind the turn under way
+MAX_SAY_ID = 64  # characters of a client's id for a say
 AUDIO_CHECK_EVERY = 1.0  # seconds: audio frames (~30 a second) re-check the account this often
 ENDED = HttpProblem(
     401,
@@ -66,8 +78,20 @@ ENDED = HttpProblem(
 )
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """Something the person asked for that starts a turn: a ``say`` (with the client's
+    id), a ``greet``, or a ``confirm`` / ``decline`` of a proposal."""
+
+    kind: str
+    text: str = ""
+    proposal: int = 0
+    id: str | None = None
+
+
 class Connection:
-    """One open chat: the socket, whose it is, and the turn under way (if any)."""
+    """One open chat: the socket, whose it is, the turn under way (if any) and what
+    waits behind it."""
 
     def __init__(
         self,
@@ -82,7 +106,8 @@ class Connection:
         self.credential = credential
         self.ended = False
         self.checked = 0.0  # monotonic time of the last check of the account
-        self.task: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None  # works through ``waiting``
+        self.waiting: deque[Waiting] = deque()
         self.cancel: CancelToken | None = None
         self.open = True
         self.voice: VoiceChannel | None = None  # made on the first voice message
@@ -129,12 +154,6 @@ class Connection:
         except Os1Error as exc:
             await self.send(socket_error(exc.code, exc.message, exc.hint))
 
-    def start(
-        self, events: AsyncGenerator[TurnEvent, None], cancel: CancelToken | None = None
-    ) -> None:
-        self.cancel = cancel
-        self.task = asyncio.get_running_loop().create_task(self.stream(events))
-
     @property
     def busy(self) -> bool:
         return self.task is not None and not self.task.done()
@@ -142,9 +161,55 @@ class Connection:
     async def on_queued(self, position: int) -> None:
         await self.send(Queued(position).to_dict())
 
+    async def wait_in_line(self, work: Waiting) -> None:
+        """Put ``work`` behind what is under way (or start it), and tell the client."""
+        if len(self.waiting) >= MAX_WAITING:
+            refused = socket_error(
+                "too_many_waiting",
+                f"{MAX_WAITING} messages are already waiting for a reply; this one was not sent.",
+                "Wait for the replies (or press Stop), then send it again.",
+            )
+            await self.send(refused | {"type": "refused", "id": work.id})
+            return
+        ahead = len(self.waiting) + self.busy
+        self.waiting.append(work)
+        if work.kind == "say":
+            await self.send({"type": "accepted", "id": work.id, "waiting": ahead})
+        if not self.busy:
+            self.task = asyncio.get_running_loop().create_task(self._work_through())
+
+    async def _work_through(self) -> None:
+        """Run what waits, one turn at a time, in the order it came."""
+        companion = self.svc.companion
+        while self.waiting and not self.ended:
+            work = self.waiting.popleft()
+            self.cancel = None
+            if work.kind == "say":
+                self.cancel = CancelToken()
+                await self.send({"type": "say_started", "id": work.id})
+                events = turn_events(
+                    self.svc, self.account, work.text, cancel=self.cancel, on_wait=self.on_queued
+                )
+            elif work.kind == "greet":
+                events = companion.greet(self.account.name)
+            else:
+                confirm = work.kind == "confirm"
+                events = companion.decide(self.account.name, work.proposal, confirm=confirm)
+            await self.stream(events)
+        self.cancel = None
+
+    def _say(self, message: dict[str, Any]) -> Waiting | dict[str, Any]:
+        text, given = message.get("text"), message.get("id")
+        if given is not None and (not isinstance(given, str) or len(given) > MAX_SAY_ID):
+            return socket_error(
+                "invalid_message", f"A say's 'id' is a string of at most {MAX_SAY_ID} characters."
+            )
+        if not isinstance(text, str):
+            return socket_error("invalid_message", "'say' needs a 'text' string.") | {"id": given}
+        return Waiting("say", text, id=given)
+
     async def handle(self, message: dict[str, Any]) -> None:
         kind = message.get("type")
-        companion = self.svc.companion
         if kind == "ping":
             await self.send({"type": "pong"})
         elif kind == "stop":
@@ -154,28 +219,20 @@ class Connection:
                 self.voice.interrupt()
         elif isinstance(kind, str) and kind in VOICE_MESSAGES:
             await self.voice_channel().handle(message)
-        elif self.busy:
-            await self.send(
-                socket_error("turn_in_progress", "A reply is still under way.", "Send stop first.")
-            )
         elif kind == "say":
-            text = message.get("text")
-            if not isinstance(text, str):
-                await self.send(socket_error("invalid_message", "'say' needs a 'text' string."))
-                return
-            cancel = CancelToken()
-            self.start(
-                turn_events(self.svc, self.account, text, cancel=cancel, on_wait=self.on_queued),
-                cancel,
-            )
+            work = self._say(message)
+            if isinstance(work, Waiting):
+                await self.wait_in_line(work)
+            else:
+                await self.send(work)
         elif kind == "greet":
-            self.start(companion.greet(self.account.name))
+            await self.wait_in_line(Waiting("greet"))
         elif kind in ("confirm", "decline"):
             proposal = message.get("proposal_id")
             if not isinstance(proposal, int) or isinstance(proposal, bool):
                 await self.send(socket_error("invalid_message", f"'{kind}' needs a 'proposal_id'."))
                 return
-            self.start(companion.decide(self.account.name, proposal, confirm=kind == "confirm"))
+            await self.wait_in_line(Waiting(kind, proposal=proposal))
         else:
             await self.send(
                 socket_error(
@@ -200,6 +257,7 @@ class Connection:
         if self.ended:
             return
         self.ended = True
+        self.waiting.clear()
         if self.cancel is not None:
             self.cancel.cancel()
         await self.send(socket_error(ENDED.code, ENDED.message, ENDED.hint))
@@ -214,8 +272,10 @@ class Connection:
 
     async def finish(self, code: int) -> None:
         """The socket closed. A server restart lets the turn finish (within the grace
-        period); a person leaving stops it, keeping what was said so far."""
+        period); a person leaving stops it, keeping what was said so far. What had not
+        started is not run: nobody is there to read its reply."""
         self.open = False
+        self.waiting.clear()
         if self.voice is not None:
             await self.voice.close()
         if self.task is None or self.task.done():
@@ -226,14 +286,12 @@ class Connection:
 
 
 async def _hello(conn: Connection) -> None:
-    store = await conn.svc.companion.db.user(conn.account.name)
-    identity = await load_identity(store)
     await conn.send(
         {
             "type": "hello",
             "user": conn.account.name,
             "is_admin": conn.account.is_admin,
-            "companion": identity.name if identity else None,
+            "companion": await conn.svc.companion.chosen_name(conn.account.name),
             "live_conversations": conn.svc.companion.presence.count(),
         }
     )

@@ -2,19 +2,19 @@
 //
 // The server's turn events are rendered as they come: the companion's bubble is created
 // on the first text_delta and grows with each one, and turn_finished replaces its text
-// with the saved reply (the source of truth). A "say" sent while the server is still
-// busy with something we did not start (a greeting, a confirmed action) is re-sent a
-// moment later instead of failing, so typing right after opening the page just works.
-// A spoken turn (voice.js) shows what the server heard as the person's own bubble.
+// with the saved reply (the source of truth). What the person types is never lost: each
+// "say" carries an id, its bubble shows "sending…" until the server accepts it (then it
+// waits in the server's line for the reply under way, the greeting, an action), a
+// refusal says why and offers to send it again, and after a dropped connection what the
+// server had not started is sent again. A spoken turn (voice.js) shows what the server
+// heard as the person's own bubble.
 
 import { api, describe, uploadFile } from "./api.js";
 import { $, clockTime, h, ordinal } from "./dom.js";
 import { ChatSocket } from "./socket.js";
-import { proposalCard, settleCard, unlockCard } from "./proposals.js";
+import { proposalCard, settleCard } from "./proposals.js";
 import { VoiceControl } from "./voice.js";
 
-const RETRY_BUSY_MS = 700;
-const RETRY_BUSY_MAX = 40;
 
 export class ChatView {
   /**
@@ -35,7 +35,8 @@ export class ChatView {
     this.companion = "os1";
     this.busy = false;
     this.bubble = null;
-    this.pending = null; // {text, tries}: a say waiting for the server to be free
+    this.outbox = new Map(); // say id -> {text, el, state}: said, its turn not started yet
+    this.sayCount = 0;
     this.cards = new Map();
     this.deciding = null; // the proposal whose confirm/decline was just sent
     this.loaded = false;
@@ -117,17 +118,65 @@ export class ChatView {
 
   sendText() {
     const text = this.input.value.trim();
-    if (!text || this.busy) return;
-    if (!this.socket.send({ type: "say", text })) {
+    if (!text) return;
+    const id = `say-${Date.now().toString(36)}-${++this.sayCount}`;
+    if (!this.socket.send({ type: "say", text, id })) {
       this.note("notice", "Not connected right now; your message is still in the box. It will send once we reconnect.");
       return;
     }
     this.input.value = "";
     this.fitInput();
-    this.append(this.messageEl("user", text, Date.now() / 1000, false));
+    const el = this.messageEl("user", text, Date.now() / 1000, false);
+    el.dataset.say = id;
+    this.outbox.set(id, { text, el, state: "sending" });
+    this.markSay(id, "sending", "sending…");
+    this.append(el);
     this.scrollDown(true);
-    this.pending = { text, tries: 0 };
-    this.setBusy(true, "");
+    if (!this.busy) this.setBusy(true, "");
+  }
+
+  /** Show a said message's state under its bubble: sending, waiting, not sent. */
+  markSay(id, state, words, action = null) {
+    const entry = this.outbox.get(id);
+    if (!entry) return;
+    entry.state = state;
+    entry.el.dataset.state = state;
+    const meta = $(".meta", entry.el);
+    $(".say-state", meta)?.remove();
+    if (words) meta.append(h("span", { class: "say-state" }, ` · ${words}`, action));
+  }
+
+  resend(id) {
+    const entry = this.outbox.get(id);
+    if (!entry) return;
+    if (this.socket.send({ type: "say", text: entry.text, id })) this.markSay(id, "sending", "sending…");
+  }
+
+  onAccepted(event) {
+    const waiting = event.waiting > 0 ? "sent; answered after what is under way" : "";
+    this.markSay(event.id, "accepted", waiting);
+  }
+
+  onRefused(event) {
+    const again = h("button", { type: "button", class: "link", onclick: () => this.resend(event.id) }, "Send again");
+    this.markSay(event.id, "refused", `not sent: ${event.message} `, again);
+    if (this.outbox.size > 0 && [...this.outbox.values()].every((e) => e.state === "refused") && !this.bubble) {
+      this.setBusy(false);
+    }
+  }
+
+  onSayStarted(event) {
+    this.markSay(event.id, "started", "");
+    this.outbox.delete(event.id);
+    this.deciding = null; // a choice made before this message has had its turn
+    if (!this.busy) this.setBusy(true);
+  }
+
+  /** After a reconnect: what the server had not started is sent again, in order. */
+  resendWaiting() {
+    for (const [id, entry] of this.outbox) {
+      if (entry.state !== "refused") this.resend(id);
+    }
   }
 
   stop() {
@@ -138,7 +187,6 @@ export class ChatView {
 
   /** Send a choice on a proposal; a string return says why it could not be sent. */
   decide(id, confirm) {
-    if (this.busy) return "Wait for the reply to finish, then choose.";
     if (!this.socket.send({ type: confirm ? "confirm" : "decline", proposal_id: id })) {
       return "Not connected; choose again once we reconnect.";
     }
@@ -148,8 +196,7 @@ export class ChatView {
 
   setBusy(busy, status = "") {
     this.busy = busy;
-    this.sendButton.hidden = busy;
-    this.stopButton.hidden = !busy;
+    this.stopButton.hidden = !busy; // Send stays: what is typed meanwhile waits its turn
     this.typing.hidden = !busy;
     this.typingText.textContent = status || `${this.companion} is thinking…`;
     if (!busy) this.bubble = null;
@@ -167,6 +214,9 @@ export class ChatView {
       transcript: () => this.onHeard(event.text),
       text_delta: () => this.onDelta(event.text),
       turn_finished: () => this.onFinished(event),
+      accepted: () => this.onAccepted(event),
+      refused: () => this.onRefused(event),
+      say_started: () => this.onSayStarted(event),
       queued: () => {
         this.typingText.textContent = `You're ${ordinal(event.position)} in line… ${this.companion} will answer soon.`;
       },
@@ -184,6 +234,8 @@ export class ChatView {
     if (!this.loaded) {
       this.loaded = true;
       await this.loadHistory();
+    } else {
+      this.resendWaiting();
     }
   }
 
@@ -214,7 +266,6 @@ export class ChatView {
   }
 
   onDelta(text) {
-    this.pending = null;
     // a proposal's card already says what its text says (the text is for text-only doors)
     if (this.cardTurn) return;
     if (!this.busy) this.setBusy(true);
@@ -229,7 +280,6 @@ export class ChatView {
   }
 
   onFinished(event) {
-    this.pending = null;
     const bubble = this.bubble;
     if (bubble) {
       bubble.classList.remove("streaming");
@@ -244,28 +294,17 @@ export class ChatView {
   }
 
   onError(event) {
-    if (event.code === "turn_in_progress" && this.pending && this.pending.tries < RETRY_BUSY_MAX) {
-      // the server is still finishing something else (a greeting, an action): try again
-      const pending = this.pending;
-      pending.tries += 1;
-      setTimeout(() => {
-        if (this.pending === pending) this.socket.send({ type: "say", text: pending.text });
-      }, RETRY_BUSY_MS);
-      return;
-    }
-    if (this.deciding !== null && this.cards.has(this.deciding) && !this.pending) {
+    if (this.deciding !== null && this.cards.has(this.deciding)) {
       // the server would not run the choice just made on a card: say so on the card
       const card = this.cards.get(this.deciding);
       this.deciding = null;
-      if (event.code === "turn_in_progress") unlockCard(card, event.message);
-      else settleCard(card, { status: "not_done", message: event.message });
+      settleCard(card, { status: "not_done", message: event.message });
       return;
     }
-    if (event.code === "turn_in_progress" && !this.pending) {
-      this.note("notice", event.message, event.hint);
-      return; // something else is still running; our own state has not changed
+    if (event.id && this.outbox.has(event.id)) {
+      this.onRefused(event); // a say the server could not take: on its own bubble
+      return;
     }
-    this.pending = null;
     this.note("error", event.message, event.hint);
     if (this.bubble) this.bubble.classList.remove("streaming");
     this.setBusy(false);
@@ -340,8 +379,10 @@ export class ChatView {
       if (this.busy) {
         // the server keeps what was said before the drop; the rest of the reply is gone
         this.note("notice", "The connection dropped; the reply may be cut short.");
-        this.pending = null;
         this.setBusy(false);
+      }
+      for (const id of this.outbox.keys()) {
+        if (this.outbox.get(id).state !== "refused") this.markSay(id, "offline", "not sent yet: it will go once we reconnect");
       }
       box.append(
         `Connection lost. Trying again in ${status.retryIn} s. `,

@@ -15,8 +15,8 @@ const OUTCOME = {
 
 /**
  * A card for a `proposal` event. `decide(id, confirm)` sends the choice; it returns a
- * reason when the choice could not be sent (offline, a reply still running), and the
- * buttons unlock again.
+ * reason when the choice could not be sent (offline), and the buttons unlock again; a
+ * choice made while a reply runs waits its turn on the server.
  */
 export function proposalCard(event, decide) {
   const titleId = `proposal-${event.proposal_id}-title`;
@@ -77,10 +77,4 @@ export function settleCard(card, event) {
     });
     card.querySelector(".card-actions").append(undo);
   }
-}
-
-/** The choice did not go through (the server was busy): offer the buttons again. */
-export function unlockCard(card, message) {
-  for (const button of card.querySelectorAll("button")) button.disabled = false;
-  card.querySelector(".card-status").textContent = `${message} Choose again in a moment.`;
 }
