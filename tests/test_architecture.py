@@ -22,7 +22,8 @@ LAYERS = [
     {"models", "store", "plugins"},
     {"memory", "skills", "voice", "persona"},
     {"turn"},
-    {"companion", "briefing"},
+    {"core"},  # the services the companion owns (os1.core)
+    {"companion"},
     {"server"},
     {"cli"},  # the command line launches the server door (`os1 serve`, `os1 mcp`)
 ]
@@ -65,3 +66,44 @@ def test_nothing_outside_the_doors_imports_server_or_cli() -> None:
         if path.relative_to(SRC).parts[0] in ("cli", "server"):
             continue
         assert not [t for t in _imports(path) if t.split(".")[0] in ("cli", "server")], path
+
+
+# what a door (the CLI, the server) may import: the core API and the plain shared modules
+CORE_API = ("companion", "core", "events", "errors", "config")
+DOORS = ("cli", "server")
+
+
+def test_doors_import_only_the_core_api() -> None:
+    """A door parses, calls the core and renders: it never reaches below the core (no
+    ``store``, ``memory``, ``skills``, ``models``, ``turn``, ``voice``, ``persona``)."""
+    wrong = []
+    for path in SRC.rglob("*.py"):
+        door = path.relative_to(SRC).parts[0]
+        if door not in DOORS:
+            continue
+        for target in _imports(path):
+            top = target.split(".")[0]
+            if top not in CORE_API and top not in DOORS:
+                wrong.append(f"{path.relative_to(SRC)} imports os1.{target}")
+    assert not wrong, "doors reach below the core API:\n" + "\n".join(sorted(wrong))
+
+
+# the companion's own parts, which only the core works with
+INNARDS = {"db", "llm", "memory", "skills", "core", "_deps"}
+
+
+def test_doors_never_reach_into_the_companion() -> None:
+    """``companion.db.user(...)`` in a door is logic the core should own: every
+    operation is a method of the companion or of one of its services."""
+    wrong = []
+    for path in SRC.rglob("*.py"):
+        if path.relative_to(SRC).parts[0] not in DOORS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Attribute) and node.attr in INNARDS):
+                continue
+            owner = node.value
+            name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if name == "companion":
+                wrong.append(f"{path.relative_to(SRC)}:{node.lineno} companion.{node.attr}")
+    assert not wrong, "doors reach into the companion:\n" + "\n".join(sorted(wrong))

@@ -47,8 +47,8 @@ from os1.skills.mail.tone import profile_from
 from os1.skills.mail.triage import assess
 from os1.skills.proofread.model import chunks
 from os1.skills.proofread.narrow import narrow
+from os1.skills.proofread.review import cheap_suggestions
 from os1.skills.proofread.rules import rule_suggestions
-from os1.skills.proofread.suggest import cheap_suggestions
 from os1.skills.proofread.suggestion import protected_spans
 from os1.skills.registry import builtin_skills
 from os1.turn.live import asks_about_others

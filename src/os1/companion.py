@@ -1,7 +1,9 @@
-"""The composition root: builds the store and the model from settings, runs turns.
+"""The composition root and the doors' entry to the core API (``os1.core``): builds the
+store, the model, memory, the skills and the core services from settings, runs turns.
 
-Every door (terminal, and later web, voice, API, MCP) talks to a ``Companion`` and
-renders the events it yields; no door has logic of its own. Background work (loading
+Every door (the terminal, the web UI and its WebSocket, the REST and OpenAI-compatible
+APIs, MCP, voice) talks to a ``Companion`` and renders the events it yields; no door has
+logic of its own. Background work (loading
 the embedders, vectors, fact extraction, rolling summaries) is tracked here so shutdown
 can cancel it cleanly; all of it is retried later, so nothing is lost by cancelling.
 """
@@ -12,7 +14,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Coroutine
 from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,18 @@ from pydantic import BaseModel
 
 from os1 import parsing_pool
 from os1.config import Settings
+from os1.core.accounts import Accounts
+from os1.core.actions import Actions
+from os1.core.base import Core
+from os1.core.briefing import Briefing
+from os1.core.briefing import morning as morning_briefing
+from os1.core.calendar import Calendar
+from os1.core.extensions import ProgressFn, build_llm, load_extensions
+from os1.core.files import Files
+from os1.core.mail import Mail
+from os1.core.memories import Memories
+from os1.core.proofread import Proofread
+from os1.core.speech import Speech
 from os1.errors import InputError, Os1Error
 from os1.events import (
     ActionSettled,
@@ -38,12 +52,12 @@ from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
 from os1.presence import Presence
 from os1.skills import uploads
-from os1.skills.base import ToolContext, context_for, validate_args
+from os1.skills.base import ToolContext, validate_args
 from os1.skills.choose import ToolChooser
 from os1.skills.journal import Journal
 from os1.skills.proposals import Proposed, carry_out, propose, take_back
 from os1.skills.reach import FileReach, own_folder
-from os1.skills.registry import SkillRegistry, builtin_skills, load_skills
+from os1.skills.registry import SkillRegistry, builtin_skills
 from os1.skills.uploads import StoredFile
 from os1.store import Database, UserStore
 from os1.store.user import Message
@@ -51,31 +65,6 @@ from os1.turn.context import Turn, TurnDeps, TurnLimits
 from os1.turn.pipeline import run_turn
 
 log = logging.getLogger(__name__)
-
-ProgressFn = Callable[[int, int], None]
-
-
-async def build_llm(settings: Settings, progress: ProgressFn | None = None) -> LLM:
-    """The model the settings ask for; the local one is assembled on first use."""
-    if settings.llm_backend == "openai":
-        from os1.models.openai_compat import OpenAICompatLLM
-
-        return OpenAICompatLLM(
-            settings.llm_url,
-            settings.llm_model,
-            api_key=settings.llm_api_key,
-            n_ctx=settings.n_ctx,
-            timeout=settings.llm_timeout,
-        )
-    if settings.llm_backend == "scripted":
-        from os1.models.scripted import ScriptedLLM
-
-        return ScriptedLLM(n_ctx=settings.n_ctx)
-    from os1.models.assets import resolve_llm_path
-    from os1.models.local_gguf import LocalGGUF
-
-    path = await asyncio.to_thread(resolve_llm_path, settings, progress)
-    return await asyncio.to_thread(LocalGGUF, path, settings.n_ctx, settings.threads)
 
 
 @dataclass(frozen=True)
@@ -95,9 +84,18 @@ class Companion:
         db: the open store.
         llm: the chat model.
         limits: context window and sampling for turns.
+        memory: the memory engine (retrieval, embedders); None answers from the
+            conversation alone.
+        home: the data folder, for skills that keep files (uploads, recordings).
+        skills: the tools; os1's own and the plugins' when None.
+        tool_choice: let the model pick a tool from what the person says (otherwise
+            tools run by slash command only).
         local: every call comes from the person at this machine's own terminal (the
             CLI, MCP over stdio), whose tools reach any file their shell can; a server
             leaves it off, so each account's own reach applies (``skills.reach``).
+        upload_quota: bytes a person may keep in os1's data folder.
+        settings: what it was started with (the services that need them say so when
+            a test builds a companion without).
     """
 
     def __init__(
@@ -112,6 +110,7 @@ class Companion:
         tool_choice: bool = False,
         local: bool = False,
         upload_quota: int | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.llm = llm
@@ -122,6 +121,16 @@ class Companion:
         self._background: set[asyncio.Task[Any]] = set()
         self.presence = Presence()
         self.skills = skills if skills is not None else builtin_skills()
+        self.core = Core(db, llm, memory, self.skills, home, local, settings)
+        self.settings = settings
+        self.memories = Memories(self.core)
+        self.accounts = Accounts(self.core)
+        self.actions = Actions(self.core)
+        self.mail = Mail(self.core)
+        self.calendar = Calendar(self.core)
+        self.files = Files(self.core)
+        self.proofread = Proofread(self.core)
+        self.speech = Speech(self.core)
         self._deps = TurnDeps(
             llm=llm,
             limits=limits,
@@ -130,8 +139,7 @@ class Companion:
             live_count=self.presence.count,
             skills=self.skills,
             chooser=ToolChooser(llm, self.skills.tools()) if tool_choice else None,
-            home=home,
-            local=local,
+            tool_context=self.core.tool_context,
         )
 
     @classmethod
@@ -143,16 +151,23 @@ class Companion:
         *,
         lazy: bool = False,
         local: bool = False,
+        warm: bool = True,
     ) -> Companion:
         """Open the store and load the model (building it first if needed); ``lazy``
-        loads it only when something first needs it; ``local`` as for the constructor."""
-        db = await Database.open(settings.db_path)
+        loads it only when something first needs it; ``warm`` starts loading the
+        embedders and the tool chooser in the background; ``local`` as for the
+        constructor."""
+        extensions = load_extensions()
+        db = await Database.open(settings.db_path, migrations=extensions.migrations)
+        backends = extensions.backends
         try:
             if llm is None and lazy:
                 llm = LazyLLM(
-                    settings.llm_model, settings.n_ctx, lambda: build_llm(settings, progress)
+                    settings.llm_model,
+                    settings.n_ctx,
+                    lambda: build_llm(settings, progress, backends),
                 )
-            model = llm or await build_llm(settings, progress)
+            model = llm or await build_llm(settings, progress, backends)
         except BaseException:
             await db.aclose()
             raise
@@ -169,18 +184,27 @@ class Companion:
             limits,
             memory,
             home=settings.home,
-            skills=load_skills(),
+            skills=extensions.skills,
             # the scripted test model answers from a queue its test fills; a routing call
             # would take a queued reply, so unit tests choose tools explicitly instead
             tool_choice=settings.tool_choice and settings.llm_backend != "scripted",
             local=local,
             upload_quota=int(settings.upload_quota_mb * 1e6),
+            settings=settings,
         )
+        if not warm:
+            return companion
         if (warming := memory.warm_up()) is not None:
             companion._schedule(warming)
         if companion._deps.chooser is not None:
             companion._schedule(companion._deps.chooser.warm_up())
         return companion
+
+    @classmethod
+    async def open(cls, settings: Settings, *, local: bool = True) -> Companion:
+        """The cheap open, for commands that need no model: the store and the services,
+        the model loaded only if something asks it, nothing warmed up."""
+        return await cls.start(settings, lazy=True, local=local, warm=False)
 
     def _schedule(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -194,6 +218,12 @@ class Companion:
     async def identity(self, user: str) -> Identity:
         """The companion's name and why it chose it (chosen now if never before)."""
         return await ensure_identity(await self.db.user(user), self.llm)
+
+    async def chosen_name(self, user: str) -> str | None:
+        """The name the companion chose for this person; None before it has chosen one
+        (asking does not make it choose)."""
+        identity = await load_identity(await self.db.user(user))
+        return identity.name if identity else None
 
     async def greet(self, user: str) -> AsyncGenerator[TurnEvent, None]:
         """First words at first boot: introduce itself and start onboarding.
@@ -251,9 +281,7 @@ class Companion:
 
     async def tool_context(self, store: UserStore) -> ToolContext:
         """What the person's tools may use, their file reach included (``skills.reach``)."""
-        return await context_for(
-            store, memory=self.memory, llm=self.llm, home=self.home, local=self._deps.local
-        )
+        return await self.core.tool_context(store)
 
     async def _upload_folder(self, user: str) -> tuple[Path, int | None, FileReach]:
         """Where the person's uploads go: the one folder their tools may use, else (the
@@ -344,6 +372,10 @@ class Companion:
         """
         store = await self.db.user(user)
         return await take_back(self.skills.get, await self.tool_context(store), action_id)
+
+    async def morning(self, user: str) -> Briefing:
+        """Good morning: what is new since the person last talked, what is due soon."""
+        return await morning_briefing(await self.db.user(user), self.llm)
 
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
         """A spoken reply was cut short: keep only the words the person heard, marked

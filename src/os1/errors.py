@@ -1,8 +1,9 @@
 """Errors that carry a stable code and a message a person can act on.
 
 Every failure a person can meet is an ``Os1Error``: ``code`` is for programs (tests, the
-``--json`` stream, HTTP bodies later), ``message`` says what went wrong and ``hint`` says
-what to do next. One subclass per area keeps ``except`` clauses honest.
+``--json`` stream, HTTP problem bodies, WebSocket and MCP errors), ``message`` says what
+went wrong and ``hint`` what to do next; ``str(error)`` is both, for a person. One
+subclass per area keeps ``except`` clauses honest.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The typed events a turn yields; every door renders this one stream.
 
-Events are frozen dataclasses. ``to_dict`` gives the JSON form used by ``os1 chat --json``
-(one event per line) and, later, by the server's WebSocket and SSE doors.
+Events are frozen dataclasses. ``to_dict`` gives the JSON form every door sends: ``os1 chat
+--json`` (one event per line), the WebSocket, the OpenAI-compatible stream and MCP.
 """
 
 from __future__ import annotations

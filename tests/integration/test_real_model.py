@@ -4,11 +4,9 @@ of the conversation, naming itself, the prompt cache, and the CLI end to end."""
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,11 +142,13 @@ async def test_it_is_honest_that_it_is_software(real_companion: Companion) -> No
 def test_piped_chat_answers_sensibly_and_exits_cleanly(
     real_settings: Settings, tmp_path: Path
 ) -> None:
-    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "os1-llm-*")))
+    tmpdir = tmp_path / "tmp"  # its own, so another os1 on this machine cannot count
+    tmpdir.mkdir()
     env = {
         **os.environ,
         "OS1_HOME": str(tmp_path / "home"),
         "OS1_CACHE_DIR": str(real_settings.cache_dir),
+        "TMPDIR": str(tmpdir),
     }
     env.pop("OS1_LLM_BACKEND", None)
     done = subprocess.run(
@@ -163,8 +163,7 @@ def test_piped_chat_answers_sensibly_and_exits_cleanly(
     replies = done.stdout.decode().strip().splitlines()
     assert "Paris" in replies[0]
     assert "Rome" in done.stdout.decode()
-    after = set(glob.glob(os.path.join(tempfile.gettempdir(), "os1-llm-*")))
-    assert after <= before, "the model's socket folder was left behind"
+    assert not list(tmpdir.iterdir()), "the model's socket folder was left behind"
 
 
 async def test_onboarding_on_the_real_model(real_companion: Companion) -> None:
@@ -279,7 +278,7 @@ async def test_a_fact_told_in_one_conversation_shapes_a_reply_in_another(
 
 
 async def test_the_morning_briefing_on_the_real_model(real_companion: Companion) -> None:
-    from os1.briefing import morning
+    from os1.core.briefing import morning
     from os1.memory.episodes import EpisodeLog, NewEpisode
     from os1.memory.facts import FactBook, NewFact
 

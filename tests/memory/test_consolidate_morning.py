@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from os1.briefing import gather, morning
+from os1.core.briefing import gather, morning
 from os1.memory.consolidate import consolidate
 from os1.memory.episodes import EpisodeLog, NewEpisode
 from os1.memory.facts import FactBook, NewFact

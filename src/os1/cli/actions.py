@@ -26,11 +26,9 @@ from rich.text import Text
 
 from os1.companion import Companion
 from os1.config import DEFAULT_USER, load_settings
+from os1.core.actions import Action
 from os1.errors import Os1Error
 from os1.events import ActionSettled, ErrorEvent, ProposalMade
-from os1.skills.journal import Action, Journal
-from os1.skills.policy import allowed, set_allowed
-from os1.store import Database, UserStore
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -63,14 +61,14 @@ async def opened(quiet: bool = True) -> AsyncIterator[Companion]:
 
 
 @asynccontextmanager
-async def person_store(user: str) -> AsyncIterator[UserStore]:
-    """The person's store alone, without waking the model (commands that only read or
-    sync)."""
-    db = await Database.open(load_settings().db_path)
+async def opened_cheaply() -> AsyncIterator[Companion]:
+    """The cheap open (``Companion.open``), for commands that only read, sync or set up:
+    the store and the services, no model loaded unless something asks for it."""
+    companion = await Companion.open(load_settings())
     try:
-        yield await db.user(user)
+        yield companion
     finally:
-        await db.aclose()
+        await companion.aclose()
 
 
 def run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:
@@ -186,8 +184,8 @@ def actions_list(
         return
 
     async def work() -> int:
-        async with opened() as companion:
-            found = await Journal(await companion.db.user(user)).recent(limit)
+        async with opened_cheaply() as companion:
+            found = await companion.actions.recent(user, limit)
         if as_json:
             for action in found:
                 sys.stdout.write(json.dumps(_as_json(action)) + "\n")
@@ -213,8 +211,8 @@ def actions_show(
     """Everything about one action: the preview you saw, the result, how to undo it."""
 
     async def work() -> int:
-        async with opened() as companion:
-            action = await Journal(await companion.db.user(user)).get(action_id)
+        async with opened_cheaply() as companion:
+            action = await companion.actions.get(user, action_id)
         if action is None:
             err.print(f"[red]There is no action {action_id} of yours.[/]")
             err.print("[dim]`os1 actions` lists them.[/]")
@@ -280,13 +278,12 @@ def skills_list(ctx: typer.Context, user: str = UserOption) -> None:
         return
 
     async def work() -> int:
-        async with opened() as companion:
-            free = await allowed(await companion.db.user(user))
+        async with opened_cheaply() as companion:
             table = Table("skill", "what it does", "asks first")
-            for tool in companion.skills.tools():
-                table.add_row(f"/{tool.name}", tool.summary, "no" if tool.name in free else "yes")
+            for skill in await companion.actions.skills(user):
+                table.add_row(f"/{skill.name}", skill.summary, "yes" if skill.asks_first else "no")
             out.print(table)
-            for problem in companion.skills.problems:
+            for problem in companion.actions.problems:
                 err.print(f"[yellow]A plugin could not be loaded: {problem}[/]")
         return 0
 
@@ -299,8 +296,8 @@ def _policy_command(allow: bool) -> Callable[[str, str], None]:
         user: str = UserOption,
     ) -> None:
         async def work() -> int:
-            async with opened() as companion:
-                await set_allowed(await companion.db.user(user), companion.skills, name, allow)
+            async with opened_cheaply() as companion:
+                await companion.actions.allow(user, name, allow)
             out.print(
                 f"{name} will now act without asking; `os1 undo` takes an action back, and"
                 " what cannot be undone (sending a mail) still asks."

@@ -3,39 +3,21 @@ reminders, and two-way sync with a CalDAV server.
 
 Changes (add, cancel, import) go through ``carry_out``: the plan is shown with every
 time in words and your time zone, and nothing is written until you say yes (or pass
-``--yes``); ``os1 undo`` takes it back. Reading (list, export, remind) and syncing
-open only the database, so they answer without waking the model.
+``--yes``); ``os1 undo`` takes it back. Reading (list, export, remind) and syncing call
+``companion.calendar`` on the cheap open, so they answer without waking the model.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
-import time
 from pathlib import Path
 
 import typer
 
-from os1.cli.actions import carry_out, err, opened, out, person_store, run
+from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
 from os1.config import DEFAULT_USER
-from os1.skills.base import ToolContext
-from os1.skills.calendar.adding import AddEventArgs, split_title_and_time
-from os1.skills.calendar.agenda import due_reminders
-from os1.skills.calendar.cancel import CancelEventArgs
-from os1.skills.calendar.clock import (
-    ZONE_SETTING,
-    clock_words,
-    person_zone,
-    span_words,
-    zone_label,
-    zone_named,
-)
-from os1.skills.calendar.ics import write_calendar
-from os1.skills.calendar.importing import ImportCalendarArgs
-from os1.skills.calendar.listing import ListEvents, ListEventsArgs
-from os1.skills.calendar.store import CalendarStore
-from os1.skills.calendar.sync import Account, connect, load_account, sync
+from os1.core.calendar import Account
 
 calendar_app = typer.Typer(
     help="Your calendar: add appointments in your own words, see what is on, import and "
@@ -64,13 +46,14 @@ def add(
     `os1 calendar add "dentist Friday at 9:30" --for "45 minutes" --yes`,
     `os1 calendar add "standup" --when "every Monday at 9"`.
     """
-    if not when:
-        title, when, found_where = split_title_and_time(title)
-        where = where or found_where
-    args = AddEventArgs(title=title, when=when, duration=duration, where=where)
 
     async def work() -> int:
+        nonlocal title, when, where
         async with opened() as companion:
+            if not when:
+                title, when, found_where = companion.calendar.split_request(title)
+                where = where or found_where
+            args = {"title": title, "when": when, "duration": duration, "where": where}
             why = f"os1 calendar add {title!r} --when {when!r}"
             return await carry_out(companion, user, "add_event", args, yes=yes, why=why)
 
@@ -90,7 +73,7 @@ def cancel(
 
     async def work() -> int:
         async with opened() as companion:
-            args = CancelEventArgs(what=what)
+            args = {"what": what}
             return await carry_out(
                 companion, user, "cancel_event", args, yes=yes, why=f"os1 calendar cancel {what!r}"
             )
@@ -107,9 +90,8 @@ def list_(
     words = " ".join(when or []) or "today"
 
     async def work() -> int:
-        async with person_store(user) as store:
-            answer = await ListEvents().plan(ToolContext(store), ListEventsArgs(when=words))
-        out.print(answer if isinstance(answer, str) else answer.preview)
+        async with opened_cheaply() as companion:
+            out.print(await companion.calendar.what_is_on(user, words))
         return 0
 
     run(work)
@@ -129,7 +111,7 @@ def import_(
 
     async def work() -> int:
         async with opened() as companion:
-            args = ImportCalendarArgs(path=str(path))
+            args = {"path": str(path)}
             return await carry_out(
                 companion, user, "import_calendar", args, yes=yes, why=f"os1 calendar import {path}"
             )
@@ -153,11 +135,10 @@ def export(
         raise typer.Exit(1)
 
     async def work() -> int:
-        async with person_store(user) as store:
-            records = [e.record for e in await CalendarStore(store).all()]
-        text = await asyncio.to_thread(write_calendar, records)
-        await asyncio.to_thread(path.write_text, text, "utf-8", None, "")
-        out.print(f"Wrote {len(records)} event(s) to {path}.")
+        async with opened_cheaply() as companion:
+            exported = await companion.calendar.export(user)
+        await asyncio.to_thread(path.write_text, exported.ics, "utf-8", None, "")
+        out.print(f"Wrote {exported.count} event(s) to {path}.")
         return 0
 
     run(work)
@@ -181,8 +162,10 @@ def connect_(
     )
 
     async def work() -> int:
-        async with person_store(person) as store:
-            found = await connect(store, Account(url, login, password, calendar))
+        async with opened_cheaply() as companion:
+            found = await companion.calendar.connect(
+                person, Account(url, login, password, calendar)
+            )
         out.print(f"Connected to “{calendar}” at {found.calendar_url}.")
         out.print("Run `os1 calendar sync` to bring both sides in step.")
         return 0
@@ -198,10 +181,10 @@ def sync_(user: str = UserOption) -> None:
     """
 
     async def work() -> int:
-        async with person_store(user) as store:
-            account = await load_account(store)
+        async with opened_cheaply() as companion:
+            account = await companion.calendar.account(user)
             with err.status(f"Syncing with {account.url if account else 'the server'}…"):
-                report = await sync(store)
+                report = await companion.calendar.sync(user)
         for line in report.lines():
             out.print(line)
         return 1 if report.failed else 0
@@ -217,16 +200,12 @@ def remind(
     """Reminders due in the next hour (or --within minutes): `os1 calendar remind`."""
 
     async def work() -> int:
-        async with person_store(user) as store:
-            tz = await person_zone(store)
-            now = dt.datetime.fromtimestamp(time.time(), tz)
-            due = await due_reminders(CalendarStore(store), now, dt.timedelta(minutes=within), tz)
+        async with opened_cheaply() as companion:
+            due = await companion.calendar.reminders(user, within)
         if not due:
             out.print(f"No reminders in the next {within} minutes.")
         for reminder in due:
-            event = reminder.occurrence
-            when = span_words(event.start, event.end, tz, now=now)
-            out.print(f"{clock_words(reminder.at)}: {event.summary} — {when}")
+            out.print(f"{reminder.at}: {reminder.summary} — {reminder.when}")
         return 0
 
     run(work)
@@ -243,12 +222,9 @@ def timezone(
     """
 
     async def work() -> int:
-        async with person_store(user) as store:
-            if name:
-                zone = zone_named(name)
-                await store.set_setting(ZONE_SETTING, zone.key)
-            zone_now = await person_zone(store)
-        out.print(f"Calendar times are in {zone_label(zone_now)}.")
+        async with opened_cheaply() as companion:
+            label = await companion.calendar.timezone(user, name)
+        out.print(f"Calendar times are in {label}.")
         return 0
 
     run(work)

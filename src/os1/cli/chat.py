@@ -22,9 +22,9 @@ from rich.console import Console
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
+from os1.core.turns import CancelToken
 from os1.errors import Os1Error
 from os1.events import ActionSettled, ProposalMade, TurnEvent, TurnFinished
-from os1.models.base import CancelToken
 
 HELP = """Commands:
   /help            this list
@@ -136,7 +136,7 @@ async def _command(companion: Companion, user: str, line: str, render: Renderer)
 
 def _is_skill(companion: Companion, line: str) -> bool:
     name = line.strip()[1:].partition(" ")[0].lower()
-    return companion.skills.get(name) is not None
+    return companion.actions.has_tool(name)
 
 
 async def _decide(

@@ -8,12 +8,9 @@ is the one proposed: the tool reuses the scan it just made.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import typer
@@ -21,20 +18,11 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from os1.cli.actions import carry_out, err, opened, out, run
+from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
 from os1.cli.render import transient_progress
-from os1.config import DEFAULT_USER, load_settings
-from os1.errors import InputError
-from os1.skills.base import ToolContext
-from os1.skills.files.clutter import human_size
-from os1.skills.files.find import find_files
-from os1.skills.files.names import readable
-from os1.skills.files.plan import KIND_LABEL, Item, Survey
-from os1.skills.files.query import parse
-from os1.skills.files.scan import check_root
-from os1.skills.files.tools import Declutter, DeclutterArgs, FindArgs, FindFile, excluded_folders
-from os1.skills.reach import FileReach
-from os1.store import Database
+from os1.companion import Companion
+from os1.config import DEFAULT_USER
+from os1.core.files import KIND_LABEL, Files, Item, Survey, Surveyed, human_size, readable
 
 files_app = typer.Typer(
     help="Your files: tidy a folder, find a file.\n\n"
@@ -47,25 +35,13 @@ UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose files and jo
 TABLE_ROWS = 40
 
 
-@asynccontextmanager
-async def _context(user: str) -> AsyncIterator[ToolContext]:
-    """The person's settings and os1 folder, without waking the model (plans only read)."""
-    settings = load_settings()
-    db = await Database.open(settings.db_path)
-    try:
-        # the terminal's own person: their tools reach what their shell can
-        yield ToolContext(await db.user(user), home=settings.home, files=FileReach.anywhere())
-    finally:
-        await db.aclose()
-
-
 def _bar() -> Progress:
     return transient_progress(
         err, SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()
     )
 
 
-async def _survey(tool: Declutter, ctx: ToolContext, args: DeclutterArgs) -> Survey:
+async def _survey(companion: Companion, user: str, args: dict[str, Any]) -> Surveyed:
     with _bar() as bar:
         task = bar.add_task("Scanning", total=None)
 
@@ -75,7 +51,7 @@ async def _survey(tool: Declutter, ctx: ToolContext, args: DeclutterArgs) -> Sur
         def hashed(size: int) -> None:
             bar.update(task, description=f"Comparing possible duplicates: {human_size(size)}")
 
-        return await tool.survey(ctx, args, progress=scanned, hash_progress=hashed)
+        return await companion.files.survey(user, args, progress=scanned, hash_progress=hashed)
 
 
 def _item_json(item: Item, root: str) -> dict[str, Any]:
@@ -167,32 +143,24 @@ def declutter(
         raise typer.BadParameter(
             "--json only shows the plan; drop it to apply", param_hint="--json"
         )
-    args = DeclutterArgs.model_validate(
-        {"path": path, "include_large": include_large, "include_old": include_old, "to": to}
-    )
+    args = {"path": path, "include_large": include_large, "include_old": include_old, "to": to}
 
     async def work() -> int:
-        check_root(path)  # a wrong path is said before anything loads
+        Files.check_folder(path)  # a wrong path is said before anything loads
         if not apply:
-            async with _context(user) as ctx:
-                tool = Declutter()
-                found = await _survey(tool, ctx, args)
-                where = tool.where(ctx, to)
+            async with opened_cheaply() as companion:
+                found = await _survey(companion, user, args)
             if as_json:
-                sys.stdout.write(_plan_json(found, to) + "\n")
+                sys.stdout.write(_plan_json(found.survey, to) + "\n")
             else:
-                _show_plan(found, where)
-                if found.items:
+                _show_plan(found.survey, found.where)
+                if found.survey.items:
                     out.print("[dim]This was only a plan; nothing moved. Add --apply to do it.[/]")
             return 0
         async with opened() as companion:
-            registered = companion.skills.get("declutter")
-            if not isinstance(registered, Declutter):
-                raise InputError("no_tool", "The declutter skill is not available.")
-            ctx = await companion.tool_context(await companion.db.user(user))
-            found = await _survey(registered, ctx, args)
-            _show_plan(found, registered.where(ctx, to))
-            if not found.items:
+            found = await _survey(companion, user, args)
+            _show_plan(found.survey, found.where)
+            if not found.survey.items:
                 return 0
             return await carry_out(
                 companion, user, "declutter", args, yes=yes, why=f"os1 files declutter {path}"
@@ -217,27 +185,22 @@ def find(
 
     async def work() -> int:
         if folder:
-            check_root(folder)
-        async with _context(user) as ctx:
-            tool = FindFile()
+            Files.check_folder(folder)
+        async with opened_cheaply() as companion:
             if not as_json:
-                answer = await tool.plan(ctx, FindArgs(description=description, path=folder))
-                out.print(escape(answer if isinstance(answer, str) else answer.preview))
+                answer = await companion.files.find_words(user, description, folder)
+                out.print(escape(answer))
                 return 0
-            query = parse(description, ctx.now())
-            roots = await tool.roots(ctx, folder)
-            found = await asyncio.to_thread(
-                find_files, query, roots, exclude=excluded_folders(ctx), limit=10
-            )
+            found = await companion.files.find(user, description, folder)
         sys.stdout.write(
             json.dumps(
                 {
                     "description": description,
-                    "roots": [readable(r) for r in roots],
+                    "roots": found.roots,
                     "looked_at": found.looked_at,
                     "matches": [
                         {
-                            "path": readable(FileReach.anywhere().shown(m.path)),
+                            "path": readable(found.shown(m.path)),
                             "size": m.size,
                             "mtime": m.mtime,
                             "score": m.score,

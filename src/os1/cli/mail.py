@@ -1,38 +1,27 @@
 """``os1 mail``: connect a mail account, index it, triage the inbox, find mail, read a
 thread, draft a reply, send.
 
-Reading commands call the mail skill's library directly (progress bar, tables) without
-waking the model unless asked (``--summarize``, drafting). Sending goes through
-``carry_out``: the exact message is shown, and it goes out only on "y" or ``--yes``,
-journaled like every action.
+Every command calls ``companion.mail``; reading ones open the companion cheaply (no
+model) and show progress bars and tables, waking the model only when asked
+(``--summarize``, drafting). Sending goes through ``carry_out``: the exact message is
+shown, and it goes out only on "y" or ``--yes``, journaled like every action.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import time
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from os1.cli.actions import carry_out, err, opened, out, person_store, run
+from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
 from os1.cli.render import counted_progress
-from os1.config import DEFAULT_USER, load_settings
+from os1.config import DEFAULT_USER
+from os1.core.mail import IndexReport, MailAccount, SendArgs, Server, server
 from os1.errors import InputError
-from os1.models.base import LLM
-from os1.skills.mail import query
-from os1.skills.mail.account import MailAccount, Server, require_account, save_account
-from os1.skills.mail.draft import draft_reply, find_thread
-from os1.skills.mail.index import IndexReport, index_account
-from os1.skills.mail.send import recipients
-from os1.skills.mail.sources import imap_connect
-from os1.skills.mail.text import snippet
-from os1.skills.mail.tone import current_tone, learn_tone
-from os1.skills.mail.tools import SendArgs
-from os1.skills.mail.triage import render, triage_inbox
 
 mail_app = typer.Typer(
     help="Your mail: connect, index, triage, find, draft, send (only after you confirm).\n\n"
@@ -43,8 +32,6 @@ mail_app = typer.Typer(
     no_args_is_help=True,
 )
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose mail.")
-DEFAULT_PORTS = {"imap": {"ssl": 993, "starttls": 143, "plain": 143}}
-SMTP_PORTS = {"ssl": 465, "starttls": 587, "plain": 25}
 
 
 def _password(given: str | None, label: str) -> str:
@@ -92,28 +79,29 @@ def connect(
         secret = _password(password, "Mail") if (imap_host or (smtp_host and smtp_login)) else ""
         imap = Server()
         if imap_host:
-            port = imap_port or DEFAULT_PORTS["imap"].get(imap_security, 993)
-            imap = Server(imap_host, port, imap_security, imap_user or address, secret)
+            imap = server(
+                "imap",
+                imap_host,
+                port=imap_port,
+                security=imap_security,
+                user=imap_user or address,
+                password=secret,
+            )
         smtp = Server()
         if smtp_host:
-            port = smtp_port or SMTP_PORTS.get(smtp_security, 465)
-            login = (smtp_user or imap.user or address) if smtp_login else ""
-            smtp = Server(smtp_host, port, smtp_security, login, secret if smtp_login else "")
+            smtp = server(
+                "smtp",
+                smtp_host,
+                port=smtp_port,
+                security=smtp_security,
+                user=(smtp_user or imap.user or address) if smtp_login else "",
+                password=secret if smtp_login else "",
+            )
         account = MailAccount(
-            address=address.strip().lower(),
-            name=name.strip(),
-            maildir=maildir_path,
-            mbox=mbox_path,
-            imap=imap,
-            smtp=smtp,
+            address=address, name=name, maildir=maildir_path, mbox=mbox_path, imap=imap, smtp=smtp
         )
-        if account.address:
-            recipients(account.address)  # refuses a malformed address
-        if check and imap.configured:
-            conn = await asyncio.to_thread(imap_connect, imap)
-            await asyncio.to_thread(conn.logout)
-        async with person_store(user) as store:
-            await save_account(store, account)
+        async with opened_cheaply() as companion:
+            await companion.mail.connect(user, account, check=check)
         out.print("Connected. Next: `os1 mail index` reads your mail into os1's index.")
         return 0
 
@@ -142,28 +130,19 @@ def index(
     """Read new mail into the index (only what is new) and learn your tone from it."""
 
     async def work() -> int:
-        async with person_store(user) as store:
-            account = await require_account(store)
+        async with opened_cheaply() as companion:
             with counted_progress(err, "Indexing mail") as bar:
                 task = bar.add_task("index", total=None)
-                report = await index_account(
-                    store,
-                    account,
-                    lambda done, total: bar.update(task, completed=done, total=total),
+                indexed = await companion.mail.index(
+                    user, lambda done, total: bar.update(task, completed=done, total=total)
                 )
-            _show_report(report, verbose)
-            tone = await learn_tone(store)
-            if tone is not None:
-                out.print(f"[dim]Your tone, from {tone.samples} sent mails: {tone.describe()}[/]")
+        _show_report(indexed.report, verbose)
+        if indexed.tone is not None:
+            tone = indexed.tone
+            out.print(f"[dim]Your tone, from {tone.samples} sent mails: {tone.describe()}[/]")
         return 0
 
     run(work)
-
-
-async def _model() -> LLM:
-    from os1.companion import build_llm
-
-    return await build_llm(load_settings())
 
 
 @mail_app.command()
@@ -174,15 +153,9 @@ def inbox(
     """What needs a reply, what is for your information, newsletters, what can wait."""
 
     async def work() -> int:
-        llm = await _model() if summarize else None
-        try:
-            async with person_store(user) as store:
-                account = await require_account(store)
-                triage = await triage_inbox(store, time.time(), llm, person=account.name)
-            out.print(escape(render(triage)))
-        finally:
-            if llm is not None:
-                await llm.aclose()
+        async with opened_cheaply() as companion:
+            found = await companion.mail.inbox(user, summarize=summarize)
+        out.print(escape(found.text))
         return 0
 
     run(work)
@@ -197,14 +170,15 @@ def find(
     """Search your mail. Example: `os1 mail find invoice plumber`."""
 
     async def work() -> int:
-        async with person_store(user) as store:
-            hits = await query.search(store, " ".join(words), limit)
+        async with opened_cheaply() as companion:
+            hits = await companion.mail.find(user, " ".join(words), limit)
         if not hits:
             out.print("No mail matches.")
             return 0
         table = Table("#", "date", "from", "subject", "text")
-        for mail in hits:
-            table.add_row(str(mail.id), mail.day, mail.sender, mail.subject, snippet(mail.body, 60))
+        for mail in hits:  # mail text is data: its brackets must not become markup
+            cells = (mail.sender, mail.subject, mail.snippet(60))
+            table.add_row(str(mail.id), mail.day, *(escape(cell) for cell in cells))
         out.print(table)
         return 0
 
@@ -219,9 +193,8 @@ def thread(
     """Show a whole thread, oldest first. Example: `os1 mail thread 42`."""
 
     async def work() -> int:
-        async with person_store(user) as store:
-            mail = await query.find_one(store, ref)
-            mails = await query.thread(store, mail.thread_id) if mail else []
+        async with opened_cheaply() as companion:
+            mails = await companion.mail.thread(user, ref)
         if not mails:
             err.print(f"[red]No mail {escape(ref)} in the index.[/] [dim]Try `os1 mail find`.[/]")
             return 1
@@ -252,32 +225,14 @@ def draft(
 
     async def work() -> int:
         async with opened() as companion:
-            store = await companion.db.user(user)
-            account = await require_account(store)
-            found = await find_thread(store, to_whom)
-            if not found:
-                err.print(f"[red]No mail matches {escape(to_whom)!r}.[/]")
-                return 1
-            made = await draft_reply(
-                found,
-                points,
-                firm=firm,
-                tone=await current_tone(store),
-                llm=companion.llm,
-                person=account.name or user,
-            )
+            made = await companion.mail.draft(user, to_whom, points, firm=firm)
             out.print(f"To: {made.to}\nSubject: {escape(made.subject)}\n\n{escape(made.body)}")
             for warning in made.warnings:
                 out.print(f"[yellow]Check: {escape(warning)}[/]")
             if not send:
                 out.print("[dim]Nothing was sent. Add --send to send it (you will confirm).[/]")
                 return 0
-            args = SendArgs(
-                to=made.to,
-                subject=made.subject,
-                body=made.body,
-                in_reply_to=f"#{made.reply_to_id}",
-            )
+            args = companion.mail.reply_args(made)
             why = f"os1 mail draft {to_whom} --send"
             return await carry_out(companion, user, "send_mail", args, yes=yes, why=why)
 

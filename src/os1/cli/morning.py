@@ -9,7 +9,6 @@ from dataclasses import asdict
 import typer
 from rich.console import Console
 
-from os1.briefing import morning as brief
 from os1.cli.session import start_companion
 from os1.config import DEFAULT_USER
 from os1.errors import Os1Error
@@ -33,7 +32,7 @@ def morning(
             err.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
             return 1
         try:
-            briefing = await brief(await companion.db.user(user), companion.llm)
+            briefing = await companion.morning(user)
         except Os1Error as exc:
             err.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
             return 1

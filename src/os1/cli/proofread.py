@@ -1,9 +1,9 @@
 """``os1 proofread FILE``: suggestions one at a time, the person's yes to each, then one
 journaled write that ``os1 undo`` takes back.
 
-The checking is the skill's library (the dictionary, rules and, unless ``--no-model``,
-the language model, with a progress bar while it reads); the writing is the
-``proofread`` tool through ``carry_out``, given exactly the suggestions the person
+The checking is ``companion.proofread`` (the dictionary, rules and, unless
+``--no-model``, the language model, with a progress bar while it reads); the writing is
+the ``proofread`` tool through ``carry_out``, given exactly the suggestions the person
 accepted, so the journal holds what was written and a copy of the original is kept.
 Answers are read from standard input even when it is not a terminal (a script can pipe
 them in), but then nothing is written without ``--yes``: the proposal waits in the
@@ -12,22 +12,21 @@ journal instead.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
+from rich.text import Text
 
-from os1.cli.actions import carry_out, err, opened, out, run
+from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
 from os1.cli.render import transient_progress
+from os1.companion import Companion
 from os1.config import DEFAULT_USER
-from os1.models.base import LLM
-from os1.skills.proofread import diff
-from os1.skills.proofread.document import Document, load
-from os1.skills.proofread.suggest import Review, Suggestion, review
-from os1.skills.proofread.tools import ProofreadArgs
+from os1.core.proofread import Change, Checked, Suggestion
 
 _HELP = (
     "a = accept, r = reject, A = accept this and all remaining, "
@@ -35,9 +34,20 @@ _HELP = (
 )
 
 
-async def _review(doc: Document, llm: LLM | None) -> Review:
-    if llm is None:
-        return await review(doc.text)
+@asynccontextmanager
+async def _companion(use_model: bool, quiet: bool) -> AsyncIterator[Companion]:
+    """The full companion when the model reads too, else the cheap open (no model)."""
+    if use_model:
+        async with opened(quiet=quiet) as companion:
+            yield companion
+        return
+    async with opened_cheaply() as companion:
+        yield companion
+
+
+async def _check(companion: Companion, user: str, file: Path, use_model: bool) -> Checked:
+    if not use_model:
+        return await companion.proofread.check(user, str(file), use_model=False)
     with transient_progress(
         err,
         "[progress.description]Reading it closely",
@@ -46,31 +56,33 @@ async def _review(doc: Document, llm: LLM | None) -> Review:
         TimeElapsedColumn(),
     ) as bar:
         task = bar.add_task("model", total=None)
-        return await review(
-            doc.text, llm, lambda done, total: bar.update(task, completed=done, total=total)
+        return await companion.proofread.check(
+            user,
+            str(file),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
 
 
-def _as_json(doc: Document, found: Review) -> str:
-    items = [
-        {**s.to_dict(), "line": diff.line_number(doc.text, s.start)} for s in found.suggestions
-    ]
-    return json.dumps(
-        {
-            "file": str(doc.path),
-            "encoding": doc.encoding,
-            "suggestions": items,
-            "problems": found.problems,
-        },
-        ensure_ascii=False,
-        indent=2,
-    )
+def _as_json(found: Checked) -> str:
+    return json.dumps(found.to_dict(), ensure_ascii=False, indent=2)
 
 
-def _show(doc: Document, s: Suggestion, n: int, total: int) -> None:
-    where = f"line {diff.line_number(doc.text, s.start)}"
+def _coloured(change: Change) -> Text:
+    """The change in its line: the old words struck through in red, the new ones in
+    green (the markup's brackets stay, for terminals without colour)."""
+    shown = Text(change.before)
+    if change.old:
+        shown.append(f"[-{change.old}-]", style="bold red strike")
+    if change.new:
+        shown.append(f"{{+{change.new}+}}", style="bold green")
+    shown.append(change.after)
+    return shown
+
+
+def _show(found: Checked, s: Suggestion, n: int, total: int) -> None:
+    where = f"line {found.line(s)}"
     out.print(f"\n[bold]{n}/{total}[/] [dim]{where} · {s.kind} · {s.source}[/]  {s.reason}")
-    out.print("   ", diff.rich_inline(doc.text, s))
+    out.print("   ", _coloured(found.change(s)))
 
 
 def _answer() -> str:
@@ -80,11 +92,12 @@ def _answer() -> str:
         return "q"
 
 
-def choose(doc: Document, suggestions: list[Suggestion]) -> list[Suggestion]:
+def choose(found: Checked) -> list[Suggestion]:
     """Ask about each suggestion in turn; the accepted ones, in order."""
+    suggestions = found.suggestions
     accepted: list[Suggestion] = []
     for n, s in enumerate(suggestions, 1):
-        _show(doc, s, n, len(suggestions))
+        _show(found, s, n, len(suggestions))
         while True:
             answer = _answer()
             if answer in ("a", "y", "yes", "accept"):
@@ -133,31 +146,32 @@ def proofread(
     """
 
     async def work() -> int:
-        doc = await asyncio.to_thread(load, file)
-        if as_json and no_model:
-            sys.stdout.write(_as_json(doc, await review(doc.text)) + "\n")
-            return 0
-        async with opened(quiet=as_json) as companion:
-            found = await _review(doc, None if no_model else companion.llm)
+        async with _companion(not no_model, quiet=as_json) as companion:
+            found = await _check(companion, user, file, not no_model)
             if as_json:
-                sys.stdout.write(_as_json(doc, found) + "\n")
+                sys.stdout.write(_as_json(found) + "\n")
                 return 0
             for problem in found.problems:
                 err.print(f"[yellow]{problem}[/]")
+            name = found.document.path.name
             if not found.suggestions:
-                out.print(f"I found nothing to correct in {doc.path.name}.")
+                out.print(f"I found nothing to correct in {name}.")
                 return 0
             count = len(found.suggestions)
-            out.print(f"{count} suggestion{'s' if count != 1 else ''} for {doc.path.name}.")
-            chosen = found.suggestions if accept_all else choose(doc, found.suggestions)
+            out.print(f"{count} suggestion{'s' if count != 1 else ''} for {name}.")
+            chosen = found.suggestions if accept_all else choose(found)
             if not chosen:
-                out.print(f"Nothing accepted; {doc.path.name} is unchanged.")
+                out.print(f"Nothing accepted; {name} is unchanged.")
                 return 0
-            args = ProofreadArgs(path=str(doc.path), accepted=[s.to_dict() for s in chosen])
             # answering each suggestion at a terminal is the person's yes; --all is not
             said_yes = yes or (not accept_all and sys.stdin.isatty())
             return await carry_out(
-                companion, user, "proofread", args, yes=said_yes, why=f"os1 proofread {file}"
+                companion,
+                user,
+                "proofread",
+                found.accepting(chosen),
+                yes=said_yes,
+                why=f"os1 proofread {file}",
             )
 
     run(work)

@@ -19,10 +19,10 @@ from rich.console import Console
 
 from os1.cli.session import start_companion
 from os1.config import DEFAULT_USER, load_settings
+from os1.core.accounts import Accounts
 from os1.errors import Os1Error
 from os1.server.app import create_app
 from os1.server.listener import open_file_room, uvicorn_config
-from os1.store.accounts import Accounts
 
 SIGNIN_MINUTES = 15
 FILES_BESIDES_SOCKETS = 1024  # the database, its WAL, models, logs, the worker pools
@@ -46,7 +46,7 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
     try:
         shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         base = f"http://{shown}:{settings.port}"
-        link = await _signin_link(Accounts(companion.db), owner, base)
+        link = await _signin_link(companion.accounts, owner, base)
         server = uvicorn.Server(uvicorn_config(create_app(settings, companion), settings))
         wanted = settings.max_connections + FILES_BESIDES_SOCKETS
         if (room := open_file_room(wanted)) < wanted:

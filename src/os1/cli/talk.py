@@ -25,16 +25,10 @@ from rich.progress import BarColumn, Progress, TimeRemainingColumn
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
-from os1.config import DEFAULT_USER, Settings, load_settings
+from os1.config import DEFAULT_USER, load_settings
+from os1.core.speech import SpokenExchange, VoiceSettings, read_audio, write_wav
 from os1.errors import InputError, Os1Error
 from os1.events import BargedIn, Notice, Transcribed, TurnEvent, VoiceTimings
-from os1.models.assets import models_dir
-from os1.persona.voice import VoiceSettings, load_voice, save_voice
-from os1.voice.answer import SpokenExchange, answer_recording
-from os1.voice.audio import read_audio, recorder, write_wav
-from os1.voice.engines import SpeechModels
-from os1.voice.session import VoiceSession
-from os1.voice.wake import WakePhrase
 
 _LONG = 30.0  # recordings longer than this (seconds) get a progress bar
 
@@ -82,7 +76,6 @@ def _show_exchange(
 
 async def _headless(
     companion: Companion,
-    models: SpeechModels,
     user: str,
     voice: VoiceSettings,
     audio: np.ndarray,
@@ -90,7 +83,6 @@ async def _headless(
 ) -> int:
     out = Console(highlight=False, soft_wrap=True, stderr=how["target"] == "-")
     err = Console(stderr=True, highlight=False)
-    stt, tts = await models.stt(), await models.tts()
     seconds = audio.size / 16_000
     bar = Progress(
         "[progress.description]{task.description}",
@@ -103,13 +95,11 @@ async def _headless(
     )
     task = bar.add_task("Listening", total=seconds)
     with bar:
-        exchange = await answer_recording(
+        exchange = await companion.speech.answer(
             companion,
             user,
-            stt,
-            tts,
             audio,
-            speed=voice.speed,
+            voice=voice,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     if how["target"]:
@@ -145,19 +135,12 @@ def _microphone_problem() -> str | None:
     return None
 
 
-async def _live(
-    companion: Companion,
-    models: SpeechModels,
-    user: str,
-    voice: VoiceSettings,
-    render: Renderer,
-    settings: Settings,
-) -> int:
+async def _live(companion: Companion, user: str, voice: VoiceSettings, render: Renderer) -> int:
     import sounddevice
 
-    from os1.voice.playback import DeviceSink
+    from os1.core.speech import DeviceSink
 
-    stt, tts = await models.stt(), await models.tts()
+    tts = await companion.speech.models().tts()
     loop = asyncio.get_running_loop()
     heard: asyncio.Queue[np.ndarray | None] = asyncio.Queue()  # None: Ctrl-C, leave
     if catches_signals():
@@ -179,16 +162,11 @@ async def _live(
         loop.call_soon_threadsafe(heard.put_nowait, block[:, 0].copy())
 
     sink = DeviceSink(tts.rate)
-    person = (await companion.db.user(user)).user
-    keep = recorder(settings.home, person.id) if voice.keep_recordings else None
-    wake = WakePhrase(render.speaker) if voice.wake_phrase and render.speaker else None
-    session = VoiceSession(
-        companion, user, stt, tts, sink, show, speed=voice.speed, keep=keep, wake=wake
-    )
-    if wake is None:
+    session = await companion.speech.session(companion, user, sink, show, voice=voice)
+    if session.wake is None:
         render.out.print("[green]Listening.[/] Speak any time; Ctrl-C to leave.")
     else:
-        render.out.print(f"[green]Listening for “{wake.phrase}”.[/] Ctrl-C to leave.")
+        render.out.print(f"[green]Listening for “{session.wake.phrase}”.[/] Ctrl-C to leave.")
     with sounddevice.InputStream(
         samplerate=16_000, channels=1, dtype="float32", blocksize=512, callback=on_audio
     ):
@@ -221,7 +199,6 @@ async def run_talk(
         return 1
     try:
         audio = None if how["source"] is None else _read_input(how["source"])
-        settings = load_settings({"home": home})
         companion = await start_companion(err, quiet=how["as_json"], home=home)
     except Os1Error as exc:
         _fail(render, exc, how["as_json"])
@@ -230,13 +207,11 @@ async def run_talk(
         with companion.presence.hold(user):
             if new:
                 await companion.new_conversation(user)
-            store = await companion.db.user(user)
-            voice = (await load_voice(store)).changed(speed=speed, wake_phrase=wake)
-            models = SpeechModels(models_dir(settings), min(2, settings.threads))
+            voice = (await companion.speech.voice(user)).changed(speed=speed, wake_phrase=wake)
             if audio is None:
                 render.speaker = (await companion.identity(user)).name
-                return await _live(companion, models, user, voice, render, settings)
-            return await _headless(companion, models, user, voice, audio, **how)
+                return await _live(companion, user, voice, render)
+            return await _headless(companion, user, voice, audio, **how)
     except Os1Error as exc:
         _fail(render, exc, how["as_json"])
         return 1
@@ -317,27 +292,20 @@ def voice(
     out = Console(highlight=False)
 
     async def work() -> int:
-        from os1.store import Database
-
         try:
-            settings = load_settings({"home": home})
-            db = await Database.open(settings.db_path)
+            companion = await Companion.open(load_settings({"home": home}))
         except Os1Error as exc:
             out.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
             return 1
         try:
-            store = await db.user(user)
-            current = await load_voice(store)
-            wanted = current.changed(
-                speed=speed, keep_recordings=keep_recordings, voice=name, wake_phrase=wake
+            wanted = await companion.speech.change_voice(
+                user, speed=speed, keep_recordings=keep_recordings, voice=name, wake_phrase=wake
             )
-            if wanted != current:
-                await save_voice(store, wanted)
         except Os1Error as exc:
             out.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
             return 1
         finally:
-            await db.aclose()
+            await companion.aclose()
         kept = "kept" if wanted.keep_recordings else "not kept"
         wakes = "“hey <name>” when hands-free" if wanted.wake_phrase else "any speech"
         out.print(

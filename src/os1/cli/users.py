@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from os1.companion import Companion
 from os1.config import load_settings
+from os1.core.accounts import FILES_ANYWHERE, Accounts
 from os1.errors import Os1Error
-from os1.store import Database
-from os1.store.accounts import FILES_ANYWHERE, Accounts
 
 users_app = typer.Typer(help="Accounts and API keys for `os1 serve`.", no_args_is_help=True)
 out = Console(highlight=False)
@@ -26,11 +26,11 @@ HomeOption = typer.Option(None, "--home", help="Data folder (default: $OS1_HOME)
 
 def _run(work: Callable[[Accounts], Awaitable[T]], home: str | None) -> T:
     async def main() -> T:
-        db = await Database.open(load_settings({"home": home}).db_path)
+        companion = await Companion.open(load_settings({"home": home}))
         try:
-            return await work(Accounts(db))
+            return await work(companion.accounts)
         finally:
-            await db.aclose()
+            await companion.aclose()
 
     try:
         return asyncio.run(main())

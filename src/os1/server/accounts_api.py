@@ -6,11 +6,10 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from os1.persona.identity import load_identity
+from os1.core.accounts import Account
 from os1.server.auth import COOKIE, Admin, Caller, Svc, no_foreign_page
 from os1.server.problems import HttpProblem
 from os1.server.schemas import AccountOut, ExchangeOut, Me, NewUser, NewUserOut, SignIn
-from os1.store.accounts import Account
 
 router = APIRouter(prefix="/api")
 
@@ -70,11 +69,10 @@ async def sign_out(request: Request, response: Response, svc: Svc) -> None:
 @router.get("/me", response_model=Me)
 async def me(account: Caller, svc: Svc) -> Me:
     """Who is signed in, the companion's name, and how many conversations it holds now."""
-    identity = await load_identity(await svc.companion.db.user(account.name))
     return Me(
         name=account.name,
         is_admin=account.is_admin,
-        companion=identity.name if identity else None,
+        companion=await svc.companion.chosen_name(account.name),
         live_conversations=svc.companion.presence.count(),
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
+from os1.core.actions import Action
 from os1.server.auth import Caller, Svc
 from os1.server.problems import HttpProblem
-from os1.skills.journal import Action, Journal
 
 router = APIRouter(prefix="/api", tags=["actions"])
 
@@ -51,8 +51,7 @@ def _out(action: Action) -> ActionOut:
 @router.get("/actions", response_model=list[ActionOut])
 async def actions(account: Caller, svc: Svc, limit: int = 50) -> list[ActionOut]:
     """The newest actions first: what, when, why, and what became of them."""
-    store = await svc.companion.db.user(account.name)
-    return [_out(a) for a in await Journal(store).recent(max(1, min(limit, 500)))]
+    return [_out(a) for a in await svc.companion.actions.recent(account.name, limit)]
 
 
 @router.post("/actions/{action_id}/undo", response_model=SettledOut)

@@ -26,10 +26,9 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request, WebSocket
 from starlette.datastructures import Headers
 
+from os1.core.accounts import Account, Credential
 from os1.server.problems import HttpProblem
 from os1.server.services import Services, services
-from os1.store.accounts import Account
-from os1.store.standing import Credential
 
 COOKIE = "os1_session"
 

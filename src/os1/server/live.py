@@ -30,10 +30,9 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from os1.models.base import CancelToken
+from os1.core.accounts import Account, Accounts, Credential, lapsed
+from os1.core.turns import CancelToken
 from os1.server.problems import HttpProblem
-from os1.store.accounts import Account, Accounts
-from os1.store.standing import Credential, lapsed
 
 log = logging.getLogger(__name__)
 END_WAIT = 5.0  # seconds an ending waits for the turns it stopped to be saved

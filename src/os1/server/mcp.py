@@ -3,7 +3,7 @@
 One ``MCPServer`` (the ``mcp`` SDK) offers six tools: ``search_memories``, ``remember``,
 ``talk``, ``profile``, ``live_conversations`` and ``upload_file`` (a file for the
 person's skills to work on: only the owner names the server's own files). Like every
-door it has no logic of its own: recall is ``Memory.search``, a note is an episode, a
+door it has no logic of its own: recall, notes and the profile are ``companion.memories``, a
 turn is the same event stream the WebSocket renders.
 
 Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
@@ -55,18 +55,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from os1.companion import Companion
 from os1.config import Settings
+from os1.core.accounts import Account
+from os1.core.memories import iso_time
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
-from os1.memory.archive import iso_time
-from os1.memory.profile import build_profile
-from os1.memory.retrieval import Hit
-from os1.persona.onboarding import person_name
 from os1.server.auth import credential, identify
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
 from os1.server.turns import turn_events
-from os1.store import UserStore
-from os1.store.accounts import Account
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +150,6 @@ def _plain(value: str, what: str, most: int) -> str:
     return clean
 
 
-async def _sources(store: UserStore, speaker: Speaker, hits: list[Hit]) -> dict[int, list[str]]:
-    """Episode id -> "source source_id" (e.g. ``chat msg:12``, ``mcp note:…``)."""
-    memory = speaker.companion.memory
-    ids = [h.id for h in hits if h.kind == "episode"]
-    if memory is None or not ids:
-        return {}
-    found = await memory.episodes(store).get(ids)
-    return {e.id: [f"{e.source} {e.source_id}".strip()] for e in found}
-
-
 def build_server(resolve: Resolve) -> MCPServer:
     """The MCP server with os1's tools; ``resolve`` says whom each call speaks for."""
     server: MCPServer = MCPServer(
@@ -178,12 +164,9 @@ def build_server(resolve: Resolve) -> MCPServer:
         if not 1 <= k <= MAX_K:
             raise ToolError(f"k must be between 1 and {MAX_K} (got {k}).")
         speaker = await resolve(ctx)
-        memory = speaker.companion.memory
-        if memory is None:
-            return Recall(memories=[])
-        store = await speaker.companion.db.user(speaker.name)
-        hits = await _guard(memory.search(store, text, k=k))
-        sources = await _sources(store, speaker, hits)
+        memories = speaker.companion.memories
+        hits = await _guard(memories.search(speaker.name, text, k=k))
+        sources = await _guard(memories.sources(speaker.name, hits))
         return Recall(
             memories=[
                 Recalled(
@@ -206,13 +189,9 @@ def build_server(resolve: Resolve) -> MCPServer:
         companion learns facts from it later, as from a chat."""
         note = _plain(text, "note", MAX_TEXT)
         speaker = await resolve(ctx)
-        memory = speaker.companion.memory
-        if memory is None:
+        if not speaker.companion.memories.available:
             raise ToolError("This companion runs without memory; nothing can be kept.")
-        store = await speaker.companion.db.user(speaker.name)
-        ref = await _guard(memory.note(store, note, source=DOOR))
-        # vectors now, so the note is found by meaning too; facts wait for the learner
-        await _guard(memory.index_pending(store))
+        ref = await _guard(speaker.companion.memories.note(speaker.name, note, source=DOOR))
         return Kept(ref=f"e{ref}")
 
     @server.tool()
@@ -229,7 +208,7 @@ def build_server(resolve: Resolve) -> MCPServer:
                     if isinstance(event, TurnFinished):
                         reply = event
         except Os1Error as exc:
-            raise ToolError(f"{exc.message} {exc.hint}".strip()) from exc
+            raise ToolError(str(exc)) from exc
         if reply is None:
             raise ToolError("The companion gave no reply; try again.")
         return reply.text
@@ -252,9 +231,7 @@ def build_server(resolve: Resolve) -> MCPServer:
     async def profile(ctx: Context) -> str:
         """What the companion knows of the person, from what they told it."""
         speaker = await resolve(ctx)
-        store = await speaker.companion.db.user(speaker.name)
-        name = await person_name(store)
-        known = await _guard(build_profile(store, person=name))
+        name, known = await _guard(speaker.companion.memories.profile(speaker.name))
         heading = f"About {name}:" if name else "About you:"
         if known.is_empty():
             return f"{heading} nothing learned yet. Talk with me, or keep a note with remember."
@@ -274,7 +251,7 @@ async def _guard(work: Awaitable[T]) -> T:
     try:
         return await work
     except Os1Error as exc:
-        raise ToolError(f"{exc.message} {exc.hint}".strip()) from exc
+        raise ToolError(str(exc)) from exc
 
 
 # --- stdio: one trusted local person -------------------------------------------------

@@ -30,32 +30,22 @@ malformed one is a 422.
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from os1.core.accounts import Account
+from os1.core.memories import SECTIONS, Kind, MemoryItem
 from os1.errors import StoreError
-from os1.memory.archive import export_memory
-from os1.memory.catalog import MemoryItem, describe, get_item, newest, parse_ref
-from os1.memory.profile import SECTIONS, build_profile
-from os1.memory.retrieval import Kind
-from os1.memory.store import Memory
-from os1.persona.affect import timeline
-from os1.persona.onboarding import person_name
 from os1.server.auth import Caller, Svc
 from os1.server.problems import HttpProblem
 from os1.server.schemas import Strict
 from os1.server.services import Services
-from os1.store import Scoped, UserStore
-from os1.store.accounts import Account
 
 router = APIRouter(prefix="/api", tags=["memory"])
-CLOSENESS_LOOKBACK_DAYS = 365
 
 
 class SourceOut(BaseModel):
@@ -136,11 +126,9 @@ def _out(item: MemoryItem) -> MemoryOut:
     )  # fmt: skip
 
 
-async def _mine(svc: Services, account: Account) -> tuple[Memory, UserStore]:
-    memory = svc.companion.memory
-    if memory is None:
+def _memory_on(svc: Services) -> None:
+    if not svc.companion.memories.available:
         raise HttpProblem(503, "memory_off", "This companion runs without memory.")
-    return memory, await svc.companion.db.user(account.name)
 
 
 def _missing(ref: str) -> HttpProblem:
@@ -152,9 +140,9 @@ def _missing(ref: str) -> HttpProblem:
     )
 
 
-async def _found(store: UserStore, ref: str) -> tuple[Kind, int, MemoryItem]:
-    kind, item = parse_ref(ref)
-    found = await get_item(store, kind, item)
+async def _found(svc: Services, account: Account, ref: str) -> tuple[Kind, int, MemoryItem]:
+    kind, item = svc.companion.memories.parse_ref(ref)
+    found = await svc.companion.memories.item(account.name, kind, item)
     if found is None:
         raise _missing(f"{kind}:{item}")
     return kind, item, found
@@ -168,20 +156,16 @@ async def list_memories(
     k: Annotated[int, Query(ge=1, le=100, description="At most this many")] = 20,
 ) -> MemoryList:
     """Search your memories (with ``q``) or list the newest (without)."""
-    memory, store = await _mine(svc, account)
-    if q is None or not q.strip():
-        items = await newest(store, k)
-    else:
-        hits = await memory.search(store, q, k=k, wait=False)
-        items = await describe(store, [(h.kind, h.id) for h in hits])
+    _memory_on(svc)
+    items = await svc.companion.memories.find(account.name, q or "", k)
     return MemoryList(items=[_out(i) for i in items])
 
 
 @router.get("/memories/export")
 async def export(account: Caller, svc: Svc) -> Response:
     """Every memory of yours as an ``os1-memory`` v1 archive (JSON Lines) to download."""
-    _, store = await _mine(svc, account)
-    lines = await export_memory(store)
+    _memory_on(svc)
+    lines = await svc.companion.memories.export(account.name)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", account.name).strip("._") or "me"
     disposition = f'attachment; filename="os1-memory-{safe}.jsonl"'
     if safe != account.name:  # the exact name for clients that read RFC 6266's filename*
@@ -196,24 +180,24 @@ async def export(account: Caller, svc: Svc) -> Response:
 @router.get("/memories/{ref}", response_model=MemoryOut)
 async def get_memory(ref: str, account: Caller, svc: Svc) -> MemoryOut:
     """One memory of yours with the episodes it was learned from."""
-    _, store = await _mine(svc, account)
-    return _out((await _found(store, ref))[2])
+    _memory_on(svc)
+    return _out((await _found(svc, account, ref))[2])
 
 
 @router.patch("/memories/{ref}", response_model=MemoryOut)
 async def edit_memory(ref: str, body: MemoryEdit, account: Caller, svc: Svc) -> MemoryOut:
     """Correct a memory's words; its vectors are rebuilt after your next turn."""
-    memory, store = await _mine(svc, account)
-    kind, item, _ = await _found(store, ref)
+    _memory_on(svc)
+    kind, item, _ = await _found(svc, account, ref)
     try:
-        changed = await memory.edit(store, kind, item, body.text)
+        changed = await svc.companion.memories.edit(account.name, kind, item, body.text)
     except StoreError as exc:
         if exc.code == "fact_unknown":  # forgotten a moment ago
             raise _missing(f"{kind}:{item}") from exc
         if exc.code in ("memory_empty", "fact_invalid"):
             raise HttpProblem(422, "memory_empty", exc.message, exc.hint) from exc
         raise
-    updated = await get_item(store, kind, item) if changed else None
+    updated = await svc.companion.memories.item(account.name, kind, item) if changed else None
     if updated is None:
         raise _missing(f"{kind}:{item}")
     return _out(updated)
@@ -222,9 +206,9 @@ async def edit_memory(ref: str, body: MemoryEdit, account: Caller, svc: Svc) -> 
 @router.delete("/memories/{ref}", status_code=204)
 async def forget_memory(ref: str, account: Caller, svc: Svc) -> Response:
     """Forget a memory everywhere: words, vectors, and facts resting only on it."""
-    memory, store = await _mine(svc, account)
-    kind, item = parse_ref(ref)
-    if not await memory.forget(store, kind, [item]):
+    _memory_on(svc)
+    kind, item = svc.companion.memories.parse_ref(ref)
+    if not await svc.companion.memories.forget(account.name, [(kind, item)]):
         raise _missing(f"{kind}:{item}")
     return Response(status_code=204)
 
@@ -232,9 +216,7 @@ async def forget_memory(ref: str, account: Caller, svc: Svc) -> Response:
 @router.get("/profile", response_model=ProfileOut)
 async def profile(account: Caller, svc: Svc) -> ProfileOut:
     """Who the companion thinks you are, each line with the facts and episodes behind it."""
-    store = await svc.companion.db.user(account.name)
-    person = await person_name(store)
-    built = await build_profile(store, person=person)
+    person, built = await svc.companion.memories.profile(account.name)
     sections = []
     for key, title, _ in SECTIONS:
         if key == "people":
@@ -253,20 +235,6 @@ def _about(name: str, text: str) -> str:
     return text if name.lower() in text.lower() else f"{name}: {text}"
 
 
-def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any]]:
-    said = db.execute(
-        "SELECT created_at, content FROM messages WHERE user_id = :user_id AND role = 'user'"
-        " AND created_at >= :since ORDER BY created_at",
-        {"since": since},
-    )
-    totals = db.execute(
-        "SELECT MIN(created_at), COALESCE(SUM(role = 'user'), 0),"
-        " COUNT(DISTINCT CASE WHEN role = 'user' THEN conversation_id END)"
-        " FROM messages WHERE user_id = :user_id"
-    )
-    return [(float(r[0]), str(r[1])) for r in said], list(totals[0])
-
-
 @router.get("/timeline", response_model=TimelineOut)
 async def mood_timeline(
     account: Caller,
@@ -274,16 +242,8 @@ async def mood_timeline(
     days: Annotated[int, Query(ge=1, le=365, description="Calendar days, today included")] = 30,
 ) -> TimelineOut:
     """Your mood and your closeness with the companion, day by day (local time)."""
-    store = await svc.companion.db.user(account.name)
-    today = dt.date.today()
-    first = today - dt.timedelta(days=days - 1)
-    start = first - dt.timedelta(days=CLOSENESS_LOOKBACK_DAYS)
-    since = dt.datetime.combine(start, dt.time()).timestamp()  # local midnight
-    said, (first_met, messages, conversations) = await store.read(lambda db: _said(db, since))
-    entries = await asyncio.to_thread(timeline, said, first, today)
-    known = 0
-    if first_met is not None:
-        known = (today - dt.datetime.fromtimestamp(first_met).date()).days + 1
+    found = await svc.companion.memories.timeline(account.name, days)
+    known = found.relationship
     return TimelineOut(
         days=[
             DayOut(
@@ -293,12 +253,12 @@ async def mood_timeline(
                 mood_label=e.mood_label,
                 closeness=e.closeness,
             )
-            for e in entries
+            for e in found.days
         ],
         relationship=RelationshipOut(
-            first_met=first_met,
-            days_known=max(0, known),
-            conversations=int(conversations),
-            messages=int(messages),
+            first_met=known.first_met,
+            days_known=known.days_known,
+            conversations=known.conversations,
+            messages=known.messages,
         ),
     )

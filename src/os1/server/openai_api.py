@@ -36,9 +36,10 @@ from fastapi import APIRouter
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from os1.core.accounts import Account
+from os1.core.turns import CancelToken
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, Queued, TextDelta, TurnEvent, TurnFinished, TurnStarted
-from os1.models.base import CancelToken
 from os1.server import problems
 from os1.server.auth import Caller, Svc
 from os1.server.openai_schemas import (
@@ -57,7 +58,6 @@ from os1.server.openai_schemas import (
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
 from os1.server.turns import turn_events
-from os1.store.accounts import Account
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])

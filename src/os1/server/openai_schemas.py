@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from os1.core.turns import says_nothing
 from os1.server.problems import HttpProblem
-from os1.turn.perceive import clean_input
 
 MODEL_ID = "os1"
 
@@ -112,7 +112,7 @@ class ChatRequest(Lenient):
         if not users:
             raise _bad("no_user_message", "messages has no message with role 'user'.")
         text = users[-1].text()
-        if not clean_input(text):
+        if says_nothing(text):
             raise _bad("empty_message", "The last user message in messages is empty.")
         return text
 

@@ -11,12 +11,11 @@ from starlette.requests import HTTPConnection
 
 from os1.companion import Companion
 from os1.config import Settings
-from os1.models.assets import models_dir
-from os1.models.base import CancelToken
+from os1.core.accounts import Accounts
+from os1.core.speech import SpeechModels
+from os1.core.turns import CancelToken
 from os1.server.limits import TokenBuckets, TurnGate
 from os1.server.live import LiveSessions
-from os1.store.accounts import Accounts
-from os1.voice.engines import SpeechModels
 
 
 def _set_event() -> asyncio.Event:
@@ -42,7 +41,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, companion: Companion) -> Services:
-        accounts = Accounts(companion.db)
+        accounts = companion.accounts
         return cls(
             settings=settings,
             companion=companion,
@@ -52,7 +51,7 @@ class Services:
                 per_person=settings.max_sockets_per_person,
                 sweep_every=settings.session_sweep_seconds,
             ),
-            speech=SpeechModels(models_dir(settings), min(2, settings.threads)),
+            speech=companion.speech.models(settings),
             gate=TurnGate(settings.active_turn_limit, settings.max_waiting_turns),
             requests=TokenBuckets(settings.requests_per_minute),
             turns=TokenBuckets(

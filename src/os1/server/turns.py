@@ -16,11 +16,11 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
+from os1.core.accounts import Account
+from os1.core.turns import CancelToken
 from os1.events import TurnEvent
-from os1.models.base import CancelToken
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
-from os1.store.accounts import Account
 
 WaitFn = Callable[[int], Awaitable[None]]
 

@@ -38,20 +38,14 @@ from typing import Any
 
 import numpy as np
 
+from os1.core.accounts import Account
+from os1.core.speech import LISTEN_RATE, ClockSink, SpokenPiece, TurnTaking, VoiceSession
+from os1.core.turns import CancelToken
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, Queued, TurnEvent
-from os1.models.base import CancelToken
-from os1.models.tts import Speech
-from os1.persona.voice import load_voice
 from os1.server.problems import socket_error
 from os1.server.services import Services
 from os1.server.turns import turn_events
-from os1.store.accounts import Account
-from os1.voice.audio import LISTEN_RATE, recorder
-from os1.voice.endpoint import TurnTaking
-from os1.voice.playback import ClockSink
-from os1.voice.session import VoiceSession
-from os1.voice.wake import WakePhrase
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +78,7 @@ class SocketSink(ClockSink):
         super().begin()
         self._halted = False
 
-    def enqueue(self, speech: Speech) -> None:
+    def enqueue(self, speech: SpokenPiece) -> None:
         if self._halted or speech.samples.size == 0:
             return
         super().enqueue(speech)
@@ -230,9 +224,18 @@ class VoiceChannel:
                 self.session.interrupt()  # pressed again while it speaks: it stops
             return
         await self.close()  # a new mode starts afresh
+        sink = SocketSink(self.send_audio)
         try:
-            stt = await self.svc.speech.stt()
-            tts = await self.svc.speech.tts()
+            session = await self.svc.companion.speech.session(
+                _Door(self.svc, self.account, self.send),
+                self.account.name,
+                sink,
+                self._emit,
+                rules=MODES[mode],
+                addressed=mode == "push",  # pressing Talk already addresses it
+            )
+        except Os1Error:
+            raise
         except Exception:  # missing files, a broken install: say so, keep the chat
             log.exception("the speech models could not be loaded")
             await self.send(
@@ -243,26 +246,7 @@ class VoiceChannel:
                 )
             )
             return
-        store = await self.svc.companion.db.user(self.account.name)
-        voice = await load_voice(store)
-        wake = None
-        if voice.wake_phrase and mode == "hands_free":  # pressing Talk already addresses it
-            wake = WakePhrase((await self.svc.companion.identity(self.account.name)).name)
-        self.sink = SocketSink(self.send_audio)
-        self.session = VoiceSession(
-            _Door(self.svc, self.account, self.send),
-            self.account.name,
-            stt,
-            tts,
-            self.sink,
-            self._emit,
-            speed=voice.speed,
-            rules=MODES[mode],
-            keep=recorder(self.svc.settings.home, self.account.id)
-            if voice.keep_recordings
-            else None,
-            wake=wake,
-        )
+        self.sink, self.session = sink, session
         self.mode = mode
         await self.send({"type": "voice_ready", "mode": mode})
 

@@ -101,7 +101,7 @@ class Writer:
 
     def _alone(self, job: _Job) -> None:
         try:
-            _deliver(job, job.fn())  # type: ignore[call-arg]
+            _deliver(job, job.fn())  # type: ignore[call-arg]  # a job outside a transaction takes no connection
         except BaseException as exc:
             _deliver(job, error=exc)
 
@@ -135,7 +135,7 @@ class Writer:
     def _one(conn: sqlite.Connection, job: _Job) -> tuple[_Job, Any, BaseException | None]:
         conn.execute("SAVEPOINT job")
         try:
-            result = job.fn(conn)  # type: ignore[call-arg]
+            result = job.fn(conn)  # type: ignore[call-arg]  # a transaction job takes the connection
         except sqlite.Error as exc:
             if not conn.in_transaction:
                 raise  # the whole transaction was lost (e.g. the disk is full)

@@ -1,1 +1,2 @@
-"""The turn pipeline: perceive -> recall -> think -> remember -> respond (see pipeline.py)."""
+"""The turn pipeline: perceive -> act -> recall -> think -> remember -> respond (see
+pipeline.py)."""

@@ -22,9 +22,9 @@ from collections.abc import AsyncGenerator
 
 from pydantic import BaseModel
 
-from os1.errors import InputError
+from os1.errors import ConfigError, InputError
 from os1.events import ActionSettled, TextDelta, TurnEvent
-from os1.skills.base import Tool, context_for
+from os1.skills.base import Tool
 from os1.skills.proposals import Proposed, carry_out, propose
 from os1.turn.context import Turn
 
@@ -61,20 +61,19 @@ async def act(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         chosen = await _chosen(turn)
     except InputError as exc:  # a command with unusable words: say how to use it
         turn.handled, turn.finish_reason = True, "stop"
-        yield _say(turn, f"{exc.message} {exc.hint}".strip())
+        yield _say(turn, str(exc))
         return
     if chosen is None:
         return
     tool, args = chosen
     turn.handled, turn.finish_reason = True, "stop"
-    deps = turn.deps
-    ctx = await context_for(
-        turn.store, memory=deps.memory, llm=deps.llm, home=deps.home, local=deps.local
-    )
+    if turn.deps.tool_context is None:
+        raise ConfigError("no_tools", "This companion was built without its tools' context.")
+    ctx = await turn.deps.tool_context(turn.store)
     try:
         proposed = await propose(tool, ctx, args, why=turn.text, turn_id=turn.turn_id)
     except InputError as exc:  # beyond the person's reach: say so, as for a bad command
-        yield _say(turn, f"{exc.message} {exc.hint}".strip())
+        yield _say(turn, str(exc))
         return
     if not isinstance(proposed, Proposed):
         yield _say(turn, proposed)

@@ -8,9 +8,8 @@ limits, a way to schedule background work); it is built once by the companion.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from os1.events import Usage
@@ -19,6 +18,7 @@ from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken, ChatMessage
 from os1.persona.identity import Identity
 from os1.persona.onboarding import Question
+from os1.skills.base import ToolContext
 from os1.skills.choose import ToolChooser
 from os1.skills.registry import SkillRegistry
 from os1.store import UserStore
@@ -49,8 +49,8 @@ class TurnDeps:
     live_count: Callable[[], int] = lambda: 1
     skills: SkillRegistry | None = None
     chooser: ToolChooser | None = None  # None: tools only by command
-    home: Path | None = None  # the data dir, for skills that keep files
-    local: bool = False  # every turn is the terminal's own person (skills.reach)
+    # what the person's tools may use; the core builds it (one place for every door)
+    tool_context: Callable[[UserStore], Awaitable[ToolContext]] | None = None
 
 
 @dataclass

@@ -51,6 +51,7 @@ class StreamingVAD:
         frames = audio[:whole].reshape(-1, FRAME)
         context = np.concatenate([self._tail[None, :], frames[:-1, -_CONTEXT:]], axis=0)
         with self._lock:
+            # the ONNX session comes untyped from faster-whisper
             out, self._h, self._c = self._model.run(  # type: ignore[attr-defined]
                 None,
                 {"input": np.concatenate([context, frames], axis=1), "h": self._h, "c": self._c},

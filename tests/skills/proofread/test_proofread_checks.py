@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from os1.skills.proofread.diff import apply, inline, unified
-from os1.skills.proofread.suggest import Suggestion, review
+from os1.skills.proofread.review import Suggestion, review
 
 LETTER = (
     "dear Mrs Hallworth,\n\n"

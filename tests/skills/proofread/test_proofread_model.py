@@ -10,7 +10,7 @@ from os1.models.base import ChatMessage, GenerationOptions
 from os1.models.scripted import ScriptedLLM
 from os1.skills.proofread.diff import apply
 from os1.skills.proofread.model import chunks
-from os1.skills.proofread.suggest import review
+from os1.skills.proofread.review import review
 
 
 def _item(original: str, replacement: str, kind: str = "grammar") -> dict[str, Any]:

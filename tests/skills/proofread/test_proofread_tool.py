@@ -14,7 +14,7 @@ from os1.companion import Companion
 from os1.events import ActionSettled, ProposalMade, TurnFinished
 from os1.models.scripted import ScriptedLLM
 from os1.skills.journal import Journal
-from os1.skills.proofread.suggest import Suggestion
+from os1.skills.proofread.review import Suggestion
 
 LETTER = "dear Amy,\n\nI recieve your letter and was happy to to read it.\nI hope your well.\n"
 FIXED = "Dear Amy,\n\nI receive your letter and was happy to read it.\nI hope you're well.\n"

@@ -180,7 +180,7 @@ class Declutter:
         try:
             found = await self.survey(ctx, args)
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         root = readable(ctx.files.shown(found.scan.root))
         where = self.where(ctx, args.to)
         if not found.items:
@@ -264,7 +264,7 @@ class FindFile:
         try:
             roots = await self.roots(ctx, args.path)
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         found = await asyncio.to_thread(find_files, query, roots, exclude=excluded_folders(ctx))
         shown = ctx.files.shown
         where = ", ".join(readable(shown(r)) for r in roots)

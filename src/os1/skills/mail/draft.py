@@ -22,7 +22,7 @@ from os1.skills.mail import query
 from os1.skills.mail.fence import Fence, thread_text
 from os1.skills.mail.query import MailRow
 from os1.skills.mail.text import is_reply_subject, own_words
-from os1.skills.mail.tone import ToneProfile
+from os1.skills.mail.tone import ToneProfile, current_tone
 from os1.store import UserStore
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -214,3 +214,19 @@ async def draft_reply(
         reply_to_id=target.id,
         warnings=tuple(warnings),
     )
+
+
+async def draft_answer(
+    store: UserStore, words: str, points: str, *, firm: bool, llm: LLM | None, person: str
+) -> Draft | None:
+    """A draft reply, in the person's tone, to the thread ``words`` name (see
+    ``find_thread``); None when no mail matches.
+
+    Raises:
+        ValueError: the thread holds no mail from anyone else to reply to.
+    """
+    thread = await find_thread(store, words)
+    if not thread:
+        return None
+    tone = await current_tone(store)
+    return await draft_reply(thread, points, firm=firm, tone=tone, llm=llm, person=person)

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from os1.skills.mail.text import snippet
 from os1.store import UserStore
 from os1.store.driver import sqlite
 from os1.store.user import Scoped
@@ -57,6 +58,10 @@ class MailRow:
             return "an unknown date"
         when = dt.datetime.fromtimestamp(self.date)
         return f"{when.day} {when:%B %Y}"
+
+    def snippet(self, limit: int = 160) -> str:
+        """The start of the text on one line, for a list of mails."""
+        return snippet(self.body, limit)
 
 
 def _row(row: sqlite.Row) -> MailRow:

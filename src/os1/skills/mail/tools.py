@@ -22,7 +22,7 @@ from os1.errors import InputError
 from os1.skills.base import Outcome, Plan, ToolContext, args_from_text
 from os1.skills.mail import query
 from os1.skills.mail.account import MailAccount, load_account, require_account
-from os1.skills.mail.draft import draft_reply, find_thread
+from os1.skills.mail.draft import draft_answer
 from os1.skills.mail.index import index_account
 from os1.skills.mail.send import (
     compose,
@@ -32,8 +32,6 @@ from os1.skills.mail.send import (
     recipients,
     smtp_send,
 )
-from os1.skills.mail.text import snippet
-from os1.skills.mail.tone import current_tone
 from os1.skills.mail.triage import render, triage_inbox
 
 log = logging.getLogger(__name__)
@@ -133,7 +131,7 @@ class FindMail(_ReadOnly):
             lines.append(
                 f"- #{mail.id} {mail.day}, {mail.sender}: {mail.subject or '(no subject)'}"
             )
-            lines.append(f"  {snippet(mail.body, 140)}")
+            lines.append(f"  {mail.snippet(140)}")
         return "\n".join(lines)
 
 
@@ -171,20 +169,19 @@ class DraftReply(_ReadOnly):
 
     async def plan(self, ctx: ToolContext, args: DraftArgs) -> Plan | str:
         account = await load_account(ctx.store)
-        thread = await find_thread(ctx.store, args.to_whom_or_subject)
-        if not thread:
-            return f'I found no mail matching "{args.to_whom_or_subject.strip()}" to reply to.'
         try:
-            draft = await draft_reply(
-                thread,
+            draft = await draft_answer(
+                ctx.store,
+                args.to_whom_or_subject,
                 args.points,
                 firm=args.firm,
-                tone=await current_tone(ctx.store),
                 llm=ctx.llm,
                 person=_person(ctx, account) if account else ctx.store.user.name,
             )
         except ValueError:
             return "That thread has only your own mails; there is nothing to reply to."
+        if draft is None:
+            return f'I found no mail matching "{args.to_whom_or_subject.strip()}" to reply to.'
         lines = [
             f"Draft reply to #{draft.reply_to_id} (nothing is sent):",
             f"To: {draft.to}",
@@ -259,7 +256,7 @@ class SendMail:
         try:
             to = await self._resolve(ctx, args.to)
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         if not args.body.strip():
             return "What should the mail say? Nothing is sent without its text."
         subject, in_reply_to, references = args.subject.strip(), "", ""

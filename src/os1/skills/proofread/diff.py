@@ -1,8 +1,9 @@
 """Showing suggestions as a diff, and applying the ones the person chose.
 
 Two views: inline markup (``[-old-]{+new+}``, the notation of ``git diff --word-diff``)
-on the line a suggestion sits in, plain for previews and coloured with Rich for the
-terminal; and a unified diff of the whole file's changed lines for a plan's preview.
+on the line a suggestion sits in, from a ``Change`` that a door may also colour itself
+(the terminal does); and a unified diff of the whole file's changed lines for a plan's
+preview.
 
 Applying works from the end of the text backwards, so each replacement leaves the
 offsets of the ones before it valid; every suggestion is checked against the text first,
@@ -14,8 +15,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Iterable, Sequence
-
-from rich.text import Text
+from dataclasses import dataclass
 
 from os1.skills.proofread.suggestion import Suggestion
 
@@ -69,25 +69,32 @@ def context(text: str, s: Suggestion) -> tuple[str, str]:
     return before, after
 
 
+@dataclass(frozen=True)
+class Change:
+    """One suggestion in its line as a reader sees it: the words around it, and the old
+    and new words with any white space they change made visible."""
+
+    before: str
+    old: str
+    new: str
+    after: str
+
+    def inline(self) -> str:
+        """As plain markup: ``I [-recieve-]{+receive+} it``."""
+        old = f"[-{self.old}-]" if self.old else ""
+        new = f"{{+{self.new}+}}" if self.new else ""
+        return f"{self.before}{old}{new}{self.after}"
+
+
+def change(text: str, s: Suggestion) -> Change:
+    """``s`` in its line of ``text``, shortened on long lines."""
+    before, after = context(text, s)
+    return Change(before, _visible(s.original), _visible(s.replacement), after)
+
+
 def inline(text: str, s: Suggestion) -> str:
     """``s`` in its line as plain markup: ``I [-recieve-]{+receive+} it``."""
-    before, after = context(text, s)
-    old = f"[-{_visible(s.original)}-]" if s.original else ""
-    new = f"{{+{_visible(s.replacement)}+}}" if s.replacement else ""
-    return f"{before}{old}{new}{after}"
-
-
-def rich_inline(text: str, s: Suggestion) -> Text:
-    """``s`` in its line for the terminal: the old words struck through in red, the new
-    ones in green (the markup's brackets stay, for terminals without colour)."""
-    before, after = context(text, s)
-    shown = Text(before)
-    if s.original:
-        shown.append(f"[-{_visible(s.original)}-]", style="bold red strike")
-    if s.replacement:
-        shown.append(f"{{+{_visible(s.replacement)}+}}", style="bold green")
-    shown.append(after)
-    return shown
+    return change(text, s).inline()
 
 
 def listing(text: str, suggestions: Sequence[Suggestion]) -> str:

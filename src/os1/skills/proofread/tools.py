@@ -30,7 +30,7 @@ from os1.skills.base import Outcome, Plan, ToolContext, args_from_text, validate
 from os1.skills.choose import MESSAGE
 from os1.skills.proofread import diff
 from os1.skills.proofread.document import Document, decode, digest, load, write_atomically
-from os1.skills.proofread.suggest import Review, Suggestion, review
+from os1.skills.proofread.review import Review, Suggestion, review
 from os1.skills.reach import PATH
 
 MAX_TEXT = 20_000
@@ -139,7 +139,7 @@ class Proofread:
             path = args.path.strip()
             doc = await asyncio.to_thread(load, path, ctx.files.shown(path))
         except InputError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         if args.accepted is not None:
             try:
                 chosen = [Suggestion.from_dict(d) for d in args.accepted]

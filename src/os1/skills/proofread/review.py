@@ -1,4 +1,5 @@
-"""Proofreading a text: every checker's suggestions, merged into one list.
+"""The review of a text: every checker's suggestions, merged into one ``Review``
+(``suggestion`` holds what one suggestion is and how overlapping ones are merged).
 
 Three sources, cheapest first: rule checks (doubled words, a/an, spacing, common
 confusions, sentence case), the dictionary, and optionally the language model for
