@@ -18,6 +18,7 @@ LAYERS = [
         "presence",
         "testing_openai",
         "parsing_pool",
+        "timewords",
     },
     {"models", "store", "plugins"},
     {"memory", "skills", "voice", "persona"},

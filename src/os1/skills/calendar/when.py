@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from dateutil.rrule import rrulestr
 
 from os1.errors import InputError
+from os1.timewords import MONTH_NAMES, WEEKDAY_NAMES
 
 EXAMPLES = (
     '"next Thursday at one", "tomorrow at 3pm", "on Friday 9:30", "5 December at 14:30", '
     '"in two hours", "tonight at 8", "every Monday at 9", "monthly on the 1st"'
 )
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = WEEKDAY_NAMES
 # Words that suggest a message is about a time on the calendar (``skills.gate``). Left
 # out: "today" and "tonight", said in passing all day long, and "may" and "march", verbs
 # more often than months in conversation.
@@ -52,10 +53,7 @@ CALENDAR_HINTS = (
     *("remind", "reschedul", "put ", "add "),
 )
 BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-MONTHS = (
-    "january", "february", "march", "april", "may", "june", "july",
-    "august", "september", "october", "november", "december",
-)  # fmt: skip
+MONTHS = MONTH_NAMES
 _NUMBERS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
