@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import tempfile
 import time
 import traceback
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -138,6 +140,10 @@ async def main(folder: Path, show: int) -> int:
 
 
 if __name__ == "__main__":
+    # the test suites' files are odd on purpose; icalendar's warnings about them (in this
+    # process and in the parsing pool's) would bury the figures
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    warnings.simplefilter("ignore")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="A folder of .ics files (searched deeply).")
     parser.add_argument("--show", type=int, default=0, help="Print refusals and N crashes.")
