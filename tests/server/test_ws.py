@@ -10,6 +10,8 @@ from serving import AppClient
 from starlette.testclient import WebSocketTestSession
 
 from os1.server.ws import MAX_WAITING
+from os1.store import Database
+from os1.store.accounts import Accounts
 
 
 def _until(ws: WebSocketTestSession, kind: str) -> list[dict[str, Any]]:
@@ -132,3 +134,36 @@ def test_sockets_need_credentials_and_this_origin(client: AppClient) -> None:
     headers = {**ada.headers, "origin": "http://evil.example"}
     with client.websocket_connect("/ws", headers=headers) as ws:
         assert ws.receive_json()["code"] == "forbidden"
+
+
+def test_what_waits_never_runs_once_the_account_ended_elsewhere(client: AppClient) -> None:
+    """Disabled by ``os1 users`` in another process (no signal reaches this one): a
+    confirm still waiting in line is checked again before its turn, and never runs."""
+    ada = client.person("ada")
+    with client.websocket_connect("/ws", headers=ada.headers) as ws:
+        ws.receive_json()
+        ws.send_json({"type": "say", "text": "/remember the safe code is 1234"})
+        proposal = next(m for m in _until(ws, "turn_finished") if m["type"] == "proposal")
+        client.model.delay = 0.05
+        client.model.enqueue(" ".join(f"word{i}" for i in range(60)))
+        ws.send_json({"type": "say", "text": "a story first", "id": "a"})
+        _until(ws, "text_delta")
+        ws.send_json({"type": "confirm", "proposal_id": proposal["proposal_id"]})
+
+        async def disable_elsewhere() -> None:
+            other = await Database.open(client.services.settings.db_path)
+            try:
+                await Accounts(other).set_disabled("ada", True)
+            finally:
+                await other.aclose()
+
+        client.portal.call(disable_elsewhere)  # type: ignore[union-attr]
+        seen = _until(ws, "error")
+    assert seen[-1]["code"] == "account_ended"
+    assert not any(m["type"] == "action" for m in seen)
+    action = client.portal.call(_action_of, client, "ada", proposal["proposal_id"])  # type: ignore[union-attr]
+    assert action.status == "proposed", "a confirm that waited ran for an ended account"
+
+
+async def _action_of(client: AppClient, name: str, action_id: int) -> Any:
+    return await client.services.companion.actions.get(name, action_id)

@@ -184,6 +184,9 @@ class Connection:
         while self.waiting and not self.ended:
             work = self.waiting.popleft()
             self.cancel = None
+            if not await self.stands():  # it may have waited while the account ended
+                await self.end()
+                break
             if work.kind == "say":
                 self.cancel = CancelToken()
                 await self.send({"type": "say_started", "id": work.id})
@@ -267,7 +270,8 @@ class Connection:
                 await self.ws.close(4000 + ENDED.status)  # unless it is closing already
         if self.voice is not None:
             await self.voice.close()
-        if self.task is not None and not self.task.done():
+        running = self.task is not None and not self.task.done()
+        if running and self.task is not asyncio.current_task():
             await asyncio.wait([self.task], timeout=5.0)  # saved before, say, a delete
 
     async def finish(self, code: int) -> None:
