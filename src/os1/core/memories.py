@@ -159,11 +159,12 @@ class Memories:
         return {e.id: [f"{e.source} {e.source_id}".strip()] for e in found}
 
     async def edit(self, user: str, kind: Kind, item: int, text: str) -> bool:
-        """Correct a memory's words (a corrected fact becomes certain); False if there
-        is no such memory. Its vectors are remade at the next ``index``.
+        """Correct a memory's words (a corrected fact becomes certain); False if the
+        person has no such episode. Its vectors are remade at the next ``index``.
 
         Raises:
-            StoreError: the text is empty or the fact no longer valid.
+            StoreError: the text is empty (``memory_empty``), the person has no such fact
+                (``fact_unknown``) or it is no longer current (``fact_invalid``).
         """
         return await self._memory().edit(await self._store(user), kind, item, text)
 
