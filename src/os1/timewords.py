@@ -15,3 +15,6 @@ MONTH_NUMBERS = {
     **{name[:3]: n for n, name in enumerate(MONTH_NAMES, 1)},
     "sept": 9,
 }
+# months that are also everyday verbs ("I may go", "we march on"): a reader counts them as
+# months only with more to go on (a preposition, a year, a day)
+VERB_MONTHS = frozenset({"may", "march"})

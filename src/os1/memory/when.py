@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from os1.timewords import MONTH_NUMBERS, WEEKDAY_NAMES
+from os1.timewords import MONTH_NUMBERS, VERB_MONTHS, WEEKDAY_NAMES
 
 MONTHS = MONTH_NUMBERS
 WEEKDAYS = {d: i for i, d in enumerate(WEEKDAY_NAMES)}
@@ -196,15 +196,12 @@ def _season(low: str, today: dt.date) -> Window | None:
     return _month(year, start, m[0].strip(), months=3)
 
 
-_VERB_MONTHS = {"may", "march"}  # also verbs: need a preposition or a year to count
-
-
 def _month_name(low: str, today: dt.date) -> Window | None:
     m = re.search(rf"\b(?:(last|this|next|in|during|since) )?({_MONTH})\b(?: (\d{{4}}))?", low)
     if not m:
         return None
     bare = not (m[1] or m[3])
-    if bare and (m[2] in _VERB_MONTHS or len(m[2]) <= 4):
+    if bare and (m[2] in VERB_MONTHS or len(m[2]) <= 4):
         return None  # "I may go", "mar", "dec": too often not a month
     month = MONTHS[m[2]]
     return _month(_resolve_month(month, m[3], m[1] or "", today), month, m[0])

@@ -11,7 +11,7 @@ import pytest
 from calendar_parts import BERLIN, NOW, context, store
 
 from os1.errors import InputError
-from os1.skills.calendar.agenda import occurrences
+from os1.skills.calendar.agenda import occurrences, what_is_on
 from os1.skills.calendar.events import new_event
 from os1.skills.calendar.ics import MAX_BYTES, read_calendar, write_calendar
 from os1.skills.calendar.importing import ImportCalendar, ImportCalendarArgs
@@ -118,6 +118,7 @@ def test_files_that_are_no_calendar_are_refused_with_what_to_do(data: bytes, cod
     with pytest.raises(InputError) as refused:
         read_calendar(data, "thing.ics")
     assert refused.value.code == code and refused.value.hint
+    assert str(refused.value).startswith("thing.ics ")  # which file, then why
 
 
 def test_a_calendar_not_in_utf8_is_read_and_the_report_says_so() -> None:
@@ -256,6 +257,28 @@ def test_a_bare_event_without_a_calendar_around_it_is_read_with_a_note() -> None
     assert any("breakfast.ics" in note and "VCALENDAR" in note for note in result.notes)
 
 
+BARE_EVENT_AND_TASK = """BEGIN:VTODO
+UID:milk@example
+SUMMARY:Buy milk
+END:VTODO
+BEGIN:VEVENT
+UID:walk@example
+DTSTART:20261126T170000Z
+DTEND:20261126T180000Z
+SUMMARY:Evening walk
+END:VEVENT
+"""
+
+
+def test_bare_items_without_a_calendar_come_in_with_notes_saying_so() -> None:
+    result = read_calendar(BARE_EVENT_AND_TASK.encode(), "mixed-bare.ics")
+    assert [r.summary for r in result.records] == ["Evening walk"] and not result.skipped
+    assert any("mixed-bare.ics" in note and "VCALENDAR" in note for note in result.notes)
+    assert any("not events" in note for note in result.notes)  # the task, left out by word
+    task_only = read_calendar(BARE_EVENT_AND_TASK.split("BEGIN:VEVENT")[0].encode(), "t.ics")
+    assert task_only.records == [] and len(task_only.notes) == 2  # read, not refused
+
+
 def test_a_summary_line_without_its_colon_breaks_nothing_else() -> None:
     result = read_calendar(SUMMARY_WITHOUT_COLON.encode(), "nocolon.ics")
     assert [r.summary for r in result.records] == ["Lunch"]
@@ -269,10 +292,12 @@ async def test_one_event_the_expander_cannot_follow_leaves_the_listing_whole(
     result = read_calendar(RDATE_WITH_A_TIME.encode(), "odd.ics")
     calendar = CalendarStore(store)
     await calendar.put_many(result.records)
-    week = await occurrences(
+    week = await what_is_on(
         calendar,
         dt.datetime(2026, 11, 23, tzinfo=BERLIN),
         dt.datetime(2026, 11, 30, tzinfo=BERLIN),
         BERLIN,
     )
-    assert "Tea with Sam" in {o.summary for o in week}
+    assert "Tea with Sam" in {o.summary for o in week.occurrences}
+    assert "Odd repeats" in {o.summary for o in week.occurrences}  # its first time, at least
+    assert week.not_shown == ("Odd repeats",)  # and named as the one not worked out

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from dateutil.rrule import rrulestr
 
 from os1.errors import InputError
-from os1.timewords import MONTH_NAMES, WEEKDAY_NAMES
+from os1.timewords import MONTH_NAMES, VERB_MONTHS, WEEKDAY_NAMES
 
 EXAMPLES = (
     '"next Thursday at one", "tomorrow at 3pm", "on Friday 9:30", "5 December at 14:30", '
@@ -45,8 +45,7 @@ TIME_HINTS = (
     "a.m",
     "p.m",
     "every ",
-    *("january", "february", "april", "june", "july", "august", "september", "october"),
-    *("november", "december"),
+    *(month for month in MONTH_NAMES if month not in VERB_MONTHS),
 )
 CALENDAR_HINTS = (
     *("calendar", "appointment", "meeting", "event", "schedule", "agenda", "diary"),
