@@ -28,7 +28,7 @@ An idle connection is one coroutine parked in ``receive``: no task, no buffer, n
 which is what lets one process hold thousands of them.
 
 A connection speaks for its account only while the account and the key or sign-in it
-was opened with stand (``store.standing``): every message but ``ping`` is re-checked by
+was opened with stand (``os1.core.accounts.lapsed``): every message but ``ping`` is re-checked by
 account id, fresh from the store, before it is acted on (audio at most once a second), and
 ``Services.live`` closes the socket at once when this process disables, deletes or
 signs the person out, or when its sweep finds a change made elsewhere. The person then
