@@ -89,10 +89,7 @@ class Files:
         except ValueError as exc:
             raise InputError("bad_arguments", f"Those arguments do not fit: {exc}") from exc
         ctx = await self.core.tool_context(await self.core.store(user))
-        callbacks = {
-            k: v for k, v in {"progress": progress, "hash_progress": hash_progress}.items() if v
-        }
-        found = await tool.survey(ctx, checked, **callbacks)
+        found = await tool.survey(ctx, checked, progress=progress, hash_progress=hash_progress)
         return Surveyed(found, tool.where(ctx, checked.to))
 
     async def find_words(self, user: str, description: str, folder: str = "") -> str:
