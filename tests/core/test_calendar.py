@@ -6,28 +6,18 @@ reminders and export answer in the person's words."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from core_parts import opened
 
 from os1.companion import Companion
-from os1.config import load_settings
 from os1.errors import InputError
 from os1.events import ActionSettled, ProposalMade
 
 BERLIN = "Europe/Berlin"
 
-
-@pytest.fixture
-async def opened(tmp_path: Path) -> AsyncIterator[Companion]:
-    settings = load_settings(
-        {"home": str(tmp_path / "home"), "llm_backend": "scripted", "embedders": "none"},
-        environ={},
-    )
-    companion = await Companion.open(settings)
-    yield companion
-    await companion.aclose()
+__all__ = ["opened"]  # a fixture, used by name
 
 
 def _stamp(moment: dt.datetime) -> str:

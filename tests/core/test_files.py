@@ -5,27 +5,17 @@ and the tidy is only proposed; finding a file answers with matches or in words."
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from core_parts import opened
 
 from os1.companion import Companion
-from os1.config import load_settings
 from os1.core.files import Files
 from os1.errors import InputError
 from os1.events import ProposalMade
 
-
-@pytest.fixture
-async def opened(tmp_path: Path) -> AsyncIterator[Companion]:
-    settings = load_settings(
-        {"home": str(tmp_path / "home"), "llm_backend": "scripted", "embedders": "none"},
-        environ={},
-    )
-    companion = await Companion.open(settings)
-    yield companion
-    await companion.aclose()
+__all__ = ["opened"]  # a fixture, used by name
 
 
 @pytest.fixture

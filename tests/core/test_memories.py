@@ -7,29 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from core_parts import opened
 
 from os1.companion import Companion
-from os1.config import load_settings
 from os1.errors import ConfigError, InputError, StoreError
 from os1.memory.facts import FactBook, NewFact
 from os1.models.scripted import ScriptedLLM
 from os1.store import Database
 from os1.turn.context import TurnLimits
 
-
-@pytest.fixture
-async def opened(tmp_path: Path) -> AsyncIterator[Companion]:
-    settings = load_settings(
-        {"home": str(tmp_path / "home"), "llm_backend": "scripted", "embedders": "none"},
-        environ={},
-    )
-    companion = await Companion.open(settings)
-    yield companion
-    await companion.aclose()
+__all__ = ["opened"]  # a fixture, used by name
 
 
 async def _learn(companion: Companion, user: str, *facts: NewFact) -> list[int]:

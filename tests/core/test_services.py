@@ -3,26 +3,17 @@ settings and models, memories, actions and skills, the calendar's views, model f
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from core_parts import opened
 
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.core.models import model_rows
 from os1.errors import InputError
 
-
-@pytest.fixture
-async def opened(tmp_path: Path) -> AsyncIterator[Companion]:
-    settings = load_settings(
-        {"home": str(tmp_path / "home"), "llm_backend": "scripted", "embedders": "none"},
-        environ={},
-    )
-    companion = await Companion.open(settings)
-    yield companion
-    await companion.aclose()
+__all__ = ["opened"]  # a fixture, used by name
 
 
 async def test_speech_models_are_built_once_and_voice_settings_are_kept(
