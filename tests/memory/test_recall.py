@@ -154,3 +154,45 @@ async def test_how_others_talk_never_shapes_a_persons_results(tmp_path: Path) ->
     alone = await ann_finds(0)
     assert "The rocket launch was loud." in alone
     assert await ann_finds(3000) == alone
+
+
+def talk(session: str, start: float, *lines: tuple[str, str]) -> list[NewEpisode]:
+    """A session of turns 30 seconds apart, each (speaker, text), ids s<session>:<n>."""
+    return [
+        NewEpisode(who, text, start + 30 * n, "import", f"{session}:{n}", session)
+        for n, (who, text) in enumerate(lines)
+    ]
+
+
+async def test_the_answer_one_turn_after_the_question_words_is_found(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    chat = talk("1", at(2026, 5, 1), ("Mel", "Did you finally sign up for the pottery class?"),
+                ("Caro", "Yes! Saturday mornings, I made a bowl already."))  # fmt: skip
+    other = talk("2", at(2026, 5, 9), ("Caro", "Yes, the weather was lovely."))
+    await memory.record(store, chat + other)
+    hits = await memory.search(store, "pottery class")
+    assert [h.source_ids[0] for h in hits[:2]] == ["1:0", "1:1"]  # the reply, not session 2
+    words_only = await memory.search(store, "pottery class", by_meaning=False)
+    assert [h.source_ids[0] for h in words_only] == ["1:0"]  # forgetting takes no neighbours
+    await db.aclose()
+
+
+async def test_a_question_naming_one_speaker_prefers_their_turns(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    await memory.record(
+        store,
+        talk(
+            "1",
+            at(2026, 5, 1),
+            ("Mel", "I painted a lake at sunrise."),
+            ("Caro", "I painted a lake too, at dusk."),
+        ),
+    )
+    for who, said in (("Caro", "1:1"), ("Mel", "1:0")):
+        hits = await memory.search(store, f"What did {who} paint?")
+        assert hits[0].source_ids == (said,)
+    await db.aclose()

@@ -1,7 +1,9 @@
 """Hybrid recall: words (FTS5 BM25), meaning (vectors), time, fused by reciprocal rank.
 
 Each signal ranks candidates on its own; reciprocal rank fusion (Cormack et al., 2009)
-adds ``weight / (60 + rank)`` per list, so no signal's raw scale can drown the others.
+adds ``weight / (10 + rank)`` per list, so no signal's raw scale can drown the others.
+Word matches also lift the turns around them, and a question that names one speaker
+prefers that speaker's turns (both measured on real talk: LoCoMo, ``bench/locomo.py``).
 A time phrase in the question ("last May") becomes a window: memories inside it form a
 ranked list of their own and memories outside it are discounted; the phrase's words are
 left out of the word search, where they only add noise. Among near-equals the newer
@@ -27,7 +29,12 @@ from os1.store import UserStore
 from os1.store.user import Scoped
 
 Kind = Literal["episode", "fact"]
-RRF_K = 60
+# Tuned on LoCoMo's development conversations (0-4; bench/locomo.py): a small constant
+# lets the top of each list count, and meaning gets a little less say than words.
+RRF_K = 10
+MEANING = 0.7  # the vote of the meaning routes (split among them); words have 1.0
+NEIGHBOURS = 0.5  # share of a turn's word score given to the turns just before and after
+OTHER_SPEAKER = 0.7  # weight kept by others' turns when the question names one speaker
 CANDIDATES = 100
 OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
 COMPANION_WORDS = 0.8  # the companion's replies are weaker evidence of a life than the person's
@@ -40,7 +47,7 @@ that the their them then there these they this those to too under until up very 
 what when where which while who whom why will with would you your yours tell remember know
 said say ever"""
 STOPWORDS = frozenset(_STOPWORDS.split())
-HOP_FROM, HOP_WEIGHT = 3, 0.8  # second hop: from the best few, with a little less weight
+HOP_FROM, HOP_WEIGHT = 3, 0.4  # second hop: from the best few, with less weight
 CURRENT = re.compile(
     r"\b(now|currently|these days|at the moment|nowadays|anymore|latest|current|still)\b",
     re.IGNORECASE,
@@ -110,10 +117,14 @@ class Retriever:
     Args:
         routes: embedding routes, each a ranked list of its own ("meaning"); none for
             word-and-time search only.
+        neighbours: let word matches lift the turns around them (``with_neighbours``);
+            off when only the memories that say the words will do (choosing what to
+            forget).
     """
 
-    def __init__(self, routes: Sequence[Route] = ()) -> None:
+    def __init__(self, routes: Sequence[Route] = (), neighbours: bool = True) -> None:
         self.routes = list(routes)
+        self.neighbours = neighbours
 
     async def search(
         self,
@@ -157,7 +168,10 @@ class Retriever:
         if not words:
             return {}
         informative, floor = self._informative(db, words)
-        return {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+        lists = {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+        if "episode" in lists and self.neighbours:
+            lists["episode"] = with_neighbours(db, lists["episode"])
+        return lists
 
     def _fuse(
         self,
@@ -178,7 +192,7 @@ class Retriever:
                 entry.score += weight / (RRF_K + rank + 1)
                 entry.lists.append(name)
 
-        share = 1.0 / len(semantic) if semantic else 0.0  # routes split one vote
+        share = MEANING / len(semantic) if semantic else 0.0  # routes split one vote
         for kind in kinds:
             add(kind, lexical.get(kind, []), 1.0, "words")
             for lists in semantic:
@@ -187,7 +201,7 @@ class Retriever:
                 add(kind, self._in_window(db, window, vectors), 1.5, "time")
         if not fused:
             return []
-        first = _rank(self._load(db, fused), fused, window)
+        first = _rank(self._load(db, fused), fused, window, query)
         # Second hop: names the best memories mention lead to the ones that complete them
         # ("the person who moved to Lisbon" -> Ottoline -> "Ottoline's terrier Biscuit").
         names = bridge_names(query, [h.text for h in first[:HOP_FROM]])
@@ -199,7 +213,7 @@ class Retriever:
             newest = sorted(first[:CURRENT_POOL], key=lambda h: -h.time)
             for kind in kinds:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
-        return _rank(self._load(db, fused), fused, window)[:k]
+        return _rank(self._load(db, fused), fused, window, query)[:k]
 
     def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
         """Leave out words found in a large share of the person's own messages (when
@@ -305,11 +319,51 @@ def tied_ranks(scores: Sequence[float], tolerance: float = 0.02) -> list[int]:
     return ranks
 
 
+def with_neighbours(db: Scoped, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Word scores that also count the turns around each match: in talk the answer often
+    sits one turn away from the words of the question ("Did you go?" "Yes, Saturday!").
+    Each matched episode lends ``NEIGHBOURS`` of its score to the person's episodes just
+    before and after it in time in the same conversation (session); notes and other
+    memories without a session have no neighbours. On LoCoMo's development conversations
+    this is worth about +0.07 recall@10 for words alone. Returns the list re-ranked, best
+    first."""
+    if not ranked:
+        return ranked
+    marks = ",".join(str(int(i)) for i, _ in ranked)
+    rows = db.execute(
+        "SELECT e.id,"
+        " (SELECT p.id FROM episodes p WHERE p.user_id = e.user_id AND p.session = e.session"
+        "  AND (p.time, p.id) < (e.time, e.id) ORDER BY p.time DESC, p.id DESC LIMIT 1),"
+        " (SELECT n.id FROM episodes n WHERE n.user_id = e.user_id AND n.session = e.session"
+        "  AND (n.time, n.id) > (e.time, e.id) ORDER BY n.time, n.id LIMIT 1)"
+        f" FROM episodes e WHERE +e.user_id = :user_id AND e.id IN ({marks}) AND e.session != ''"
+    )
+    scores: dict[int, float] = defaultdict(float)
+    base = {int(i): max(score, 0.0) for i, score in ranked}
+    for item, score in base.items():
+        scores[item] += score
+    for item, *around in rows:
+        for other in around:
+            if other is not None:
+                scores[int(other)] += NEIGHBOURS * base[int(item)]
+    return sorted(scores.items(), key=lambda pair: -pair[1])
+
+
+def named_speaker(query: str, hits: list[Hit]) -> str:
+    """The one speaker among ``hits`` whom the question names ("What did Melanie paint?"),
+    or "" when it names none or several. Chat roles ("user") are not names."""
+    names = {h.speaker for h in hits if h.speaker and h.speaker not in ("user", "assistant")}
+    asked = {w.lower() for w in re.findall(r"\w+", query)}
+    named = [n for n in names if n.lower() in asked]
+    return named[0] if len(named) == 1 else ""
+
+
 def _rank(
-    hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None
+    hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None, query: str
 ) -> list[Hit]:
     if not hits:
         return []
+    speaker = named_speaker(query, hits)
     order = {t: n for n, t in enumerate(sorted({h.time for h in hits}))}
     step = 1.0 / (RRF_K + 1) - 1.0 / (RRF_K + 2)
     scored = []
@@ -319,6 +373,8 @@ def _rank(
             score *= OUTSIDE_WINDOW
         if hit.speaker == "assistant":
             score *= COMPANION_WORDS
+        if speaker and hit.kind == "episode" and hit.speaker != speaker:
+            score *= OTHER_SPEAKER
         newness = order[hit.time] / max(1, len(order) - 1)
         score += RECENCY * step * newness
         scored.append(Hit(hit.kind, hit.id, hit.text, hit.time, round(score * 1000, 4),

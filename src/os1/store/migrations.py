@@ -308,6 +308,13 @@ def _file_reach(conn: sqlite.Connection) -> None:
     )
 
 
+def _episode_neighbours(conn: sqlite.Connection) -> None:
+    """Recall finds the turns just before and after a match in the same conversation;
+    this index makes each of those a seek rather than a walk back through a person's
+    whole history."""
+    conn.execute("CREATE INDEX episodes_user_session ON episodes(user_id, session, time)")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
@@ -318,6 +325,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_action_reasons", _action_reasons),
     ("0010_user_ids_never_reused", _user_ids_never_reused),
     ("0011_file_reach", _file_reach),
+    ("0012_episode_neighbours", _episode_neighbours),
 ]
 
 
