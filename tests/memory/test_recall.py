@@ -196,3 +196,17 @@ async def test_a_question_naming_one_speaker_prefers_their_turns(tmp_path: Path)
         hits = await memory.search(store, f"What did {who} paint?")
         assert hits[0].source_ids == (said,)
     await db.aclose()
+
+
+async def test_a_speakers_name_said_by_others_does_not_outrank_their_own_answer(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    greeting = ("Mel", "Hey Caroline! Caroline, tell me, how was the pottery class?")
+    answer = ("Caroline", "Loved the pottery class, I made a bowl.")
+    await memory.record(store, talk("1", at(2026, 5, 1), greeting, answer))
+    hits = await memory.search(store, "What did Caroline make at the pottery class?")
+    assert hits[0].source_ids == ("1:1",)
+    await db.aclose()

@@ -142,7 +142,6 @@ class Retriever:
         if not query.strip():
             return []
         window = find_window(query, now if now is not None else time.time())
-        words = fts_query(query, drop=window.phrase if window else "")
 
         async def embed(route: Route) -> tuple[VectorIndex, np.ndarray]:
             rows = await asyncio.to_thread(route.embedder.embed, [query])
@@ -157,21 +156,35 @@ class Retriever:
             vectors = list(await asyncio.gather(*(embed(route) for route in self.routes)))
             return vectors, list(await asyncio.gather(*(meaning(i, v) for i, v in vectors)))
 
-        lexical, (vectors, semantic) = await asyncio.gather(
-            store.read(lambda db: self._word_lists(db, words, kinds)), by_meaning()
+        (lexical, speakers), (vectors, semantic) = await asyncio.gather(
+            store.read(lambda db: self._word_lists(db, query, window, kinds)), by_meaning()
         )
+        speaker = speakers[0] if len(speakers) == 1 else ""
         return await store.read(
-            lambda db: self._fuse(db, query, lexical, semantic, vectors, window, k, kinds)
+            lambda db: self._fuse(db, query, lexical, semantic, vectors, window, k, kinds, speaker)
         )
 
-    def _word_lists(self, db: Scoped, words: str, kinds: Sequence[Kind]) -> Lists:
-        if not words:
-            return {}
-        informative, floor = self._informative(db, words)
-        lists = {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+    def _word_lists(
+        self, db: Scoped, query: str, window: Window | None, kinds: Sequence[Kind]
+    ) -> tuple[Lists, list[str]]:
+        """The word pass, and the speakers the question names. A time phrase's words and
+        the speakers' names are left out of it: a name is rarely said by its owner, so
+        it matches the other side's greetings ("Hey Caroline!") rather than the answer;
+        the name counts through ``OTHER_SPEAKER`` instead (and in the words again when
+        nothing else matches)."""
+        speakers = asked_speakers(db, query)
+        phrase = window.phrase if window else ""
+        lists: Lists = {}
+        for drop in ([phrase, *speakers], [phrase]) if speakers else ([phrase],):
+            words = fts_query(query, drop=" ".join(drop))
+            if words:
+                informative, floor = self._informative(db, words)
+                lists = {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+            if any(lists.values()):
+                break
         if "episode" in lists and self.neighbours:
             lists["episode"] = with_neighbours(db, lists["episode"])
-        return lists
+        return lists, speakers
 
     def _fuse(
         self,
@@ -183,6 +196,7 @@ class Retriever:
         window: Window | None,
         k: int,
         kinds: Sequence[Kind],
+        speaker: str,
     ) -> list[Hit]:
         fused: dict[tuple[Kind, int], _Fused] = defaultdict(_Fused)
 
@@ -201,7 +215,7 @@ class Retriever:
                 add(kind, self._in_window(db, window, vectors), 1.5, "time")
         if not fused:
             return []
-        first = _rank(self._load(db, fused), fused, window, query)
+        first = _rank(self._load(db, fused), fused, window, speaker)
         # Second hop: names the best memories mention lead to the ones that complete them
         # ("the person who moved to Lisbon" -> Ottoline -> "Ottoline's terrier Biscuit").
         names = bridge_names(query, [h.text for h in first[:HOP_FROM]])
@@ -213,7 +227,7 @@ class Retriever:
             newest = sorted(first[:CURRENT_POOL], key=lambda h: -h.time)
             for kind in kinds:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
-        return _rank(self._load(db, fused), fused, window, query)[:k]
+        return _rank(self._load(db, fused), fused, window, speaker)[:k]
 
     def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
         """Leave out words found in a large share of the person's own messages (when
@@ -349,21 +363,26 @@ def with_neighbours(db: Scoped, ranked: list[tuple[int, float]]) -> list[tuple[i
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
-def named_speaker(query: str, hits: list[Hit]) -> str:
-    """The one speaker among ``hits`` whom the question names ("What did Melanie paint?"),
-    or "" when it names none or several. Chat roles ("user") are not names."""
-    names = {h.speaker for h in hits if h.speaker and h.speaker not in ("user", "assistant")}
-    asked = {w.lower() for w in re.findall(r"\w+", query)}
-    named = [n for n in names if n.lower() in asked]
-    return named[0] if len(named) == 1 else ""
+def asked_speakers(db: Scoped, query: str) -> list[str]:
+    """The speakers among the person's episodes whom the question names ("What did
+    Melanie paint?"); chat roles ("user") are not names."""
+    words = {w for w in re.findall(r"\w{2,}", query) if w.lower() not in STOPWORDS}
+    names = sorted({form for w in words for form in (w, w.capitalize())} - {"User", "Assistant"})
+    if not names:
+        return []
+    marks = ",".join(f":n{i}" for i in range(len(names)))
+    rows = db.execute(
+        f"SELECT DISTINCT speaker FROM episodes WHERE user_id = :user_id AND speaker IN ({marks})",
+        {f"n{i}": name for i, name in enumerate(names)},
+    )
+    return sorted(str(r[0]) for r in rows)
 
 
 def _rank(
-    hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None, query: str
+    hits: list[Hit], fused: dict[tuple[Kind, int], _Fused], window: Window | None, speaker: str
 ) -> list[Hit]:
     if not hits:
         return []
-    speaker = named_speaker(query, hits)
     order = {t: n for n, t in enumerate(sorted({h.time for h in hits}))}
     step = 1.0 / (RRF_K + 1) - 1.0 / (RRF_K + 2)
     scored = []

@@ -309,10 +309,11 @@ def _file_reach(conn: sqlite.Connection) -> None:
 
 
 def _episode_neighbours(conn: sqlite.Connection) -> None:
-    """Recall finds the turns just before and after a match in the same conversation;
-    this index makes each of those a seek rather than a walk back through a person's
-    whole history."""
+    """Recall finds the turns just before and after a match in the same conversation,
+    and the speakers a question names: these indexes make each a seek rather than a
+    walk through a person's whole history."""
     conn.execute("CREATE INDEX episodes_user_session ON episodes(user_id, session, time)")
+    conn.execute("CREATE INDEX episodes_user_speaker ON episodes(user_id, speaker)")
 
 
 MIGRATIONS: list[Migration] = [
