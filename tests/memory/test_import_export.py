@@ -221,3 +221,27 @@ def test_a_corrected_memory_is_found_by_its_new_words_only(tmp_path: Path) -> No
         json.loads(os1(home, "memory", "search", "Okafor", "--json").stdout)[0]["id"] == hit["id"]
     )
     assert os1(home, "memory", "edit", "e999", "nothing").returncode == 1
+
+
+def test_ask_answers_a_question_a_line_in_order_and_reports_bad_ones(tmp_path: Path) -> None:
+    source = tmp_path / "chat.jsonl"
+    source.write_text(line(1, "My sister Ottoline lives in Lisbon.") + "\n")
+    home = tmp_path / "home"
+    os1(home, "memory", "import-conversation", str(source), "--no-extract")
+    empty = os1(home, "memory", "ask", "")
+    assert empty.returncode == 2 and "Give a question" in empty.stderr
+    one = os1(home, "memory", "ask", "Where does Ottoline live?", "--json")
+    assert one.returncode == 0, one.stderr
+    answer = json.loads(one.stdout)
+    assert set(answer) == {"question", "answer", "known", "source_ids", "hits"}
+    assert answer["hits"][0]["source_id"] == "m1"
+    questions = tmp_path / "questions.txt"
+    questions.write_text("Where does Ottoline live?\n\n" + "why " * 300_000 + "\nzebra?\n")
+    many = os1(home, "memory", "ask", "--questions", str(questions))
+    rows = [json.loads(x) for x in many.stdout.splitlines()]
+    assert many.returncode == 0 and len(rows) == 4
+    assert rows[0]["question"] == "Where does Ottoline live?" and "answer" in rows[0]
+    assert "empty" in rows[1]["error"] and "at most" in rows[2]["error"]
+    assert rows[3]["answer"] == "I don't know." and rows[3]["source_ids"] == []
+    missing = os1(home, "memory", "ask", "--questions", str(tmp_path / "nope.txt"))
+    assert missing.returncode == 1 and "Cannot read" in missing.stderr

@@ -25,7 +25,15 @@ from os1.store import Database
 from os1.turn.context import TurnLimits
 
 OS1 = str(Path(sys.executable).with_name("os1"))
-TOOLS = {"search_memories", "remember", "talk", "profile", "live_conversations", "upload_file"}
+TOOLS = {
+    "search_memories",
+    "ask_memories",
+    "remember",
+    "talk",
+    "profile",
+    "live_conversations",
+    "upload_file",
+}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
@@ -59,6 +67,13 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         assert found(hits) == ["My sister Ottoline lives in Lisbon."]
         memory = hits.structured_content["memories"][0]  # type: ignore[index]
         assert memory["ref"].startswith("e") and memory["sources"][0].startswith("mcp ")
+        # the scripted model cites nothing, so the answer is no answer
+        asked = await client.call_tool("ask_memories", {"question": "Where is Ottoline?"})
+        assert asked.structured_content is not None, text_of(asked)
+        assert asked.structured_content["known"] is False
+        assert asked.structured_content["answer"] == "I don't know."
+        empty = await client.call_tool("ask_memories", {"question": "  "})
+        assert empty.is_error and "empty" in text_of(empty)
         reply = await client.call_tool("talk", {"message": "What's a good name for a cat?"})
         assert text_of(reply) == "(scripted reply to: What's a good name for a cat?)"
         live = await client.call_tool("live_conversations", {})

@@ -271,3 +271,28 @@ def test_bad_refs_and_parameters_get_clear_4xx(client: AppClient) -> None:
         assert answer.json()["error"]["message"]
     assert client.get(ref, headers=ada.headers).json()["text"] == "something to keep"
     assert client.get("/api/memories/fact:0", headers=ada.headers).status_code == 404
+
+
+def test_ask_answers_from_ones_own_memories_with_what_it_rests_on(client: AppClient) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    (said,) = _remember(client, "ada", "My sister Ottoline moved to Lisbon in May")
+    _remember(client, "bob", "My sister Ottoline moved to Oslo in June")
+    client.model.enqueue({"answer": "Lisbon.", "sources": [1]})
+    got = client.post(
+        "/api/memories/ask", json={"question": "Where did Ottoline move?"}, headers=ada.headers
+    )
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["answer"] == "Lisbon." and body["known"] is True
+    assert [m["ref"] for m in body["cited"]] == [f"episode:{said}"]
+    assert all("Oslo" not in m["text"] for m in body["hits"])  # never another's memories
+    shown = client.model.requests[-1].messages[-1].content
+    assert "Lisbon" in shown and "Oslo" not in shown
+
+    nothing = client.post("/api/memories/ask", json={"question": "zebra?"}, headers=bob.headers)
+    assert nothing.json()["known"] is False and nothing.json()["answer"] == "I don't know."
+
+    for bad in ({"question": ""}, {"question": "x" * 2001}, {"question": "hi", "k": 0}, {}):
+        refused = client.post("/api/memories/ask", json=bad, headers=ada.headers)
+        assert refused.status_code == 422 and refused.json()["error"]["message"], bad
+    assert client.post("/api/memories/ask", json={"question": "hi"}).status_code == 401

@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from os1.cli.actions import opened_cheaply, run
+from os1.cli.actions import opened, opened_cheaply, run
 from os1.cli.render import counted_progress
 from os1.companion import Companion
 from os1.config import DEFAULT_USER
-from os1.core.memories import Hit, iso_time
+from os1.core.memories import Answer, Hit, iso_time
+from os1.errors import InputError
 
 memory_app = typer.Typer(
     help="What os1 remembers about you: see it, search it, correct it, forget it."
@@ -178,6 +179,86 @@ def search_cmd(
             return 0
 
     run(work)
+
+
+@memory_app.command("ask")
+def ask_cmd(
+    question: str = typer.Argument("", help="What to ask (or use --questions)."),
+    user: str = UserOption,
+    k: int = typer.Option(10, "-k", min=1, max=50, help="How many memories to read."),
+    as_json: bool = typer.Option(
+        False, "--json", help='{"answer", "known", "source_ids", "hits"} as JSON.'
+    ),
+    questions: Path | None = typer.Option(
+        None, "--questions", help="A file of questions, one a line: one JSON object a line."
+    ),
+) -> None:
+    """Answer a question from memory with the local model, citing the memories it used.
+    When nothing remembered supports an answer, the answer is "I don't know."
+
+    Examples:
+
+      os1 memory ask "Where does my sister live?"
+
+      os1 memory ask "When did I start pottery?" --json
+
+      os1 memory ask --questions questions.txt --user caroline
+    """
+
+    async def work() -> int:
+        if questions is None and not question.strip():
+            err.print("[red]Give a question, or --questions FILE.[/] [dim]Example: os1 memory"
+                      ' ask "Where does my sister live?"[/]')  # fmt: skip
+            return 2
+        async with opened() as companion:
+            await _index(companion, user)
+            if questions is None:
+                with err.status("Thinking…"):
+                    answer = await companion.memories.ask(user, question, k=k)
+                if as_json:
+                    _print_json(_answer_json(answer))
+                else:
+                    _show_answer(answer)
+                return 0
+            try:
+                text = await asyncio.to_thread(questions.read_text, "utf-8", "replace")
+            except OSError as exc:
+                err.print(f"[red]Cannot read {questions}: {exc.strerror}.[/]")
+                return 1
+            lines = text.splitlines()
+            with counted_progress(err, "Answering") as bar:
+                task = bar.add_task("answer", total=len(lines))
+                for line in lines:
+                    try:
+                        answer = await companion.memories.ask(user, line, k=k)
+                        _print_json(_answer_json(answer))
+                    except InputError as exc:  # one bad line is reported in its place
+                        _print_json({"question": line[:200], "error": exc.message})
+                    bar.advance(task)
+            return 0
+
+    run(work)
+
+
+def _answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "known": answer.known,
+        "source_ids": answer.source_ids,
+        "hits": [_hit_json(h) for h in answer.hits],
+    }
+
+
+def _show_answer(answer: Answer) -> None:
+    out.print(answer.text, markup=False)
+    if answer.cited:
+        out.print("[dim]From:[/]")
+        for hit in answer.cited:
+            when = dt.datetime.fromtimestamp(hit.time).strftime("%Y-%m-%d")
+            who = f"{hit.speaker}: " if hit.speaker else ""
+            out.print(f"  [dim]{hit.kind[0]}{hit.id} {when}[/] {who}", end="")
+            out.print(hit.text, markup=False)
 
 
 def _print_json(value: object) -> None:

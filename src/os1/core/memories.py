@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from os1.core.base import Core
 from os1.errors import ConfigError
+from os1.memory.answer import Answer, answer_from, checked_question
 from os1.memory.archive import RestoreReport, export_memory, import_memory, iso_time
 from os1.memory.catalog import MemoryItem, describe, get_item, newest, parse_ref, ref_or_none
 from os1.memory.consolidate import Consolidation, consolidate
@@ -33,6 +35,7 @@ from os1.store import Scoped, UserStore
 
 __all__ = [
     "SECTIONS",
+    "Answer",
     "Consolidation",
     "DayMood",
     "Episode",
@@ -127,6 +130,18 @@ class Memories:
         store = await self._store(user)
         return await self.core.memory.search(store, query, k=k, wait=wait, by_meaning=by_meaning)
 
+    async def ask(self, user: str, question: str, k: int = 10, *, wait: bool = True) -> Answer:
+        """An answer to ``question`` from the person's memories, by the local model, with
+        the memories it rests on; "I don't know" (``known`` False) when none supports one.
+
+        Raises:
+            InputError: the question is empty or too long.
+            ModelError: the model could not be reached.
+        """
+        clean = checked_question(question)
+        hits = await self.search(user, clean, k=k, wait=wait)
+        return await answer_from(self.core.llm, clean, hits, time.time())
+
     async def find(self, user: str, query: str = "", k: int = 20) -> list[MemoryItem]:
         """Memories with their sources: the best for ``query``, else the newest."""
         store = await self._store(user)
@@ -134,6 +149,10 @@ class Memories:
             return await newest(store, k)
         hits = await self.search(user, query, k=k, wait=False)
         return await describe(store, [(h.kind, h.id) for h in hits])
+
+    async def describe(self, user: str, refs: list[tuple[Kind, int]]) -> list[MemoryItem]:
+        """The memories ``refs`` with their sources, in that order (gone ones left out)."""
+        return await describe(await self._store(user), refs)
 
     async def recent(self, user: str, limit: int = 20) -> list[Episode]:
         """The newest episodes (what was said or noted), newest first."""

@@ -1,10 +1,12 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers six tools: ``search_memories``, ``remember``,
-``talk``, ``profile``, ``live_conversations`` and ``upload_file`` (a file for the
-person's skills to work on: only the owner names the server's own files). Like every
-door it has no logic of its own: recall, notes and the profile are ``companion.memories``, a
-turn is the same event stream the WebSocket renders.
+One ``MCPServer`` (the ``mcp`` SDK) offers seven tools: ``search_memories``,
+``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
+``profile``, ``live_conversations`` and ``upload_file`` (a file for the person's skills
+to work on: only the owner names the server's own files). Like every door it has no
+logic of its own: recall, answers, notes and the profile are ``companion.memories``, a
+turn is the same event stream the WebSocket renders; over HTTP a question to memory is
+a model turn under the same limits (``ask_memory``).
 
 Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
 
@@ -56,13 +58,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from os1.companion import Companion
 from os1.config import Settings
 from os1.core.accounts import Account
-from os1.core.memories import iso_time
+from os1.core.memories import Answer, iso_time
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
-from os1.server.turns import turn_events
+from os1.server.turns import ask_memory, turn_events
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +92,11 @@ class Speaker:
     name: str
     companion: Companion
     turn: TurnFn
+    ask: AskFn
 
 
 Resolve = Callable[[Context], Awaitable[Speaker]]
+AskFn = Callable[[str, int], Awaitable[Answer]]
 
 
 class Recalled(BaseModel):
@@ -108,6 +112,15 @@ class Recalled(BaseModel):
 
 class Recall(BaseModel):
     memories: list[Recalled]
+
+
+class Answered(BaseModel):
+    """An answer from memory, with what it rests on."""
+
+    answer: str = Field(description='the answer, or "I don\'t know." when nothing supports one')
+    known: bool
+    source_ids: list[str] = Field(description="where the cited memories came from")
+    cited: list[str] = Field(description="refs of the memories the answer rests on (e12, f3)")
 
 
 class Kept(BaseModel):
@@ -181,6 +194,22 @@ def build_server(resolve: Resolve) -> MCPServer:
                 )
                 for hit in hits
             ]
+        )
+
+    @server.tool()
+    async def ask_memories(question: Query, ctx: Context, k: HowMany = 10) -> Answered:
+        """Answer a question about the person from their memories with the local model,
+        citing the memories the answer rests on; "I don't know." when none supports one."""
+        text = _plain(question, "question", MAX_QUERY)
+        if not 1 <= k <= MAX_K:
+            raise ToolError(f"k must be between 1 and {MAX_K} (got {k}).")
+        speaker = await resolve(ctx)
+        answer = await _guard(speaker.ask(text, k))
+        return Answered(
+            answer=answer.text,
+            known=answer.known,
+            source_ids=answer.source_ids,
+            cited=[f"{hit.kind[0]}{hit.id}" for hit in answer.cited],
         )
 
     @server.tool()
@@ -263,7 +292,10 @@ def local_resolver(companion: Companion, user: str) -> Resolve:
     def turn(text: str) -> AsyncGenerator[TurnEvent, None]:
         return companion.turn(user, text)
 
-    speaker = Speaker(user, companion, turn)
+    async def ask(question: str, k: int) -> Answer:
+        return await companion.memories.ask(user, question, k)
+
+    speaker = Speaker(user, companion, turn, ask)
 
     async def resolve(ctx: Context) -> Speaker:
         return speaker
@@ -286,7 +318,10 @@ async def _http_speaker(ctx: Context) -> Speaker:
     def turn(text: str) -> AsyncGenerator[TurnEvent, None]:
         return turn_events(svc, account, text)
 
-    return Speaker(account.name, svc.companion, turn)
+    async def ask(question: str, k: int) -> Answer:
+        return await ask_memory(svc, account, question, k)
+
+    return Speaker(account.name, svc.companion, turn, ask)
 
 
 _ENDED = HttpProblem(

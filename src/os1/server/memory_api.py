@@ -15,6 +15,11 @@ malformed one is a 422.
   ``Memory``; a corrected fact becomes certain (confidence 1: the person said so).
 - ``DELETE /api/memories/REF`` -> 204, forgotten from every index (facts resting only on
   a forgotten episode go with it).
+- ``POST /api/memories/ask`` with ``{"question", "k"?}`` -> ``{question, answer, known,
+  source_ids, cited: [Memory], hits: [Memory]}``: the local model answers from the best
+  ``k`` (1..50, default 10) memories and cites the ones it used; ``known`` is false and
+  the answer "I don't know." when nothing supports one. It is a model turn: it counts
+  against the person's turn rate and waits its place in the server's turn line.
 - ``GET /api/memories/export`` -> the ``os1-memory`` v1 JSONL archive as a download, the
   same file ``os1 memory export`` writes and ``os1 memory import`` reads.
 - ``GET /api/profile`` -> ``{person, sections: [{key, title, lines: [{fact_id, text,
@@ -44,6 +49,7 @@ from os1.server.auth import Caller, Svc
 from os1.server.problems import HttpProblem
 from os1.server.schemas import Strict
 from os1.server.services import Services
+from os1.server.turns import ask_memory
 
 router = APIRouter(prefix="/api", tags=["memory"])
 
@@ -72,6 +78,22 @@ class MemoryList(BaseModel):
 
 class MemoryEdit(Strict):
     text: str = Field(min_length=1, max_length=4000, description="The corrected words.")
+
+
+class AskIn(Strict):
+    question: str = Field(
+        min_length=1, max_length=2000, description="e.g. Where does my sister live?"
+    )
+    k: int = Field(10, ge=1, le=50, description="How many memories the answer may read.")
+
+
+class AnswerOut(BaseModel):
+    question: str
+    answer: str
+    known: bool
+    source_ids: list[str]
+    cited: list[MemoryOut]
+    hits: list[MemoryOut]
 
 
 class ProfileLineOut(BaseModel):
@@ -159,6 +181,26 @@ async def list_memories(
     _memory_on(svc)
     items = await svc.companion.memories.find(account.name, q or "", k)
     return MemoryList(items=[_out(i) for i in items])
+
+
+@router.post("/memories/ask", response_model=AnswerOut)
+async def ask(body: AskIn, account: Caller, svc: Svc) -> AnswerOut:
+    """Answer a question from your memories, citing the ones the answer rests on."""
+    _memory_on(svc)
+    answer = await ask_memory(svc, account, body.question, body.k)
+    found = await svc.companion.memories.describe(
+        account.name, [(h.kind, h.id) for h in answer.hits]
+    )
+    by_ref = {item.ref: _out(item) for item in found}
+    cited = [f"{h.kind}:{h.id}" for h in answer.cited]
+    return AnswerOut(
+        question=answer.question,
+        answer=answer.text,
+        known=answer.known,
+        source_ids=answer.source_ids,
+        cited=[by_ref[ref] for ref in cited if ref in by_ref],
+        hits=list(by_ref.values()),
+    )
 
 
 @router.get("/memories/export")

@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 
 from os1.core.accounts import Account
+from os1.core.memories import Answer
 from os1.core.turns import CancelToken
 from os1.events import TurnEvent
 from os1.server.problems import HttpProblem
@@ -79,6 +80,21 @@ async def turn_events(
                 svc.inflight.discard(token)
                 if not svc.inflight:
                     svc.idle.set()
+
+
+async def ask_memory(svc: Services, account: Account, question: str, k: int = 10) -> Answer:
+    """``companion.memories.ask`` under the server's limits: a question is a model turn,
+    so it counts against the person's turn rate and waits its place in the turn line.
+
+    Raises:
+        HttpProblem: 429 over the turn rate, 503 when the line is full or the server
+            stops.
+    """
+    _refuse_if_stopping(svc)
+    svc.turns.take(f"u{account.id}", "turns")
+    async with svc.gate.slot():
+        _refuse_if_stopping(svc)
+        return await svc.companion.memories.ask(account.name, question, k, wait=False)
 
 
 async def drain(svc: Services) -> None:

@@ -19,6 +19,8 @@ export class MemoryView {
       event.preventDefault();
       this.load();
     });
+    this.answer = $("#memory-answer");
+    $("#memory-ask").addEventListener("click", () => this.ask());
     this.query.addEventListener("search", () => {
       // the clear (×) button of a search field: show everything again
       if (!this.query.value) this.load();
@@ -28,6 +30,7 @@ export class MemoryView {
   async load() {
     const q = this.query.value.trim();
     this.lastQuery = q;
+    this.answer.hidden = true;
     this.status.textContent = "Loading…";
     this.list.setAttribute("aria-busy", "true");
     const path = q ? `memories?q=${encodeURIComponent(q)}&k=50` : "memories?k=100";
@@ -43,6 +46,41 @@ export class MemoryView {
     this.list.replaceChildren(...found.items.map((item) => this.itemEl(item)));
     this.list.removeAttribute("aria-busy");
     this.count();
+  }
+
+  // An answer from memory by the local model, with the memories it rests on; the list
+  // below shows everything it read. "I don't know." is an answer too.
+  async ask() {
+    const question = this.query.value.trim();
+    if (!question) {
+      this.status.textContent = "Type a question first, e.g. “Where does my sister live?”";
+      this.query.focus();
+      return;
+    }
+    this.lastQuery = question;
+    this.answer.hidden = false;
+    this.answer.setAttribute("aria-busy", "true");
+    this.answer.replaceChildren(h("p", { class: "muted" }, "Thinking…"));
+    let found;
+    try {
+      found = await api("memories/ask", { method: "POST", body: { question } });
+    } catch (error) {
+      this.answer.replaceChildren(h("p", { class: "form-error", role: "alert" }, `Could not answer. ${describe(error)}`));
+      this.answer.removeAttribute("aria-busy");
+      return;
+    }
+    if (this.lastQuery !== question) return; // a newer search or question has started
+    const parts = [h("p", { class: "answer-text" }, found.answer)];
+    if (found.cited.length) {
+      parts.push(h("p", { class: "muted small" }, `From ${plural(found.cited.length, "memory", "memories")}:`));
+      parts.push(h("ul", { class: "memory-list cited" }, found.cited.map((item) => this.itemEl(item))));
+    } else {
+      parts.push(h("p", { class: "muted small" }, "Nothing I remember answers that."));
+    }
+    this.answer.replaceChildren(...parts);
+    this.answer.removeAttribute("aria-busy");
+    this.list.replaceChildren(...found.hits.map((item) => this.itemEl(item)));
+    this.status.textContent = found.hits.length ? `I read ${plural(found.hits.length, "memory", "memories")} to answer:` : "";
   }
 
   count() {
