@@ -195,6 +195,23 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     stored = httpx.get(f"{live_server.url}/api/memories/{ref}", headers=ada.headers).json()
     assert stored["text"] == "I love green tea with honey"
 
+    # Ask answers from memory and shows what the answer rests on
+    llm.enqueue({"answer": "Green tea, with honey.", "sources": [1]})
+    page.get_by_label("Search memories").fill("Which tea do I love?")
+    page.get_by_role("button", name="Ask").click()
+    answer = page.locator("#memory-answer")
+    expect(answer.locator(".answer-text")).to_have_text("Green tea, with honey.")
+    expect(answer.locator("li.memory")).to_have_count(1)
+    expect(answer).to_contain_text("From 1 memory")
+    expect(page.locator("#memory-status")).to_contain_text("I read")
+    page.get_by_label("Search memories").fill("")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.locator("#memory-status")).to_contain_text("Type a question first")
+    page.get_by_label("Search memories").fill("green tea")
+    page.get_by_label("Search memories").press("Enter")
+    expect(answer).to_be_hidden()
+
+    fact = page.locator(f'li.memory[data-ref="{ref}"]')
     fact.get_by_role("button", name="Forget").click()
     expect(fact.get_by_text("Forget this for good?")).to_be_visible()
     fact.get_by_role("button", name="Yes, forget it").click()
