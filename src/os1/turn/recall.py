@@ -18,6 +18,7 @@ from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.user import Message, Summary
 from os1.turn.context import Turn
+from os1.turn.dates import dates_note
 from os1.turn.live import asks_about_others, live_note
 from os1.turn.memories import memory_block
 
@@ -101,6 +102,7 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         )
     budget -= llm.count_tokens(new_text)
     block = await _memories(turn, min(MEMORY_TOKENS, budget // 4))
+    block += dates_note(turn.text, turn.deps.today())
     if asks_about_others(turn.text):
         block = live_note(turn.deps.live_count()) + block
     budget -= llm.count_tokens(block)
