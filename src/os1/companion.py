@@ -238,9 +238,14 @@ class Companion:
         conversation = await self._conversation(store)
         turn_id = uuid.uuid4().hex
         yield TurnStarted(turn_id, conversation)
-        text = onboarding.greeting(identity)
+        # a person who spoke first may have said their name already: it is not asked again
+        earlier = [m.content for m in await store.messages(conversation) if m.role == "user"]
+        name = next((n for said in earlier if (n := onboarding.said_name(said))), None)
+        if name:
+            await store.set_setting(onboarding.PERSON_NAME_KEY, name)
+        first = onboarding.next_question("name" if name else None)
+        text = onboarding.greeting(identity, first, name or "")
         message_id = await store.add_message(conversation, "assistant", text, turn_id=turn_id)
-        first = onboarding.next_question(None)
         asked = first.topic if first else None
         await onboarding.save_progress(store, onboarding.Progress(asked, False))
         yield TextDelta(text)

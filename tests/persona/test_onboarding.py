@@ -99,3 +99,27 @@ async def test_a_name_not_in_the_answer_is_not_believed(settings: Settings) -> N
     assert await learn_preferred_name(store, model, "Kit is fine") == "Kit"
     assert await person_name(store) == "Kit"
     await companion.aclose()
+
+
+async def test_a_name_said_before_the_greeting_is_not_asked_for_again(
+    settings: Settings,
+) -> None:
+    from os1.persona.onboarding import person_name, said_name
+
+    model = ScriptedLLM([{"name": "Juniper", "reason": "It sounds kind."}])
+    companion = await Companion.start(settings, llm=model)
+    first = "Hi! I'm Sam. I just moved to Lisbon and I work as a nurse at Santa Maria."
+    await collect(companion.turn("ann", first, onboarding_enabled=False))  # spoke first
+    greeting = (await collect(companion.greet("ann")))[-1].text  # type: ignore[attr-defined]
+    assert greeting.startswith("Hi Sam!") and "Juniper" in greeting
+    assert QUESTIONS[0].text not in greeting and greeting.endswith(QUESTIONS[1].text)
+    assert await person_name(await companion.db.user("ann")) == "Sam"
+    events = await collect(companion.turn("ann", "Night shifts, mostly."))
+    said = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert said.endswith(QUESTIONS[2].text)  # onboarding goes on from there
+    await companion.aclose()
+    assert [said_name(t) for t in ("I'm so tired", "It's Monday", "call me Theo.")] == [
+        None,
+        None,
+        "Theo",
+    ]

@@ -8,6 +8,7 @@ question; each answer is stored with the message it came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,15 +74,69 @@ def next_question(topic: str | None) -> Question | None:
     return QUESTIONS[index] if index < len(QUESTIONS) else None
 
 
-def greeting(identity: Identity) -> str:
-    """The very first words, before the person has said anything."""
+# "I'm Sam", "my name is Sam", "call me Sam": the name as written, capitalized. The
+# words that commonly follow "I'm" capitalized at a sentence start are not names.
+_SAID_NAME = re.compile(
+    r"(?i:\b(?:i'm|i am|im|my name is|my name's|call me))\s+([A-Z][a-z'-]{1,39})\b"
+)
+_NOT_NAMES = frozenset(
+    {
+        "So",
+        "Just",
+        "Not",
+        "Here",
+        "Back",
+        "Fine",
+        "Good",
+        "Sorry",
+        "Tired",
+        "Happy",
+        "Very",
+        "Also",
+        "Really",
+        "Going",
+        "From",
+        "In",
+        "At",
+        "The",
+        "A",
+        "An",
+        "Your",
+        "Glad",
+        "Excited",
+        "New",
+        "Busy",
+        "Okay",
+        "Ok",
+        "Well",
+        "Sure",
+        "Still",
+        "Home",
+        "Done",
+        "Hungry",
+    }
+)
+
+
+def said_name(text: str) -> str | None:
+    """The name a person gave in passing ("Hi! I'm Sam. I just moved…"), or None."""
+    for found in _SAID_NAME.finditer(text[:2000]):
+        if found[1] not in _NOT_NAMES:
+            return found[1]
+    return None
+
+
+def greeting(identity: Identity, first: Question | None = QUESTIONS[0], name: str = "") -> str:
+    """The very first words: who the companion is, then its first question (``first``;
+    the name question is skipped when the person already said their ``name``)."""
     reason = f" {identity.reason.rstrip('.')}." if identity.reason else ""
+    hello = f"Hi {name}!" if name else "Hi!"
+    ask = f"I'd love to get to know you a little. {first.text}" if first else ""
     return (
-        f"Hi! I'm {identity.name}. I picked that name myself, just now.{reason} "
+        f"{hello} I'm {identity.name}. I picked that name myself, just now.{reason} "
         "I should be honest from the start: I'm an AI, software running here on your "
-        "computer, and everything we talk about stays here. I'd love to get to know you "
-        f"a little. {QUESTIONS[0].text}"
-    )
+        f"computer, and everything we talk about stays here. {ask}"
+    ).strip()
 
 
 def answer_instruction(asked: Question, last: bool) -> str:
