@@ -16,7 +16,15 @@ Baselines in the same run, over the same turns:
 Conversations 0–4 are the development split (tune on these), 5–9 the held-out split;
 both are reported, and all ten.
 
+Answers (``--answers N``): the first N scored questions of each conversation are also
+answered by ``companion.memories.ask`` (the local model reading the 10 hits), scored by
+token F1 against LoCoMo's gold answer (SQuAD-style: lower case, no punctuation or
+articles); the share answered "I don't know" is the abstention rate. The first N
+unanswerable questions (category 5, adversarial) are asked too: there "I don't know" is
+the right answer. This needs the local model and takes about 10 s a question here.
+
 Run: .venv/bin/python bench/locomo.py PATH/TO/locomo10.json [-k 10] [--only 0,1]
+     [--embedders minilm] [--answers 20]
 """
 
 from __future__ import annotations
@@ -69,6 +77,7 @@ class Question:
     text: str
     evidence: frozenset[str]
     category: int
+    answer: str = ""
 
 
 @dataclass
@@ -110,10 +119,52 @@ def turns_of(conversation: dict[str, Any]) -> list[Turn]:
 
 def questions_of(sample: dict[str, Any]) -> list[Question]:
     return [
-        Question(q["question"], frozenset(q.get("evidence", [])), q["category"])
+        Question(q["question"], frozenset(q["evidence"]), q["category"], str(q.get("answer", "")))
         for q in sample["qa"]
         if q.get("category") in CATEGORIES and q.get("evidence")
     ]
+
+
+def unanswerable_of(sample: dict[str, Any]) -> list[Question]:
+    return [Question(q["question"], frozenset(), 5) for q in sample["qa"] if q.get("category") == 5]
+
+
+def _tokens(text: str) -> list[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [w for w in words if w not in ("a", "an", "the", "and")]
+
+
+def token_f1(answer: str, gold: str) -> float:
+    """SQuAD-style token F1 of an answer against the gold answer."""
+    said, wanted = Counter(_tokens(answer)), Counter(_tokens(gold))
+    common = sum((said & wanted).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(said.values()), common / sum(wanted.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+@dataclass
+class Answers:
+    """Token F1 and abstention of the answers to answerable questions, and how often an
+    unanswerable one was declined."""
+
+    f1: list[float] = field(default_factory=list)
+    abstained: list[bool] = field(default_factory=list)
+    declined: list[bool] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def report(self) -> None:
+        def mean(values: list[float] | list[bool]) -> float:
+            return sum(values) / len(values) if values else float("nan")
+
+        print(f"\nanswers by the local model ({len(self.f1)} answerable questions,"
+              f" {len(self.declined)} unanswerable)")  # fmt: skip
+        print(f"token F1 (answerable)                 {mean(self.f1):.3f}")
+        print(f"abstained on answerable questions     {mean(self.abstained):.3f}")
+        print(f"declined unanswerable questions       {mean(self.declined):.3f}")
+        median = sorted(self.seconds)[len(self.seconds) // 2] if self.seconds else float("nan")
+        print(f"seconds per answer, median            {median:.1f}")
 
 
 def _recall(found: list[str], evidence: frozenset[str]) -> float:
@@ -188,13 +239,33 @@ def _jsonl(turns: list[Turn], folder: Path) -> Path:
     return path
 
 
-async def run(path: Path, k: int, only: list[int] | None) -> Scores:
+async def answer_some(
+    companion: Companion, user: str, sample: dict[str, Any], count: int, answers: Answers
+) -> None:
+    asked = questions_of(sample)[:count] + unanswerable_of(sample)[:count]
+    for question in asked:
+        started = time.perf_counter()
+        answer = await companion.memories.ask(user, question.text)
+        answers.seconds.append(time.perf_counter() - started)
+        if question.category == 5:
+            answers.declined.append(not answer.known)
+        else:
+            answers.f1.append(token_f1(answer.text, question.answer) if answer.known else 0.0)
+            answers.abstained.append(not answer.known)
+
+
+async def run(
+    path: Path, k: int, only: list[int] | None, embedders: str = "", answers: int = 0
+) -> tuple[Scores, Answers]:
     from os1.models.embed import embedder_from
 
     samples = json.loads(await asyncio.to_thread(path.read_text, "utf-8"))
-    scores = Scores()
+    scores, answered = Scores(), Answers()
+    overrides: dict[str, str] = {"embedders": embedders} if embedders else {}
+    if not answers:  # no model is needed to search
+        overrides["llm_backend"] = "scripted"
     with tempfile.TemporaryDirectory() as home:
-        settings = load_settings({"home": home, "llm_backend": "scripted"})
+        settings = load_settings({"home": home, **overrides})
         companion = await Companion.open(settings)
         dense_model = embedder_from("minilm", settings.cache_dir, None)
         try:
@@ -223,6 +294,8 @@ async def run(path: Path, k: int, only: list[int] | None) -> Scores:
                     for name, search in systems.items():
                         recall = _recall(search(question.text, k), question.evidence)
                         scores.add(f"{name}/{number}", question.category, recall)
+                if answers:
+                    await answer_some(companion, user, sample, answers, answered)
                 print(
                     f"conversation {number}: {report.added} turns, {len(questions)} questions,"
                     f" {time.perf_counter() - started:.0f} s",
@@ -230,7 +303,7 @@ async def run(path: Path, k: int, only: list[int] | None) -> Scores:
                 )
         finally:
             await companion.aclose()
-    return scores
+    return scores, answered
 
 
 def _merged(scores: Scores, system: str, conversations: range | list[int]) -> Scores:
@@ -267,6 +340,17 @@ if __name__ == "__main__":
     parser.add_argument("path", type=Path, help="locomo10.json from snap-research/LoCoMo")
     parser.add_argument("-k", type=int, default=10, help="hits per question (default 10)")
     parser.add_argument("--only", default="", help="conversations to run, e.g. 0,1 (default all)")
+    parser.add_argument(
+        "--answers", type=int, default=0, help="answer this many questions a conversation"
+    )
+    parser.add_argument(
+        "--embedders", default="", help="os1's embedding routes, e.g. minilm (default: os1's)"
+    )
     options = parser.parse_args()
     chosen = [int(n) for n in options.only.split(",") if n.strip()] or None
-    report(asyncio.run(run(options.path, options.k, chosen)), options.k)
+    scores, answered = asyncio.run(
+        run(options.path, options.k, chosen, options.embedders, options.answers)
+    )
+    report(scores, options.k)
+    if options.answers:
+        answered.report()
