@@ -76,7 +76,8 @@ MAX_K = 50
 MAX_TEXT = 20_000
 INSTRUCTIONS = (
     "os1 is a personal companion that remembers its person. Use search_memories before "
-    "answering questions about the person's life, remember to keep something they asked "
+    "answering questions about the person's life (or ask_memories for an answer with the "
+    "memories it rests on), remember to keep something they asked "
     "you to keep, talk to speak with the companion itself, profile for what it knows of "
     "them, live_conversations for how many conversations it holds right now."
 )
