@@ -210,3 +210,38 @@ async def test_a_speakers_name_said_by_others_does_not_outrank_their_own_answer(
     hits = await memory.search(store, "What did Caroline make at the pottery class?")
     assert hits[0].source_ids == ("1:1",)
     await db.aclose()
+
+
+async def test_a_damaged_vector_is_skipped_by_search_and_made_again(tmp_path: Path) -> None:
+    import platformdirs
+
+    cache = Path(platformdirs.user_cache_dir("os1", appauthor=False))
+    db = await Database.open(tmp_path / "os1.db")
+    memory = Memory(["static"], cache)
+    store = await db.user("ann")
+    await memory.record(store, [NewEpisode("user", "My dog loves the beach."),
+                                NewEpisode("user", "I bake bread on Sundays.")])  # fmt: skip
+    await memory.index_pending(store)
+    await store.transaction(
+        lambda db: db.execute("UPDATE embeddings SET vec = x'00ff' WHERE user_id = :user_id")
+    )
+    hits = await memory.search(store, "puppy at the seaside", wait=True)  # no crash
+    assert [h.text for h in hits] == []  # only words now; no word matches
+    assert await memory.pending(store) == 2  # the damaged vectors count as missing
+    assert await memory.index_pending(store) == 2
+    assert await memory.pending(store) == 0
+    hits = await memory.search(store, "puppy at the seaside")
+    assert "My dog loves the beach." in [h.text for h in hits]  # found by meaning again
+    await db.aclose()
+
+
+async def test_an_import_cut_short_is_searchable_as_far_as_it_got(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    first_half = talk("1", at(2026, 5, 1), ("Ann", "We adopted a terrier called Biscuit."))
+    await memory.record(store, first_half)  # the rest never came: the process was killed
+    hits = await memory.search(store, "What is the terrier called?")
+    assert hits[0].source_ids == ("1:0",)
+    assert await memory.search(store, "What colour is the sailing boat?") == []
+    await db.aclose()

@@ -36,12 +36,14 @@ Progress = Callable[[int, int], None]
 TABLES: dict[Kind, str] = {"episode": "episodes", "fact": "facts"}
 
 
-def _missing_sql(kind: Kind, model: str, what: str) -> str:
+def _missing_sql(kind: Kind, model: str, what: str, size: int) -> str:
+    """The memories a route has no sound vector for: none at all, or a damaged one (the
+    wrong number of bytes, ``size``), which is made again."""
     table = TABLES[kind]
     return (
         f"SELECT {what} FROM {table} t WHERE t.user_id = :user_id AND NOT EXISTS"
         f" (SELECT 1 FROM embeddings x WHERE x.owner = '{kind}' AND x.model = '{model}'"
-        " AND x.owner_id = t.id)"
+        f" AND x.owner_id = t.id AND length(x.vec) = {int(size)})"
     )
 
 
@@ -128,7 +130,7 @@ class Memory:
 
         def count(db: Scoped) -> int:
             return sum(
-                int(db.execute(_missing_sql(kind, r.index.model, "COUNT(*)"))[0][0])
+                int(db.execute(_missing_sql(kind, r.index.model, "COUNT(*)", r.index.size))[0][0])
                 for r in routes
                 for kind in TABLES
             )
@@ -157,7 +159,10 @@ class Memory:
 
     async def _index_batch(self, store: UserStore, kind: Kind, route: Route, batch: int) -> int:
         what = "t.id, t.text, t.speaker" if kind == "episode" else "t.id, t.text, ''"
-        sql = _missing_sql(kind, route.index.model, what) + f" ORDER BY t.id LIMIT {batch}"
+        sql = (
+            _missing_sql(kind, route.index.model, what, route.index.size)
+            + f" ORDER BY t.id LIMIT {batch}"
+        )
         rows = await store.read(lambda db: db.execute(sql))
         if not rows:
             return 0

@@ -34,6 +34,11 @@ class VectorIndex:
         self.dim = dim
         self._slug = _slug(model)
 
+    @property
+    def size(self) -> int:
+        """Bytes of one stored vector (float32)."""
+        return 4 * self.dim
+
     def table(self, owner: Owner) -> str:
         return f"vec_{owner}_{self._slug}_{self.dim}"
 
@@ -93,6 +98,7 @@ class VectorIndex:
             f" AND model = :model AND owner_id IN ({marks})",
             {"owner": owner, "model": self.model},
         )
+        rows = [r for r in rows if len(r[1]) == self.size]  # a damaged one waits to be remade
         if not rows:
             return []
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
