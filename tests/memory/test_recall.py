@@ -245,3 +245,16 @@ async def test_an_import_cut_short_is_searchable_as_far_as_it_got(tmp_path: Path
     assert hits[0].source_ids == ("1:0",)
     assert await memory.search(store, "What colour is the sailing boat?") == []
     await db.aclose()
+
+
+async def test_a_megabyte_question_and_role_words_are_handled(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    await memory.record(store, talk("1", at(2026, 5, 1), ("user", "I planted tulips."),
+                                    ("assistant", "Tulips are lovely.")))  # fmt: skip
+    huge = "tulips " + " ".join(f"w{i}" for i in range(150_000))  # about a megabyte
+    assert [h.source_ids for h in await memory.search(store, huge)][:1] == [("1:0",)]
+    said = await memory.search(store, "What did the user plant, tulips?")
+    assert said[0].source_ids == ("1:0",)  # "user" is a role, not a speaker's name
+    await db.aclose()

@@ -35,6 +35,7 @@ RRF_K = 10
 MEANING = 0.7  # the vote of the meaning routes (split among them); words have 1.0
 NEIGHBOURS = 0.5  # share of a turn's word score given to the turns just before and after
 OTHER_SPEAKER = 0.7  # weight kept by others' turns when the question names one speaker
+MAX_NAMES = 64  # words of a question looked up as speakers (a huge question is no list)
 CANDIDATES = 100
 OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
 COMPANION_WORDS = 0.8  # the companion's replies are weaker evidence of a life than the person's
@@ -366,8 +367,9 @@ def with_neighbours(db: Scoped, ranked: list[tuple[int, float]]) -> list[tuple[i
 def asked_speakers(db: Scoped, query: str) -> list[str]:
     """The speakers among the person's episodes whom the question names ("What did
     Melanie paint?"); chat roles ("user") are not names."""
-    words = {w for w in re.findall(r"\w{2,}", query) if w.lower() not in STOPWORDS}
-    names = sorted({form for w in words for form in (w, w.capitalize())} - {"User", "Assistant"})
+    roles = {"user", "assistant", "system"}
+    words = {w for w in re.findall(r"\w{2,}", query) if w.lower() not in STOPWORDS | roles}
+    names = sorted({form for w in words for form in (w, w.capitalize())})[:MAX_NAMES]
     if not names:
         return []
     marks = ",".join(f":n{i}" for i in range(len(names)))
