@@ -123,3 +123,14 @@ async def test_a_name_said_before_the_greeting_is_not_asked_for_again(
         None,
         "Theo",
     ]
+
+
+def test_the_name_answer_is_read_without_the_model_when_it_plainly_is_a_name() -> None:
+    from os1.persona.onboarding import name_in_answer
+
+    plain = ["Ana", "maya. or may, whatever", "Call me Theo.", "My name is Henrik Dahl."]
+    assert [name_in_answer(t) for t in plain] == ["Ana", "Maya", "Theo", "Henrik"]
+    unclear = ["whatever you like", "Hi", "I dont know", "Dr. Jones", "42", ""]
+    assert [name_in_answer(t) for t in unclear] == [None] * len(unclear)
+    long = "Well it depends on who is asking, my friends say all sorts of things really"
+    assert name_in_answer(long) is None  # the model reads longer answers

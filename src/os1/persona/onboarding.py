@@ -126,6 +126,29 @@ def said_name(text: str) -> str | None:
     return None
 
 
+# short answers to "What should I call you?" that are not a name
+_NOT_ANSWER_NAMES = frozenset(
+    {"anything", "whatever", "nothing", "no", "none", "idk", "dunno", "hi", "hello", "hey",
+     "you", "me", "it", "i", "yes", "yeah", "ok", "okay", "sure", "just", "call", "my", "not",
+     "dr", "mr", "mrs", "ms", "miss", "prof", "sir"}
+)  # fmt: skip
+
+
+def name_in_answer(answer: str) -> str | None:
+    """The name in an answer to the name question, when it can be read without the model:
+    "I'm Sam", "call me Theo", or a bare name ("Ana", "maya. or may, whatever"). Else None,
+    and the model reads the answer in the background."""
+    if said := said_name(answer):
+        return said
+    words = re.findall(r"[^\W\d_][\w'-]*", answer[:200])
+    first = words[0] if words else ""
+    if len(words) > 5 or not 2 <= len(first) <= 30 or first.lower() in _NOT_ANSWER_NAMES:
+        return None
+    if first[:1].upper() + first[1:] in _NOT_NAMES:
+        return None
+    return first[:1].upper() + first[1:]
+
+
 def greeting(identity: Identity, first: Question | None = QUESTIONS[0], name: str = "") -> str:
     """The very first words: who the companion is, then its first question (``first``;
     the name question is skipped when the person already said their ``name``)."""

@@ -42,6 +42,9 @@ async def _record_onboarding(turn: Turn) -> None:
     await turn.store.add_onboarding_answer(
         turn.answering.topic, turn.answering.text, turn.text, turn.user_message_id
     )
+    if turn.answering.topic == "name" and (name := onboarding.name_in_answer(turn.text)):
+        # known at once, so the very first facts are filed under the person, not a stranger
+        await turn.store.set_setting(onboarding.PERSON_NAME_KEY, name)
     follow = turn.follow_up
     await onboarding.save_progress(
         turn.store,
