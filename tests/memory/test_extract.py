@@ -87,6 +87,25 @@ async def test_line_numbers_become_episode_ids_and_bad_ones_are_dropped(
     assert facts[0].kind == "relation"
 
 
+async def test_the_person_by_any_of_their_names_is_user_and_relatives_lose_the_possessive(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    episodes = await remember(store, [("user", "My mum's birthday is 2 March, my sister too.")])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("Maya's mum", "Date of birth", "2 March"),
+                fact("Maya", "relation", "sister", kind="relation"),  # not her own sister
+            ]
+        }
+    )
+    facts = await extract_facts(scripted, episodes, "Maya Okafor")
+    assert [(f.subject, f.attribute, f.value) for f in facts] == [("mum", "birthday", "2 March")]
+    scripted.enqueue({"line_1": [fact("maya", "job", "teacher"), fact("my mum", "age", "60")]})
+    facts = await extract_facts(scripted, episodes, "Maya Okafor")
+    assert [(f.subject, f.value) for f in facts] == [("user", "teacher"), ("mum", "60")]
+
+
 async def test_the_request_is_bounded_background_work(
     store: UserStore, scripted: ScriptedLLM
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from os1.errors import StoreError
 from os1.memory.episodes import EpisodeLog, NewEpisode
-from os1.memory.facts import FactBook, NewFact, is_multi_valued
+from os1.memory.facts import FactBook, NewFact, is_single_valued
 from os1.store import Database, UserStore
 from os1.store.user import Scoped
 
@@ -114,8 +114,39 @@ async def test_multi_valued_slots_keep_every_value(store: UserStore) -> None:
     assert current == {("likes", "tea"), ("likes", "jazz"), ("feels", "nervous"),
                        ("feels", "excited")}  # fmt: skip
     assert all(f.superseded_by is None for f in await book.history("user", "likes"))
-    assert is_multi_valued("relation", "allergic_to")
-    assert not is_multi_valued("preference", "favourite_colour")
+    assert not is_single_valued("allergic_to") and not is_single_valued("plans")
+    assert is_single_valued("favourite_colour") and is_single_valued("Occupation")
+
+
+def about(attribute: str, value: str, *episode_ids: int) -> NewFact:
+    return NewFact("person", "user", attribute, value, f"{attribute}: {value}.",
+                   episode_ids=episode_ids)  # fmt: skip
+
+
+async def test_synonyms_fill_one_slot_and_a_move_replaces_the_old_home(store: UserStore) -> None:
+    book = FactBook(store)
+    leeds = await said(store, "I teach in Leeds.", MARCH_3 - 7 * DAY)
+    york = await said(store, "We moved to York last weekend, and I'm head teacher now.")
+    await book.add([about("Location", "Leeds", leeds), about("occupation", "teacher", leeds)])
+    await book.add([about("resides_in", "York", york), about("profession", "head teacher", york)])
+    assert sorted((f.attribute, f.value) for f in await book.current()) == [
+        ("job", "head teacher"),
+        ("lives_in", "York"),
+    ]
+
+
+async def test_two_values_from_one_message_both_stand(store: UserStore) -> None:
+    book = FactBook(store)
+    line = await said(store, "I'm a nurse on the night shift.")
+    await book.add([about("job", "nurse", line), about("job", "night shift", line)])
+    assert sorted(f.value for f in await book.current()) == ["night shift", "nurse"]
+
+
+async def test_slots_not_known_to_hold_one_value_accumulate(store: UserStore) -> None:
+    book = FactBook(store)
+    await book.add([NewFact("plan", "user", "plans", "visit Ottoline", "Theo will visit.")])
+    await book.add([NewFact("plan", "user", "plans", "Raj's wedding", "Theo goes to a wedding.")])
+    assert sorted(f.value for f in await book.current()) == ["Raj's wedding", "visit Ottoline"]
 
 
 async def test_slots_match_whatever_the_spelling(store: UserStore) -> None:

@@ -232,8 +232,9 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
         return None
     if not value or not attribute or not subject:
         return None
-    if subject.lower() in SELF_NAMES or (person and subject.lower() == person.strip().lower()):
-        subject = "user"
+    subject = _who(subject, person)
+    if subject == "user" and attribute == "relation":
+        return None  # "Theo is Theo's sister": a relation is always someone else's to them
     kind = str(item.get("kind", "other"))
     kind = kind if kind in KINDS else "other"
     return NewFact(
@@ -246,6 +247,21 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
         confidence=float(min(1.0, confidence)),
         episode_ids=(source.id,),
     )
+
+
+def _who(subject: str, person: str | None) -> str:
+    """The subject as the fact book files it: ``"user"`` for the person (by their full or
+    first name too), and a relative without the possessive ("Maya's mum" -> "mum")."""
+    names = set(SELF_NAMES)
+    if person and person.strip():
+        full = " ".join(person.lower().split())
+        names |= {full, full.split(" ")[0]}
+    if subject.lower() in names:
+        return "user"
+    owned = re.fullmatch(r"(?:my|(.+?)['’]s)\s+(.+)", subject, re.IGNORECASE)
+    if owned and (owned[1] is None or owned[1].lower() in names):
+        return owned[2]
+    return subject
 
 
 def _valid_at(when: str, kind: str, source: Episode) -> float | None:

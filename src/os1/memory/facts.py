@@ -6,17 +6,23 @@ A fact fills a slot, ``(subject, attribute)``: ``("user", "lives_in") = "Lisbon"
 
 Rules of the book, applied inside one write transaction per ``add``:
 
+- **One name per slot.** Attributes are snake_case, and the common synonyms small models
+  use are folded into one slot (``occupation``, ``profession``, ``works_as`` -> ``job``;
+  ``location``, ``city``, ``resides_in`` -> ``lives_in``; see ``SLOT_SYNONYMS``), so the
+  same thing said twice lands in the same slot.
 - **Same slot, same value**: no duplicate. The new evidence is added to the existing
   fact's sources and its confidence rises a little (see ``_reinforced``).
-- **Same slot, another value**: the slot is *single-valued* unless the rule below says
-  otherwise, so the newer value supersedes the older one (``superseded_by``); the old row
-  stays as history. "Newer" means observed later: the time of the latest source episode,
-  so a late import of an old chat cannot overwrite what the person said last week (that
-  fact is stored already superseded). Without episode times, the later ``add`` wins.
-- **Multi-valued slots never supersede**: facts of kind ``event`` and ``feeling`` (they
-  accumulate over time), and any attribute with a word from ``MULTI_WORDS`` in it
-  (``likes``, ``dislikes_food``, ``hobby``, ``friend``, ``allergic_to``, ...): a person
-  likes many things at once.
+- **Same slot, another value**: only slots that hold one value at a time supersede:
+  those in ``SINGLE_SLOTS`` (job, home, workplace, age, birthday, how someone is related,
+  ...) and ``favourite_*`` / ``current_*``. The newer value supersedes the older one
+  (``superseded_by``); the old row stays as history. "Newer" means observed later: the
+  time of the latest source episode, so a late import of an old chat cannot overwrite
+  what the person said last week (that fact is stored already superseded). Without
+  episode times, the later ``add`` wins. Two values read from the *same* message never
+  supersede each other ("a nurse on the night shift" is one job said two ways).
+- **Every other slot accumulates**: plans, events, feelings, likes, friends, and any slot
+  the model names that is not known to be single-valued. Forgetting a wrong value is one
+  command away; silently losing a true one is not.
 
 Values match ignoring case and spacing; subjects ignoring case ("user" is the person).
 Forgetting deletes the rows; the FTS triggers remove the text from the word index.
@@ -35,13 +41,38 @@ from os1.store import UserStore
 from os1.store.user import Scoped
 
 KINDS = ("person", "relation", "preference", "plan", "event", "feeling", "routine", "other")
-MULTI_KINDS = frozenset({"event", "feeling"})
-MULTI_WORDS = frozenset({
-    "like", "likes", "love", "loves", "dislike", "dislikes", "hate", "hates", "enjoy",
-    "enjoys", "hobby", "hobbies", "interest", "interests", "friend", "friends", "allergy",
-    "allergies", "allergic", "pet", "pets", "child", "children", "kid", "kids", "skill",
-    "skills", "language", "languages", "speaks",
+# slots that hold one value at a time: a new value replaces the old (see the docstring)
+SINGLE_SLOTS = frozenset({
+    "job", "lives_in", "works_at", "age", "birthday", "relation", "partner", "spouse",
+    "relationship_status", "full_name", "name", "studies_at", "team", "employer_role",
 })  # fmt: skip
+SINGLE_PREFIXES = ("favourite_", "favorite_", "current_")
+# what small models call a slot -> the one slot it means
+SLOT_SYNONYMS = {
+    **dict.fromkeys(
+        ("occupation", "profession", "works_as", "job_title", "career", "employment"),
+        "job",
+    ),
+    **dict.fromkeys(
+        (
+            "location",
+            "city",
+            "resides_in",
+            "residence",
+            "lives",
+            "home",
+            "home_city",
+            "lives_at",
+            "current_city",
+            "current_location",
+            "based_in",
+        ),
+        "lives_in",
+    ),
+    **dict.fromkeys(("workplace", "employer", "works_for", "company", "work_place"), "works_at"),
+    **dict.fromkeys(("relationship", "relation_to_user", "relationship_to_user"), "relation"),
+    **dict.fromkeys(("date_of_birth", "dob", "born_on", "birth_date"), "birthday"),
+}
 REINFORCE = 0.1  # confidence added when the same fact is seen again
 MAX_CONFIDENCE = 0.99  # only the person's own edit makes a fact certain
 
@@ -86,13 +117,16 @@ class NewFact:
 
 
 def slot_name(attribute: str) -> str:
-    """``"Lives In"`` -> ``"lives_in"``: the attribute as a short snake_case slot."""
-    return re.sub(r"[^a-z0-9]+", "_", attribute.lower()).strip("_")[:40]
+    """``"Lives In"`` -> ``"lives_in"``, ``"Occupation"`` -> ``"job"``: the attribute as a
+    short snake_case slot, synonyms folded into one name."""
+    slot = re.sub(r"[^a-z0-9]+", "_", attribute.lower()).strip("_")[:40]
+    return SLOT_SYNONYMS.get(slot, slot)
 
 
-def is_multi_valued(kind: str, attribute: str) -> bool:
-    """True for slots that hold many values at once (see the module docstring)."""
-    return kind in MULTI_KINDS or not MULTI_WORDS.isdisjoint(slot_name(attribute).split("_"))
+def is_single_valued(attribute: str) -> bool:
+    """True for slots where a new value replaces the old (see the module docstring)."""
+    slot = slot_name(attribute)
+    return slot in SINGLE_SLOTS or slot.startswith(SINGLE_PREFIXES)
 
 
 def _same_value(a: str, b: str) -> bool:
@@ -178,9 +212,31 @@ def _add_one(db: Scoped, new: NewFact, now: float) -> int:
     )  # fmt: skip
     fact_id = int(inserted[0][0])
     _add_sources(db, fact_id, new.episode_ids)
-    if not is_multi_valued(kind, attribute):
-        _supersede(db, fact_id, [int(r["id"]) for r in current])
+    if is_single_valued(attribute):
+        _supersede(
+            db,
+            fact_id,
+            [
+                int(r["id"])
+                for r in current
+                if not _shares_a_source(db, int(r["id"]), new.episode_ids)
+            ],
+        )
     return fact_id
+
+
+def _shares_a_source(db: Scoped, fact_id: int, episode_ids: tuple[int, ...]) -> bool:
+    """True when ``fact_id`` was read from one of ``episode_ids``: the same message."""
+    if not episode_ids:
+        return False
+    marks = ",".join(str(int(e)) for e in episode_ids)
+    return bool(
+        db.execute(
+            "SELECT 1 FROM fact_sources WHERE user_id = :user_id AND fact_id = :fact"
+            f" AND episode_id IN ({marks}) LIMIT 1",
+            {"fact": fact_id},
+        )
+    )
 
 
 def _supersede(db: Scoped, fact_id: int, others: list[int]) -> None:
