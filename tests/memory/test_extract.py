@@ -12,6 +12,7 @@ import pytest
 
 from os1.errors import ModelError
 from os1.events import Usage
+from os1.memory import extract
 from os1.memory.episodes import Episode, EpisodeLog, NewEpisode
 from os1.memory.extract import BEGIN, END, extract_and_store, extract_facts
 from os1.memory.facts import FactBook
@@ -27,6 +28,12 @@ CHAT = [
     ("assistant", "How lovely."),
     ("user", "And I start a new job at a bakery next Monday!"),
 ]
+
+
+@pytest.fixture(autouse=True)
+def whole_chat_in_one_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests script one answer for a chat of up to 8 lines; os1 sends fewer per request."""
+    monkeypatch.setattr(extract, "BATCH", 8)
 
 
 @pytest.fixture
@@ -90,7 +97,7 @@ async def test_line_numbers_become_episode_ids_and_bad_ones_are_dropped(
 async def test_the_person_by_any_of_their_names_is_user_and_relatives_lose_the_possessive(
     store: UserStore, scripted: ScriptedLLM
 ) -> None:
-    episodes = await remember(store, [("user", "My mum's birthday is 2 March, my sister too.")])
+    episodes = await remember(store, [("user", "I teach. Mum's birthday is 2 March, sis too.")])
     scripted.enqueue(
         {
             "line_1": [
@@ -104,6 +111,23 @@ async def test_the_person_by_any_of_their_names_is_user_and_relatives_lose_the_p
     scripted.enqueue({"line_1": [fact("maya", "job", "teacher"), fact("my mum", "age", "60")]})
     facts = await extract_facts(scripted, episodes, "Maya Okafor")
     assert [(f.subject, f.value) for f in facts] == [("user", "teacher"), ("mum", "60")]
+
+
+async def test_a_value_the_line_does_not_say_is_dropped(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    episodes = await remember(store, [("user", "Pickle finally sat on my lap! Swimming later.")])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("Pickle", "relation", "dog"),  # never said: invented
+                fact("user", "likes", "swims"),  # "swimming" says it
+                fact("user", "age", "34"),  # nothing to check in a bare number
+            ]
+        }
+    )
+    facts = await extract_facts(scripted, episodes, "Maya")
+    assert [f.value for f in facts] == ["swims", "34"]
 
 
 async def test_the_request_is_bounded_background_work(
@@ -204,11 +228,25 @@ async def test_text_in_messages_stays_data_after_the_instructions(
     assert "pirate" in lines[1] and "king of Spain" in lines[1]
 
 
-async def test_a_cut_off_answer_gives_no_facts(store: UserStore) -> None:
+async def test_a_cut_off_answer_is_asked_again_in_halves_down_to_one_line(
+    store: UserStore,
+) -> None:
     episodes = await remember(store, CHAT)
     long = [fact("user", "likes", "word " * 500)]
-    llm = ScriptedLLM([{"line_1": long, "line_3": [], "line_5": []}])
-    assert await extract_facts(llm, episodes, "Maya") == []
+    llm = ScriptedLLM(
+        [
+            {"line_1": long, "line_3": [], "line_5": []},  # lines 1-5: cut off
+            {"line_1": long},  # lines 1-2 (line 1 the only evidence): cut off, given up
+            {"line_1": [fact("Ottoline", "lives_in", "Lisbon")], "line_3": []},  # lines 3-5
+        ]
+    )
+    facts = await extract_facts(llm, episodes, "Maya")
+    assert [(f.value, f.episode_ids) for f in facts] == [("Lisbon", (episodes[2].id,))]
+    assert [r.options.json_schema["required"] for r in llm.requests] == [  # type: ignore[index]
+        ["line_1", "line_3", "line_5"],
+        ["line_1"],
+        ["line_1", "line_3"],
+    ]
 
 
 class PreemptedLLM(ScriptedLLM):
@@ -253,8 +291,8 @@ async def test_a_failing_model_is_reported(store: UserStore) -> None:
 async def test_long_conversations_go_in_batches(store: UserStore, scripted: ScriptedLLM) -> None:
     episodes = await remember(store, [("user", f"Line number {n}.") for n in range(1, 11)])
     scripted.enqueue(
-        {f"line_{n}": [] for n in range(1, 9)} | {"line_8": [fact("user", "a", "eight")]},
-        {"line_1": [], "line_2": [fact("user", "b", "ten")]},
+        {f"line_{n}": [] for n in range(1, 9)} | {"line_8": [fact("user", "a", "number 8")]},
+        {"line_1": [], "line_2": [fact("user", "b", "number 10")]},
     )
     facts = await extract_facts(scripted, episodes, "Maya")
 
@@ -263,8 +301,8 @@ async def test_long_conversations_go_in_batches(store: UserStore, scripted: Scri
         ["line_1", "line_2"],
     ]
     assert [(f.value, f.episode_ids) for f in facts] == [
-        ("eight", (episodes[7].id,)),
-        ("ten", (episodes[9].id,)),
+        ("number 8", (episodes[7].id,)),
+        ("number 10", (episodes[9].id,)),
     ]
 
 
@@ -281,7 +319,8 @@ async def test_extract_and_store_keeps_provenance_and_reuses_known_slots(
     scripted.enqueue({"line_1": [fact("Ottoline", "lives_in", "Lisbon")]})
     assert await extract_and_store(store, scripted, later, "Maya") == [fact_id]
 
-    assert "- Ottoline.lives_in = Lisbon" in scripted.requests[1].messages[1].content
+    prompt = scripted.requests[1].messages[1].content
+    assert "already in use (reuse them where they fit): lives_in\n" in prompt
     [stored] = await FactBook(store).current()
     assert stored.source_episode_ids == (first[2].id, later[0].id)
     assert await extract_and_store(store, scripted, [], "Maya") == []
