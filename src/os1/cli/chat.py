@@ -9,16 +9,22 @@ reply is one line of stdout (``--json``: one event per line), so scripts can dri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from os1.cli.output import silence_stdout, watch_stdout
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
@@ -52,6 +58,43 @@ def _stdin_lines(err: Renderer) -> Iterator[str]:
             yield raw.decode("utf-8", errors="replace").rstrip("\n")
 
 
+async def _piped_lines(render: Renderer, gone: asyncio.Event) -> AsyncIterator[str]:
+    """Lines of a piped stdin, read by a thread of their own, until stdin ends or the
+    output's reader goes away (BrokenPipeError): a script that stopped reading is gone
+    even while its stdin stays open."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def put(line: str | None) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has already closed
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+
+    def read() -> None:
+        for line in _stdin_lines(render):
+            put(line)
+        put(None)
+
+    # a daemon: a read blocked on an open, silent stdin must not keep the process alive
+    threading.Thread(target=read, name="os1-stdin", daemon=True).start()
+    while True:
+        got = asyncio.ensure_future(queue.get())
+        closed = asyncio.ensure_future(gone.wait())
+        await asyncio.wait({got, closed}, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        if not got.done():
+            got.cancel()
+            raise BrokenPipeError
+        line = got.result()
+        if line is None:
+            return
+        yield line
+
+
+async def _typed_lines(console: Console, render: Renderer) -> AsyncIterator[str]:
+    for line in _prompt_lines(console, render):
+        yield line
+
+
 def _prompt_lines(console: Console, render: Renderer) -> Iterator[str]:
     while True:
         try:
@@ -79,11 +122,90 @@ async def _with_interrupt(
     if graceful:
         loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
-        async for event in events:
-            yield event
+        async with aclosing(events) as closing:
+            async for event in closing:
+                yield event
     finally:
         if graceful:
             loop.remove_signal_handler(signal.SIGINT)
+
+
+GRACE_S = 2.0  # how long a stopped turn, then closing, may take once the reader is gone
+
+
+class _StillBusy(Exception):
+    """The reader went away and the model could not stop within ``GRACE_S``."""
+
+
+async def _show_turn(
+    companion: Companion,
+    user: str,
+    line: str,
+    cancel: CancelToken,
+    render: Renderer,
+    onboarding: bool,
+) -> list[ProposalMade]:
+    """One turn, shown as it comes; returns the proposals still waiting for a decision.
+
+    The turn is closed even when showing an event fails (the reader went away): an
+    abandoned turn would hold the model, and with it this process, for ever."""
+    events = companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding)
+    proposals: list[ProposalMade] = []
+    async with aclosing(_with_interrupt(events, cancel)) as shown:
+        async for event in shown:
+            render.show(event)
+            if isinstance(event, ProposalMade):
+                proposals.append(event)
+            if isinstance(event, ActionSettled):  # a standing policy ran it already
+                proposals = [p for p in proposals if p.proposal_id != event.proposal_id]
+            if isinstance(event, TurnFinished) and render.speaker == "":
+                render.speaker = (await companion.identity(user)).name
+    return proposals
+
+
+async def _unless_output_closed(
+    shown: asyncio.Task[list[ProposalMade]], cancel: CancelToken, gone: asyncio.Event
+) -> list[ProposalMade]:
+    """The turn's result; if the reader goes away first, the turn is stopped and given
+    ``GRACE_S`` to save what was said.
+
+    Raises:
+        BrokenPipeError: the reader went away (the turn ended cleanly).
+        _StillBusy: the reader went away and the model is still reading its prompt.
+    """
+    closed = asyncio.create_task(gone.wait())
+    await asyncio.wait({shown, closed}, return_when=asyncio.FIRST_COMPLETED)
+    closed.cancel()
+    if not gone.is_set():
+        return shown.result()
+    cancel.cancel()
+    await asyncio.wait({shown}, timeout=GRACE_S)
+    if not shown.done():
+        raise _StillBusy
+    with contextlib.suppress(BrokenPipeError):
+        shown.result()
+    raise BrokenPipeError
+
+
+async def _close_within(companion: Companion, seconds: float) -> None:
+    """Close as usual if that takes at most ``seconds``, else leave at once.
+
+    The model's thread cannot be stopped while it reads a prompt (a turn's, or background
+    learning's), and waiting for it could take half a minute with nobody there. Leaving
+    loses nothing: what was said is committed, and unlearned lines stay queued for the
+    next start. Only the model's socket folder needs removing by hand."""
+    try:
+        await asyncio.wait_for(companion.aclose(), seconds)
+    except TimeoutError:
+        _exit_now(companion)
+
+
+def _exit_now(companion: Companion) -> NoReturn:
+    close = getattr(companion.llm, "close", None)
+    if callable(close):
+        with contextlib.suppress(Exception):
+            close()
+    os._exit(1)
 
 
 def _write(target: str, text: str) -> Path:
@@ -183,6 +305,10 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
     except Os1Error as exc:
         render.error(exc.message, exc.hint)
         return 1
+    loop = asyncio.get_running_loop()
+    gone, reader_gone = watch_stdout(loop), False
+    if catches_signals() and not interactive:
+        loop.add_signal_handler(signal.SIGHUP, gone.set)  # its terminal was closed
     try:
         with companion.presence.hold(user):
             if new:
@@ -191,10 +317,11 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
                 render.speaker = (await companion.identity(user)).name
                 await _recap(companion, user, render)
                 if onboarding:
-                    async for event in companion.greet(user):
-                        render.show(event)
-            lines = _prompt_lines(out, render) if interactive else _stdin_lines(render)
-            for line in lines:
+                    async with aclosing(companion.greet(user)) as greeting:
+                        async for event in greeting:
+                            render.show(event)
+            lines = _typed_lines(out, render) if interactive else _piped_lines(render, gone)
+            async for line in lines:
                 if not interactive and not line.strip():
                     continue  # blank lines separate a script's turns; they are not turns
                 if line.strip().startswith("/") and not _is_skill(companion, line):
@@ -202,25 +329,27 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
                         break
                     continue
                 cancel = CancelToken()
-                events = companion.turn(
-                    user, line, cancel=cancel, onboarding_enabled=onboarding and interactive
+                shown = asyncio.create_task(
+                    _show_turn(companion, user, line, cancel, render, onboarding and interactive)
                 )
-                proposals: list[ProposalMade] = []
-                async for event in _with_interrupt(events, cancel):
-                    render.show(event)
-                    if isinstance(event, ProposalMade):
-                        proposals.append(event)
-                    if isinstance(event, ActionSettled):  # a standing policy ran it already
-                        proposals = [p for p in proposals if p.proposal_id != event.proposal_id]
-                    if isinstance(event, TurnFinished) and render.speaker == "":
-                        render.speaker = (await companion.identity(user)).name
+                proposals = await _unless_output_closed(shown, cancel, gone)
                 for proposal in proposals:
                     await _decide(companion, user, proposal, out if interactive else None, render)
     except Os1Error as exc:
         render.error(exc.message, exc.hint)
         return 1
+    except BrokenPipeError:
+        silence_stdout()  # the turn was stopped and its partial reply kept, as interrupted
+        reader_gone = True
+        return 1
+    except _StillBusy:
+        silence_stdout()
+        _exit_now(companion)  # what was said is committed; the model is deep in a prompt
     finally:
-        await companion.aclose()
+        if reader_gone:
+            await _close_within(companion, GRACE_S)
+        else:
+            await companion.aclose()
     return 1 if render.failed and not interactive else 0
 
 
