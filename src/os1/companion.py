@@ -11,6 +11,7 @@ can cancel it cleanly; all of it is retried later, so nothing is lost by cancell
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -436,6 +437,15 @@ class Companion:
         """Let background work finish (tests and benchmarks use it to get a quiet model)."""
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    def release_now(self) -> None:
+        """For a process about to leave without waiting (its reader went away while the
+        model's thread is deep in a prompt): remove what outlives the process, the model's
+        socket folder. Committed data needs nothing; unlearned lines wait for next time."""
+        close = getattr(self.llm, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()
 
     async def aclose(self) -> None:
         """Stop background work, then release the model, the store and the parsing pool."""

@@ -201,10 +201,7 @@ async def _close_within(companion: Companion, seconds: float) -> None:
 
 
 def _exit_now(companion: Companion) -> NoReturn:
-    close = getattr(companion.llm, "close", None)
-    if callable(close):
-        with contextlib.suppress(Exception):
-            close()
+    companion.release_now()
     os._exit(1)
 
 
