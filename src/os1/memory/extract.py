@@ -182,7 +182,8 @@ async def extract_facts(
 
     Returns:
         Facts with their source episode id and resolved ``valid_at``. A batch whose
-        answer was cut off or unusable contributes nothing.
+        answer was cut off or unusable is asked again in halves; a single line that still
+        fails contributes nothing.
 
     Raises:
         ModelError: ``generation_stopped`` when the person needed the model (try again
