@@ -135,13 +135,15 @@ def test_export_then_import_reproduces_the_same_memories(tmp_path: Path) -> None
     assert "Restored 3 episodes" in restored.stdout
     again = os1(second, "memory", "import", str(archive), "--user", "me")
     assert "Restored 0 episodes" in again.stdout
-    copy = tmp_path / "copy.jsonl"
-    os1(second, "memory", "export", str(copy))
+    piped = os1(second, "memory", "export", "-")  # to a pipe: the archive alone on stdout
+    assert piped.returncode == 0 and "Wrote 3 memories to stdout" in piped.stderr
 
-    def body(path: Path) -> list[dict[str, object]]:
-        return [json.loads(x) for x in path.read_text().splitlines()[1:]]
+    def body(text: str) -> list[dict[str, object]]:
+        return [json.loads(x) for x in text.splitlines()[1:]]
 
-    assert body(copy) == body(archive)
+    assert body(piped.stdout) == body(archive.read_text())
+    third = os1(tmp_path / "three", "memory", "import", "-", stdin=piped.stdout.encode())
+    assert "Restored 3 episodes" in third.stdout, third.stderr
 
 
 def test_a_broken_archive_is_refused_clearly(tmp_path: Path) -> None:

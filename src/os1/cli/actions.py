@@ -24,6 +24,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from os1.cli.output import silence_stdout
 from os1.companion import Companion
 from os1.config import DEFAULT_USER, load_settings
 from os1.core.actions import Action
@@ -72,12 +73,17 @@ async def opened_cheaply() -> AsyncIterator[Companion]:
 
 
 def run(work: Callable[[], Coroutine[Any, Any, int | None]]) -> None:
-    """Run a command's async body; an Os1Error becomes its message and exit code 1."""
+    """Run a command's async body; an Os1Error becomes its message and exit code 1, and
+    so does stdout's reader going away (``os1 memory search … | head``): the companion
+    is closed on the way out, as after any error."""
     try:
         code = asyncio.run(work())
     except Os1Error as exc:
         err.print(f"[red]{exc.message}[/] [dim]{exc.hint}[/]")
         raise typer.Exit(1) from exc
+    except BrokenPipeError:
+        silence_stdout("it stopped")
+        raise typer.Exit(1) from None
     raise typer.Exit(code or 0)
 
 

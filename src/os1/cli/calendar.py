@@ -9,13 +9,13 @@ time in words and your time zone, and nothing is written until you say yes (or p
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
 import typer
 
 from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
+from os1.cli.output import STDIO, write_file_or_stdout
 from os1.config import DEFAULT_USER
 from os1.core.calendar import Account
 
@@ -121,24 +121,28 @@ def import_(
 
 @calendar_app.command("export")
 def export(
-    path: Path = typer.Argument(..., help="Where to write the .ics file."),
+    path: Path = typer.Argument(..., help="Where to write the .ics file (- for stdout)."),
     force: bool = typer.Option(False, "--force", help="Replace the file if it exists."),
     user: str = UserOption,
 ) -> None:
     """Write every event to one .ics file any calendar program can import.
 
-    Example: `os1 calendar export ~/calendar-backup.ics`.
+    Examples:
+
+      os1 calendar export ~/calendar-backup.ics
+
+      os1 calendar export - | grep SUMMARY
     """
 
-    if path.exists() and not force:
+    if str(path) != STDIO and path.exists() and not force:
         err.print(f"[red]{path} exists already.[/] [dim]Pass --force to replace it.[/]")
         raise typer.Exit(1)
 
     async def work() -> int:
         async with opened_cheaply() as companion:
             exported = await companion.calendar.export(user)
-        await asyncio.to_thread(path.write_text, exported.ics, "utf-8", None, "")
-        out.print(f"Wrote {exported.count} event(s) to {path}.")
+        where = await write_file_or_stdout(path, exported.ics)
+        (err if str(path) == STDIO else out).print(f"Wrote {exported.count} event(s) to {where}.")
         return 0
 
     run(work)

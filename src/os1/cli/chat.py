@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import signal
 import sys
 import threading
@@ -19,12 +18,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import aclosing
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-from os1.cli.output import silence_stdout, watch_stdout
+from os1.cli.output import ReaderWatch, unless_output_closed
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
@@ -130,13 +128,6 @@ async def _with_interrupt(
             loop.remove_signal_handler(signal.SIGINT)
 
 
-GRACE_S = 2.0  # how long a stopped turn, then closing, may take once the reader is gone
-
-
-class _StillBusy(Exception):
-    """The reader went away and the model could not stop within ``GRACE_S``."""
-
-
 async def _show_turn(
     companion: Companion,
     user: str,
@@ -161,48 +152,6 @@ async def _show_turn(
             if isinstance(event, TurnFinished) and render.speaker == "":
                 render.speaker = (await companion.identity(user)).name
     return proposals
-
-
-async def _unless_output_closed(
-    shown: asyncio.Task[list[ProposalMade]], cancel: CancelToken, gone: asyncio.Event
-) -> list[ProposalMade]:
-    """The turn's result; if the reader goes away first, the turn is stopped and given
-    ``GRACE_S`` to save what was said.
-
-    Raises:
-        BrokenPipeError: the reader went away (the turn ended cleanly).
-        _StillBusy: the reader went away and the model is still reading its prompt.
-    """
-    closed = asyncio.create_task(gone.wait())
-    await asyncio.wait({shown, closed}, return_when=asyncio.FIRST_COMPLETED)
-    closed.cancel()
-    if not gone.is_set():
-        return shown.result()
-    cancel.cancel()
-    await asyncio.wait({shown}, timeout=GRACE_S)
-    if not shown.done():
-        raise _StillBusy
-    with contextlib.suppress(BrokenPipeError):
-        shown.result()
-    raise BrokenPipeError
-
-
-async def _close_within(companion: Companion, seconds: float) -> None:
-    """Close as usual if that takes at most ``seconds``, else leave at once.
-
-    The model's thread cannot be stopped while it reads a prompt (a turn's, or background
-    learning's), and waiting for it could take half a minute with nobody there. Leaving
-    loses nothing: what was said is committed, and unlearned lines stay queued for the
-    next start. Only the model's socket folder needs removing by hand."""
-    try:
-        await asyncio.wait_for(companion.aclose(), seconds)
-    except TimeoutError:
-        _exit_now(companion)
-
-
-def _exit_now(companion: Companion) -> NoReturn:
-    companion.release_now()
-    os._exit(1)
 
 
 def _write(target: str, text: str) -> Path:
@@ -297,57 +246,59 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     interactive = sys.stdin.isatty()
     render = Renderer(out, err, as_json=as_json, interactive=interactive and not as_json)
-    try:
-        companion = await start_companion(err, quiet=as_json or not interactive, home=home)
-    except Os1Error as exc:
-        render.error(exc.message, exc.hint)
-        return 1
-    loop = asyncio.get_running_loop()
-    gone, reader_gone = watch_stdout(loop), False
-    if catches_signals() and not interactive:
-        loop.add_signal_handler(signal.SIGHUP, gone.set)  # its terminal was closed
-    try:
-        with companion.presence.hold(user):
-            if new:
-                await companion.new_conversation(user)
-            if interactive:
-                render.speaker = (await companion.identity(user)).name
-                await _recap(companion, user, render)
-                if onboarding:
-                    async with aclosing(companion.greet(user)) as greeting:
-                        async for event in greeting:
-                            render.show(event)
-            lines = _typed_lines(out, render) if interactive else _piped_lines(render, gone)
-            async for line in lines:
-                if not interactive and not line.strip():
-                    continue  # blank lines separate a script's turns; they are not turns
-                if line.strip().startswith("/") and not _is_skill(companion, line):
-                    if not await _command(companion, user, line.strip(), render):
-                        break
-                    continue
-                cancel = CancelToken()
-                shown = asyncio.create_task(
-                    _show_turn(companion, user, line, cancel, render, onboarding and interactive)
+    async with ReaderWatch() as reader:
+        if catches_signals() and not interactive:  # its terminal was closed
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reader.gone.set)
+        try:
+            companion = await reader.start(
+                start_companion(err, quiet=as_json or not interactive, home=home)
+            )
+            with companion.presence.hold(user):
+                await _converse(
+                    companion, user, render, reader.gone, new=new, onboarding=onboarding
                 )
-                proposals = await _unless_output_closed(shown, cancel, gone)
-                for proposal in proposals:
-                    await _decide(companion, user, proposal, out if interactive else None, render)
-    except Os1Error as exc:
-        render.error(exc.message, exc.hint)
-        return 1
-    except BrokenPipeError:
-        silence_stdout()  # the turn was stopped and its partial reply kept, as interrupted
-        reader_gone = True
-        return 1
-    except _StillBusy:
-        silence_stdout()
-        _exit_now(companion)  # what was said is committed; the model is deep in a prompt
-    finally:
-        if reader_gone:
-            await _close_within(companion, GRACE_S)
-        else:
-            await companion.aclose()
-    return 1 if render.failed and not interactive else 0
+        except Os1Error as exc:
+            render.error(exc.message, exc.hint)
+            return 1
+        return 1 if render.failed and not interactive else 0
+    return 1  # the reader went away: the turn was stopped, its partial reply kept
+
+
+async def _converse(
+    companion: Companion,
+    user: str,
+    render: Renderer,
+    gone: asyncio.Event,
+    *,
+    new: bool,
+    onboarding: bool,
+) -> None:
+    """Line after line until the person leaves, stdin ends or the reader goes away."""
+    interactive = sys.stdin.isatty()
+    if new:
+        await companion.new_conversation(user)
+    if interactive:
+        render.speaker = (await companion.identity(user)).name
+        await _recap(companion, user, render)
+        if onboarding:
+            async with aclosing(companion.greet(user)) as greeting:
+                async for event in greeting:
+                    render.show(event)
+    lines = _typed_lines(render.out, render) if interactive else _piped_lines(render, gone)
+    async for line in lines:
+        if not interactive and not line.strip():
+            continue  # blank lines separate a script's turns; they are not turns
+        if line.strip().startswith("/") and not _is_skill(companion, line):
+            if not await _command(companion, user, line.strip(), render):
+                break
+            continue
+        cancel = CancelToken()
+        shown = asyncio.create_task(
+            _show_turn(companion, user, line, cancel, render, onboarding and interactive)
+        )
+        proposals = await unless_output_closed(shown, cancel.cancel, gone)
+        for proposal in proposals:
+            await _decide(companion, user, proposal, render.out if interactive else None, render)
 
 
 def chat(

@@ -6,6 +6,10 @@ carries the protocol and nothing else: the companion starts quietly (no spinner,
 progress bar), logs go to stderr, and while serving the SDK points file descriptor 1 at
 stderr so even stray native output misses the wire. The session counts as one live
 conversation for as long as the process runs.
+
+A client that stops reading (closes our stdout) ends the session even if it keeps stdin
+open: calls under way are cancelled, their partial replies kept as interrupted, and the
+process leaves within seconds (``ReaderWatch``).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 import typer
 from rich.console import Console
 
+from os1.cli.output import ReaderWatch, unless_output_closed
 from os1.cli.session import start_companion
 from os1.config import DEFAULT_USER
 from os1.errors import Os1Error
@@ -25,17 +30,22 @@ from os1.server.mcp import build_server, local_resolver
 
 async def run_mcp(user: str, home: str | None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        companion = await start_companion(err, quiet=True, home=home)
-    except Os1Error as exc:
-        err.print(f"[red]{exc.message}[/] {exc.hint}")
-        return 1
-    try:
+    async with ReaderWatch(ended="the MCP session ended") as reader:
+        try:
+            companion = await reader.start(start_companion(err, quiet=True, home=home))
+        except Os1Error as exc:
+            err.print(f"[red]{exc.message}[/] {exc.hint}")
+            return 1
         with companion.presence.hold(user):
-            await build_server(local_resolver(companion, user)).run_stdio_async()
-    finally:
-        await companion.aclose()
-    return 0
+            serving = asyncio.create_task(
+                build_server(local_resolver(companion, user)).run_stdio_async()
+            )
+            try:
+                await unless_output_closed(serving, serving.cancel, reader.gone)
+            except* BrokenPipeError:  # a reply written as the client left
+                raise BrokenPipeError from None
+        return 0
+    return 1  # the client stopped reading: calls under way were stopped, what they said kept
 
 
 def mcp(

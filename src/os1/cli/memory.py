@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from os1.cli.actions import opened, opened_cheaply, run
+from os1.cli.output import STDIO, write_file_or_stdout
 from os1.cli.render import counted_progress
 from os1.companion import Companion
 from os1.config import DEFAULT_USER
@@ -423,23 +424,23 @@ def forget_cmd(
 
 @memory_app.command("export")
 def export_cmd(
-    file: Path = typer.Argument(..., help="Where to write the archive (JSON Lines)"),
+    file: Path = typer.Argument(..., help="Where to write the archive (JSON Lines; - for stdout)"),
     user: str = UserOption,
 ) -> None:
     """Write every memory to a portable archive (format in the README).
 
-    Example: os1 memory export my-memories.jsonl
+    Examples:
+
+      os1 memory export my-memories.jsonl
+
+      os1 memory export - | gzip > my-memories.jsonl.gz
     """
 
     async def work() -> int:
         async with opened_cheaply() as companion:
             lines = await companion.memories.export(user)
-        try:
-            await asyncio.to_thread(file.write_text, "\n".join(lines) + "\n", "utf-8")
-        except OSError as exc:
-            err.print(f"[red]Cannot write {file}: {exc.strerror}.[/]")
-            return 1
-        out.print(f"Wrote {len(lines) - 1} memories to {file}.")
+        where = await write_file_or_stdout(file, "\n".join(lines) + "\n")
+        (err if str(file) == STDIO else out).print(f"Wrote {len(lines) - 1} memories to {where}.")
         return 0
 
     run(work)
@@ -447,17 +448,27 @@ def export_cmd(
 
 @memory_app.command("import")
 def import_cmd(
-    file: Path = typer.Argument(..., help="An archive written by `os1 memory export`"),
+    file: Path = typer.Argument(
+        ..., help="An archive written by `os1 memory export` (- reads stdin)"
+    ),
     user: str = UserOption,
 ) -> None:
     """Restore an archive; importing the same archive twice changes nothing.
 
-    Example: os1 memory import my-memories.jsonl --user alice
+    Examples:
+
+      os1 memory import my-memories.jsonl --user alice
+
+      os1 memory export - | OS1_HOME=~/other-home os1 memory import -
     """
 
     async def work() -> int:
         try:
-            text = await asyncio.to_thread(file.read_text, "utf-8", "replace")
+            if str(file) == STDIO:
+                raw = await asyncio.to_thread(sys.stdin.buffer.read)
+                text = raw.decode("utf-8", "replace")
+            else:
+                text = await asyncio.to_thread(file.read_text, "utf-8", "replace")
         except OSError as exc:
             err.print(f"[red]Cannot read {file}: {exc.strerror}.[/]")
             return 1

@@ -16,8 +16,22 @@ import select
 import stat
 import sys
 import threading
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+from os1.companion import Companion
+from os1.errors import InputError
 
 _GONE = select.POLLERR | select.POLLHUP | select.POLLNVAL
+GRACE_S = 2.0  # how long stopping the work, then closing, may take once the reader is gone
+
+T = TypeVar("T")
+
+
+class StillBusy(Exception):
+    """The reader went away and the work could not stop within ``GRACE_S``: the model
+    deep in a prompt, or a thread blocked reading a silent stdin."""
 
 
 def watch_stdout(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
@@ -27,9 +41,10 @@ def watch_stdout(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
     try:
         fd = sys.stdout.fileno()
         mode = os.fstat(fd).st_mode
+        if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+            return gone
+        fd = os.dup(fd)  # the pipe itself: a door may point descriptor 1 elsewhere (MCP does)
     except (OSError, ValueError):
-        return gone
-    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
         return gone
 
     def watch() -> None:
@@ -45,13 +60,123 @@ def watch_stdout(loop: asyncio.AbstractEventLoop) -> asyncio.Event:
     return gone
 
 
-def silence_stdout() -> None:
+def silence_stdout(ended: str = "the conversation ended") -> None:
     """Point stdout at /dev/null, so the flush at exit cannot fail a second time, and say
-    why the conversation ended on stderr, if anyone still reads that."""
+    why it ended on stderr, if anyone still reads that."""
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     with contextlib.suppress(OSError, ValueError):
-        sys.stderr.write("os1: the output was closed, so the conversation ended.\n")
+        sys.stderr.write(f"os1: the output was closed, so {ended}.\n")
         sys.stderr.flush()
+
+
+STDIO = "-"  # as a file name: stdout when writing, stdin when reading
+
+
+async def write_file_or_stdout(target: Path, text: str) -> str:
+    """Write ``text`` to the file ``target``, or to stdout if it is ``-``; the name to
+    report it by. A vanished reader raises BrokenPipeError, as any write would.
+
+    Raises:
+        InputError: the file cannot be written.
+    """
+    if str(target) == STDIO:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return "stdout"
+    try:
+        await asyncio.to_thread(target.write_text, text, "utf-8", None, "")
+    except OSError as exc:
+        raise InputError(
+            "cannot_write",
+            f"Could not write {target}: {exc.strerror or exc}.",
+            "Check the path, and that its folder exists and is yours to write.",
+        ) from exc
+    return str(target)
+
+
+async def unless_output_closed(
+    work: asyncio.Task[T], stop: Callable[[], object], gone: asyncio.Event
+) -> T:
+    """The work's result; if the reader goes away first, the work is stopped (``stop``:
+    a turn's ``CancelToken.cancel``, or the task's own ``cancel``) and given ``GRACE_S``
+    to save what was said.
+
+    Raises:
+        BrokenPipeError: the reader went away (the work ended cleanly).
+        StillBusy: the reader went away and the work did not stop in time.
+    """
+    closed = asyncio.create_task(gone.wait())
+    await asyncio.wait({work, closed}, return_when=asyncio.FIRST_COMPLETED)
+    closed.cancel()
+    if not gone.is_set():
+        return work.result()
+    stop()
+    await asyncio.wait({work}, timeout=GRACE_S)
+    if not work.done():
+        raise StillBusy
+    with contextlib.suppress(BrokenPipeError, asyncio.CancelledError):
+        work.result()
+    raise BrokenPipeError
+
+
+class ReaderWatch:
+    """Around a door's whole life: ``gone`` is set when stdout's reader goes away.
+
+    ``start`` opens the companion, unless the reader leaves first: then the process
+    leaves at once (nothing was said yet, and loading the model takes seconds). On the
+    way out the companion is closed as usual, or, if the work raised BrokenPipeError or
+    StillBusy, stdout is silenced, the exception swallowed (the door goes on after its
+    ``async with``) and the companion closed within ``GRACE_S`` (at once when still busy).
+
+    The model's thread cannot be stopped while it reads a prompt (a turn's, or background
+    learning's), and waiting for it could take half a minute with nobody there. Leaving
+    without waiting loses nothing: what was said is committed, and unlearned lines stay
+    queued for the next start. Only the model's socket folder needs removing by hand."""
+
+    def __init__(self, ended: str = "the conversation ended") -> None:
+        self.ended = ended
+        self.companion: Companion | None = None
+        self.gone = watch_stdout(asyncio.get_running_loop())
+
+    async def start(self, starting: Coroutine[Any, Any, Companion]) -> Companion:
+        """The companion ``starting`` makes, to be closed on the way out.
+
+        Raises:
+            Os1Error: as ``starting`` does.
+        """
+        started = asyncio.ensure_future(starting)
+        closed = asyncio.ensure_future(self.gone.wait())
+        await asyncio.wait({started, closed}, return_when=asyncio.FIRST_COMPLETED)
+        closed.cancel()
+        if not started.done():
+            silence_stdout(self.ended)
+            Companion.abandon_start()
+            os._exit(1)
+        self.companion = started.result()
+        return self.companion
+
+    async def __aenter__(self) -> ReaderWatch:
+        return self
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: object, tb: object) -> bool:
+        if self.companion is None:
+            return False
+        if not isinstance(exc, BrokenPipeError | StillBusy):
+            await self.companion.aclose()
+            return False
+        silence_stdout(self.ended)
+        if isinstance(exc, StillBusy):
+            _exit_now(self.companion)
+        try:
+            await asyncio.wait_for(self.companion.aclose(), GRACE_S)
+        except TimeoutError:
+            _exit_now(self.companion)
+        return True
+
+
+def _exit_now(companion: Companion) -> NoReturn:
+    companion.release_now()
+    os._exit(1)

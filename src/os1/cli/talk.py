@@ -22,11 +22,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
+from os1.cli.output import ReaderWatch, unless_output_closed
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.config import DEFAULT_USER, load_settings
 from os1.core.speech import SpokenExchange, VoiceSettings, read_audio, write_wav
+from os1.core.turns import CancelToken
 from os1.errors import InputError, Os1Error
 from os1.events import BargedIn, Notice, Transcribed, TurnEvent, VoiceTimings
 
@@ -79,8 +81,11 @@ async def _headless(
     user: str,
     voice: VoiceSettings,
     audio: np.ndarray,
+    gone: asyncio.Event,
     **how: Any,
 ) -> int:
+    """Answer one recording. If stdout's reader goes away meanwhile, the reply is stopped
+    and kept as far as it went (``unless_output_closed`` raises BrokenPipeError)."""
     out = Console(highlight=False, soft_wrap=True, stderr=how["target"] == "-")
     err = Console(stderr=True, highlight=False)
     seconds = audio.size / 16_000
@@ -94,14 +99,19 @@ async def _headless(
         disable=seconds <= _LONG or how["as_json"],
     )
     task = bar.add_task("Listening", total=seconds)
+    cancel = CancelToken()
     with bar:
-        exchange = await companion.speech.answer(
-            companion,
-            user,
-            audio,
-            voice=voice,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        answering = asyncio.create_task(
+            companion.speech.answer(
+                companion,
+                user,
+                audio,
+                voice=voice,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                cancel=cancel,
+            )
         )
+        exchange = await unless_output_closed(answering, cancel.cancel, gone)
     if how["target"]:
         _write_output(how["target"], exchange)
     if how["as_json"]:
@@ -197,26 +207,22 @@ async def run_talk(
             "Use files instead: os1 talk --in QUESTION.wav --out REPLY.wav",
         )
         return 1
-    try:
-        audio = None if how["source"] is None else _read_input(how["source"])
-        companion = await start_companion(err, quiet=how["as_json"], home=home)
-    except Os1Error as exc:
-        _fail(render, exc, how["as_json"])
-        return 1
-    try:
-        with companion.presence.hold(user):
-            if new:
-                await companion.new_conversation(user)
-            voice = (await companion.speech.voice(user)).changed(speed=speed, wake_phrase=wake)
-            if audio is None:
-                render.speaker = (await companion.identity(user)).name
-                return await _live(companion, user, voice, render)
-            return await _headless(companion, user, voice, audio, **how)
-    except Os1Error as exc:
-        _fail(render, exc, how["as_json"])
-        return 1
-    finally:
-        await companion.aclose()
+    async with ReaderWatch() as reader:
+        try:
+            audio = None if how["source"] is None else _read_input(how["source"])
+            companion = await reader.start(start_companion(err, quiet=how["as_json"], home=home))
+            with companion.presence.hold(user):
+                if new:
+                    await companion.new_conversation(user)
+                voice = (await companion.speech.voice(user)).changed(speed=speed, wake_phrase=wake)
+                if audio is None:
+                    render.speaker = (await companion.identity(user)).name
+                    return await _live(companion, user, voice, render)
+                return await _headless(companion, user, voice, audio, reader.gone, **how)
+        except Os1Error as exc:
+            _fail(render, exc, how["as_json"])
+            return 1
+    return 1  # the reader went away: the reply was stopped and kept as far as it went
 
 
 def talk(

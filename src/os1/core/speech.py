@@ -17,6 +17,7 @@ import numpy as np
 from os1.config import Settings
 from os1.core.base import Core
 from os1.models.assets import models_dir
+from os1.models.base import CancelToken
 from os1.models.tts import Speech as SpokenPiece
 from os1.persona.identity import ensure_identity
 from os1.persona.voice import VoiceSettings, load_voice, save_voice
@@ -131,8 +132,10 @@ class Speech:
         *,
         voice: VoiceSettings | None = None,
         progress: Callable[[float, float], None] | None = None,
+        cancel: CancelToken | None = None,
     ) -> SpokenExchange:
-        """Hear one recording and speak the reply (``os1 talk --in``).
+        """Hear one recording and speak the reply (``os1 talk --in``); ``cancel`` stops
+        the reply, which is kept as far as it went, marked interrupted.
 
         Raises:
             InputError: the recording holds no speech.
@@ -141,5 +144,5 @@ class Speech:
         stt, tts = await models.stt(), await models.tts()
         voice = voice or await self.voice(user)
         return await answer_recording(
-            conversation, user, stt, tts, audio, speed=voice.speed, progress=progress
+            conversation, user, stt, tts, audio, speed=voice.speed, progress=progress, cancel=cancel
         )

@@ -111,6 +111,13 @@ def sweep_stale(folder: Path | None = None) -> list[Path]:
     return removed
 
 
+def remove_own_folders(folder: Path | None = None) -> None:
+    """Remove this process's socket folders, for a process leaving at once while its
+    model may still be loading (nothing else would remove them before the next start)."""
+    for found in (folder or Path(tempfile.gettempdir())).glob(f"{SOCKET_PREFIX}{os.getpid()}-*"):
+        shutil.rmtree(found, ignore_errors=True)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -3,7 +3,8 @@
 A stage is an async generator function taking the shared ``Turn``. A stage may stop the
 turn (``turn.stopped``), e.g. on empty input; the pipeline then skips to the end. If the
 consumer walks away or the task is cancelled mid-stream, the reply so far is still saved,
-marked interrupted (shielded, so a second cancellation cannot lose it).
+marked interrupted, and recorded in memory (shielded, so a second cancellation cannot
+lose it).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from os1.turn.act import act
 from os1.turn.context import Turn
 from os1.turn.perceive import perceive
 from os1.turn.recall import recall
-from os1.turn.remember import remember, save_reply
+from os1.turn.remember import keep_after_teardown, remember
 from os1.turn.respond import respond
 from os1.turn.think import think
 
@@ -46,4 +47,4 @@ async def run_turn(
                 yield ErrorEvent(exc.code, exc.message, exc.hint)
     finally:
         if not turn.saved and turn.user_message_id is not None:
-            await asyncio.shield(save_reply(turn))
+            await asyncio.shield(keep_after_teardown(turn))

@@ -36,6 +36,15 @@ async def save_reply(turn: Turn) -> None:
     )
 
 
+async def keep_after_teardown(turn: Turn) -> None:
+    """The turn was torn down before ``remember`` ran (the door went away, a second
+    Ctrl-C): the reply so far is saved, marked interrupted, and the exchange still
+    becomes episodes, so that recall finds what was said."""
+    await save_reply(turn)
+    if not turn.handled:
+        await _record_episodes(turn)
+
+
 async def _record_onboarding(turn: Turn) -> None:
     if turn.answering is None or turn.interrupted or turn.finish_reason == "error":
         return

@@ -28,6 +28,9 @@ def test_add_list_export_import_undo(home: Path, tmp_path: Path) -> None:
     exported = os1(home, "calendar", "export", str(target))
     assert exported.exit_code == 0 and "Wrote 2 event(s)" in exported.output
     assert os1(home, "calendar", "export", str(target)).exit_code == 1  # no silent overwrite
+    piped = os1(home, "calendar", "export", "-")
+    assert piped.exit_code == 0 and piped.stdout.startswith("BEGIN:VCALENDAR")
+    assert "SUMMARY:dinner with Sam" in piped.stdout and not (Path.cwd() / "-").exists()
 
     waiting = os1(home, "calendar", "import", str(target), "--user", "sam")
     assert "2 new event(s)" in waiting.output and "Nothing done yet" in waiting.output
