@@ -10,6 +10,7 @@ import contextlib
 import io
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -45,15 +46,20 @@ def _env(real_settings: Settings, home: Path, tmpdir: Path, **extra: str) -> dic
 
 
 def _leave_when(chat: subprocess.Popen[bytes], moment: str) -> None:
-    """Read the JSON events until ``moment``, then close the reading end."""
+    """Read the JSON events until ``moment``, then close the reading end (or, for a
+    hang-up, send SIGHUP as a closed terminal does)."""
     assert chat.stdout is not None
     if moment != "at once":
-        wanted = {"first line": "turn_started", "mid reply": "text_delta",
-                  "after the reply": "turn_finished"}[moment]  # fmt: skip
+        wanted = {"mid reply": "text_delta", "after the reply": "turn_finished"}.get(
+            moment, "turn_started"
+        )
         deadline = time.monotonic() + 240
         while wanted not in chat.stdout.readline().decode():
             assert chat.poll() is None and time.monotonic() < deadline, f"no {wanted} seen"
-    chat.stdout.close()
+    if moment == "hang-up":
+        chat.send_signal(signal.SIGHUP)
+    else:
+        chat.stdout.close()
 
 
 def _messages(home: Path) -> list[tuple[str, str]]:
@@ -81,7 +87,9 @@ def _talk_then_leave(chat: subprocess.Popen[bytes], moment: str) -> str:
 
 
 @pytest.mark.real_model
-@pytest.mark.parametrize("moment", ["first line", "mid reply", "after the reply", "at once"])
+@pytest.mark.parametrize(
+    "moment", ["first line", "mid reply", "after the reply", "at once", "hang-up"]
+)
 def test_a_chat_whose_reader_goes_away_ends_and_keeps_what_was_said(
     real_settings: Settings, tmp_path: Path, moment: str
 ) -> None:
