@@ -81,28 +81,31 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
     assert {"Anna", "Raj"} <= set(answer["people"])
 
 
-async def test_background_work_gives_way_to_a_person(real_llm: LocalGGUF) -> None:
-    long_job = real_llm.stream(
-        [ChatMessage("user", "Count from 1 to 500, separated by commas.")],
-        GenerationOptions(max_tokens=300, background=True),
-    )
+async def test_background_work_gives_way_to_a_person_even_while_its_prompt_is_read(
+    real_llm: LocalGGUF,
+) -> None:
+    notes = " ".join(f"Note {i}: the keeper counted {i * 7} gulls on day {i}." for i in range(60))
+    job = [ChatMessage("system", notes), ChatMessage("user", "Summarise the notes.")]
     reasons: list[str] = []
 
     async def background() -> None:
-        async for chunk in long_job:
+        async for chunk in real_llm.stream(job, GenerationOptions(max_tokens=50, background=True)):
             if chunk.finish_reason:
                 reasons.append(chunk.finish_reason)
 
-    job = asyncio.create_task(background())
-    await asyncio.sleep(1.5)
+    task = asyncio.create_task(background())
+    await asyncio.sleep(3)  # a batch or so into a prompt of ~1,000 tokens
     answer = await complete(
         real_llm,
         [ChatMessage("user", "What is 2 + 2? Answer with the number.")],
         GenerationOptions(max_tokens=8, temperature=0),
     )
-    await job
-    assert "4" in answer.text
-    assert reasons == ["preempted"]
+    await task
+    assert "4" in answer.text and reasons == ["preempted"]
+    # the job's prompt was left part-read (not read to its end first), and the part read
+    # stays cached for when the job runs again
+    again = await complete(real_llm, job, GenerationOptions(max_tokens=1, background=True))
+    assert 0 < again.usage.cached_tokens < real_llm.count_tokens(notes), again.usage
 
 
 async def test_it_names_itself_and_remembers_what_was_said(real_companion: Companion) -> None:

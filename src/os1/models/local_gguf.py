@@ -12,7 +12,9 @@ the conversation at hand: the stable prompt prefix is reused turn after turn.
 
 Three cache slots: slot 0 for the person's turns, slot 1 for background work (summaries,
 memory extraction), slot 2 for choosing a tool. Neither evicts the conversation's cached
-prefix, and a turn preempts background work, so a person never waits behind housekeeping.
+prefix, and a turn preempts background work, even while its prompt is being read (it is
+read in small batches, each a chance to stop), so a person waits behind housekeeping for
+one batch at most.
 """
 
 from __future__ import annotations
@@ -45,10 +47,18 @@ FOREGROUND_SLOT, BACKGROUND_SLOT, ROUTING_SLOT = 0, 1, 2
 SLOTS = 3
 
 
+# Prompts are read in batches this small so that a stop asked for while a prompt is being
+# read takes effect within a batch (~2.5 s here) rather than after the whole prompt: each
+# batch ends with a progress chunk (``return_progress``), whose callback can stop the
+# request. The tokens read so far stay cached. Measured on 2 cores, 128-token batches read
+# as fast as 2,048-token ones (about 52 tokens/s for a 1.5B Q4 model).
+PROMPT_BATCH = 128
+
+
 def _slot(options: GenerationOptions) -> int:
-    if options.background:
-        return BACKGROUND_SLOT
-    return ROUTING_SLOT if options.routing else FOREGROUND_SLOT
+    if options.routing:  # the tool menu, also when it is read in the background
+        return ROUTING_SLOT
+    return BACKGROUND_SLOT if options.background else FOREGROUND_SLOT
 
 
 def request_body(
@@ -58,6 +68,7 @@ def request_body(
     return {
         "id_slot": _slot(options),
         "stream": stream,
+        "return_progress": stream,  # a chunk per prompt batch: the chance to stop
         **chat_request(messages, options),
     }
 
@@ -148,6 +159,7 @@ class LocalGGUF:
         params.model.path = str(model_path)
         params.n_ctx = n_ctx * SLOTS  # llama.cpp splits it evenly: n_ctx per slot
         params.n_parallel = SLOTS
+        params.n_batch = params.n_ubatch = PROMPT_BATCH
         params.cpuparams.n_threads = threads
         params.cpuparams_batch.n_threads = threads
         params.use_jinja = True
