@@ -251,7 +251,7 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reader.gone.set)
         try:
             companion = await reader.start(
-                start_companion(err, quiet=as_json or not interactive, home=home)
+                start_companion(err, quiet=as_json or not interactive, warm=interactive, home=home)
             )
             with companion.presence.hold(user):
                 await _converse(

@@ -28,12 +28,21 @@ def catches_signals() -> bool:
 
 
 async def start_companion(
-    err: Console, quiet: bool, *, lazy: bool = False, local: bool = True, **flags: Any
+    err: Console,
+    quiet: bool,
+    *,
+    lazy: bool = False,
+    local: bool = True,
+    warm: bool = True,
+    **flags: Any,
 ) -> Companion:
     """Load settings with ``flags`` on top and start a companion, showing progress on stderr;
     ``lazy`` loads the model only when something first needs it. A terminal command
     serves the person at this machine (``local``: their tools reach their own files);
-    ``os1 serve`` passes ``local=False``, so each account's own reach applies.
+    ``os1 serve`` passes ``local=False``, so each account's own reach applies. ``warm``
+    reads ahead what later turns need (the tool menu, the embedders) while the person
+    is idle; a one-shot command has no idle time, so it passes False and nothing
+    competes with its one turn.
 
     Raises:
         Os1Error: settings are invalid, the store cannot be opened or the model not loaded.
@@ -58,6 +67,6 @@ async def start_companion(
         return await Companion.start(settings, lazy=True, local=local)
     with progress:
         if quiet:
-            return await Companion.start(settings, progress=on_progress, local=local)
+            return await Companion.start(settings, progress=on_progress, local=local, warm=warm)
         with err.status("Waking up…", spinner="dots"):
-            return await Companion.start(settings, progress=on_progress, local=local)
+            return await Companion.start(settings, progress=on_progress, local=local, warm=warm)

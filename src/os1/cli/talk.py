@@ -210,7 +210,10 @@ async def run_talk(
     async with ReaderWatch() as reader:
         try:
             audio = None if how["source"] is None else _read_input(how["source"])
-            companion = await reader.start(start_companion(err, quiet=how["as_json"], home=home))
+            one_shot = audio is not None  # no idle time to read ahead in
+            companion = await reader.start(
+                start_companion(err, quiet=how["as_json"], warm=not one_shot, home=home)
+            )
             with companion.presence.hold(user):
                 if new:
                     await companion.new_conversation(user)

@@ -4,6 +4,7 @@ is made."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from os1.config import Settings
 from os1.errors import ConfigError
 from os1.memory.store import Memory
 from os1.models.base import LLM
+from os1.models.prompt_cache import forget_saved_prompts
 from os1.skills.base import ToolContext, context_for
 from os1.skills.registry import SkillRegistry
 from os1.store import Database, UserStore
@@ -33,6 +35,15 @@ class Core:
     home: Path | None = None
     local: bool = False
     settings: Settings | None = None
+
+    async def forget_cached_prompts(self) -> None:
+        """Drop every cached prompt, in the model and saved in the home: after a memory is
+        forgotten, no cache may still hold its words (the next prompt is read anew)."""
+        erase = getattr(self.llm, "erase_kept_prompts", None)
+        if callable(erase):
+            await erase()
+        if self.home is not None:
+            await asyncio.to_thread(forget_saved_prompts, self.home)
 
     async def store(self, user: str) -> UserStore:
         """The person's scoped store (``InputError`` if there is no such person)."""

@@ -85,9 +85,12 @@ async def build_llm(
 async def _local(settings: Settings, progress: ProgressFn | None) -> LLM:
     from os1.models.assets import resolve_llm_path
     from os1.models.local_gguf import LocalGGUF
+    from os1.models.prompt_cache import saved_prompts_dir
 
     path = await asyncio.to_thread(resolve_llm_path, settings, progress)
-    return await asyncio.to_thread(LocalGGUF, path, settings.n_ctx, settings.threads)
+    return await asyncio.to_thread(
+        LocalGGUF, path, settings.n_ctx, settings.threads, saved_prompts_dir(settings.home)
+    )
 
 
 async def _openai(settings: Settings, progress: ProgressFn | None) -> LLM:

@@ -196,6 +196,8 @@ class Memories:
             ids = [i for found, i in targets if found == kind]
             if ids:
                 removed += await memory.forget(store, kind, ids)
+        if removed:  # a forgotten memory must not live on in a cached prompt
+            await self.core.forget_cached_prompts()
         return removed
 
     async def note(self, user: str, text: str, source: str = "note") -> int:

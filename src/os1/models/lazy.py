@@ -39,6 +39,12 @@ class LazyLLM:
             return self._model.count_tokens(text)
         return len(text.encode())  # a token is at least one byte: a safe over-estimate
 
+    async def erase_kept_prompts(self) -> None:
+        """As the loaded model's (nothing is cached before it loads)."""
+        erase = getattr(self._model, "erase_kept_prompts", None)
+        if callable(erase):
+            await erase()
+
     async def aclose(self) -> None:
         if self._model is not None:
             await self._model.aclose()

@@ -37,6 +37,7 @@ import httpx
 from os1.errors import ModelError
 from os1.events import Usage
 from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions, chat_request
+from os1.models.prompt_cache import SavedPrompts
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,13 @@ class LocalGGUF:
         threads: CPU threads for prompt processing and generation.
     """
 
-    def __init__(self, model_path: Path, n_ctx: int = 4096, threads: int = 2) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        n_ctx: int = 4096,
+        threads: int = 2,
+        prompt_cache: Path | None = None,
+    ) -> None:
         import xllamacpp as xlc  # heavy native import, only when a local model is used
 
         self.name = f"local:{model_path.name}"
@@ -166,6 +173,14 @@ class LocalGGUF:
         params.verbosity = -1
         params.flash_attn_type = xlc.llama_flash_attn_type.LLAMA_FLASH_ATTN_TYPE_DISABLED
         params.hostnames = [str(self._sock_dir / "llm.sock")]
+        self._saved: SavedPrompts | None = None
+        if prompt_cache is not None:
+            build = getattr(xlc, "__version__", "")
+            key = f"{model_path.stem}-{model_path.stat().st_size}-{n_ctx}-{build}"
+            self._saved = SavedPrompts(
+                prompt_cache, key, (FOREGROUND_SLOT, ROUTING_SLOT), grow_only=(ROUTING_SLOT,)
+            )
+            params.slot_save_path = f"{prompt_cache}{os.sep}"  # llama.cpp appends the name
         try:
             self._server: Any = xlc.Server(params)
         except Exception as exc:
@@ -182,6 +197,11 @@ class LocalGGUF:
         self._background: CancelToken | None = None  # the running background job, if any
         self._closed = False
         atexit.register(self.close)
+        if self._saved is not None:
+            self._saved.restore(self._post)
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self._http.post(f"http://llm{path}", json=body)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - bounded; lives as long as the model
     def count_tokens(self, text: str) -> int:
@@ -283,6 +303,18 @@ class LocalGGUF:
         with contextlib.suppress(Exception):
             atexit.unregister(self.close)
 
-    async def aclose(self) -> None:
+    async def erase_kept_prompts(self) -> None:
+        """Empty the slots whose prompts are saved at close (a memory was forgotten)."""
+        if self._saved is None:
+            return
         async with self._lock:
+            for slot in self._saved.slots:
+                with contextlib.suppress(Exception):
+                    await asyncio.to_thread(self._post, f"/slots/{slot}?action=erase", {})
+
+    async def aclose(self) -> None:
+        """Save the prompts worth keeping (``prompt_cache``), then close."""
+        async with self._lock:
+            if self._saved is not None and not self._closed:
+                await asyncio.to_thread(self._saved.save, self._post)
             self.close()
