@@ -26,6 +26,7 @@ lint: setup
 
 bench: setup
 	.venv/bin/python bench/llm_overhead.py
+	.venv/bin/python bench/cold_start.py
 	.venv/bin/python bench/memory.py
 	.venv/bin/python bench/load.py
 	.venv/bin/python bench/skills.py
