@@ -182,8 +182,8 @@ class ToolChooser:
     async def warm_up(self) -> None:
         """Read the tool menu into the model's cache while nobody is waiting (about 25 s
         on 2 cores), so the person's first request does not wait for it. It runs as
-        background work: a turn stops it within one prompt batch, and the part read so
-        far stays cached for the first message that is routed."""
+        background work: a turn stops it within one prompt batch (well under a second),
+        and the part read so far stays cached for the first message that is routed."""
         messages = [ChatMessage("system", self._system), ChatMessage("user", "hello")]
         options = GenerationOptions(max_tokens=1, temperature=0.0, routing=True, background=True)
         try:
