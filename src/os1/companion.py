@@ -438,14 +438,6 @@ class Companion:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    @staticmethod
-    def abandon_start() -> None:
-        """For a process leaving while a companion is still starting (its reader went
-        away): remove what would outlive the process, the model's socket folder."""
-        from os1.models.local_gguf import remove_own_folders  # as lazily as build_llm does
-
-        remove_own_folders()
-
     def release_now(self) -> None:
         """For a process about to leave without waiting (its reader went away while the
         model's thread is deep in a prompt): remove what outlives the process, the model's

@@ -128,3 +128,14 @@ async def test_prompts_erased_after_a_forget_are_not_saved_at_close(
     await llm.erase_kept_prompts()  # what a forget does to a running model
     await llm.aclose()
     assert _names(folder) == []
+
+
+@pytest.mark.real_model
+async def test_a_home_that_cannot_be_written_still_answers(
+    real_settings: Settings, readonly_dir: Path
+) -> None:
+    llm = await _model(real_settings, readonly_dir / "cache")
+    try:
+        assert (await complete(llm, PROMPT, ANSWER)).text
+    finally:
+        await llm.aclose()

@@ -198,8 +198,11 @@ async def test_with_the_wake_phrase_only_speech_addressed_by_name_is_answered(
     scripted.enqueue(
         "Here is one: why did the cat sit on the computer? To keep an eye on the mouse."
     )
-    await speak_into(session, [said(tts, "Hey Nova, tell me a joke."), quiet(1.5)])
-    await session.finish()
+    for _ in range(3):  # Whisper now and then hears "Nova" as another word: said again
+        await speak_into(session, [said(tts, "Hey Nova, tell me a joke."), quiet(1.5)])
+        await session.finish()
+        if ear.of(Transcribed):
+            break
     asked = ear.of(Transcribed)
     assert len(asked) == 1
     said_to_it = asked[0].text.lower()  # type: ignore[attr-defined]

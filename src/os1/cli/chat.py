@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import threading
@@ -42,24 +43,48 @@ HELP = """Commands:
   /quit            leave (also Ctrl-D)"""
 
 
+def _raw_lines(fd: int) -> Iterator[bytes]:
+    """The lines of ``fd``, read from the descriptor itself rather than through
+    ``sys.stdin``'s buffer: a thread blocked in a buffered read holds the buffer's lock,
+    and the interpreter aborts if it must take that lock while exiting."""
+    pending = bytearray()  # grows once per byte, however long a line is
+    while chunk := os.read(fd, 65536):
+        start = 0
+        while (end := chunk.find(b"\n", start)) != -1:
+            pending += chunk[start:end]
+            yield bytes(pending)
+            pending.clear()
+            start = end + 1
+        pending += chunk[start:]
+    if pending:
+        yield bytes(pending)
+
+
 def _stdin_lines(err: Renderer) -> Iterator[str]:
     """Lines of a piped stdin; undecodable bytes are replaced and reported, not fatal."""
-    for number, raw in enumerate(sys.stdin.buffer, start=1):
+    try:
+        lines: Iterator[bytes] = _raw_lines(sys.stdin.fileno())
+    except (OSError, ValueError):  # no descriptor (a test runner's stdin): its own lines
+        lines = (raw.rstrip(b"\n") for raw in sys.stdin.buffer)
+    for number, raw in enumerate(lines, start=1):
         try:
-            yield raw.decode("utf-8").rstrip("\n")
+            yield raw.decode("utf-8")
         except UnicodeDecodeError:
             err.error(
                 f"Line {number} of the input is not valid UTF-8; "
                 "the undecodable bytes were replaced with �.",
                 "Convert the input to UTF-8, e.g. with iconv.",
             )
-            yield raw.decode("utf-8", errors="replace").rstrip("\n")
+            yield raw.decode("utf-8", errors="replace")
+
+
+LINE_GRACE_S = 0.2  # for a line already written to reach the reading thread
 
 
 async def _piped_lines(render: Renderer, gone: asyncio.Event) -> AsyncIterator[str]:
     """Lines of a piped stdin, read by a thread of their own, until stdin ends or the
     output's reader goes away (BrokenPipeError): a script that stopped reading is gone
-    even while its stdin stays open."""
+    even while its stdin stays open. A line it wrote before leaving is still kept."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 
@@ -68,9 +93,11 @@ async def _piped_lines(render: Renderer, gone: asyncio.Event) -> AsyncIterator[s
             loop.call_soon_threadsafe(queue.put_nowait, line)
 
     def read() -> None:
-        for line in _stdin_lines(render):
-            put(line)
-        put(None)
+        try:
+            for line in _stdin_lines(render):
+                put(line)
+        finally:  # even if reading fails, the conversation must not wait for ever
+            put(None)
 
     # a daemon: a read blocked on an open, silent stdin must not keep the process alive
     threading.Thread(target=read, name="os1-stdin", daemon=True).start()
@@ -79,6 +106,8 @@ async def _piped_lines(render: Renderer, gone: asyncio.Event) -> AsyncIterator[s
         closed = asyncio.ensure_future(gone.wait())
         await asyncio.wait({got, closed}, return_when=asyncio.FIRST_COMPLETED)
         closed.cancel()
+        if not got.done():  # a line written before the reader left is still taken in
+            await asyncio.wait({got}, timeout=LINE_GRACE_S)
         if not got.done():
             got.cancel()
             raise BrokenPipeError
@@ -138,19 +167,34 @@ async def _show_turn(
 ) -> list[ProposalMade]:
     """One turn, shown as it comes; returns the proposals still waiting for a decision.
 
-    The turn is closed even when showing an event fails (the reader went away): an
-    abandoned turn would hold the model, and with it this process, for ever."""
+    If showing an event fails (the reader went away), the turn is stopped, not dropped:
+    it runs on unseen to its end, so the person's words are stored and the part of the
+    reply written is kept as interrupted (an abandoned turn would also hold the model).
+
+    Raises:
+        BrokenPipeError: the reader went away during the turn.
+    """
     events = companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding)
     proposals: list[ProposalMade] = []
+    unread = False
     async with aclosing(_with_interrupt(events, cancel)) as shown:
         async for event in shown:
-            render.show(event)
+            if unread:
+                continue
+            try:
+                render.show(event)
+            except BrokenPipeError:
+                unread = True
+                cancel.cancel()
+                continue
             if isinstance(event, ProposalMade):
                 proposals.append(event)
             if isinstance(event, ActionSettled):  # a standing policy ran it already
                 proposals = [p for p in proposals if p.proposal_id != event.proposal_id]
             if isinstance(event, TurnFinished) and render.speaker == "":
                 render.speaker = (await companion.identity(user)).name
+    if unread:
+        raise BrokenPipeError
     return proposals
 
 

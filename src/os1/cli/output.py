@@ -24,7 +24,8 @@ from os1.companion import Companion
 from os1.errors import InputError
 
 _GONE = select.POLLERR | select.POLLHUP | select.POLLNVAL
-GRACE_S = 2.0  # how long stopping the work, then closing, may take once the reader is gone
+GRACE_S = 1.0  # for the stopped work, then closing, once the reader is gone (a turn stops
+# within one 32-token prompt batch, ~0.6 s; what cannot stop by then is left)
 
 T = TypeVar("T")
 
@@ -125,16 +126,15 @@ async def unless_output_closed(
 class ReaderWatch:
     """Around a door's whole life: ``gone`` is set when stdout's reader goes away.
 
-    ``start`` opens the companion, unless the reader leaves first: then the process
-    leaves at once (nothing was said yet, and loading the model takes seconds). On the
-    way out the companion is closed as usual, or, if the work raised BrokenPipeError or
-    StillBusy, stdout is silenced, the exception swallowed (the door goes on after its
-    ``async with``) and the companion closed within ``GRACE_S`` (at once when still busy).
+    ``start`` opens the companion. On the way out the companion is closed as usual, or,
+    if the work raised BrokenPipeError or StillBusy, stdout is silenced, the exception
+    swallowed (the door goes on after its ``async with``) and the companion closed
+    within ``GRACE_S``, or at once when still busy.
 
-    The model's thread cannot be stopped while it reads a prompt (a turn's, or background
-    learning's), and waiting for it could take half a minute with nobody there. Leaving
-    without waiting loses nothing: what was said is committed, and unlearned lines stay
-    queued for the next start. Only the model's socket folder needs removing by hand."""
+    Some work cannot be stopped (a transcription, a thread blocked on a silent stdin)
+    and nobody is there to wait for it. Leaving without waiting loses nothing: what was
+    said is committed, and unlearned lines stay queued for the next start. Only the
+    model's socket folder needs removing by hand."""
 
     def __init__(self, ended: str = "the conversation ended") -> None:
         self.ended = ended
@@ -142,20 +142,14 @@ class ReaderWatch:
         self.gone = watch_stdout(asyncio.get_running_loop())
 
     async def start(self, starting: Coroutine[Any, Any, Companion]) -> Companion:
-        """The companion ``starting`` makes, to be closed on the way out.
+        """The companion ``starting`` makes, to be closed on the way out. A reader that
+        leaves meanwhile is noticed once it is up, so that what was already written to
+        stdin is still taken in and kept.
 
         Raises:
             Os1Error: as ``starting`` does.
         """
-        started = asyncio.ensure_future(starting)
-        closed = asyncio.ensure_future(self.gone.wait())
-        await asyncio.wait({started, closed}, return_when=asyncio.FIRST_COMPLETED)
-        closed.cancel()
-        if not started.done():
-            silence_stdout(self.ended)
-            Companion.abandon_start()
-            os._exit(1)
-        self.companion = started.result()
+        self.companion = await starting
         return self.companion
 
     async def __aenter__(self) -> ReaderWatch:

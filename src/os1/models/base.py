@@ -153,15 +153,17 @@ async def complete_json(
     messages: list[ChatMessage],
     schema: dict[str, Any],
     options: GenerationOptions | None = None,
+    cancel: CancelToken | None = None,
 ) -> dict[str, Any]:
-    """Generate one JSON object constrained by ``schema`` and parse it.
+    """Generate one JSON object constrained by ``schema`` and parse it; ``cancel`` stops
+    it (then ``generation_stopped`` is raised).
 
     Raises:
         ModelError: the output was cut off (``finish_reason == "length"``) or is not a JSON
             object; bound arrays and strings in the schema to avoid the first.
     """
     opts = replace(options or GenerationOptions(temperature=0.0), json_schema=schema)
-    result = await complete(llm, messages, opts)
+    result = await complete(llm, messages, opts, cancel)
     if result.finish_reason in ("cancelled", "preempted"):
         raise ModelError("generation_stopped", "The JSON generation was stopped before it ended.")
     if result.finish_reason == "length":

@@ -123,13 +123,6 @@ def sweep_stale(folder: Path | None = None) -> list[Path]:
     return removed
 
 
-def remove_own_folders(folder: Path | None = None) -> None:
-    """Remove this process's socket folders, for a process leaving at once while its
-    model may still be loading (nothing else would remove them before the next start)."""
-    for found in (folder or Path(tempfile.gettempdir())).glob(f"{SOCKET_PREFIX}{os.getpid()}-*"):
-        shutil.rmtree(found, ignore_errors=True)
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -177,10 +170,13 @@ class LocalGGUF:
         if prompt_cache is not None:
             build = getattr(xlc, "__version__", "")
             key = f"{model_path.stem}-{model_path.stat().st_size}-{n_ctx}-{build}"
-            self._saved = SavedPrompts(
-                prompt_cache, key, (FOREGROUND_SLOT, ROUTING_SLOT), grow_only=(ROUTING_SLOT,)
-            )
-            params.slot_save_path = f"{prompt_cache}{os.sep}"  # llama.cpp appends the name
+            try:
+                self._saved = SavedPrompts(
+                    prompt_cache, key, (FOREGROUND_SLOT, ROUTING_SLOT), grow_only=(ROUTING_SLOT,)
+                )
+                params.slot_save_path = f"{prompt_cache}{os.sep}"  # llama.cpp appends the name
+            except OSError as exc:  # a read-only home: every prompt is read anew, that is all
+                log.debug("prompts will not be kept across runs: %s", exc)
         try:
             self._server: Any = xlc.Server(params)
         except Exception as exc:

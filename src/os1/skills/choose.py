@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from os1.errors import InputError, ModelError
-from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
+from os1.models.base import LLM, CancelToken, ChatMessage, GenerationOptions, complete_json
 from os1.skills.base import Tool, validate_args
 from os1.skills.gate import RequestGate
 
@@ -191,7 +191,7 @@ class ToolChooser:
         except ModelError as exc:
             log.debug("the tool menu was not read ahead (%s)", exc.code)
 
-    async def choose(self, message: str) -> Choice | None:
+    async def choose(self, message: str, cancel: CancelToken | None = None) -> Choice | None:
         """The tool the person asks for, with its arguments; None to just talk.
 
         A message that cannot be a request (``skills.gate``) is not shown to the model.
@@ -203,13 +203,13 @@ class ToolChooser:
             return None
         if not self.gate.might_ask(text):
             return None
-        return await self._ask_model(text)
+        return await self._ask_model(text, cancel)
 
-    async def _ask_model(self, text: str) -> Choice | None:
+    async def _ask_model(self, text: str, cancel: CancelToken | None) -> Choice | None:
         messages = [ChatMessage("system", self._system), ChatMessage("user", text)]
         options = GenerationOptions(max_tokens=300, temperature=0.0, routing=True)
         try:
-            picked = await complete_json(self.llm, messages, self._schema, options)
+            picked = await complete_json(self.llm, messages, self._schema, options, cancel)
         except ModelError as exc:
             log.info("tool choice failed (%s); answering as conversation", exc.code)
             return None

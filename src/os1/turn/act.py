@@ -47,7 +47,7 @@ async def _chosen(turn: Turn) -> tuple[Tool, BaseModel] | None:
         return None if tool is None else (tool, tool.from_command(command[1]))
     if turn.deps.chooser is None:
         return None
-    choice = await turn.deps.chooser.choose(turn.text)
+    choice = await turn.deps.chooser.choose(turn.text, turn.cancel)
     return None if choice is None else (choice.tool, choice.args)
 
 
