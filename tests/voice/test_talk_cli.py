@@ -59,7 +59,7 @@ def test_a_spoken_question_gets_a_spoken_answer(
         assert result["timings"][stage] >= 0
     with wave.open(str(tmp_path / "reply.wav")) as reply:
         assert (reply.getnchannels(), reply.getframerate()) == (1, 22_050)
-        assert reply.getnframes() > 22_050  # more than a second of speech
+        assert reply.getnframes() > 22_050 // 4  # speech, even for a one-word "Four."
     heard = stt.transcribe_now(read_audio(tmp_path / "reply.wav")).text
     assert word_error_rate([(result["reply"], heard)]) <= 0.25, (result["reply"], heard)
 
