@@ -440,12 +440,23 @@ class Companion:
 
     def release_now(self) -> None:
         """For a process about to leave without waiting (its reader went away while the
-        model's thread is deep in a prompt): remove what outlives the process, the model's
-        socket folder. Committed data needs nothing; unlearned lines wait for next time."""
+        model's thread is deep in a prompt, or still loading): remove what outlives the
+        process, the model's socket folder. Committed data needs nothing; unlearned lines
+        wait for next time."""
         close = getattr(self.llm, "close", None)
         if callable(close):
             with contextlib.suppress(Exception):
                 close()
+        from os1.models.local_gguf import remove_own_socket_folders  # a load may be under way
+
+        remove_own_socket_folders()
+
+    def load_model_ahead(self) -> None:
+        """A model loaded on first use (``Companion.start(lazy=True)``) starts loading now,
+        in the background; the first turn finds it ready, or waits less."""
+        load = getattr(self.llm, "load_ahead", None)
+        if callable(load):
+            load()
 
     async def aclose(self) -> None:
         """Stop background work, then release the model, the store and the parsing pool."""

@@ -95,3 +95,29 @@ def test_the_sweep_spares_running_processes(tmp_path: Path) -> None:
         (folder / "llm.sock").write_bytes(b"")
     assert sweep_stale(tmp_path) == [gone]
     assert sorted(_socket_folders(tmp_path)) == sorted([mine, other])
+
+
+LEAVING = """
+import sys
+from pathlib import Path
+from os1.errors import ModelError
+from os1.models import local_gguf
+made = local_gguf._new_socket_folder()  # a load under way has made its folder
+local_gguf.remove_own_socket_folders()  # the process leaves at once (os._exit follows)
+try:
+    local_gguf._new_socket_folder()  # the load's thread, a moment later
+except ModelError:
+    print("refused", made.exists())
+"""
+
+
+def test_a_process_leaving_at_once_removes_its_folders_and_makes_no_more(tmp_path: Path) -> None:
+    left = subprocess.run(
+        [sys.executable, "-c", LEAVING],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        check=False,
+    )
+    assert left.stdout.strip() == "refused False", left.stderr
+    assert _socket_folders(tmp_path) == []

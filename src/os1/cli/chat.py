@@ -294,9 +294,17 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
         if catches_signals() and not interactive:  # its terminal was closed
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reader.gone.set)
         try:
-            companion = await reader.start(
-                start_companion(err, quiet=as_json or not interactive, warm=interactive, home=home)
+            # piped, the model loads while the first line is read and stored, and not at all
+            # for a reader already gone: those words are kept without a model (issue 22)
+            companion = reader.companion = await start_companion(
+                err,
+                quiet=as_json or not interactive,
+                lazy=not interactive,
+                warm=interactive,
+                home=home,
             )
+            if not reader.gone.is_set():
+                companion.load_model_ahead()
             with companion.presence.hold(user):
                 await _converse(
                     companion, user, render, reader.gone, new=new, onboarding=onboarding

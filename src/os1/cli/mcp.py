@@ -32,7 +32,7 @@ async def run_mcp(user: str, home: str | None) -> int:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     async with ReaderWatch(ended="the MCP session ended") as reader:
         try:
-            companion = await reader.start(start_companion(err, quiet=True, home=home))
+            companion = reader.companion = await start_companion(err, quiet=True, home=home)
         except Os1Error as exc:
             err.print(f"[red]{exc.message}[/] {exc.hint}")
             return 1

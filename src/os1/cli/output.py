@@ -16,9 +16,9 @@ import select
 import stat
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from os1.companion import Companion
 from os1.errors import InputError
@@ -76,19 +76,25 @@ def silence_stdout(ended: str = "the conversation ended") -> None:
 STDIO = "-"  # as a file name: stdout when writing, stdin when reading
 
 
-async def write_file_or_stdout(target: Path, text: str) -> str:
-    """Write ``text`` to the file ``target``, or to stdout if it is ``-``; the name to
-    report it by. A vanished reader raises BrokenPipeError, as any write would.
+def _write_bytes(target: Path, raw: bytes) -> None:
+    target.expanduser().write_bytes(raw)
+
+
+async def write_file_or_stdout(target: Path, data: str | bytes) -> str:
+    """Write ``data`` (text as UTF-8) to the file ``target``, or to stdout if it is ``-``;
+    the name to report it by. A vanished reader raises BrokenPipeError, as any write would.
 
     Raises:
         InputError: the file cannot be written.
     """
+    raw = data.encode() if isinstance(data, str) else data
     if str(target) == STDIO:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        sys.stdout.flush()  # what was printed before comes first
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
         return "stdout"
     try:
-        await asyncio.to_thread(target.write_text, text, "utf-8", None, "")
+        await asyncio.to_thread(_write_bytes, target, raw)
     except OSError as exc:
         raise InputError(
             "cannot_write",
@@ -126,7 +132,9 @@ async def unless_output_closed(
 class ReaderWatch:
     """Around a door's whole life: ``gone`` is set when stdout's reader goes away.
 
-    ``start`` opens the companion. On the way out the companion is closed as usual, or,
+    The door sets ``companion`` once it has one. A reader that leaves while it starts is
+    noticed once it is up, so that what was already written to stdin is still taken in
+    and kept. On the way out the companion is closed as usual, or,
     if the work raised BrokenPipeError or StillBusy, stdout is silenced, the exception
     swallowed (the door goes on after its ``async with``) and the companion closed
     within ``GRACE_S``, or at once when still busy.
@@ -140,17 +148,6 @@ class ReaderWatch:
         self.ended = ended
         self.companion: Companion | None = None
         self.gone = watch_stdout(asyncio.get_running_loop())
-
-    async def start(self, starting: Coroutine[Any, Any, Companion]) -> Companion:
-        """The companion ``starting`` makes, to be closed on the way out. A reader that
-        leaves meanwhile is noticed once it is up, so that what was already written to
-        stdin is still taken in and kept.
-
-        Raises:
-            Os1Error: as ``starting`` does.
-        """
-        self.companion = await starting
-        return self.companion
 
     async def __aenter__(self) -> ReaderWatch:
         return self

@@ -64,7 +64,7 @@ async def start_companion(
         progress.update(task_id, completed=done, total=total, visible=True)
 
     if lazy:
-        return await Companion.start(settings, lazy=True, local=local)
+        return await Companion.start(settings, lazy=True, local=local, warm=warm)
     with progress:
         if quiet:
             return await Companion.start(settings, progress=on_progress, local=local, warm=warm)

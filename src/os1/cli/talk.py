@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TimeRemainingColumn
 
-from os1.cli.output import ReaderWatch, unless_output_closed
+from os1.cli.output import ReaderWatch, unless_output_closed, write_file_or_stdout
 from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
@@ -44,20 +44,10 @@ def _read_input(source: str) -> np.ndarray:
     return read_audio(Path(source).expanduser())
 
 
-def _write_output(target: str, exchange: SpokenExchange) -> None:
-    if target == "-":
-        buffer = io.BytesIO()
-        write_wav(buffer, exchange.audio, exchange.rate)
-        sys.stdout.buffer.write(buffer.getvalue())
-        sys.stdout.buffer.flush()
-        return
-    path = Path(target).expanduser()
-    try:
-        write_wav(path, exchange.audio, exchange.rate)
-    except OSError as exc:
-        raise InputError(
-            "cannot_write", f"Could not write {path}: {exc.strerror or exc}.", "Check the path."
-        ) from exc
+def _as_wav(exchange: SpokenExchange) -> bytes:
+    buffer = io.BytesIO()
+    write_wav(buffer, exchange.audio, exchange.rate)
+    return buffer.getvalue()
 
 
 def _show_exchange(
@@ -113,7 +103,7 @@ async def _headless(
         )
         exchange = await unless_output_closed(answering, cancel.cancel, gone)
     if how["target"]:
-        _write_output(how["target"], exchange)
+        await write_file_or_stdout(Path(how["target"]), _as_wav(exchange))
     if how["as_json"]:
         record = {
             "transcript": exchange.transcript,
@@ -211,8 +201,8 @@ async def run_talk(
         try:
             audio = None if how["source"] is None else _read_input(how["source"])
             one_shot = audio is not None  # no idle time to read ahead in
-            companion = await reader.start(
-                start_companion(err, quiet=how["as_json"], warm=not one_shot, home=home)
+            companion = reader.companion = await start_companion(
+                err, quiet=how["as_json"], warm=not one_shot, home=home
             )
             with companion.presence.hold(user):
                 if new:

@@ -130,6 +130,18 @@ class LLM(Protocol):
         ...
 
 
+async def ready(llm: LLM) -> None:
+    """Wait for a model loaded on first use (``LazyLLM``) to be loaded, so that its token
+    counts are exact rather than estimated; other models are always ready.
+
+    Raises:
+        Os1Error: the model could not be loaded.
+    """
+    wait = getattr(llm, "ready", None)
+    if callable(wait):
+        await wait()
+
+
 async def complete(
     llm: LLM,
     messages: list[ChatMessage],

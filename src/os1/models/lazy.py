@@ -1,6 +1,10 @@
 """A model loaded on first use: commands that seldom need it (``os1 files declutter``,
 ``os1 undo``) start at once and spend no memory on it, and still have it when a skill
-does need it (a mail draft, a proofreading pass)."""
+does need it (a mail draft, a proofreading pass).
+
+``load_ahead`` starts the load in the background instead: a piped ``os1 chat`` reads its
+first line and stores it while the model loads, and a script that left before the turn
+needed the model never waits for one (issue 22)."""
 
 from __future__ import annotations
 
@@ -16,13 +20,26 @@ class LazyLLM:
         self.n_ctx = n_ctx
         self._load = load
         self._model: LLM | None = None
-        self._lock = asyncio.Lock()
+        self._loading: asyncio.Future[LLM] | None = None
 
-    async def _loaded(self) -> LLM:
-        async with self._lock:
-            if self._model is None:
-                self._model = await self._load()
-            return self._model
+    def load_ahead(self) -> asyncio.Future[LLM]:
+        """Start loading now, in the background, unless a load is under way or done (one
+        that failed is tried again)."""
+        loading = self._loading
+        if loading is None or (loading.done() and (loading.cancelled() or loading.exception())):
+            self._loading = loading = asyncio.ensure_future(self._load())
+        return loading
+
+    async def ready(self) -> LLM:
+        """The model, loaded if it was not yet. A caller cancelled while waiting leaves
+        the load running for the next one.
+
+        Raises:
+            Os1Error: the model could not be loaded.
+        """
+        if self._model is None:
+            self._model = await asyncio.shield(self.load_ahead())
+        return self._model
 
     async def stream(
         self,
@@ -30,7 +47,7 @@ class LazyLLM:
         options: GenerationOptions,
         cancel: CancelToken | None = None,
     ) -> AsyncIterator[Chunk]:
-        model = await self._loaded()
+        model = await self.ready()
         async for chunk in model.stream(messages, options, cancel):
             yield chunk
 
@@ -45,6 +62,18 @@ class LazyLLM:
         if callable(erase):
             await erase()
 
+    def close(self) -> None:
+        """At once, for a process about to leave: the loaded model's own ``close``."""
+        close = getattr(self._model, "close", None)
+        if callable(close):
+            close()
+
     async def aclose(self) -> None:
+        """Close the model, waiting for a load under way (its thread cannot be stopped)."""
+        if self._model is None and self._loading is not None:
+            try:
+                self._model = await self._loading
+            except Exception:  # a load that failed has nothing to close
+                return
         if self._model is not None:
             await self._model.aclose()

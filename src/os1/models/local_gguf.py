@@ -123,6 +123,30 @@ def sweep_stale(folder: Path | None = None) -> list[Path]:
     return removed
 
 
+# A process leaving at once (``os._exit``: its reader went away while the model was still
+# loading in a worker thread) removes its socket folders itself; the lock and the flag keep
+# a load that is under way from making a new one in between.
+_folders = threading.Lock()
+_leaving = False
+
+
+def remove_own_socket_folders() -> None:
+    """For a process about to leave without closing its models: remove every socket folder
+    it made, and let no load still under way make another."""
+    global _leaving
+    with _folders:
+        _leaving = True
+        for found in Path(tempfile.gettempdir()).glob(f"{SOCKET_PREFIX}{os.getpid()}-*"):
+            shutil.rmtree(found, ignore_errors=True)
+
+
+def _new_socket_folder() -> Path:
+    with _folders:
+        if _leaving:
+            raise ModelError("model_load_failed", "The process is leaving; no model is loaded.")
+        return Path(tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-"))
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -154,7 +178,7 @@ class LocalGGUF:
         self.name = f"local:{model_path.name}"
         self.n_ctx = n_ctx
         sweep_stale()
-        self._sock_dir = Path(tempfile.mkdtemp(prefix=f"{SOCKET_PREFIX}{os.getpid()}-"))
+        self._sock_dir = _new_socket_folder()
         params = xlc.CommonParams()
         params.model.path = str(model_path)
         params.n_ctx = n_ctx * SLOTS  # llama.cpp splits it evenly: n_ctx per slot

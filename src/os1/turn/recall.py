@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator
 
 from os1.events import Notice, TurnEvent
 from os1.memory.profile import build_profile
-from os1.models.base import LLM, ChatMessage, Role
+from os1.models.base import LLM, ChatMessage, Role, ready
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.user import Message, Summary
@@ -85,9 +85,10 @@ async def _plan_onboarding(turn: Turn) -> None:
 
 
 async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
-    if turn.handled:
-        return
+    if turn.handled or turn.cancel.cancelled:
+        return  # stopped before its prompt was needed (the reader left): nothing to read
     llm, limits = turn.deps.llm, turn.deps.limits
+    await ready(llm)  # exact token counts from here on
     turn.identity = await ensure_identity(turn.store, llm)
     await _plan_onboarding(turn)
     summary = await turn.store.latest_summary(turn.conversation_id)

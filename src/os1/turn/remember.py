@@ -130,17 +130,18 @@ async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     except StoreError as exc:
         yield ErrorEvent(exc.code, exc.message, exc.hint)
         return
+    if turn.identity is None:
+        return  # stopped before it was read (the reader left): learning waits for a next turn
     turn.deps.schedule(_learn(turn))
     history_budget = turn.deps.limits.prompt_budget - 600
-    if turn.identity is not None:
-        turn.deps.schedule(
-            refresh_summary(
-                turn.store,
-                turn.deps.llm,
-                turn.conversation_id,
-                turn.identity.name,
-                await onboarding.person_name(turn.store) or "the person",
-                trigger_tokens=history_budget * 2 // 3,
-                keep_tokens=history_budget // 3,
-            )
+    turn.deps.schedule(
+        refresh_summary(
+            turn.store,
+            turn.deps.llm,
+            turn.conversation_id,
+            turn.identity.name,
+            await onboarding.person_name(turn.store) or "the person",
+            trigger_tokens=history_budget * 2 // 3,
+            keep_tokens=history_budget // 3,
         )
+    )

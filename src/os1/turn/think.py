@@ -14,6 +14,9 @@ from os1.turn.context import Turn
 async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     if turn.handled:
         return
+    if turn.cancel.cancelled and not turn.messages:  # stopped before recall assembled it
+        turn.finish_reason = "cancelled"
+        return
     limits = turn.deps.limits
     options = GenerationOptions(
         max_tokens=limits.max_reply_tokens,
