@@ -11,7 +11,6 @@ can cancel it cleanly; all of it is retried later, so nothing is lost by cancell
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -441,13 +440,10 @@ class Companion:
     def release_now(self) -> None:
         """For a process about to leave without waiting (its reader went away while the
         model's thread is deep in a prompt, or still loading): remove what outlives the
-        process, the model's socket folder. Committed data needs nothing; unlearned lines
-        wait for next time."""
-        close = getattr(self.llm, "close", None)
-        if callable(close):
-            with contextlib.suppress(Exception):
-                close()
-        from os1.models.local_gguf import remove_own_socket_folders  # a load may be under way
+        process, the model's socket folder. The model itself is not closed: that would
+        wait for its thread, which may be waiting for this one. Committed data needs
+        nothing; unlearned lines wait for next time."""
+        from os1.models.local_gguf import remove_own_socket_folders  # httpx: only when leaving
 
         remove_own_socket_folders()
 

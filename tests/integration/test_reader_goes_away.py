@@ -1,5 +1,5 @@
 """A door whose reader goes away ends (issue 22): the real CLI with the real model, its
-stdout read by this test, which stops reading. A piped ``os1 chat`` is left at four
+stdout read by this test, which stops reading. A piped ``os1 chat`` is left at six
 moments; an ``os1 mcp`` client stops reading in the middle of a call and while idle. Each
 time the process is gone within 5 s, leaves no socket folder and no traceback, what was
 said is kept, and the home still works afterwards."""
@@ -80,6 +80,8 @@ def _leave_when(chat: subprocess.Popen[bytes], moment: str) -> None:
         deadline = time.monotonic() + 240
         while wanted not in chat.stdout.readline().decode():
             assert chat.poll() is None and time.monotonic() < deadline, f"no {wanted} seen"
+    if moment == "reading the prompt":
+        time.sleep(3)  # the model is loaded by then; its long prompt takes ~10 s to read
     if moment == "hang-up":
         chat.send_signal(signal.SIGHUP)
     else:
@@ -98,10 +100,20 @@ def _messages(home: Path) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+ASKED = "Tell me a long story about a lighthouse keeper and the sea."
+# a paste long enough that reading it takes the model many seconds
+LONG = "Here is how my grandfather told it. " + " ".join(
+    f"On night {n} the keeper climbed the hundred stairs at dusk, trimmed the wick and lit "
+    "the lamp, and watched the ships pass the rocks until the morning."
+    for n in range(1, 16)
+)
+
+
 def _talk_then_leave(chat: subprocess.Popen[bytes], moment: str) -> str:
     """Say one line, leave at ``moment``, check the process is gone in time; its stderr."""
     assert chat.stdin is not None and chat.stderr is not None
-    chat.stdin.write(b"Tell me a long story about a lighthouse keeper and the sea.\n")
+    line = f"{LONG} {ASKED}" if moment == "reading the prompt" else ASKED
+    chat.stdin.write(line.encode() + b"\n")
     chat.stdin.flush()  # stdin stays open: a script that stopped reading, not one that ended
     _leave_when(chat, moment)
     left = time.monotonic()
@@ -114,36 +126,48 @@ def _talk_then_leave(chat: subprocess.Popen[bytes], moment: str) -> str:
 
 @pytest.mark.real_model
 @pytest.mark.parametrize(
-    "moment", ["first line", "mid reply", "after the reply", "at once", "hang-up"]
+    "moment",
+    ["first line", "reading the prompt", "mid reply", "after the reply", "at once", "hang-up"],
 )
 def test_a_chat_whose_reader_goes_away_ends_and_keeps_what_was_said(
     real_settings: Settings, tmp_path: Path, moment: str
 ) -> None:
     home, tmpdir = tmp_path / "home", tmp_path / "tmp"
     tmpdir.mkdir()
+    if moment == "reading the prompt":  # a home already named: the turn starts reading at once
+        _chat_on_the_scripted_model(real_settings, home, tmpdir, "hello")
+    before = len(_messages(home))
     with _door(_env(real_settings, home, tmpdir), "chat", "--json", "--no-onboarding") as chat:
         err = _talk_then_leave(chat, moment)
     assert chat.returncode != 0
     assert "Traceback" not in err and "output was closed" in err, err
     assert list(tmpdir.glob(f"{SOCKET_PREFIX}*")) == [], "the socket folder was left behind"
 
-    said = _messages(home)
+    said = _messages(home)[before:]
     assert said[0] == ("user", "complete")  # at once too: it was written before they left
+    if moment == "reading the prompt":
+        assert said == [("user", "complete")], "it left before the reply's first word"
     if moment == "mid reply":
         assert said[1] == ("assistant", "interrupted")
     if moment == "after the reply":
         assert said[1] == ("assistant", "complete")
+    _chat_on_the_scripted_model(real_settings, home, tmpdir, "hello again")
 
-    again = subprocess.run(
+
+def _chat_on_the_scripted_model(
+    real_settings: Settings, home: Path, tmpdir: Path, line: str
+) -> None:
+    """One line through ``os1 chat`` on the scripted model; it must answer."""
+    done = subprocess.run(
         [sys.executable, "-m", "os1.cli", "chat", "--no-onboarding"],
-        input=b"hello again\n",
+        input=line.encode() + b"\n",
         capture_output=True,
         env=_env(real_settings, home, tmpdir, OS1_LLM_BACKEND="scripted"),
         timeout=120,
         check=False,
     )
-    assert again.returncode == 0, again.stderr.decode()
-    assert b"hello again" in again.stdout
+    assert done.returncode == 0, done.stderr.decode()
+    assert line.encode() in done.stdout
 
 
 @contextmanager

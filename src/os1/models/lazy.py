@@ -2,14 +2,16 @@
 ``os1 undo``) start at once and spend no memory on it, and still have it when a skill
 does need it (a mail draft, a proofreading pass).
 
-``load_ahead`` starts the load in the background instead: a piped ``os1 chat`` reads its
-first line and stores it while the model loads, and a script that left before the turn
-needed the model never waits for one (issue 22)."""
+``load_ahead`` starts the load in the background instead: a piped ``os1 chat`` loads it
+while the script has yet to write its first line, and a script that left before the turn
+needed the model never waits for one (issue 22). xllamacpp builds its server without
+releasing the interpreter lock, so a load overlaps waiting, not other Python work."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
 
 from os1.models.base import LLM, CancelToken, ChatMessage, Chunk, GenerationOptions
 
@@ -48,8 +50,11 @@ class LazyLLM:
         cancel: CancelToken | None = None,
     ) -> AsyncIterator[Chunk]:
         model = await self.ready()
-        async for chunk in model.stream(messages, options, cancel):
-            yield chunk
+        # closed with this one: an inner stream left to the garbage collector would go on
+        # reading its prompt and hold the model
+        async with aclosing(model.stream(messages, options, cancel)) as chunks:  # type: ignore[type-var]  # backends are async generators
+            async for chunk in chunks:
+                yield chunk
 
     def count_tokens(self, text: str) -> int:
         if self._model is not None:
@@ -61,12 +66,6 @@ class LazyLLM:
         erase = getattr(self._model, "erase_kept_prompts", None)
         if callable(erase):
             await erase()
-
-    def close(self) -> None:
-        """At once, for a process about to leave: the loaded model's own ``close``."""
-        close = getattr(self._model, "close", None)
-        if callable(close):
-            close()
 
     async def aclose(self) -> None:
         """Close the model, waiting for a load under way (its thread cannot be stopped)."""
