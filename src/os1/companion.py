@@ -382,6 +382,14 @@ class Companion:
         """Good morning: what is new since the person last talked, what is due soon."""
         return await morning_briefing(await self.db.user(user), self.llm)
 
+    def person_speaking(self) -> None:
+        """Someone began to speak: background model work (learning, summaries) gives way
+        now rather than when their turn begins, so that hearing them and answering them
+        have the cores to themselves; it is taken up again after the turn."""
+        make_way = getattr(self.llm, "make_way", None)
+        if callable(make_way):
+            make_way()
+
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
         """A spoken reply was cut short: keep only the words the person heard, marked
         interrupted, in the conversation and in memory (an ellipsis if they heard none)."""

@@ -108,6 +108,20 @@ async def test_background_work_gives_way_to_a_person_even_while_its_prompt_is_re
     assert 0 < again.usage.cached_tokens < real_llm.count_tokens(notes), again.usage
 
 
+async def test_background_work_gives_way_when_a_person_starts_to_speak(
+    real_llm: LocalGGUF,
+) -> None:
+    notes = " ".join(
+        f"Note {i}: the ferry left at {i % 12 + 1} o'clock on day {i}." for i in range(60)
+    )
+    job = [ChatMessage("system", notes), ChatMessage("user", "Summarise the notes.")]
+    task = asyncio.create_task(complete(real_llm, job, GenerationOptions(background=True)))
+    await asyncio.sleep(3)  # into its prompt
+    real_llm.make_way()  # what a voice session does when it hears speech begin
+    stopped = await asyncio.wait_for(task, timeout=5)  # within a prompt batch, not the job
+    assert stopped.finish_reason == "preempted"
+
+
 async def test_it_names_itself_and_remembers_what_was_said(real_companion: Companion) -> None:
     identity = await real_companion.identity("theo")
     assert identity.name.isalpha() and identity.name.lower() not in ("qwen", "assistant")

@@ -87,6 +87,22 @@ async def test_a_spoken_question_gets_a_spoken_reply_and_is_remembered(
     assert not recorded  # nothing is recorded unless the person turns it on
 
 
+async def test_background_model_work_gives_way_as_soon_as_speech_begins(
+    talk: tuple[VoiceSession, Ear, ClockSink], scripted: ScriptedLLM, tts: PiperTTS
+) -> None:
+    """Learning from the last turn must not compete with hearing this one: the model is
+    told to make way when the speech begins, seconds before the turn does."""
+    session, _, _ = talk
+    made_way: list[float] = []
+    scripted.make_way = lambda: made_way.append(time.monotonic())  # type: ignore[attr-defined]
+    start = time.monotonic()
+    speech = said(tts, "I went to the market this morning and bought some bread.")
+    await speak_into(session, [quiet(0.5), speech, quiet(2.0)])
+    await session.finish()
+    assert made_way, "the model was not told that the person is speaking"
+    assert 0.4 < made_way[0] - start < 1.2  # at the speech's start, not the turn's end
+
+
 async def test_a_pause_mid_thought_does_not_end_the_turn(
     talk: tuple[VoiceSession, Ear, ClockSink], tts: PiperTTS
 ) -> None:

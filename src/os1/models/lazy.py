@@ -56,6 +56,12 @@ class LazyLLM:
             async for chunk in chunks:
                 yield chunk
 
+    def make_way(self) -> None:
+        """As the loaded model's (nothing runs in the background before it loads)."""
+        make_way = getattr(self._model, "make_way", None)
+        if callable(make_way):
+            make_way()
+
     def count_tokens(self, text: str) -> int:
         if self._model is not None:
             return self._model.count_tokens(text)

@@ -241,8 +241,8 @@ class LocalGGUF:
         if self._closed:
             raise ModelError("model_closed", "The model has been shut down.")
         token = cancel or CancelToken()
-        if not options.background and self._background is not None:
-            self._background.cancel()  # the person comes first
+        if not options.background:
+            self.make_way()  # the person comes first
         async with self._lock:
             if options.background:
                 self._background = token
@@ -279,6 +279,12 @@ class LocalGGUF:
                 if options.background:
                     self._background = None
                 await asyncio.shield(worker)
+
+    def make_way(self) -> None:
+        """Stop the background job under way, if any, within one prompt batch; it is
+        retried later (a person's turn, or a person starting to speak, comes first)."""
+        if self._background is not None:
+            self._background.cancel()
 
     async def _drain(self, queue: asyncio.Queue[Any], token: CancelToken) -> AsyncIterator[Chunk]:
         finished = False

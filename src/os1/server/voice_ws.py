@@ -133,6 +133,9 @@ class _Door:
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
         await self.svc.companion.keep_heard(self.account.name, message_id, heard)
 
+    def person_speaking(self) -> None:
+        self.svc.companion.person_speaking()
+
 
 class AudioPace:
     """How fast one socket may send microphone audio: token buckets for bytes and for

@@ -48,6 +48,8 @@ class Conversation(Protocol):
 
     async def keep_heard(self, user: str, message_id: int, heard: str) -> None: ...
 
+    def person_speaking(self) -> None: ...
+
 
 Emit = Callable[[TurnEvent], Awaitable[None]]
 
@@ -114,6 +116,7 @@ class VoiceSession:
         for event in self.endpointer.feed(samples):
             if isinstance(event, SpeechStarted):
                 self._speech_began = self._wall(event.at)
+                self.conversation.person_speaking()
                 self._barge_in()
             elif isinstance(event, Paused):
                 self._listen_to(event)
