@@ -3,6 +3,7 @@ unit tests, and one real embedded model per test session for ``real_model`` test
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -111,13 +112,22 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def real_llm(real_settings: Settings) -> Iterator[object]:
+def loaded_llm(real_settings: Settings) -> Iterator[object]:
     from os1.models.assets import resolve_llm_path
     from os1.models.local_gguf import LocalGGUF
 
     llm = LocalGGUF(resolve_llm_path(real_settings), n_ctx=4096, threads=real_settings.threads)
     yield llm
     llm.close()
+
+
+@pytest.fixture
+def real_llm(loaded_llm: object) -> object:
+    """The real model, loaded once per session. Each test runs in an event loop of its
+    own, and an asyncio lock that once had waiters belongs to that loop: the model's
+    lock is made anew (it is free between tests)."""
+    loaded_llm._lock = asyncio.Lock()  # type: ignore[attr-defined]
+    return loaded_llm
 
 
 @pytest.fixture

@@ -122,6 +122,27 @@ async def test_background_work_gives_way_when_a_person_starts_to_speak(
     assert stopped.finish_reason == "preempted"
 
 
+async def test_background_work_queued_before_a_person_still_goes_after_them(
+    real_llm: LocalGGUF,
+) -> None:
+    notes = " ".join(f"Note {i}: the tide turned at {i % 12 + 1} on day {i}." for i in range(60))
+    job = [ChatMessage("system", notes), ChatMessage("user", "Summarise the notes.")]
+    running = asyncio.create_task(complete(real_llm, job, GenerationOptions(background=True)))
+    await asyncio.sleep(2)
+    queued = asyncio.create_task(complete(real_llm, job, GenerationOptions(background=True)))
+    await asyncio.sleep(0.1)  # waiting for the model, ahead of the person
+    began = time.monotonic()
+    answer = await complete(
+        real_llm,
+        [ChatMessage("user", "What is 3 + 4? Answer with the number.")],
+        GenerationOptions(max_tokens=8, temperature=0),
+    )
+    waited = time.monotonic() - began
+    assert "7" in answer.text
+    assert (await running).finish_reason == (await queued).finish_reason == "preempted"
+    assert waited < 8, f"the person waited {waited:.1f} s behind a queued job"
+
+
 async def test_it_names_itself_and_remembers_what_was_said(real_companion: Companion) -> None:
     identity = await real_companion.identity("theo")
     assert identity.name.isalpha() and identity.name.lower() not in ("qwen", "assistant")

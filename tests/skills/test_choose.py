@@ -12,8 +12,9 @@ from conftest import collect
 from os1.companion import Companion
 from os1.events import ActionSettled, ProposalMade, TextDelta
 from os1.memory.store import Memory
-from os1.models.scripted import ScriptedLLM
-from os1.skills.choose import CHAT, ToolChooser, choice_schema, menu
+from os1.models.base import Chunk
+from os1.models.scripted import ScriptedLLM, ScriptedRequest
+from os1.skills.choose import CHAT, WARM_UP_TRIES, ToolChooser, choice_schema, menu
 from os1.skills.registry import load_skills
 from os1.store import Database
 from os1.turn.context import TurnLimits
@@ -141,3 +142,41 @@ async def test_a_question_sent_to_a_search_tool_without_its_words_is_conversatio
     scripted.enqueue({"tool": "find_mail", "args": {"query": "invoice"}})
     choice = await chooser.choose("Did Ana send the invoice? Look in my mail")
     assert choice is not None and choice.tool.name == "find_mail"
+
+
+class Busy(ScriptedLLM):
+    """A model whose background work is stopped the first ``busy`` times, as when a
+    person keeps needing it; counts how much of the menu's prompt each try was asked."""
+
+    def __init__(self, busy: int) -> None:
+        super().__init__()
+        self.busy = busy
+
+    async def stream(self, messages, options, cancel=None):  # type: ignore[no-untyped-def,override]
+        if options.background and self.busy > 0:
+            self.busy -= 1
+            self.requests.append(ScriptedRequest(messages, options))
+            yield Chunk("", finish_reason="preempted")
+            return
+        async for chunk in super().stream(messages, options, cancel):
+            yield chunk
+
+
+async def test_a_menu_read_ahead_that_gives_way_to_turns_reads_on_after_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os1.skills.choose.WARM_UP_PAUSE_S", 0.01)
+    model = Busy(busy=3)
+    model.enqueue({"tool": CHAT})
+    await ToolChooser(model, load_skills(entry_points=False).tools()).warm_up()
+    tries = [r for r in model.requests if r.options.routing]
+    assert len(tries) == 4 and model.busy == 0  # stopped three times, then read whole
+
+
+async def test_a_menu_read_ahead_stops_trying_when_the_model_is_never_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("os1.skills.choose.WARM_UP_PAUSE_S", 0.0)
+    model = Busy(busy=10_000)
+    await ToolChooser(model, load_skills(entry_points=False).tools()).warm_up()
+    assert len(model.requests) == WARM_UP_TRIES  # bounded, and no error for the person

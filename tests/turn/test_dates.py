@@ -30,6 +30,15 @@ def test_near_days_and_dates_with_a_year() -> None:
     assert "1311 days ago" in dates_note("We met on 2023-05-01.", DECEMBER_2)
 
 
+def test_today_in_words_needs_no_note_but_its_date_and_last_night_do() -> None:
+    for said in ("How are you today?", "What should I cook tonight?", "Rain this afternoon."):
+        assert dates_note(said, DECEMBER_2) == "", said
+    assert "today" in dates_note("My exam is on December 2nd.", DECEMBER_2)
+    assert "Tuesday 1 December 2026, yesterday" in dates_note(
+        "I slept badly last night.", DECEMBER_2
+    )
+
+
 def test_no_day_no_note_and_huge_or_odd_text_is_fine() -> None:
     assert dates_note("Nothing about time here.", DECEMBER_2) == ""
     assert dates_note("In 2024 we moved.", DECEMBER_2) == ""  # a year is no single day

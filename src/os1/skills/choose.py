@@ -16,6 +16,7 @@ the "a small closed set of intents beats free-form function calling" point.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ LONGEST_ARGUMENT = 400  # characters the model may write into one argument
 # model would copy slowly, token by token, and might change on the way.
 MESSAGE = "x-os1-message"
 LONGEST_MESSAGE = 1500  # a longer message is conversation (or a paste), not a request
+WARM_UP_TRIES = 40  # a menu read ahead in pieces between turns; each try reads on
+WARM_UP_PAUSE_S = 1.0
 
 _GUIDE = """You decide whether the person's message asks you to DO one of the tasks below.
 If it does, answer with that tool and fill its arguments by copying the person's own words \
@@ -183,13 +186,22 @@ class ToolChooser:
         """Read the tool menu into the model's cache while nobody is waiting (about 25 s
         on 2 cores), so the person's first request does not wait for it. It runs as
         background work: a turn stops it within one prompt batch (well under a second),
-        and the part read so far stays cached for the first message that is routed."""
+        and the part read so far stays cached; it reads on after the turn, so a busy first
+        minute does not leave the menu unread for the first request."""
         messages = [ChatMessage("system", self._system), ChatMessage("user", "hello")]
         options = GenerationOptions(max_tokens=1, temperature=0.0, routing=True, background=True)
-        try:
-            await complete_json(self.llm, messages, self._schema, options)
-        except ModelError as exc:
-            log.debug("the tool menu was not read ahead (%s)", exc.code)
+        for _ in range(WARM_UP_TRIES):
+            try:
+                await complete_json(self.llm, messages, self._schema, options)
+                return
+            except ModelError as exc:
+                if exc.code != "generation_stopped":
+                    log.debug("the tool menu was not read ahead (%s)", exc.code)
+                    return
+            # someone needed the model: go on from where it stopped once they are served
+            # (each try waits for their turn, then reads on from the part already cached)
+            await asyncio.sleep(WARM_UP_PAUSE_S)
+        log.debug("the tool menu was not read ahead: the model was never free for long")
 
     async def choose(self, message: str, cancel: CancelToken | None = None) -> Choice | None:
         """The tool the person asks for, with its arguments; None to just talk.

@@ -18,14 +18,17 @@ DAY = 86400.0
 
 def dates_note(text: str, today: dt.date) -> str:
     """'(Worked out for you: "next friday" is Friday 4 December 2026, in 2 days.)' and a
-    line break, or "" when the message names no single day. A day and month already
-    past this year gives the next one and the last one; the tense of the message says
-    which is meant."""
+    line break, or "" when the message names no single day or only today in words (the
+    system prompt gives today's date; every token here is read anew each turn). A day
+    and month already past this year gives the next one and the last one; the tense of
+    the message says which is meant."""
     noon = dt.datetime(today.year, today.month, today.day, 12).timestamp()
     window = find_window(text[:4000], noon)
     if window is None or window.end - window.start > 1.5 * DAY:
         return ""
     day = dt.datetime.fromtimestamp(window.start).date()
+    if day == today and not re.search(r"\d", window.phrase):
+        return ""  # "today", "tonight": the prompt already says what day it is
     named_month = re.search(r"[a-z]{3}", window.phrase) and re.search(r"\d", window.phrase)
     if named_month and not re.search(r"\d{4}", window.phrase) and day < today:
         try:  # "March 3rd" said in December: a birthday or plan means the next one
