@@ -218,9 +218,14 @@ async def start(home: Path, learn_after: float | None, embedders: str | None) ->
     await companion.skip_onboarding(USER)
     await companion.identity(USER)
     models = SpeechModels(models_dir(settings), settings.threads)
-    rig = Rig(companion, await models.stt(), await models.tts(), Room(), settings.learn_after)
-    rig.embedders = settings.embedders
-    return rig
+    return Rig(
+        companion,
+        await models.stt(),
+        await models.tts(),
+        Room(),
+        settings.learn_after,
+        embedders=settings.embedders,
+    )
 
 
 def said(tts: PiperTTS, text: str) -> tuple[np.ndarray, float, float]:

@@ -134,10 +134,10 @@ class ReaderWatch:
 
     The door sets ``companion`` once it has one. A reader that leaves while it starts is
     noticed once it is up, so that what was already written to stdin is still taken in
-    and kept. On the way out the companion is closed as usual, or,
-    if the work raised BrokenPipeError or StillBusy, stdout is silenced, the exception
-    swallowed (the door goes on after its ``async with``) and the companion closed
-    within ``GRACE_S``, or at once when still busy.
+    and kept. On the way out the companion is closed as usual, or, if the work raised
+    BrokenPipeError or StillBusy, stdout is silenced, the exception swallowed (the door
+    goes on after its ``async with``) and the companion closed within ``GRACE_S``, or at
+    once when still busy.
 
     Some work cannot be stopped (a transcription, a thread blocked on a silent stdin)
     and nobody is there to wait for it. Leaving without waiting loses nothing: what was
