@@ -46,7 +46,7 @@ from os1.events import (
     TurnStarted,
 )
 from os1.memory.store import Memory
-from os1.models.base import LLM, CancelToken
+from os1.models.base import LLM, CancelToken, ready
 from os1.models.lazy import LazyLLM
 from os1.persona import onboarding
 from os1.persona.identity import Identity, ensure_identity, load_identity
@@ -454,6 +454,14 @@ class Companion:
         from os1.models.local_gguf import remove_own_socket_folders  # httpx: only when leaving
 
         remove_own_socket_folders()
+
+    async def model_ready(self) -> None:
+        """Wait for a model loaded on first use to be loaded (at once for the others).
+
+        Raises:
+            Os1Error: the model could not be loaded.
+        """
+        await ready(self.llm)
 
     def load_model_ahead(self) -> None:
         """A model loaded on first use (``Companion.start(lazy=True)``) starts loading now,

@@ -344,6 +344,10 @@ async def _converse(
             if not await _command(companion, user, line.strip(), render):
                 break
             continue
+        if not gone.is_set():
+            # loaded before the turn begins: xllamacpp loads holding the interpreter lock,
+            # so a reader leaving during a load is noticed only once it is done
+            await companion.model_ready()
         cancel = CancelToken()
         shown = asyncio.create_task(
             _show_turn(companion, user, line, cancel, render, onboarding and interactive)
