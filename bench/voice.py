@@ -258,6 +258,7 @@ async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, audio: np.
         "first_audio": None if first_at is None else first_at - speech_end,
         "stages": {s: getattr(timings[0], s) for s in STAGES} if timings else None,
         "session_first_audio": timings[0].first_audio if timings else None,
+        "drafted": bool(timings and timings[0].drafted),
         "heard": heard[0].text if heard else "",
         "usage": usage(finished[0].usage) if finished else None,
         "reply": finished[0].text if finished else "",
@@ -475,6 +476,7 @@ def summarize(latencies: dict[str, Any], errors: dict[str, Any], barges: dict[st
     figures["latency"]["os1"]["session_first_audio"] = spread(
         [r["session_first_audio"] for r in runs["os1"] if r["session_first_audio"] is not None]
     )
+    figures["latency"]["os1"]["drafted"] = sum(r["drafted"] for r in runs["os1"])
     rtf = latencies["rtf"]
     figures["rtf"] = {
         "stt": rtf["stt_s"] / rtf["stt_audio_s"],
@@ -566,6 +568,10 @@ def show(result: dict[str, Any], console: Console) -> None:
             f"({cache['reused_share']['p50']:.0%} reused; least on any turn: "
             f"{cache['reused_share']['min']:.0%}, most processed: {cache['new_tokens']['max']:.0f})"
         )
+    console.print(
+        f"replies begun at a pause and kept when the turn ended there: "
+        f"{lat['os1']['drafted']} of {lat['os1']['first_audio']['n']}"
+    )
     missed = lat["os1"]["missed"] + lat["baseline"]["missed"]
     if missed:
         console.print(f"[yellow]{missed} turn(s) gave no audio and are left out[/]")

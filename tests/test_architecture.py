@@ -19,6 +19,7 @@ LAYERS = [
         "testing_openai",
         "parsing_pool",
         "timewords",
+        "tentative",
     },
     {"models", "store", "plugins"},
     {"memory", "skills", "voice", "persona"},

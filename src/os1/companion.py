@@ -61,6 +61,7 @@ from os1.skills.registry import SkillRegistry, builtin_skills
 from os1.skills.uploads import StoredFile
 from os1.store import Database, UserStore
 from os1.store.user import Message
+from os1.tentative import Tentative
 from os1.turn.context import Turn, TurnDeps, TurnLimits
 from os1.turn.pipeline import run_turn
 
@@ -262,11 +263,14 @@ class Companion:
         *,
         cancel: CancelToken | None = None,
         onboarding_enabled: bool = True,
+        tentative: Tentative | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Answer ``text`` from ``user`` in their current conversation, as a stream of events.
 
         Set ``cancel`` to stop the reply mid-way: the part already said is kept, marked
-        interrupted, and the stream ends with ``TurnFinished(interrupted=True)``.
+        interrupted, and the stream ends with ``TurnFinished(interrupted=True)``. With
+        ``tentative``, the reply is written before the person surely finished: nothing is
+        stored until it is kept, and a dropped turn ends without ``TurnFinished``.
         """
         store = await self.db.user(user)
         conversation = await self._conversation(store)
@@ -278,6 +282,7 @@ class Companion:
             text=text,
             cancel=cancel or CancelToken(),
             onboarding_enabled=onboarding_enabled,
+            tentative=tentative,
         )
         yield TurnStarted(turn.turn_id, conversation)
         async with aclosing(run_turn(turn)) as events:

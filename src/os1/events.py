@@ -138,3 +138,4 @@ class VoiceTimings(TurnEvent):
     tts_first_piece: float  # synthesizing that piece
     first_audio: float  # the sum: end of speech to first audio
     reply_audio: float  # seconds of reply audio
+    drafted: bool = False  # the reply was begun at a pause, before the turn surely ended

@@ -74,3 +74,15 @@ def test_buckets_refuse_bursts_with_retry_after() -> None:
         buckets.take("u1", "turns")
     assert limited.value.status == 429 and int(limited.value.headers["Retry-After"]) >= 1
     buckets.take("u2", "turns")  # another person is not affected
+
+
+def test_a_turn_that_came_to_nothing_is_given_back() -> None:
+    """A voice reply begun at a pause and dropped (the person went on) is not a turn."""
+    buckets = TokenBuckets(per_minute=60, burst=2)
+    buckets.give_back("u1")  # nothing spent yet: nothing to give back, no extra burst
+    for _ in range(2):
+        buckets.take("u1", "turns")
+    buckets.give_back("u1")
+    buckets.take("u1", "turns")
+    with pytest.raises(HttpProblem):
+        buckets.take("u1", "turns")

@@ -104,6 +104,18 @@ async def test_cancel_keeps_the_partial_reply_marked_interrupted(settings: Setti
     history = await companion.history("ann")
     assert history[-1].status == "interrupted"
     assert history[-1].text == finished.text
+
+    # the model is told where it was cut off in the notes of the next turn only, never
+    # by a marker in the history: it copied every such marker into new replies
+    await collect(companion.turn("ann", "sorry, go on"))
+    await collect(companion.turn("ann", "thanks"))
+    prompts = [r.messages for r in model.requests if not r.options.background][-2:]
+    said = finished.text.strip()
+    assert [(m.role, m.content) for m in prompts[0][-2:]] == [
+        ("assistant", said),
+        ("user", "(They cut in on your last reply.)\nsorry, go on"),
+    ]
+    assert [m.content for m in prompts[1][-4:-2]] == [said, "sorry, go on"]
     await companion.aclose()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from speech import quiet, said, speak_into
 
 from os1.companion import Companion
+from os1.core.turns import CancelToken, Tentative
 from os1.events import BargedIn, Notice, Transcribed, TurnEvent, TurnFinished, VoiceTimings
 from os1.models.scripted import ScriptedLLM
 from os1.models.stt import WhisperSTT
@@ -249,3 +251,104 @@ async def test_with_the_wake_phrase_only_speech_addressed_by_name_is_answered(
             break
     assert any(isinstance(e, Notice) and e.code == "listening" for e in ear.events)
     assert len(ear.of(Transcribed)) == 2, "a misheard name started no turn"
+
+
+async def test_a_reply_begun_at_a_pause_is_dropped_unheard_when_the_person_goes_on(
+    talk: tuple[VoiceSession, Ear, ClockSink],
+    companion: Companion,
+    scripted: ScriptedLLM,
+    tts: PiperTTS,
+) -> None:
+    """The reply starts at the first pause; the person was only thinking, so it is thrown
+    away: never heard, never stored, and the turn is answered once, as a whole."""
+    session, ear, sink = talk
+    scripted.enqueue("Markets are fun.")  # the draft's words: nobody may hear them
+    scripted.enqueue("Fresh bread sounds lovely.")
+    first, rest = "I went to the market and", "bought some fresh bread for lunch."
+    await speak_into(session, [said(tts, first), quiet(1.1), said(tts, rest), quiet(2.5)])
+    await session.finish()
+    drafted = [r.messages[-1].content for r in scripted.requests]
+    assert any("market" in said_ and "bread" not in said_ for said_ in drafted)
+    assert len(ear.of(Transcribed)) == 1 and len(ear.of(TurnFinished)) == 1
+    assert not any("Markets are fun" in str(e) for e in ear.events)
+    assert not sink.stops  # nothing had to be silenced: the draft never played
+    history = await companion.history("me")
+    assert [(m.role, m.status) for m in history] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert "bread" in words(history[0].text) and history[1].text == "Fresh bread sounds lovely."
+
+
+async def test_a_reply_begun_at_a_pause_is_heard_as_soon_as_the_turn_ends_there(
+    talk: tuple[VoiceSession, Ear, ClockSink],
+    companion: Companion,
+    scripted: ScriptedLLM,
+    tts: PiperTTS,
+) -> None:
+    """Words that sound unfinished make the session wait longer before it answers; the
+    reply written meanwhile is heard the moment that wait is over."""
+    session, ear, _ = talk
+    await session.stt.transcribe(said(tts, "Hello."))  # loaded: its first run is slow
+    scripted.enqueue("Take your time, I'm listening.")
+    await speak_into(session, [said(tts, "I was wondering if"), quiet(3.0)])
+    await session.finish()
+    timings = ear.of(VoiceTimings)[0]
+    assert isinstance(timings, VoiceTimings) and timings.drafted
+    assert timings.end_of_turn > 1.0  # it waited, as the words sounded unfinished
+    assert timings.first_audio - timings.end_of_turn < 0.3  # and the reply was ready
+    kinds = [type(e).__name__ for e in ear.events]
+    assert kinds.index("Transcribed") < kinds.index("TurnStarted") < kinds.index("TurnFinished")
+    history = await companion.history("me")
+    assert [m.role for m in history] == ["user", "assistant"]
+    assert history[1].text == "Take your time, I'm listening."
+
+
+class _Watched:
+    """The companion, with every tentative turn it is given kept for the test to see."""
+
+    def __init__(self, companion: Companion) -> None:
+        self.companion = companion
+        self.drafts: list[tuple[str, Tentative]] = []
+
+    def turn(
+        self,
+        user: str,
+        text: str,
+        *,
+        cancel: CancelToken | None = None,
+        tentative: Tentative | None = None,
+    ) -> AsyncIterator[TurnEvent]:
+        if tentative is not None:
+            self.drafts.append((text, tentative))
+        return self.companion.turn(user, text, cancel=cancel, tentative=tentative)
+
+    async def keep_heard(self, user: str, message_id: int, heard: str) -> None:
+        await self.companion.keep_heard(user, message_id, heard)
+
+    def person_speaking(self) -> None:
+        self.companion.person_speaking()
+
+
+async def test_on_the_real_model_a_reply_begun_mid_thought_leaves_no_trace(
+    real_companion: Companion, stt: WhisperSTT, tts: PiperTTS
+) -> None:
+    """The real model starts answering at the person's pause; they go on, so that reply
+    is dropped, and the one turn they took is answered whole."""
+    await real_companion.skip_onboarding("me")
+    watched, ear, sink = _Watched(real_companion), Ear(), ClockSink()
+    session = VoiceSession(watched, "me", stt, tts, sink, ear)
+    await stt.transcribe(said(tts, "Hello."))  # loaded: its first run is slow
+    first, rest = "This weekend I was wondering if", "we could find a museum near the coast."
+    await speak_into(session, [said(tts, first), quiet(1.2), said(tts, rest), quiet(2.5)])
+    await session.finish()
+    dropped = [text for text, tentative in watched.drafts if tentative.dropped]
+    assert dropped and all("museum" not in words(text) for text in dropped)
+    history = await real_companion.history("me")
+    assert [(m.role, m.status) for m in history] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert {"wondering", "museum"} <= set(words(history[0].text))
+    assert len(ear.of(TurnFinished)) == 1 and len(history[1].text.split()) >= 3
+    assert not sink.stops  # the dropped reply was never heard

@@ -53,6 +53,11 @@ class TokenBuckets:
             cutoff = now - self.burst / self.rate
             self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
 
+    def give_back(self, key: str) -> None:
+        """Return a token spent on something that came to nothing (a dropped draft)."""
+        if (held := self._buckets.get(key)) is not None:
+            self._buckets[key] = (min(self.burst, held[0] + 1.0), held[1])
+
 
 class TurnGate:
     """At most ``active`` turns at once, at most ``waiting`` more in line.

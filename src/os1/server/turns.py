@@ -18,7 +18,7 @@ from contextlib import aclosing
 
 from os1.core.accounts import Account
 from os1.core.memories import Answer
-from os1.core.turns import CancelToken
+from os1.core.turns import CancelToken, Tentative
 from os1.events import TurnEvent
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
@@ -52,8 +52,10 @@ async def turn_events(
     *,
     cancel: CancelToken | None = None,
     on_wait: WaitFn | None = None,
+    tentative: Tentative | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
-    """The events of one turn of ``account``, under the server's limits.
+    """The events of one turn of ``account``, under the server's limits. A tentative
+    turn that is dropped gives its turn back to the person's rate.
 
     Raises:
         HttpProblem: 429 over the turn rate, 503 when the line is full or the server
@@ -61,7 +63,25 @@ async def turn_events(
     """
     _refuse_if_stopping(svc)
     svc.turns.take(f"u{account.id}", "turns")
-    token = cancel or CancelToken()
+    try:
+        async with aclosing(
+            _turn_in_line(svc, account, text, cancel or CancelToken(), on_wait, tentative)
+        ) as events:
+            async for event in events:
+                yield event
+    finally:
+        if tentative is not None and tentative.dropped:
+            svc.turns.give_back(f"u{account.id}")
+
+
+async def _turn_in_line(
+    svc: Services,
+    account: Account,
+    text: str,
+    token: CancelToken,
+    on_wait: WaitFn | None,
+    tentative: Tentative | None,
+) -> AsyncGenerator[TurnEvent, None]:
     with svc.live.turn(account, token):
         async with svc.gate.slot(on_wait):
             _refuse_if_stopping(svc)
@@ -71,7 +91,7 @@ async def turn_events(
             svc.inflight.add(token)
             svc.idle.clear()
             try:
-                events = svc.companion.turn(account.name, text, cancel=token)
+                events = svc.companion.turn(account.name, text, cancel=token, tentative=tentative)
                 async with aclosing(events) as stream:
                     async for event in stream:
                         yield event

@@ -40,7 +40,7 @@ import numpy as np
 
 from os1.core.accounts import Account
 from os1.core.speech import LISTEN_RATE, ClockSink, SpokenPiece, TurnTaking, VoiceSession
-from os1.core.turns import CancelToken
+from os1.core.turns import CancelToken, Tentative
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, Queued, TurnEvent
 from os1.server.problems import socket_error
@@ -120,9 +120,16 @@ class _Door:
         await self.send(Queued(position).to_dict())
 
     async def turn(
-        self, user: str, text: str, *, cancel: CancelToken | None = None
+        self,
+        user: str,
+        text: str,
+        *,
+        cancel: CancelToken | None = None,
+        tentative: Tentative | None = None,
     ) -> AsyncIterator[TurnEvent]:
-        events = turn_events(self.svc, self.account, text, cancel=cancel, on_wait=self._on_wait)
+        events = turn_events(
+            self.svc, self.account, text, cancel=cancel, on_wait=self._on_wait, tentative=tentative
+        )
         try:
             async with aclosing(events) as stream:
                 async for event in stream:

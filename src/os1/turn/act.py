@@ -27,6 +27,7 @@ from os1.events import ActionSettled, TextDelta, TurnEvent
 from os1.skills.base import Tool
 from os1.skills.proposals import Proposed, carry_out, propose
 from os1.turn.context import Turn
+from os1.turn.perceive import may_keep
 
 
 def _command(text: str) -> tuple[str, str] | None:
@@ -60,10 +61,12 @@ async def act(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     try:
         chosen = await _chosen(turn)
     except InputError as exc:  # a command with unusable words: say how to use it
+        if not await may_keep(turn):
+            return
         turn.handled, turn.finish_reason = True, "stop"
         yield _say(turn, str(exc))
         return
-    if chosen is None:
+    if chosen is None or not await may_keep(turn):  # a proposal is kept: never tentatively
         return
     tool, args = chosen
     turn.handled, turn.finish_reason = True, "stop"

@@ -22,6 +22,7 @@ from os1.skills.base import ToolContext
 from os1.skills.choose import ToolChooser
 from os1.skills.registry import SkillRegistry
 from os1.store import UserStore
+from os1.tentative import Tentative
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Turn:
     text: str
     cancel: CancelToken = field(default_factory=CancelToken)
     onboarding_enabled: bool = True
+    tentative: Tentative | None = None  # begun before the person surely finished: keep nothing yet
     # filled in by the stages, in order
     stopped: bool = False
     handled: bool = False  # answered by a tool, not by the model's reply

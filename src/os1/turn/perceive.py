@@ -1,7 +1,9 @@
 """Perceive: clean what the person sent, refuse what cannot be answered, and keep it.
 
 The person's words are stored verbatim (after removing control characters) before the
-model sees anything, so a crash mid-reply never loses what they said.
+model sees anything, so a crash mid-reply never loses what they said. A tentative turn
+(``os1.tentative``) stores them only once the door keeps it: ``may_keep`` is where the
+stages that keep something wait for that decision.
 """
 
 from __future__ import annotations
@@ -31,10 +33,33 @@ async def perceive(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
             "Type something to say, or /help for commands.",
         )
         return
+    if turn.tentative is not None:
+        return  # kept once the person is known to have finished, if they have
     try:
-        turn.user_message_id = await turn.store.add_message(
-            turn.conversation_id, "user", turn.text, turn_id=turn.turn_id
-        )
+        await _keep_words(turn)
     except StoreError as exc:
         turn.stopped = True
         yield ErrorEvent(exc.code, exc.message, exc.hint)
+
+
+async def _keep_words(turn: Turn) -> None:
+    turn.user_message_id = await turn.store.add_message(
+        turn.conversation_id, "user", turn.text, turn_id=turn.turn_id
+    )
+
+
+async def may_keep(turn: Turn) -> bool:
+    """Whether the turn may keep what it made: at once for an ordinary turn; a tentative
+    one waits for the door, stores the person's words if kept, and stops if dropped.
+
+    Raises:
+        StoreError: the words of a kept turn could not be stored.
+    """
+    if turn.tentative is None:
+        return True
+    if not await turn.tentative.wait():
+        turn.stopped, turn.finish_reason = True, "dropped"
+        return False
+    turn.tentative = None
+    await _keep_words(turn)
+    return True

@@ -1,7 +1,8 @@
 """The pipeline: the stages of a turn, in their explicit order, yielding one event stream.
 
 A stage is an async generator function taking the shared ``Turn``. A stage may stop the
-turn (``turn.stopped``), e.g. on empty input; the pipeline then skips to the end. If the
+turn (``turn.stopped``), e.g. on empty input; the pipeline then skips to the end. A
+tentative turn runs up to ``remember`` and waits there to be kept or dropped. If the
 consumer walks away or the task is cancelled mid-stream, the reply so far is still saved,
 marked interrupted, and recorded in memory (shielded, so a second cancellation cannot
 lose it).
@@ -17,7 +18,7 @@ from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent
 from os1.turn.act import act
 from os1.turn.context import Turn
-from os1.turn.perceive import perceive
+from os1.turn.perceive import may_keep, perceive
 from os1.turn.recall import recall
 from os1.turn.remember import keep_after_teardown, remember
 from os1.turn.respond import respond
@@ -26,6 +27,7 @@ from os1.turn.think import think
 Stage = Callable[[Turn], AsyncGenerator[TurnEvent, None]]
 
 STAGES: tuple[Stage, ...] = (perceive, act, recall, think, remember, respond)
+KEEPING: frozenset[Stage] = frozenset({remember, respond})  # they store: a tentative turn waits
 
 
 async def run_turn(
@@ -37,6 +39,8 @@ async def run_turn(
             if turn.stopped:
                 break
             try:
+                if stage in KEEPING and not await may_keep(turn):
+                    break
                 async with aclosing(stage(turn)) as events:
                     async for event in events:
                         yield event

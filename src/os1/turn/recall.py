@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator
 
 from os1.events import Notice, TurnEvent
 from os1.memory.profile import build_profile
-from os1.models.base import LLM, ChatMessage, Role, ready
+from os1.models.base import LLM, ChatMessage, ready
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.store.user import Message, Summary
@@ -47,12 +47,27 @@ def fit_text(llm: LLM, text: str, max_tokens: int) -> tuple[str, bool]:
     return text[: max(1, max_tokens)], True
 
 
+# A reply the person cut short is shown as the words they heard, with no marker in it:
+# the model copied such markers ("[cut off here]", a trailing "…") into new replies, and
+# the voice read them out or stopped short. The next turn's notes say it was cut off.
+def _cut_short(message: Message) -> bool:
+    return message.role == "assistant" and message.status == "interrupted"
+
+
+def _heard(message: Message) -> str:
+    return message.content.strip().strip("…").strip()
+
+
+def _cut_in_note(message: Message) -> str:
+    if not _heard(message):
+        return "(They cut in before they heard any of your last reply.)\n"
+    return "(They cut in on your last reply.)\n"
+
+
 def _as_chat(message: Message) -> ChatMessage:
-    role: Role = "assistant" if message.role == "assistant" else "user"
-    content = message.content
-    if message.status == "interrupted":
-        content = f"{content} [cut off: the person interrupted here]"
-    return ChatMessage(role, content)
+    if _cut_short(message):
+        return ChatMessage("assistant", _heard(message) or "…")
+    return ChatMessage("assistant" if message.role == "assistant" else "user", message.content)
 
 
 async def _system(turn: Turn, summary: Summary | None) -> str:
@@ -109,9 +124,11 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     budget -= llm.count_tokens(block)
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
+    earlier = [m for m in recent if m.id != turn.user_message_id]
+    if earlier and _cut_short(earlier[-1]):
+        block = _cut_in_note(earlier[-1]) + block
     history: list[ChatMessage] = []
-    for message in reversed([m for m in recent if m.id != turn.user_message_id]):
-        chat = _as_chat(message)
+    for chat in map(_as_chat, reversed(earlier)):
         cost = llm.count_tokens(chat.content) + 8  # role markers
         if cost > budget:
             break

@@ -9,6 +9,7 @@ from os1.errors import ModelError
 from os1.events import ErrorEvent, TextDelta, TurnEvent
 from os1.models.base import GenerationOptions
 from os1.turn.context import Turn
+from os1.turn.perceive import may_keep
 
 
 async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
@@ -28,6 +29,10 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         stream = turn.deps.llm.stream(turn.messages, options, turn.cancel)
         async with aclosing(stream) as chunks:  # type: ignore[type-var]  # backends are async generators
             async for chunk in chunks:
+                # kept mid-reply: the person's words are stored now; dropped: they went on
+                decided = turn.tentative is not None and turn.tentative.decided
+                if decided and not await may_keep(turn):
+                    return
                 if chunk.text:
                     turn.reply.append(chunk.text)
                     yield TextDelta(chunk.text)

@@ -143,6 +143,10 @@ class Endpointer:
         """Stream seconds fed so far (whole frames)."""
         return self._frames * FRAME_SECONDS
 
+    def quiet_in(self, pause: int) -> bool:
+        """Whether the person is still silent in pause number ``pause`` of this turn."""
+        return self._speaking and self._paused and pause == self._pause
+
     def heard(self, pause: int, transcript: str) -> None:
         """What was said up to pause number ``pause``; ignored if the person spoke again."""
         if self._paused and pause == self._pause:

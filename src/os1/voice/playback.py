@@ -188,3 +188,48 @@ class DeviceSink:
     def close(self) -> None:
         self._stream.stop()
         self._stream.close()
+
+
+class HeldSink:
+    """Holds a reply's audio back until ``release``, then plays it on ``sink``.
+
+    A reply begun at a pause, before the person surely finished (``VoiceSession``), is
+    voiced into one of these: if they go on, it is dropped unheard; once their turn is
+    over, what is ready plays at once and the rest follows as it comes.
+    """
+
+    def __init__(self, sink: AudioSink) -> None:
+        self.sink = sink
+        self.released_at: float | None = None  # perf_counter of the release
+        self._held: list[Speech] | None = []
+
+    def release(self) -> None:
+        if self._held is None:
+            return
+        self.released_at = time.perf_counter()
+        held, self._held = self._held, None
+        self.sink.begin()
+        for speech in held:
+            self.sink.enqueue(speech)
+
+    def begin(self) -> None:
+        return None  # the sink's reply begins at the release
+
+    def enqueue(self, speech: Speech) -> None:
+        if self._held is None:
+            self.sink.enqueue(speech)
+        else:
+            self._held.append(speech)
+
+    def position(self) -> float:
+        return 0.0 if self._held is not None else self.sink.position()
+
+    def stop(self) -> None:
+        if self._held is None:
+            self.sink.stop()
+        else:
+            self._held.clear()
+
+    async def drain(self) -> None:
+        if self._held is None:
+            await self.sink.drain()
