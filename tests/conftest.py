@@ -8,6 +8,7 @@ import os
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -62,6 +63,14 @@ def run_cli(home: Path, *args: str, answers: str = "", **env: str) -> Result:
         **env,
     }
     return CliRunner().invoke(app, list(args), input=answers, env=environ)
+
+
+def missing_component(message: str) -> NoReturn:
+    """A component the set-up installs is not here: a skip on a developer's machine, a
+    failure in CI (``CI=true``), where a green run must not hide untested doors."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message}; CI needs it (scripts/setup.sh installs it)")
+    pytest.skip(message)
 
 
 async def collect(events: AsyncIterator[TurnEvent]) -> list[TurnEvent]:

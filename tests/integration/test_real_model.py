@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -81,6 +82,18 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
     assert {"Anna", "Raj"} <= set(answer["people"])
 
 
+async def _reading(llm: LocalGGUF, batches: float = 2.0) -> None:
+    """Wait until a background job holds the model, then about ``batches`` prompt batches
+    (~0.6 s each here): waiting on the job itself, not on a guess of how long it starts."""
+    for _ in range(600):
+        if llm._background is not None:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the background job never started")
+    await asyncio.sleep(0.6 * batches)
+
+
 async def test_background_work_gives_way_to_a_person_even_while_its_prompt_is_read(
     real_llm: LocalGGUF,
 ) -> None:
@@ -94,7 +107,7 @@ async def test_background_work_gives_way_to_a_person_even_while_its_prompt_is_re
                 reasons.append(chunk.finish_reason)
 
     task = asyncio.create_task(background())
-    await asyncio.sleep(3)  # a batch or so into a prompt of ~1,000 tokens
+    await _reading(real_llm)  # a batch or so into a prompt of ~1,000 tokens
     answer = await complete(
         real_llm,
         [ChatMessage("user", "What is 2 + 2? Answer with the number.")],
@@ -116,7 +129,7 @@ async def test_background_work_gives_way_when_a_person_starts_to_speak(
     )
     job = [ChatMessage("system", notes), ChatMessage("user", "Summarise the notes.")]
     task = asyncio.create_task(complete(real_llm, job, GenerationOptions(background=True)))
-    await asyncio.sleep(3)  # into its prompt
+    await _reading(real_llm)  # into its prompt
     real_llm.make_way()  # what a voice session does when it hears speech begin
     stopped = await asyncio.wait_for(task, timeout=5)  # within a prompt batch, not the job
     assert stopped.finish_reason == "preempted"
@@ -171,10 +184,10 @@ async def test_it_is_honest_that_it_is_software(real_companion: Companion) -> No
         )
     )
     text = reply.text.lower()
-    assert any(
-        word in text
-        for word in ("ai", "artificial", "software", "program", "not a human", "not human")
-    )
+    # whole words: a substring "ai" is in "said" and "again"
+    said_so = r"\b(ai|artificial|software|program|computer|language model|not a human|not human)\b"
+    assert re.search(said_so, text), reply.text
+    assert not re.search(r"\bi(?: am|'m) (?:a )?human\b", text), reply.text
 
 
 def test_piped_chat_answers_sensibly_and_exits_cleanly(

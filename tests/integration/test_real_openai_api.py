@@ -48,7 +48,7 @@ def test_a_streamed_completion_from_the_real_model(
             )
         )
         text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        assert text.strip(), "the real model said nothing"
+        assert "tokyo" in text.lower(), text  # an answer, not just any words
         assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] in ("stop", "length")
         usage = chunks[-1].usage
         assert usage is not None and 0 < usage.completion_tokens <= 40

@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sync_playwright
 from serving import LiveServer, Person
 
+from conftest import missing_component
 from os1.models.scripted import ScriptedLLM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,7 +44,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 def browser() -> Iterator[Browser]:
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        missing_component("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched

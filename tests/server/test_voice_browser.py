@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from serving import LiveServer
 from test_browser import CHROMIUM_ARGS, PASSWORD, last_reply, model, policy_violations, shoot
 
+from conftest import missing_component
 from os1.models.speech_assets import piper_voice_files
 from os1.models.tts import PiperTTS
 from os1.voice.audio import LISTEN_RATE, write_wav
@@ -48,7 +49,7 @@ def launch() -> Iterator[Callable[[Path | None], Browser]]:
     None) present but never allowed. One Playwright serves every browser started."""
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        missing_component("Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
         started: list[Browser] = []
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from conftest import collect
 from os1.companion import Companion
 from os1.events import ActionSettled, ErrorEvent, ProposalMade, TurnFinished
@@ -87,3 +89,17 @@ async def test_commands_answer_without_the_model_and_are_not_learned(
     await companion.wait_background()
     assert len(scripted.requests) == before
     assert await _search(companion, "ada", "secret plan") == []  # only once confirmed
+
+
+async def test_two_confirms_at_once_run_the_action_once(companion: Companion) -> None:
+    """Two doors (two tabs, a tab and MCP) confirm the same proposal at the same moment:
+    the action runs once, and the other confirm is told it was already decided."""
+    proposal = await _propose(companion, "ada", "/remember the gate code is 2580")
+    decisions = await asyncio.gather(
+        *(collect(companion.decide("ada", proposal.proposal_id, confirm=True)) for _ in range(4))
+    )
+    done = [d for d in decisions if d and isinstance(d[0], ActionSettled)]
+    refused = [d for d in decisions if d and isinstance(d[0], ErrorEvent)]
+    assert len(done) == 1 and len(refused) == 3
+    assert all(d[0].code == "already_decided" for d in refused)  # type: ignore[attr-defined]
+    assert await _search(companion, "ada", "gate code") == ["the gate code is 2580"]

@@ -38,7 +38,8 @@ async def test_concurrent_transactions_commit_together_and_fail_alone(tmp_path: 
     ]
     rows = await db.execute("SELECT n FROM notes ORDER BY n")
     assert [r[0] for r in rows] == [n for n in range(100) if n not in (13, 14)]
-    assert db._writer.commits - before < 100  # they shared commits
+    # they shared commits: all 100 share one here; pairs would make 50
+    assert db._writer.commits - before <= 10
     await db.aclose()
 
 

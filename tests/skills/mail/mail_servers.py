@@ -29,6 +29,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from conftest import missing_component
 from os1.skills.registry import builtin_skills
 from os1.store import Database, UserStore
 
@@ -170,11 +171,11 @@ def _wait_for_imap(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 def dovecot_fixture() -> Iterator[Dovecot]:
     """A real Dovecot IMAP server on 127.0.0.1 with one account, ada / secret."""
     if not os.path.exists(DOVECOT):
-        pytest.skip("Dovecot is not installed (scripts/setup.sh installs dovecot-imapd)")
+        missing_component("Dovecot is not installed (apt-get install dovecot-imapd)")
     try:
         owner = pwd.getpwnam("dovecot")
     except KeyError:
-        pytest.skip("the dovecot system user is missing (install dovecot-imapd)")
+        missing_component("the dovecot system user is missing (apt-get install dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="os1-dovecot-"))
     root.chmod(0o755)
     for sub in ("run", "state", "mail"):
