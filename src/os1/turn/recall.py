@@ -121,12 +121,12 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     block += dates_note(turn.text, turn.deps.today())
     if asks_about_others(turn.text):
         block = live_note(turn.deps.live_count()) + block
-    budget -= llm.count_tokens(block)
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
     earlier = [m for m in recent if m.id != turn.user_message_id]
     if earlier and _cut_short(earlier[-1]):
         block = _cut_in_note(earlier[-1]) + block
+    budget -= llm.count_tokens(block)  # the note included: it is read like the rest
     history: list[ChatMessage] = []
     for chat in map(_as_chat, reversed(earlier)):
         cost = llm.count_tokens(chat.content) + 8  # role markers
