@@ -36,6 +36,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from figures import save
+
 QUESTION = "What is 4+4?"
 OS1 = [sys.executable, "-m", "os1.cli"]
 TARGETS = {  # issue 15, on this 2-core machine kind: (first word, wall) in seconds
@@ -288,6 +290,7 @@ if __name__ == "__main__":
         parser.error(f"unknown case(s): {', '.join(sorted(unknown))}; known: {', '.join(TARGETS)}")
     err = Console(stderr=True)
     figures = measure(chosen, max(1, args.reps), err)
+    save("cold_start", figures)
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

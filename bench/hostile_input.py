@@ -37,6 +37,7 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
+from figures import save
 from os1.skills.mail.text import html_to_text
 
 SIZES = (10_000, 20_000, 40_000, 80_000)
@@ -239,6 +240,7 @@ def main() -> None:
     figures: dict[str, object] = {"parsing": rows}
     if args.live:
         figures["live"] = live()
+    save("hostile_input", figures)
     if args.json:
         print(json.dumps(figures, indent=2))
         return

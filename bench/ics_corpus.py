@@ -32,6 +32,7 @@ from pathlib import Path
 
 import icalendar
 
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.errors import Os1Error
@@ -136,6 +137,17 @@ async def main(folder: Path, show: int) -> int:
         f" {len(files) - naive_ok}"
     )
     print(f"tracebacks: os1 {len(crashes)}")
+    save(
+        "ics_corpus",
+        {
+            "files": len(files),
+            "seconds": seconds,
+            "outcomes": {o: outcomes[o] for o in ("imported", "nothing", "refused", "crash")},
+            "refusals_not_naming_the_file": len(unnamed),
+            "baseline_icalendar_reads": naive_ok,
+            "baseline_icalendar_raises": len(files) - naive_ok,
+        },
+    )
     return 1 if crashes else 0
 
 

@@ -1,11 +1,15 @@
 """What os1's turn path costs on top of the raw model.
 
-The same prompt and sampling go (a) through ``Companion.turn`` (store writes, prompt
-assembly, token budgeting, event stream) and (b) straight into xllamacpp's server object,
-alternating, in one process and one loaded model. The prompt is the exact message list
-os1 built (recorded on its way to the model), with the prompt cache off for both so each
-run processes the whole prompt. Prints prompt and generation tokens/s, time to first
-token, and os1/raw ratios (target: generation ratio >= 0.95).
+The same prompt and sampling go (a) through ``Companion.turn`` as shipped (the companion
+``Companion.start`` builds from os1's default settings: memory with every embedder route,
+recall, the tool gate and chooser, learning after the turn, store writes, prompt assembly,
+token budgeting, the event stream) and (b) straight into xllamacpp's server object,
+alternating, in one process and one loaded model. The raw path is given the exact message
+list os1 sent in its latest run (recorded on its way to the model), with the prompt cache
+off for both so each run processes the whole prompt. The conversation's memories grow from
+run to run, so the prompts may differ by a recalled line; the ratios are per token.
+Prints prompt and generation tokens/s, time to first token, and os1/raw ratios (target:
+generation ratio >= 0.95).
 
 Run: make bench   (or: .venv/bin/python bench/llm_overhead.py --reps 5 --json)
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
+import os
 import statistics
 import tempfile
 import threading
@@ -27,13 +33,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.events import TextDelta, TurnFinished
 from os1.models.assets import resolve_llm_path
 from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions
 from os1.models.local_gguf import LocalGGUF, request_body, usage_from
-from os1.store import Database
 from os1.turn.context import TurnLimits
 
 QUESTION = "Tell me a story of about 150 words about a lighthouse keeper and a lost cat."
@@ -135,24 +141,27 @@ def median(runs: list[Run], field: str) -> float:
     return statistics.median(getattr(r, field) for r in runs)
 
 
+def with_limits(companion: Companion, limits: TurnLimits) -> None:
+    """Fixed sampling (and the prompt cache on or off) on the shipped turn path."""
+    companion.limits = limits
+    companion._deps = dataclasses.replace(companion._deps, limits=limits)
+
+
 async def main(reps: int, max_tokens: int, as_json: bool) -> dict[str, Any]:
     console = Console(stderr=True)
-    settings = load_settings()
+    home = Path(tempfile.mkdtemp(prefix="os1-bench-"))
+    environ = {k: v for k, v in os.environ.items() if k not in ("OS1_HOME", "OS1_LLM_BACKEND")}
+    settings = load_settings({"home": home}, environ=environ)
     started = time.perf_counter()
     llm = LocalGGUF(resolve_llm_path(settings), n_ctx=settings.n_ctx, threads=settings.threads)
     load_s = time.perf_counter() - started
     recording = Recording(llm)
-    home = Path(tempfile.mkdtemp(prefix="os1-bench-"))
-    db = await Database.open(home / "os1.db")
-    limits = TurnLimits(
-        n_ctx=settings.n_ctx,
-        max_reply_tokens=max_tokens,
-        temperature=0.0,
-        seed=1,
-        cache_prompt=False,
+    companion = await Companion.start(settings, llm=recording, local=True)  # type: ignore[arg-type]
+    fixed = dataclasses.replace(
+        companion.limits, max_reply_tokens=max_tokens, temperature=0.0, seed=1
     )
-    companion = Companion(db, recording, limits)  # type: ignore[arg-type]
-    await companion.identity("bench")
+    with_limits(companion, dataclasses.replace(fixed, cache_prompt=False))
+    await companion.skip_onboarding("bench")
     options = GenerationOptions(max_tokens=max_tokens, temperature=0.0, seed=1, cache_prompt=False)
     runs: dict[str, list[Run]] = {"os1": [], "raw": []}
     with console.status("benchmarking...") as status:
@@ -166,11 +175,13 @@ async def main(reps: int, max_tokens: int, as_json: bool) -> dict[str, Any]:
                 status.update(f"rep {rep + 1}/{reps}: {path}")
                 if path == "os1":
                     runs["os1"].append(await os1_run(companion, "bench"))
+                    messages = recording.last
                 else:
                     runs["raw"].append(await asyncio.to_thread(raw_run, llm, messages, options))
-    # what a person sees on the next turn of a conversation: the prompt cache at work
-    cached = await os1_cached_turn(companion)
-    await db.aclose()
+        # what a person sees on the next turn of a conversation: the prompt cache at work
+        with_limits(companion, dataclasses.replace(fixed, max_reply_tokens=32))
+        cached = await os1_cached_turn(companion)
+    await companion.aclose()
     llm.close()
     result = {
         "model_load_s": round(load_s, 2),
@@ -207,8 +218,7 @@ async def main(reps: int, max_tokens: int, as_json: bool) -> dict[str, Any]:
 
 async def os1_cached_turn(companion: Companion) -> Run:
     """A second turn in a conversation with the prompt cache on, as in real use."""
-    companion.limits = TurnLimits(companion.limits.n_ctx, 32, 0.0, 1, cache_prompt=True)
-    companion._deps = type(companion._deps)(companion.llm, companion.limits, companion._schedule)
+    await companion.skip_onboarding("cached")
     await companion.new_conversation("cached")
     async for _ in companion.turn("cached", "Hello there!", onboarding_enabled=False):
         pass
@@ -287,6 +297,7 @@ if __name__ == "__main__":
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     figures = asyncio.run(main(args.reps, args.max_tokens, args.json))
+    save("llm_overhead", figures)
     if args.json:
         print(json.dumps(figures, indent=2))
     else:

@@ -24,7 +24,7 @@ fresh copy of the seeded database, so neither run inherits the other's memory or
 
 Overhead per turn is its time minus the stand-in's nominal reply time, on either door.
 The machine is shared and noisy, so os1 and the baseline run in the same invocation and
-each door's table shows their ratio. Figures go to ``bench/results/load.json``
+each door's table shows their ratio. Figures go to ``bench/results/load-DOOR-N.json``
 (``results`` holds one entry per door, each with ``baseline`` and ``os1``).
 
 Server settings (why): ``OS1_EMBEDDERS=static`` (search by meaning at tens of thousands
@@ -66,6 +66,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from figures import save
 from os1.persona.identity import NAME_KEY
 from os1.persona.onboarding import PROGRESS_KEY
 from os1.store import Database
@@ -509,9 +510,9 @@ def main() -> None:
                     if result["errors"]:
                         console.print(f"{door} {kind} errors: {result['errors']}")
                     console.print(f"{door} {kind} model requests: {result['model_requests']}")
-            out = RESULTS / "load.json"
             settings = {k: v for k, v in vars(args).items()}
-            out.write_text(json.dumps({"settings": settings, "results": results}, indent=2))
+            name = "load-quick" if args.quick else f"load-{args.door}-{args.conversations}"
+            out = save(name, {"settings": settings, "results": results})
             console.print(f"saved {out.relative_to(HERE.parent)}")
     except KeyboardInterrupt:
         console.print("interrupted; stopping every process")

@@ -33,6 +33,7 @@ import random
 import resource
 import sys
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def emit(payload: dict[str, Any]) -> None:
 
 
 def words(n: int) -> str:
-    return f"Let me tell you about {random.choice(TOPICS)} (message {n})."
+    return f"Let me tell you about {random.choice(TOPICS)} (number {n})."
 
 
 class Conversation:
@@ -65,7 +66,7 @@ class Conversation:
         self.open = False
 
 
-class Client:
+class Client(ABC):
     """The part both doors share: the Poisson schedule, timing and the tally."""
 
     def __init__(self, keys: list[str]) -> None:
@@ -81,16 +82,17 @@ class Client:
         self.tasks: set[asyncio.Task[None]] = set()
         self.closing = False
 
+    @abstractmethod
     async def open_all(self) -> None:
         """Make every conversation ready to speak."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def say(self, conv: Conversation, n: int) -> None:
         """Send one turn; its end (or failure) reaches ``finish``."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def close(self) -> None:
-        raise NotImplementedError
+        """Close every connection."""
 
     def held(self) -> int:
         return sum(c.open for c in self.conversations)

@@ -1,10 +1,14 @@
 """The load benchmark's baseline: a bare relay between the clients and the stand-in model.
 
 It speaks just enough of os1's two doors for the same clients, with no store, no memory
-and no prompt: the floor that any server on this stack (Starlette, uvicorn, httpx) pays.
+and no prompt: the floor that any server on this stack (Starlette, uvicorn, aiohttp) pays.
+It is built as well as os1 is, so the ratio measures os1's own work and not a weaker
+baseline: the same HTTP client to the model (one keep-alive aiohttp session without a
+connection cap), and on ``/ws`` the same batching of streamed text (pieces closer
+together than os1's ``COALESCE`` share a frame).
 
 - ``/ws``: ``hello`` on connect, ``say`` -> ``turn_started``, ``text_delta``...,
-  ``turn_finished``, re-encoding each streamed piece as os1 does;
+  ``turn_finished``;
 - ``POST /v1/chat/completions``: wants a Bearer key, sends the last user message to the
   stand-in and forwards its server-sent events line by line (each flushed as it comes,
   as os1 sends each chunk), through ``[DONE]``.
@@ -17,11 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import aiohttp
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,26 +34,72 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from os1.server.ws import COALESCE
+
+
+class Upstream:
+    """The stand-in model, reached as os1's model client reaches a server."""
+
+    def __init__(self, model_url: str) -> None:
+        self.url = f"{model_url}/chat/completions"
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:  # made inside the server's event loop
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None, connect=10, sock_read=120),
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=30),
+            )
+        return self._session
+
+    @contextlib.asynccontextmanager
+    async def lines(self, text: str) -> AsyncIterator[AsyncIterator[str]]:
+        """The stand-in's reply to ``text``, as its server-sent event lines."""
+        body = {"model": "standin", "stream": True}
+        body["messages"] = [{"role": "user", "content": text}]
+        async with self.session().post(self.url, json=body) as response:
+
+            async def read() -> AsyncIterator[str]:
+                async for raw in response.content:
+                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    if line:
+                        yield line
+
+            yield read()
+
+
+def _piece(line: str) -> str:
+    if not line.startswith("data: ") or line == "data: [DONE]":
+        return ""
+    chunk: dict[str, Any] = json.loads(line[6:])
+    return str((chunk.get("choices") or [{}])[0].get("delta", {}).get("content") or "")
+
 
 def build(model_url: str) -> Starlette:
-    # A pool big enough never to queue: the floor should not be limited by its client.
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=1000)
-    http = httpx.AsyncClient(timeout=120.0, limits=limits)
-    body = {"model": "standin", "stream": True, "messages": []}
+    upstream = Upstream(model_url)
 
     async def reply(ws: WebSocket, text: str) -> None:
         await ws.send_text(json.dumps({"type": "turn_started", "turn_id": "t"}))
         said: list[str] = []
-        request = body | {"messages": [{"role": "user", "content": text}]}
-        async with http.stream("POST", f"{model_url}/chat/completions", json=request) as resp:
-            async for line in resp.aiter_lines():
-                if not line.startswith("data: ") or line == "data: [DONE]":
-                    continue
-                chunk: dict[str, Any] = json.loads(line[6:])
-                piece = (chunk.get("choices") or [{}])[0].get("delta", {}).get("content")
-                if piece:
+        held: list[str] = []
+        loop = asyncio.get_running_loop()
+        last_sent = 0.0
+
+        async def flush() -> None:
+            nonlocal last_sent
+            await ws.send_text(json.dumps({"type": "text_delta", "text": "".join(held)}))
+            held.clear()
+            last_sent = loop.time()
+
+        async with upstream.lines(text) as lines:
+            async for line in lines:
+                if piece := _piece(line):
                     said.append(piece)
-                    await ws.send_text(json.dumps({"type": "text_delta", "text": piece}))
+                    held.append(piece)
+                    if loop.time() - last_sent >= COALESCE:  # as os1's door batches
+                        await flush()
+        if held:
+            await flush()
         done = {"type": "turn_finished", "text": "".join(said), "interrupted": False}
         await ws.send_text(json.dumps(done))
 
@@ -77,19 +128,11 @@ def build(model_url: str) -> Starlette:
         asked: dict[str, Any] = await request.json()
         said = [m for m in asked.get("messages") or [] if m.get("role") == "user"]
         text = str(said[-1].get("content", "")) if said else ""
-        upstream = body | {"messages": [{"role": "user", "content": text}]}
-        resp = await http.send(
-            http.build_request("POST", f"{model_url}/chat/completions", json=upstream),
-            stream=True,
-        )
 
         async def forward() -> AsyncIterator[bytes]:
-            try:
-                async for line in resp.aiter_lines():  # read to the end: the pool keeps it
-                    if line:
-                        yield line.encode() + b"\n\n"
-            finally:
-                await resp.aclose()
+            async with upstream.lines(text) as lines:  # read to the end: the pool keeps it
+                async for line in lines:
+                    yield line.encode() + b"\n\n"
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(forward(), media_type="text/event-stream", headers=headers)

@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 
@@ -154,7 +155,7 @@ class Answers:
     declined: list[bool] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
-    def report(self) -> None:
+    def report(self) -> dict[str, float | int]:
         def mean(values: list[float] | list[bool]) -> float:
             return sum(values) / len(values) if values else float("nan")
 
@@ -165,6 +166,14 @@ class Answers:
         print(f"declined unanswerable questions       {mean(self.declined):.3f}")
         median = sorted(self.seconds)[len(self.seconds) // 2] if self.seconds else float("nan")
         print(f"seconds per answer, median            {median:.1f}")
+        return {
+            "answerable": len(self.f1),
+            "unanswerable": len(self.declined),
+            "token_f1": mean(self.f1),
+            "abstained_on_answerable": mean(self.abstained),
+            "declined_unanswerable": mean(self.declined),
+            "seconds_per_answer_p50": median,
+        }
 
 
 def _recall(found: list[str], evidence: frozenset[str]) -> float:
@@ -315,7 +324,9 @@ def _merged(scores: Scores, system: str, conversations: range | list[int]) -> Sc
     return out
 
 
-def report(scores: Scores, k: int) -> None:
+def report(scores: Scores, k: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Prints the recall table and returns it: {split: {system: {type: recall}}}."""
+    table: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     splits = {"dev 0-4": DEV, "held-out 5-9": HELD, "all": range(10)}
     systems = ("os1", "bm25", "bm25+stop", "dense")
     print(f"\nevidence recall@{k} (categories 1-4)")
@@ -329,10 +340,16 @@ def report(scores: Scores, k: int) -> None:
             row = "".join(f"{merged.mean(system, (c,)):>13.3f}" for c in CATEGORIES)
             overall = merged.mean(system)
             print(f"{label:<14}{system:<11}{row}{overall:>10.3f}{merged.count(system):>11}")
+            table[label][system] = {
+                **{name: merged.mean(system, (c,)) for c, name in CATEGORIES.items()},
+                "overall": overall,
+                "questions": merged.count(system),
+            }
         os1_all = _merged(scores, "os1", conversations).mean("os1")
         bm25_all = _merged(scores, "bm25", conversations).mean("bm25")
         if not math.isnan(os1_all):
             print(f"{label:<14}os1 - bm25 = {os1_all - bm25_all:+.3f}")
+    return dict(table)
 
 
 if __name__ == "__main__":
@@ -351,6 +368,8 @@ if __name__ == "__main__":
     scores, answered = asyncio.run(
         run(options.path, options.k, chosen, options.embedders, options.answers)
     )
-    report(scores, options.k)
+    figures: dict[str, Any] = {"k": options.k, "recall": report(scores, options.k)}
     if options.answers:
-        answered.report()
+        figures["answers"] = answered.report()
+    if chosen is None:  # a partial run is a look, not the figures the README cites
+        save("locomo", figures)

@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import save
 from memory_corpus import FILL_WORDS, FILLER, Corpus, generate
 from os1.config import load_settings
 from os1.memory.episodes import EpisodeLog, NewEpisode
@@ -286,8 +287,16 @@ async def main(args: argparse.Namespace) -> None:
     routes = [r for r in args.routes.split(",") if r]
     scores = await quality(routes, args.lives, settings.cache_dir)
     show_quality(scores, args.lives)
+    recall = {
+        system: {kind: {"mean": sum(v) / len(v), "n": len(v)} for kind, v in by_kind.items() if v}
+        for system, by_kind in scores.items()
+    }
+    figures: dict[str, object] = {"lives": args.lives, "recall": recall}
     if args.episodes:
-        show_speed(await speed(routes[0], args.episodes, settings.cache_dir), routes[0])
+        figures["speed"] = await speed(routes[0], args.episodes, settings.cache_dir)
+        figures["speed_route"] = routes[0]
+        show_speed(figures["speed"], routes[0])  # type: ignore[arg-type]
+    save("memory", figures)
 
 
 if __name__ == "__main__":

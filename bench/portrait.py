@@ -36,6 +36,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.memory.facts import Fact, FactBook
@@ -404,6 +405,22 @@ async def main() -> None:
         show(console, result, args.show_facts)
         results.append(result)
     report(console, results)
+    if not wanted:  # a run of some people is a look, not the figures the README cites
+        save(
+            "portrait",
+            {
+                r.person.name: {
+                    "held_out": r.person.held_out,
+                    "recall": r.recall,
+                    "precision": r.precision,
+                    "facts": len(r.facts),
+                    "wrong": len(r.wrong),
+                    "talk_s": r.talk_s,
+                    "learn_s": r.learn_s,
+                }
+                for r in results
+            },
+        )
 
 
 if __name__ == "__main__":

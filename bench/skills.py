@@ -19,7 +19,6 @@ import asyncio
 import json
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -29,11 +28,11 @@ import skills_calendar
 import skills_choice
 import skills_files
 import skills_mail
+from figures import save
 from os1.config import load_settings
 from os1.models.assets import resolve_llm_path
 from os1.models.local_gguf import LocalGGUF
 
-RESULTS = Path(__file__).resolve().parent / "results" / "skills.json"
 PARTS = ("files", "calendar", "mail", "choice")
 
 
@@ -68,8 +67,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     if "choice" in wanted:
         figures["choice"] = asyncio.run(_choice(args.quick, console))
         print("\n".join(skills_choice.lines(figures["choice"])))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    save("skills-quick" if args.quick else "skills", figures)
     return figures
 
 

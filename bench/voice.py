@@ -13,9 +13,11 @@ long as a person would hear it. The person's lines are spoken by Piper.
   person listens until the reply has been written out, then cuts in
   (``session.interrupt``): the run stays bounded and the history keeps what was heard.
 - **Baseline**, same run, same remarks, same conversation, alternating which goes first:
-  the pipeline most hobby assistants use: 800 ms of VAD silence ends the turn, then
-  Whisper, then the whole reply from the same ``Companion.turn``, then Piper on the whole
-  reply, then play. Only the pipeline differs; the ratio is printed.
+  a competent simple streaming pipeline: 800 ms of VAD silence ends the turn, then
+  Whisper, then the reply from the same ``Companion.turn``, each sentence given to Piper
+  and played as soon as it is written. Only the pipeline differs; the ratio is printed.
+  (os1 differs in hearing the pause twice, beginning the reply at the first pause, and
+  speaking the first clause rather than the first sentence.)
 - **Real-time factors** of Whisper and Piper over the remarks.
 - **Word error rate** of Whisper on sentences of names, numbers and dates, spoken by
   Piper and by espeak-ng (a second, very different voice).
@@ -40,6 +42,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -55,6 +58,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).parent))
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.events import (
@@ -82,12 +86,12 @@ from voice_corpus import INTERRUPTIONS, LONG_REQUESTS, UTTERANCES, WER_SENTENCES
 USER = "bench"
 BLOCK = 512  # a microphone's 32 ms block
 VOICED = 0.02  # |sample| above this is speech; the room tone (sd 0.002) never reaches it
-NAIVE_SILENCE_MS = 800
+BASELINE_SILENCE_MS = 800
 TARGETS = {"first_audio_p50_s": 1.0, "wer": 0.10, "barge_in_stop_ms": 200.0}
 STAGES = ("end_of_turn", "stt", "llm_first_piece", "tts_first_piece")
-BASELINE_STAGES = ("end_of_turn", "stt", "llm_whole", "tts_whole")
+# A simple streaming pipeline cuts its reply at sentence ends, not at clauses as os1 does.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 WIDTH = 118
-RESULTS = Path(__file__).parent / "results" / "voice.json"
 
 Feed = Callable[[np.ndarray], Awaitable[None]]
 
@@ -165,7 +169,7 @@ class MarkedSink(ClockSink):
         return self._stopped_at is not None
 
 
-class NaiveListener:
+class SilenceListener:
     """The baseline's ears: a turn ends after a fixed 800 ms of VAD silence."""
 
     def __init__(self) -> None:
@@ -182,7 +186,7 @@ class NaiveListener:
                 self.speaking, self.silent = True, 0
             elif self.speaking:
                 self.silent += 1
-            if self.speaking and self.silent * 32 >= NAIVE_SILENCE_MS and not self.ended_at:
+            if self.speaking and self.silent * 32 >= BASELINE_SILENCE_MS and not self.ended_at:
                 self.ended_at = time.monotonic()
 
 
@@ -266,31 +270,48 @@ async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, audio: np.
 
 
 async def baseline_turn(rig: Rig, audio: np.ndarray) -> dict:
-    listener, sink = NaiveListener(), MarkedSink()
+    """The simple streaming pipeline: a fixed silence ends the turn, Whisper hears it, and
+    each sentence is spoken as soon as the model has written it."""
+    listener, sink = SilenceListener(), MarkedSink()
     fed = await stream(listener.feed, audio, rig.room, lambda: listener.ended_at is not None, 10.0)
     speech_end = fed.spoken_at(voiced(audio)[1] + 1)
     ended = listener.ended_at or time.monotonic()
     heard = (await rig.stt.transcribe(np.concatenate(listener.audio))).text
     heard_at = time.monotonic()
-    reply, spent = [], Usage()
+    sentences: asyncio.Queue[str | None] = asyncio.Queue()
+    first_written: float | None = None
+
+    async def speak_in_turn() -> None:  # one sentence after another, as they are written
+        sink.begin()
+        while (sentence := await sentences.get()) is not None:
+            sink.enqueue(await rig.tts.speak(speakable(sentence)))
+
+    speaker = asyncio.create_task(speak_in_turn())
+    reply, spent, pending = [], Usage(), ""
     async for event in rig.companion.turn(USER, heard):
         if isinstance(event, TextDelta):
             reply.append(event.text)
+            *complete, pending = SENTENCE_END.split(pending + event.text)
+            for sentence in filter(str.strip, complete):
+                first_written = first_written or time.monotonic()
+                sentences.put_nowait(sentence)
         elif isinstance(event, TurnFinished):
             spent = event.usage
-    written_at = time.monotonic()
-    speech = await rig.tts.speak(speakable("".join(reply)))
-    sink.begin()
-    sink.enqueue(speech)  # play: the first sound is heard now
-    sink.stop()  # ...and the person cuts in, as in the os1 run
-    assert sink.first_at is not None
+    if pending.strip():
+        first_written = first_written or time.monotonic()
+        sentences.put_nowait(pending)
+    sentences.put_nowait(None)
+    await speaker
+    sink.stop()  # the person cuts in once the reply is written, as in the os1 run
+    if sink.first_at is None or first_written is None:
+        return {"first_audio": None, "stages": None, "heard": heard, "usage": usage(spent)}
     return {
         "first_audio": sink.first_at - speech_end,
         "stages": {
             "end_of_turn": ended - speech_end,
             "stt": heard_at - ended,
-            "llm_whole": written_at - heard_at,
-            "tts_whole": sink.first_at - written_at,
+            "llm_first_piece": first_written - heard_at,
+            "tts_first_piece": sink.first_at - first_written,
         },
         "heard": heard,
         "usage": usage(spent),
@@ -458,12 +479,12 @@ def spread(values: list[float]) -> dict[str, float | int | None]:
 def summarize(latencies: dict[str, Any], errors: dict[str, Any], barges: dict[str, Any]) -> dict:
     runs = latencies["runs"]
     figures: dict[str, Any] = {"latency": {}}
-    for path, stages in (("os1", STAGES), ("baseline", BASELINE_STAGES)):
+    for path in ("os1", "baseline"):
         done = [r for r in runs[path] if r["first_audio"] is not None and r["stages"]]
         figures["latency"][path] = {
             "first_audio": spread([r["first_audio"] for r in done]),
             "missed": len(runs[path]) - len(done),
-            **{s: spread([r["stages"][s] for r in done]) for s in stages},
+            **{s: spread([r["stages"][s] for r in done]) for s in STAGES},
         }
         figures["latency"][path]["cache"] = cache_use(runs[path])
     os1, base = (
@@ -535,22 +556,22 @@ def show(result: dict[str, Any], console: Console) -> None:
     console.print(
         f"settings: embedders {result['settings']['embedders']}, "
         f"learn_after {result['settings']['learn_after']:g} s; "
-        f"baseline ends a turn after {NAIVE_SILENCE_MS} ms of silence"
+        f"baseline ends a turn after {BASELINE_SILENCE_MS} ms of silence"
     )
     table = Table(
         title=f"end of speech → first reply audio, p50 / p90 in seconds "
         f"({lat['os1']['first_audio']['n']} utterances each)"
     )
-    for column in ("stage", "os1 (streaming)", "baseline (naive)", "os1 / baseline", "target"):
+    for column in ("stage", "os1", "baseline (streaming)", "os1 / baseline", "target"):
         table.add_column(column, justify="right")
     pairs = (
-        ("end-of-turn wait", "end_of_turn", "end_of_turn"),
-        ("speech to text", "stt", "stt"),
-        ("LLM to first sentence | whole reply", "llm_first_piece", "llm_whole"),
-        ("TTS of first sentence | whole reply", "tts_first_piece", "tts_whole"),
+        ("end-of-turn wait", "end_of_turn"),
+        ("speech to text", "stt"),
+        ("LLM to first piece (os1: a clause; baseline: a sentence)", "llm_first_piece"),
+        ("TTS of that piece", "tts_first_piece"),
     )
-    for label, ours, theirs in pairs:
-        table.add_row(label, seconds(lat["os1"][ours]), seconds(lat["baseline"][theirs]), "", "")
+    for label, stage in pairs:
+        table.add_row(label, seconds(lat["os1"][stage]), seconds(lat["baseline"][stage]), "", "")
     p50, p90 = ratio["p50"], ratio["p90"]
     table.add_row(
         "[bold]first audio[/]",
@@ -617,7 +638,8 @@ def summary(result: dict[str, Any]) -> str:
         f"On this {result['machine']['cpus']}-core machine, a spoken remark is answered aloud "
         f"{ours['first_audio']['p50']:.2f} s after the person stops speaking (p50; p90 "
         f"{ours['first_audio']['p90']:.2f} s), against {theirs['first_audio']['p50']:.2f} s "
-        f"for the naive wait-transcribe-generate-synthesize pipeline on the same model "
+        f"for a simple streaming pipeline on the same model (a fixed {BASELINE_SILENCE_MS} ms "
+        f"silence, Whisper, then each sentence spoken as it is written) "
         f"(ratio {lat['ratio']['p50']:.2f}). The largest stage is {slowest.replace('_', ' ')} "
         f"({ours[slowest]['p50']:.2f} s p50). Whisper runs at {f['rtf']['stt']:.2f}× real "
         f"time and Piper at {f['rtf']['tts']:.2f}×; Whisper mishears "
@@ -651,7 +673,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "settings": {
             "embedders": rig.embedders,
             "learn_after": rig.learn_after,
-            "naive_silence_ms": NAIVE_SILENCE_MS,
+            "baseline_silence_ms": BASELINE_SILENCE_MS,
         },
         "load_s": loaded,
         "run_s": time.perf_counter() - began,
@@ -661,8 +683,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "misheard": errors["misheard"],
         "barge_in_trials": barges["trials"],
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    save("voice-quick" if args.quick else "voice", result)
     return result
 
 
