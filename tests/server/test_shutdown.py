@@ -109,3 +109,51 @@ def test_sigterm_finishes_or_saves_the_turn_under_way(
         assert text == story
     else:
         assert 0 < len(text.split()) < 60 and stopped_after < grace + 8
+
+
+def test_kill_9_mid_reply_keeps_what_was_said_and_the_next_start_carries_on(
+    tmp_path: Path,
+) -> None:
+    """No goodbye at all: the server is killed while a reply streams. What the person said
+    was committed before the reply began, so it is there after a restart, intact, and the
+    next turn is answered knowing it."""
+    story = " ".join(f"w{i}" for i in range(60))
+
+    def reply(body: dict[str, Any]) -> str:
+        if fmt := body.get("response_format"):
+            return json.dumps(example_for(fmt["json_schema"]["schema"]))
+        return story
+
+    said = "My locker number at the pool is 417."
+    with ScriptedOpenAIServer(reply, tokens_per_second=20) as model:
+        for attempt in ("killed", "restarted"):
+            port = free_port()
+            proc = _serve(tmp_path, port, model.base_url, 15.0)
+            try:
+                cookie = _key(proc, port)
+                with connect(
+                    f"ws://127.0.0.1:{port}/ws",
+                    additional_headers={"Cookie": f"os1_session={cookie}"},
+                ) as ws:
+                    json.loads(ws.recv())
+                    text = said if attempt == "killed" else "Which locker was mine?"
+                    ws.send(json.dumps({"type": "say", "text": text}))
+                    wanted = "text_delta" if attempt == "killed" else "turn_finished"
+                    while (event := json.loads(ws.recv()))["type"] != wanted:
+                        assert event["type"] != "error", event
+                    if attempt == "killed":
+                        os.kill(proc.pid, signal.SIGKILL)
+                        assert proc.wait(timeout=10) == -signal.SIGKILL
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate(timeout=10)
+            if attempt == "killed":
+                with sqlite3.connect(tmp_path / "os1.db") as db:
+                    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                    kept = db.execute(
+                        "SELECT status FROM messages WHERE role = 'user' AND content = ?", (said,)
+                    ).fetchall()
+                assert kept == [("complete",)]
+        asked = [r for r in model.requests if "Which locker" in json.dumps(r.body)]
+    assert asked and said in json.dumps(asked[-1].body)  # the restarted server remembered
