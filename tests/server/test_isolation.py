@@ -337,10 +337,11 @@ def test_a_thousand_people_cannot_reach_each_other(crowd_client: AppClient) -> N
                     events.append(ws.receive_json())
                 assert not _foreign(json.dumps(events), a.secret), events
                 assert not [e for e in events if e["type"] == "proposal"], (text, events)
-    if any(getattr(r, "path", None) == "/mcp" for r in client.app.router.routes):  # type: ignore[attr-defined]
-        for a in rng.sample(attackers, 10):
-            for body in _mcp_attack(client, a, rng.choice(victims)):
-                assert not _foreign(body, a.secret), body[:500]
+    # the MCP door is always mounted: were it gone, this part must fail, not pass unrun
+    assert any(getattr(r, "path", None) == "/mcp" for r in client.app.router.routes)  # type: ignore[attr-defined]
+    for a in rng.sample(attackers, 10):
+        for body in _mcp_attack(client, a, rng.choice(victims)):
+            assert not _foreign(body, a.secret), body[:500]
 
     client.portal.call(client.services.companion.wait_background)  # type: ignore[union-attr]
     prompts = [
