@@ -1,5 +1,5 @@
 # The two commands of the README's Quick start: `make run` and `make test`.
-.PHONY: setup run test test-fast lint bench
+.PHONY: setup run test mutation test-fast lint bench
 .DEFAULT_GOAL := run
 
 setup:
@@ -21,6 +21,12 @@ test: setup
 	.venv/bin/pytest
 	@echo "The tests that read dates and times, again in a zone 14 hours from UTC:"
 	TZ=Pacific/Kiritimati .venv/bin/pytest -q -m "not real_model and not slow" $(CLOCK_TESTS)
+
+# Mutation testing of the code that carries the promises (store scoping, sessions, the
+# proposal lifecycle, forget and vectors, auth, perceive): about 30 minutes, so not part
+# of `test`. Prints the score per module and every mutant no test caught.
+mutation: setup
+	@bash scripts/mutation.sh
 
 # Unit tests only (scripted model), for a quick loop while editing.
 test-fast: setup
