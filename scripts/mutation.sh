@@ -69,6 +69,18 @@ if [ ! -x .venv/bin/mutmut ]; then
     exit 1
 fi
 
+# A mutant's worker can end mid-test and leave a helper process behind (a pool, a
+# server); every process still working in the copy's folder at the end is this run's.
+leftovers() {
+    local dir
+    for dir in /proc/[0-9]*; do
+        case "$(readlink "$dir/cwd" 2>/dev/null)" in
+        "$work/mutants" | "$work/mutants/"*) kill "${dir#/proc/}" 2>/dev/null || true ;;
+        esac
+    done
+}
+trap leftovers EXIT
+
 rm -rf "$work"
 mkdir -p "$work"
 cp -a src tests pyproject.toml "$work/"

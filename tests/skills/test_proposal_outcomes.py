@@ -1,7 +1,9 @@
 """Every way a proposal can end, through the path all doors share (``skills.proposals``):
 a run or an undo that fails says why and leaves the journal true, a decision is made
 once, undo without a number takes back the latest action, and each refusal says what to
-do. The tool is a plugin of the test's own, as a third party would write one."""
+do; the files a plan names are checked against the person's reach when it is proposed,
+confirmed and undone. The tools are plugins of the test's own, as a third party would
+write them."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from os1.errors import InputError
 from os1.events import ActionSettled, ErrorEvent, ProposalMade
@@ -19,7 +21,9 @@ from os1.skills.base import Outcome, Plan, Tool, ToolContext, context_for
 from os1.skills.journal import Journal
 from os1.skills.policy import ALLOW_KEY
 from os1.skills.proposals import Proposed, carry_out, propose, take_back
+from os1.skills.reach import PATH
 from os1.store import Database
+from os1.store.accounts import Accounts
 
 
 class JarArgs(BaseModel):
@@ -72,6 +76,38 @@ class Jar:
 
 class Other(Jar):
     name: ClassVar[str] = "other"
+
+
+class ShelfArgs(BaseModel):
+    note: str = Field(json_schema_extra={PATH: True})
+    beside: str = ""  # a second file the plan names without its path being resolved
+
+
+class Shelf:
+    """Writes a note into a file on the server's disk; undo deletes it."""
+
+    name: ClassVar[str] = "shelf"
+    summary: ClassVar[str] = "writes a note into a file"
+    examples: ClassVar[tuple[str, ...]] = ("note.txt",)
+    touches: ClassVar[str] = "server_files"
+    Args = ShelfArgs
+
+    def from_command(self, text: str) -> BaseModel:
+        return ShelfArgs(note=text)
+
+    async def plan(self, ctx: ToolContext, args: Any) -> Plan | str:
+        paths = (args.note, args.beside) if args.beside else (args.note,)
+        return Plan(
+            f"Write {ctx.files.shown(args.note)}", "A note.", {"path": args.note}, paths=paths
+        )
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
+        await asyncio.to_thread(Path(args["path"]).write_text, "a note")
+        return Outcome("Written.", {"path": args["path"]})
+
+    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
+        await asyncio.to_thread(Path(undo["path"]).unlink)
+        return "Deleted."
 
 
 @pytest.fixture
@@ -241,3 +277,49 @@ async def test_what_cannot_be_undone_is_refused_with_the_reason(db: Database) ->
         f"Action {done} cannot be undone: it is undone.",
     }
     assert await _jar(ctx) == 1  # the undoable one is back out; the other stays
+
+
+async def test_the_files_a_plan_names_are_checked_when_proposed_confirmed_and_undone(
+    db: Database, tmp_path: Path
+) -> None:
+    shelf, accounts, tools = Shelf(), Accounts(db), {"shelf": Shelf()}.get
+    await accounts.add("ada")
+    ctx = await _context(db)
+    folder = Path(str(ctx.files.root))
+    for outside, code in (("/etc/hosts", "outside_your_files"), ("../../x", "outside_your_files")):
+        with pytest.raises(InputError) as refused:
+            await propose(shelf, ctx, ShelfArgs(note=outside))
+        assert refused.value.code == code
+    with pytest.raises(InputError) as beside:
+        await propose(shelf, ctx, ShelfArgs(note="note.txt", beside="/etc/hosts"))
+    assert beside.value.code == "outside_your_files"
+    assert await Journal(ctx.store).recent() == []
+
+    first = await propose(shelf, ctx, ShelfArgs(note="note.txt"))
+    assert isinstance(first, Proposed) and first.event.title == "Write ~/note.txt"
+    pid = first.event.proposal_id
+    action = await Journal(ctx.store).get(pid)
+    assert action is not None and action.paths == (str(folder / "note.txt"),)
+    elsewhere = tmp_path / "shared"
+    elsewhere.mkdir()
+    await accounts.set_files("ada", str(elsewhere))  # the admin narrows her reach
+    narrowed = await _context(db)
+    settled = await carry_out(shelf, narrowed, pid, confirm=True)
+    assert isinstance(settled, ActionSettled) and settled.status == "failed"
+    assert "is not among your files" in settled.message
+    assert not (folder / "note.txt").exists()
+
+    await accounts.set_files("ada", "")
+    again = await propose(shelf, ctx, ShelfArgs(note="note.txt"))
+    assert isinstance(again, Proposed)
+    done = await carry_out(shelf, ctx, again.event.proposal_id, confirm=True)
+    assert done == ActionSettled(again.event.proposal_id, "done", "Written.")
+    await accounts.set_files("ada", str(elsewhere))
+    with pytest.raises(InputError) as kept:
+        await take_back(tools, await _context(db), again.event.proposal_id)
+    assert kept.value.code == "outside_your_files"
+    assert (folder / "note.txt").read_text() == "a note"
+    await accounts.set_files("ada", "")
+    undone = await take_back(tools, await _context(db), again.event.proposal_id)
+    assert undone == ActionSettled(again.event.proposal_id, "undone", "Deleted.")
+    assert not (folder / "note.txt").exists()
