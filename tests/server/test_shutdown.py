@@ -3,19 +3,21 @@ period, saves what was said), and the process exits cleanly."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from serving import free_port
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from os1.models.scripted import example_for
 from os1.testing_openai import ScriptedOpenAIServer
@@ -80,30 +82,43 @@ def _storyteller(body: dict[str, Any]) -> str:
     return STORY
 
 
+@contextlib.contextmanager
+def _talking(
+    home: Path, model_url: str, grace: float
+) -> Iterator[tuple[subprocess.Popen[str], ClientConnection]]:
+    """``os1 serve`` on ``home``, signed in, its greeting read; stopped and drained after."""
+    port = free_port()
+    proc = _serve(home, port, model_url, grace)
+    try:
+        cookie = _key(proc, port)
+        with connect(
+            f"ws://127.0.0.1:{port}/ws", additional_headers={"Cookie": f"os1_session={cookie}"}
+        ) as ws:
+            json.loads(ws.recv())
+            yield proc, ws
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate(timeout=10)  # drain and close the pipes
+
+
+def _say_until(ws: ClientConnection, text: str, wanted: str) -> None:
+    """Say ``text`` and read the events up to the first of type ``wanted``."""
+    ws.send(json.dumps({"type": "say", "text": text}))
+    while (event := json.loads(ws.recv()))["type"] != wanted:
+        assert event["type"] != "error", event
+
+
 @pytest.mark.parametrize(("grace", "expected"), [(15.0, "complete"), (1.0, "interrupted")])
 def test_sigterm_finishes_or_saves_the_turn_under_way(
     tmp_path: Path, grace: float, expected: str
 ) -> None:
     with ScriptedOpenAIServer(_storyteller, tokens_per_second=20) as model:  # ~3 s of story
-        port = free_port()
-        proc = _serve(tmp_path, port, model.base_url, grace)
-        try:
-            cookie = _key(proc, port)
-            with connect(
-                f"ws://127.0.0.1:{port}/ws",
-                additional_headers={"Cookie": f"os1_session={cookie}"},
-            ) as ws:
-                json.loads(ws.recv())
-                ws.send(json.dumps({"type": "say", "text": "tell me a story"}))
-                while (event := json.loads(ws.recv()))["type"] != "text_delta":
-                    assert event["type"] != "error", event
-                proc.send_signal(signal.SIGTERM)
-                started = time.monotonic()
-                assert proc.wait(timeout=grace + 20) == 0
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate(timeout=10)  # drain and close the pipes
+        with _talking(tmp_path, model.base_url, grace) as (proc, ws):
+            _say_until(ws, "tell me a story", "text_delta")
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            assert proc.wait(timeout=grace + 20) == 0
         stopped_after = time.monotonic() - started
     text, status = _last_reply(tmp_path)
     assert status == expected
@@ -122,27 +137,13 @@ def test_kill_9_mid_reply_keeps_what_was_said_and_the_next_start_carries_on(
     said = "My locker number at the pool is 417."
     with ScriptedOpenAIServer(_storyteller, tokens_per_second=20) as model:
         for attempt in ("killed", "restarted"):
-            port = free_port()
-            proc = _serve(tmp_path, port, model.base_url, 15.0)
-            try:
-                cookie = _key(proc, port)
-                with connect(
-                    f"ws://127.0.0.1:{port}/ws",
-                    additional_headers={"Cookie": f"os1_session={cookie}"},
-                ) as ws:
-                    json.loads(ws.recv())
-                    text = said if attempt == "killed" else "Which locker was mine?"
-                    ws.send(json.dumps({"type": "say", "text": text}))
-                    wanted = "text_delta" if attempt == "killed" else "turn_finished"
-                    while (event := json.loads(ws.recv()))["type"] != wanted:
-                        assert event["type"] != "error", event
-                    if attempt == "killed":
-                        os.kill(proc.pid, signal.SIGKILL)
-                        assert proc.wait(timeout=10) == -signal.SIGKILL
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                proc.communicate(timeout=10)
+            with _talking(tmp_path, model.base_url, 15.0) as (proc, ws):
+                if attempt == "killed":
+                    _say_until(ws, said, "text_delta")
+                    os.kill(proc.pid, signal.SIGKILL)
+                    assert proc.wait(timeout=10) == -signal.SIGKILL
+                else:
+                    _say_until(ws, "Which locker was mine?", "turn_finished")
             if attempt == "killed":
                 with sqlite3.connect(tmp_path / "os1.db") as db:
                     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
