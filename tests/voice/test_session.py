@@ -307,9 +307,9 @@ async def test_a_reply_begun_at_a_pause_is_heard_as_soon_as_the_turn_ends_there(
     """Words that sound unfinished make the session wait longer before it answers; the
     reply written meanwhile is heard the moment that wait is over."""
     session, ear, _ = talk
-    await session.stt.transcribe(said(tts, "Hello."))  # loaded: its first run is slow
+    opening = trailing_off(tts, stt, "I was wondering if")  # also loads Whisper, slow at first
     scripted.enqueue("Take your time, I'm listening.")
-    await speak_into(session, [trailing_off(tts, stt, "I was wondering if"), quiet(3.0)])
+    await speak_into(session, [opening, quiet(3.0)])
     await session.finish()
     timings = ear.of(VoiceTimings)[0]
     assert isinstance(timings, VoiceTimings) and timings.drafted
@@ -356,9 +356,8 @@ async def test_on_the_real_model_a_reply_begun_mid_thought_leaves_no_trace(
     await real_companion.skip_onboarding("me")
     watched, ear, sink = _Watched(real_companion), Ear(), ClockSink()
     session = VoiceSession(watched, "me", stt, tts, sink, ear)
-    await stt.transcribe(said(tts, "Hello."))  # loaded: its first run is slow
     first, rest = "This weekend I was wondering if", "we could find a museum near the coast."
-    opening = trailing_off(tts, stt, first)
+    opening = trailing_off(tts, stt, first)  # also loads Whisper, slow at first
     await speak_into(session, [opening, quiet(1.2), said(tts, rest), quiet(2.5)])
     await session.finish()
     dropped = [text for text, tentative in watched.drafts if tentative.dropped]
