@@ -11,6 +11,7 @@ from mail_servers import ME, make_mail, store_fixture  # noqa: F401
 from os1.skills.mail import query
 from os1.skills.mail.index import index_source
 from os1.skills.mail.sources import MaildirSource
+from os1.skills.mail.text import is_reply_subject, subject_key
 from os1.skills.mail.tone import learn_tone, load_tone
 from os1.skills.mail.triage import render, triage_inbox
 from os1.store import UserStore
@@ -68,6 +69,23 @@ async def test_threads_by_references_reply_to_and_subject(tmp_path: Path, store:
     assert stranger is not None and stranger.thread_id not in (budget.thread_id, party.thread_id)
     other = await query.find_one(store, "<f@x>")
     assert other is not None and len(await query.thread(store, other.thread_id)) == 1
+
+
+def test_subject_key_strips_every_reply_prefix_and_list_tag() -> None:
+    same = [
+        "Garden party",
+        "Re: Garden party",
+        "RE:Garden  party",
+        "Fwd: Re[2]: garden party",
+        "[friends] AW: WG: Garden party",
+        "Re: [friends] Re: [friends] SV:  Garden Party ",
+        "Re: " * 5000 + "Garden party",
+    ]
+    assert {subject_key(s) for s in same} == {"garden party"}
+    assert subject_key("Regarding: the garden") == "regarding: the garden"  # a word, not Re:
+    assert subject_key("[a list tag that goes on for far too long to be one] x").startswith("[")
+    assert subject_key("Re: ") == ""
+    assert is_reply_subject(" Fwd: x") and not is_reply_subject("Reply needed")
 
 
 async def test_find_matches_sender_subject_and_text(tmp_path: Path, store: UserStore) -> None:
