@@ -163,16 +163,18 @@ async def test_a_run_that_fails_says_why_and_the_journal_says_failed(db: Databas
     jar, ctx = Jar(), await _context(db)
     journal = Journal(ctx.store)
     for failure, said in (
-        (InputError("jar_full", "The jar is full", "Empty it first."), "The jar is full"),
-        (ValueError("no marbles left"), "no marbles left"),
+        (InputError("jar_full", "The jar is full", "Empty it first."), "The jar is full."),
+        (ValueError("no marbles left"), "no marbles left."),
+        (InputError("jar_gone", "Where is the jar?"), "Where is the jar?"),  # one mark only
+        (OSError("The shelf fell."), "The shelf fell."),
     ):
         jar.failing = failure
         pid = await _proposed(jar, ctx)
-        message = f"It did not work: {said}."
+        message = f"It did not work: {said}"
         assert await carry_out(jar, ctx, pid, confirm=True) == ActionSettled(pid, "failed", message)
         action = await journal.get(pid)
         assert action is not None and (action.status, action.result) == ("failed", message)
-    assert jar.seen == ["running", "running"]  # claimed before it ran
+    assert jar.seen == ["running"] * 4  # claimed before it ran
     assert await _jar(ctx) == 0
 
 
@@ -230,6 +232,8 @@ async def test_undo_takes_back_the_latest_and_a_failed_undo_changes_nothing(db: 
     jar.stuck = InputError("lid_glued", "The lid is glued", "Soak it.")
     glued = await take_back(tools, ctx, second)
     assert glued == ActionSettled(second, "failed", "Could not undo it: The lid is glued.")
+    jar.stuck = OSError("The lid is glued.")
+    assert (await take_back(tools, ctx, second)).message == "Could not undo it: The lid is glued."
     assert await _jar(ctx) == 7
 
     jar.stuck = None
@@ -306,7 +310,11 @@ async def test_the_files_a_plan_names_are_checked_when_proposed_confirmed_and_un
     narrowed = await _context(db)
     settled = await carry_out(shelf, narrowed, pid, confirm=True)
     assert isinstance(settled, ActionSettled) and settled.status == "failed"
-    assert "is not among your files" in settled.message
+    assert (
+        settled.message
+        == "It did not work: 'note.txt' is not among your files, so I cannot use it."
+    )
+    assert str(folder) not in settled.message  # the server's folder is not shown
     assert not (folder / "note.txt").exists()
 
     await accounts.set_files("ada", "")
@@ -317,7 +325,7 @@ async def test_the_files_a_plan_names_are_checked_when_proposed_confirmed_and_un
     await accounts.set_files("ada", str(elsewhere))
     with pytest.raises(InputError) as kept:
         await take_back(tools, await _context(db), again.event.proposal_id)
-    assert kept.value.code == "outside_your_files"
+    assert kept.value.code == "outside_your_files" and str(folder) not in kept.value.message
     assert (folder / "note.txt").read_text() == "a note"
     await accounts.set_files("ada", "")
     undone = await take_back(tools, await _context(db), again.event.proposal_id)

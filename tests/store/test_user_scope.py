@@ -203,13 +203,20 @@ async def test_a_person_is_found_by_their_trimmed_name_or_made_once(db: Database
         assert refused.value.hint == "Use 1-64 printable characters, e.g. --user alice."
 
 
-async def test_a_closed_store_refuses_to_write(tmp_path: Path) -> None:
+async def test_a_closed_store_refuses_to_read_and_write(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     ann = await db.user("ann")
+    await ann.set_setting("theme", "dark")
     await db.aclose()
-    for write in (ann.new_conversation, lambda: ann.set_setting("theme", "dark")):
+    for call in (
+        ann.new_conversation,
+        lambda: ann.set_setting("theme", "light"),
+        ann.conversations,
+        lambda: ann.get_setting("theme"),
+        lambda: db.user("bob"),
+    ):
         with pytest.raises(StoreError) as closed:
-            await write()
+            await call()
         assert (closed.value.code, closed.value.message) == (
             "store_closed",
             "The database is closed.",

@@ -84,7 +84,7 @@ async def carry_out(
         check_paths(tool, action.paths, ctx.files)  # the reach may have narrowed since
         outcome = await tool.run(ctx, action.args)
     except TOOL_FAILURES as exc:
-        message = f"It did not work: {getattr(exc, 'message', None) or exc}."
+        message = _sentence(f"It did not work: {getattr(exc, 'message', None) or exc}")
         await journal.settle(proposal_id, "failed", message)
         return ActionSettled(proposal_id, "failed", message)
     await journal.settle(proposal_id, "done", outcome.message, outcome.undo)
@@ -131,5 +131,11 @@ async def take_back(
     except TOOL_FAILURES as exc:
         await journal.claim(action.id, "undone", "done")
         reason = getattr(exc, "message", None) or str(exc)
-        return ActionSettled(action.id, "failed", f"Could not undo it: {reason}.")
+        return ActionSettled(action.id, "failed", _sentence(f"Could not undo it: {reason}"))
     return ActionSettled(action.id, "undone", message)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in one full stop: the reasons it carries are often sentences."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."

@@ -209,7 +209,9 @@ def check_paths(tool: Any, paths: Sequence[str], reach: FileReach) -> None:
         raise _owner_only(tool)
     for path in paths:
         if not reach.allows(path):
-            raise reach._refusal(reach.shown(path))
+            # by its name only: the journaled path may lie in a folder of the server's
+            # that is not theirs (any more), and where that is is not theirs to learn
+            raise reach._refusal(os.path.basename(path.rstrip(os.sep)))
 
 
 def _owner_only(tool: Any) -> InputError:

@@ -262,7 +262,12 @@ class Database:
             except sqlite.Error as exc:
                 raise store_error(exc, self.path) from exc
 
-        return await asyncio.get_running_loop().run_in_executor(self._readers, work)
+        self._conn_or_raise()
+        try:
+            reading = asyncio.get_running_loop().run_in_executor(self._readers, work)
+        except RuntimeError as exc:  # aclose shut the readers down meanwhile
+            raise StoreError("store_closed", "The database is closed.") from exc
+        return await reading
 
     async def user(self, name: str, create: bool = True) -> UserStore:
         """The store scoped to the person called ``name`` (created on first use).
