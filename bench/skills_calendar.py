@@ -27,6 +27,7 @@ import icalendar
 from os1 import parsing_pool
 from os1.skills.calendar.ics import read_calendar, read_off_loop
 from os1.skills.calendar.store import CalendarStore
+from os1.skills.registry import builtin_skills
 from os1.store import Database
 
 REPEATS = 3
@@ -93,7 +94,7 @@ async def _pool_seconds(data: bytes, repeats: int = REPEATS) -> float:
 
 async def _store_rate(records: list[object]) -> float:
     with tempfile.TemporaryDirectory(prefix="os1-bench-calendar-") as tmp:
-        db = await Database.open(Path(tmp) / "os1.db")
+        db = await Database.open(Path(tmp) / "os1.db", migrations=builtin_skills().migrations)
         try:
             calendar = CalendarStore(await db.user("bench"))
             started = time.perf_counter()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from os1.skills.mail.index import index_source
 from os1.skills.mail.sources import MaildirSource
+from os1.skills.registry import builtin_skills
 from os1.store import Database
 
 PEOPLE = ("Amy Pond", "Rory Williams", "Jürgen Groß", "Clara Oswald", "Bill Potts", "Nardole")
@@ -139,7 +140,7 @@ def baseline(path: Path) -> float:
 
 
 async def os1_index(path: Path, db_path: Path) -> tuple[float, int, int]:
-    db = await Database.open(db_path)
+    db = await Database.open(db_path, migrations=builtin_skills().migrations)
     try:
         store = await db.user("bench")
         started = time.perf_counter()

@@ -21,6 +21,11 @@ long as a person would hear it. The person's lines are spoken by Piper.
 - **Real-time factors** of Whisper and Piper over the remarks.
 - **Word error rate** of Whisper on sentences of names, numbers and dates, spoken by
   Piper and by espeak-ng (a second, very different voice).
+- **Real people** (``--recordings FOLDER``): recordings of people with what they said
+  (see ``voice_recordings.py`` for the layouts read: a NAME.txt beside each clip,
+  LibriSpeech, Common Voice). They then are the remarks of the latency part, where the
+  speech's end is found by the VAD rather than by loudness, and a third group in the
+  word error rate. Generated voices are clean and end crisply; people do not.
 - **Barge-in**: a long reply is playing; the person says "wait, stop". Stop latency is
   the sink's stop minus the moment the first voiced sample was fed; the history must keep
   exactly the words played, a prefix of what the model wrote.
@@ -32,7 +37,7 @@ one prompt batch). ``--embedders static --learn-after 30`` measures the lighter 
 of the load benchmark's server, beside it.
 
 Run: .venv/bin/python bench/voice.py [--utterances 24] [--wer-sentences 48]
-     [--barge-ins 10] [--quick] [--json]
+     [--barge-ins 10] [--recordings FOLDER] [--quick] [--json]
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ from os1.voice.session import VoiceSession
 from os1.voice.vad import StreamingVAD
 from os1.voice.wer import word_error_rate, word_errors, words
 from voice_corpus import INTERRUPTIONS, LONG_REQUESTS, UTTERANCES, WER_SENTENCES
+from voice_recordings import Recording, find_recordings, last_voiced_sample
 
 USER = "bench"
 BLOCK = 512  # a microphone's 32 ms block
@@ -243,11 +249,33 @@ def said(tts: PiperTTS, text: str) -> tuple[np.ndarray, float, float]:
 # -- one turn each way ----------------------------------------------------------------------
 
 
-async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, audio: np.ndarray) -> dict:
+@dataclass(frozen=True)
+class Remark:
+    """What the person says in the latency part, and the sample where their speech ends."""
+
+    text: str
+    audio: np.ndarray
+    end: int
+
+
+def remark_said(tts: PiperTTS, text: str) -> tuple[Remark, float, float]:
+    audio, spent, seconds = said(tts, text)
+    return Remark(text, audio, voiced(audio)[1]), spent, seconds
+
+
+def remark_recorded(recording: Recording) -> Remark:
+    end = last_voiced_sample(recording.audio)
+    assert end is not None  # find_recordings keeps only clips with speech
+    return Remark(recording.text, recording.audio, end)
+
+
+async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, remark: Remark) -> dict:
     mark = len(rig.events)
     sink.first_at = None
-    fed = await stream(session.feed, audio, rig.room, lambda: sink.first_at is not None, 25.0)
-    speech_end = fed.spoken_at(voiced(audio)[1] + 1)
+    fed = await stream(
+        session.feed, remark.audio, rig.room, lambda: sink.first_at is not None, 25.0
+    )
+    speech_end = fed.spoken_at(remark.end + 1)
     first_at = sink.first_at
     written = lambda: bool(rig.since(mark, TurnFinished) or rig.since(mark, ErrorEvent))  # noqa: E731
     if first_at is not None:
@@ -269,12 +297,13 @@ async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, audio: np.
     }
 
 
-async def baseline_turn(rig: Rig, audio: np.ndarray) -> dict:
+async def baseline_turn(rig: Rig, remark: Remark) -> dict:
     """The simple streaming pipeline: a fixed silence ends the turn, Whisper hears it, and
     each sentence is spoken as soon as the model has written it."""
     listener, sink = SilenceListener(), MarkedSink()
-    fed = await stream(listener.feed, audio, rig.room, lambda: listener.ended_at is not None, 10.0)
-    speech_end = fed.spoken_at(voiced(audio)[1] + 1)
+    ended_yet = lambda: listener.ended_at is not None  # noqa: E731
+    fed = await stream(listener.feed, remark.audio, rig.room, ended_yet, 10.0)
+    speech_end = fed.spoken_at(remark.end + 1)
     ended = listener.ended_at or time.monotonic()
     heard = (await rig.stt.transcribe(np.concatenate(listener.audio))).text
     heard_at = time.monotonic()
@@ -327,30 +356,35 @@ def usage(spent: Usage) -> dict[str, int]:
     }
 
 
-async def latency(rig: Rig, count: int, progress: Progress) -> dict[str, Any]:
-    lines = [UTTERANCES[i % len(UTTERANCES)] for i in range(count)]
+async def latency(
+    rig: Rig, count: int, recordings: list[Recording], progress: Progress
+) -> dict[str, Any]:
+    """Remarks by Piper, or the people's recordings when there are some."""
     task = progress.add_task("latency: os1 and baseline", total=count)
     sink = MarkedSink()
     session = VoiceSession(rig.companion, USER, rig.stt, rig.tts, sink, rig.emit)
-    warm, _, _ = said(rig.tts, "Hello! Let's have a little chat.")
+    warm, _, _ = remark_said(rig.tts, "Hello! Let's have a little chat.")
     await os1_turn(rig, session, sink, warm)  # the prompt cache is warm, as mid-conversation
     runs: dict[str, list[dict]] = {"os1": [], "baseline": []}
     speech = {"tts_s": 0.0, "tts_audio_s": 0.0, "stt_s": 0.0, "stt_audio_s": 0.0}
-    for n, line in enumerate(lines):
-        audio, spent, seconds = said(rig.tts, line)
-        speech["tts_s"] += spent
-        speech["tts_audio_s"] += seconds
+    for n in range(count):
+        if recordings:
+            remark = remark_recorded(recordings[n % len(recordings)])
+        else:
+            remark, spent, seconds = remark_said(rig.tts, UTTERANCES[n % len(UTTERANCES)])
+            speech["tts_s"] += spent
+            speech["tts_audio_s"] += seconds
         began = time.perf_counter()
-        rig.stt.transcribe_now(audio)
+        rig.stt.transcribe_now(remark.audio)
         speech["stt_s"] += time.perf_counter() - began
-        speech["stt_audio_s"] += audio.size / LISTEN_RATE
+        speech["stt_audio_s"] += remark.audio.size / LISTEN_RATE
         order = ("os1", "baseline") if n % 2 == 0 else ("baseline", "os1")
         for path in order:
             if path == "os1":
-                run = await os1_turn(rig, session, sink, audio)
+                run = await os1_turn(rig, session, sink, remark)
             else:
-                run = await baseline_turn(rig, audio)
-            runs[path].append({"said": line, **run})
+                run = await baseline_turn(rig, remark)
+            runs[path].append({"said": remark.text, **run})
         progress.advance(task)
     await session.close()
     await rig.companion.stop_background()  # learning waits for later; it is not measured
@@ -366,16 +400,27 @@ def espeak(text: str, folder: Path, n: int) -> np.ndarray:
     return read_audio(path)
 
 
-def wer(rig: Rig, count: int, progress: Progress) -> dict[str, Any]:
+def wer(rig: Rig, count: int, recordings: list[Recording], progress: Progress) -> dict[str, Any]:
     sentences = list(WER_SENTENCES[:count])
-    task = progress.add_task("word error rate: Piper, espeak-ng", total=2 * len(sentences))
+    people = recordings[:count]
+    task = progress.add_task("word error rate", total=2 * len(sentences) + len(people))
     pairs: dict[str, list[tuple[str, str]]] = {"piper": [], "espeak-ng": []}
-    stt_s = audio_s = 0.0
+    stt_s = audio_s = tts_s = tts_audio_s = 0.0
+    if people:
+        pairs["recordings"] = []
+    for recording in people:
+        began = time.perf_counter()
+        heard = rig.stt.transcribe_now(recording.audio).text
+        stt_s += time.perf_counter() - began
+        audio_s += recording.audio.size / LISTEN_RATE
+        pairs["recordings"].append((recording.text, heard))
+        progress.advance(task)
     with tempfile.TemporaryDirectory() as folder:
         for n, sentence in enumerate(sentences):
-            for voice in pairs:
+            for voice in ("piper", "espeak-ng"):
                 if voice == "piper":
-                    audio = said(rig.tts, sentence)[0]
+                    audio, spent, seconds = said(rig.tts, sentence)
+                    tts_s, tts_audio_s = tts_s + spent, tts_audio_s + seconds
                 else:
                     audio = espeak(sentence, Path(folder), n)
                 began = time.perf_counter()
@@ -394,8 +439,10 @@ def wer(rig: Rig, count: int, progress: Progress) -> dict[str, Any]:
     return {
         "sentences": len(sentences),
         "by_voice": {voice: word_error_rate(got) for voice, got in pairs.items()},
+        "said_by_voice": {voice: len(got) for voice, got in pairs.items()},
         "overall": word_error_rate(everything),
         "stt_rtf": stt_s / audio_s,
+        "tts_rtf": tts_s / tts_audio_s if tts_audio_s else None,
         "misheard": misheard,
     }
 
@@ -501,7 +548,8 @@ def summarize(latencies: dict[str, Any], errors: dict[str, Any], barges: dict[st
     rtf = latencies["rtf"]
     figures["rtf"] = {
         "stt": rtf["stt_s"] / rtf["stt_audio_s"],
-        "tts": rtf["tts_s"] / rtf["tts_audio_s"],
+        # Piper speaks the remarks, or (when they are people's recordings) the WER set
+        "tts": rtf["tts_s"] / rtf["tts_audio_s"] if rtf["tts_audio_s"] else errors["tts_rtf"],
         "stt_on_wer_set": errors["stt_rtf"],
     }
     trials = [t for t in barges["trials"] if t["stop_ms"] is not None]
@@ -512,7 +560,7 @@ def summarize(latencies: dict[str, Any], errors: dict[str, Any], barges: dict[st
         "prefix": sum(bool(t["prefix"]) for t in trials),
         "marked_interrupted": sum(t["status"] == "interrupted" for t in trials),
     }
-    figures["wer"] = {k: errors[k] for k in ("sentences", "by_voice", "overall")}
+    figures["wer"] = {k: errors[k] for k in ("sentences", "by_voice", "said_by_voice", "overall")}
     figures["met"] = {
         "first_audio_p50": (os1["p50"] or 99) <= TARGETS["first_audio_p50_s"],
         "wer": errors["overall"] <= TARGETS["wer"],
@@ -554,6 +602,7 @@ def show(result: dict[str, Any], console: Console) -> None:
     f = result["figures"]
     lat, ratio = f["latency"], f["latency"]["ratio"]
     console.print(
+        f"remarks {result['settings']['remarks']}; "
         f"settings: embedders {result['settings']['embedders']}, "
         f"learn_after {result['settings']['learn_after']:g} s; "
         f"baseline ends a turn after {BASELINE_SILENCE_MS} ms of silence"
@@ -601,9 +650,11 @@ def show(result: dict[str, Any], console: Console) -> None:
         quality.add_column(column, justify="right")
     quality.add_row("Whisper base real-time factor (remarks)", f"{f['rtf']['stt']:.3f}", "")
     quality.add_row("Whisper real-time factor (WER set)", f"{f['rtf']['stt_on_wer_set']:.3f}", "")
-    quality.add_row("Piper real-time factor", f"{f['rtf']['tts']:.3f}", "")
+    piper = f["rtf"]["tts"]
+    quality.add_row("Piper real-time factor", "-" if piper is None else f"{piper:.3f}", "")
     for voice, rate in f["wer"]["by_voice"].items():
-        quality.add_row(f"WER, {voice} ({f['wer']['sentences']} sentences)", f"{rate:.1%}", "")
+        said_n = f["wer"]["said_by_voice"][voice]
+        quality.add_row(f"WER, {voice} ({said_n} sentences)", f"{rate:.1%}", "")
     quality.add_row(
         "[bold]WER overall[/]",
         f"{f['wer']['overall']:.1%}",
@@ -642,8 +693,8 @@ def summary(result: dict[str, Any]) -> str:
         f"silence, Whisper, then each sentence spoken as it is written) "
         f"(ratio {lat['ratio']['p50']:.2f}). The largest stage is {slowest.replace('_', ' ')} "
         f"({ours[slowest]['p50']:.2f} s p50). Whisper runs at {f['rtf']['stt']:.2f}× real "
-        f"time and Piper at {f['rtf']['tts']:.2f}×; Whisper mishears "
-        f"{f['wer']['overall']:.1%} of words across both voices. A reply stops "
+        f"time and Piper at {f['rtf']['tts'] or 0:.2f}×; Whisper mishears "
+        f"{f['wer']['overall']:.1%} of words across the voices. A reply stops "
         + ("-" if stop["p50"] is None else f"{stop['p50']:.0f} ms")
         + f" (p50) after the person starts talking over it, and {f['barge_in']['prefix']}"
         f" of {f['barge_in']['measured']} interrupted replies were kept as the words heard."
@@ -659,12 +710,20 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="os1-bench-voice-") as home:
         with console.status("loading the model and the speech models"):
             rig = await start(Path(home), args.learn_after, args.embedders)
+            found = (
+                find_recordings(args.recordings, max(args.utterances, args.wer_sentences))
+                if args.recordings
+                else None
+            )
+        recordings = found.recordings if found else []
+        for skipped in found.skipped if found else []:
+            console.print(f"[yellow]left out[/] {skipped}")
         loaded = time.perf_counter() - began
         columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
         with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
-            errors = await asyncio.to_thread(wer, rig, args.wer_sentences, progress)
+            errors = await asyncio.to_thread(wer, rig, args.wer_sentences, recordings, progress)
             progress.log(f"word error rate measured ({time.perf_counter() - began:.0f} s)")
-            latencies = await latency(rig, args.utterances, progress)
+            latencies = await latency(rig, args.utterances, recordings, progress)
             progress.log(f"latency measured ({time.perf_counter() - began:.0f} s)")
             barges = await barge_in(rig, args.barge_ins, progress)
         await rig.companion.aclose()
@@ -674,6 +733,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "embedders": rig.embedders,
             "learn_after": rig.learn_after,
             "baseline_silence_ms": BASELINE_SILENCE_MS,
+            "remarks": (
+                f"{len(recordings)} recordings of people from {args.recordings}"
+                if recordings
+                else "spoken by Piper"
+            ),
         },
         "load_s": loaded,
         "run_s": time.perf_counter() - began,
@@ -683,7 +747,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "misheard": errors["misheard"],
         "barge_in_trials": barges["trials"],
     }
-    save("voice-quick" if args.quick else "voice", result)
+    name = "voice-recordings" if recordings else "voice"
+    save(f"{name}-quick" if args.quick else name, result)
     return result
 
 
@@ -707,6 +772,12 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--embedders", default=None, help="embedder routes (default: os1's own, static,minilm)"
+    )
+    parser.add_argument(
+        "--recordings",
+        type=Path,
+        default=None,
+        help="a folder of people's recordings with their words (voice_recordings.py)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     arguments = parser.parse_args()
