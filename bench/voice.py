@@ -332,9 +332,20 @@ async def baseline_turn(rig: Rig, remark: Remark) -> dict:
     sentences.put_nowait(None)
     await speaker
     sink.stop()  # the person cuts in once the reply is written, as in the os1 run
+    # People pause mid-sentence: the fixed silence may end the turn before they finish.
+    # A live pipeline would then answer half a sentence; here it still hears it all, so
+    # its latency is flattering, and such turns are counted.
+    early = ended < speech_end
     if sink.first_at is None or first_written is None:
-        return {"first_audio": None, "stages": None, "heard": heard, "usage": usage(spent)}
+        return {
+            "first_audio": None,
+            "stages": None,
+            "heard": heard,
+            "usage": usage(spent),
+            "ended_early": early,
+        }
     return {
+        "ended_early": early,
         "first_audio": sink.first_at - speech_end,
         "stages": {
             "end_of_turn": ended - speech_end,
@@ -531,6 +542,10 @@ def summarize(latencies: dict[str, Any], errors: dict[str, Any], barges: dict[st
         figures["latency"][path] = {
             "first_audio": spread([r["first_audio"] for r in done]),
             "missed": len(runs[path]) - len(done),
+            # the turn ended, or the reply began, while the person was still speaking
+            "ended_early": sum(
+                bool(r.get("ended_early")) or (r["first_audio"] or 0) < 0 for r in runs[path]
+            ),
             **{s: spread([r["stages"][s] for r in done]) for s in STAGES},
         }
         figures["latency"][path]["cache"] = cache_use(runs[path])
@@ -642,6 +657,12 @@ def show(result: dict[str, Any], console: Console) -> None:
         f"replies begun at a pause and kept when the turn ended there: "
         f"{lat['os1']['drafted']} of {lat['os1']['first_audio']['n']}"
     )
+    for path in ("os1", "baseline"):
+        if early := lat[path]["ended_early"]:
+            console.print(
+                f"[yellow]{path}: {early} turn(s) ended while the person was still speaking[/]"
+                " (a pause mid-sentence; the baseline is still given the whole recording)"
+            )
     missed = lat["os1"]["missed"] + lat["baseline"]["missed"]
     if missed:
         console.print(f"[yellow]{missed} turn(s) gave no audio and are left out[/]")
