@@ -1,0 +1,33 @@
+"""The benchmarks the README cites keep running as the code under them changes.
+
+They are not part of the suite (they take minutes and want a quiet machine), so a change
+that broke one went unnoticed: ``bench/skills.py`` failed with "no such table" for days
+after the skills took their own migrations. Here the quick form of the benchmarks that
+need no model runs end to end (about 15 seconds); its figures are not judged.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_skills_benchmark_runs_without_the_model() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/skills.py", "--quick", "--only", "files,calendar,mail"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for line in ("declutter scan: os1", "duplicate detection:", "ICS import: os1", "mail index:"):
+        assert line in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr
