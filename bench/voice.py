@@ -80,6 +80,7 @@ from os1.models.assets import models_dir
 from os1.models.stt import WhisperSTT
 from os1.models.tts import PiperTTS, Speech
 from os1.voice.audio import LISTEN_RATE, read_audio, resample
+from os1.voice.endpoint import TurnTaking
 from os1.voice.engines import SpeechModels
 from os1.voice.playback import ClockSink
 from os1.voice.sentences import speakable
@@ -87,7 +88,7 @@ from os1.voice.session import VoiceSession
 from os1.voice.vad import StreamingVAD
 from os1.voice.wer import word_error_rate, word_errors, words
 from voice_corpus import INTERRUPTIONS, LONG_REQUESTS, UTTERANCES, WER_SENTENCES
-from voice_recordings import Recording, find_recordings, last_voiced_sample
+from voice_recordings import Recording, find_recordings
 
 USER = "bench"
 BLOCK = 512  # a microphone's 32 ms block
@@ -180,6 +181,7 @@ class SilenceListener:
 
     def __init__(self) -> None:
         self.vad = StreamingVAD()
+        self.threshold = TurnTaking().threshold  # what os1's ears count as speech
         self.audio: list[np.ndarray] = []
         self.speaking = False
         self.silent = 0
@@ -188,7 +190,7 @@ class SilenceListener:
     async def feed(self, samples: np.ndarray) -> None:
         self.audio.append(samples)
         for probability in self.vad.feed(samples):
-            if probability >= 0.5:
+            if probability >= self.threshold:
                 self.speaking, self.silent = True, 0
             elif self.speaking:
                 self.silent += 1
@@ -261,12 +263,6 @@ class Remark:
 def remark_said(tts: PiperTTS, text: str) -> tuple[Remark, float, float]:
     audio, spent, seconds = said(tts, text)
     return Remark(text, audio, voiced(audio)[1]), spent, seconds
-
-
-def remark_recorded(recording: Recording) -> Remark:
-    end = last_voiced_sample(recording.audio)
-    assert end is not None  # find_recordings keeps only clips with speech
-    return Remark(recording.text, recording.audio, end)
 
 
 async def os1_turn(rig: Rig, session: VoiceSession, sink: MarkedSink, remark: Remark) -> dict:
@@ -380,7 +376,8 @@ async def latency(
     speech = {"tts_s": 0.0, "tts_audio_s": 0.0, "stt_s": 0.0, "stt_audio_s": 0.0}
     for n in range(count):
         if recordings:
-            remark = remark_recorded(recordings[n % len(recordings)])
+            recording = recordings[n % len(recordings)]
+            remark = Remark(recording.text, recording.audio, recording.end)
         else:
             remark, spent, seconds = remark_said(rig.tts, UTTERANCES[n % len(UTTERANCES)])
             speech["tts_s"] += spent

@@ -24,6 +24,7 @@ import numpy as np
 
 from os1.errors import InputError
 from os1.voice.audio import LISTEN_RATE, read_audio
+from os1.voice.endpoint import TurnTaking
 from os1.voice.vad import FRAME, StreamingVAD
 
 AUDIO = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
@@ -35,6 +36,7 @@ class Recording:
     path: Path
     text: str
     audio: np.ndarray  # mono float32 at 16 kHz
+    end: int  # the last sample of speech in it
 
 
 @dataclass
@@ -79,10 +81,10 @@ def _common_voice(folder: Path) -> dict[Path, str]:
 def last_voiced_sample(audio: np.ndarray) -> int | None:
     """Where the speech in ``audio`` ends, by the same VAD os1 listens with: a real
     recording's room noise and breaths defeat a loudness threshold."""
-    vad = StreamingVAD()
+    vad, threshold = StreamingVAD(), TurnTaking().threshold
     end = None
     for frame, probability in enumerate(vad.feed(audio.astype(np.float32))):
-        if probability >= 0.5:
+        if probability >= threshold:
             end = (frame + 1) * FRAME
     return None if end is None else min(end, audio.size) - 1
 
@@ -111,10 +113,10 @@ def find_recordings(folder: Path, limit: int | None = None) -> Found:
             continue
         if audio.size > MAX_SECONDS * LISTEN_RATE:
             found.skipped.append(f"{name}: longer than {MAX_SECONDS:.0f} s")
-        elif last_voiced_sample(audio) is None:
+        elif (end := last_voiced_sample(audio)) is None:
             found.skipped.append(f"{name}: no speech heard in it")
         else:
-            found.recordings.append(Recording(path, text, audio))
+            found.recordings.append(Recording(path, text, audio, end))
     if not found.recordings:
         raise InputError(
             "no_recordings",

@@ -73,7 +73,7 @@ def test_the_speech_end_is_where_the_voice_stops_not_the_file(tmp_path: Path) ->
     found = find_recordings(_with_words(_speak("please call my sister", tmp_path / "a.wav", 1.5)))
     audio = found.recordings[0].audio
     end = last_voiced_sample(audio)
-    assert end is not None
+    assert end is not None and found.recordings[0].end == end
     assert 0.4 < end / 16000 < audio.size / 16000 - 1.2  # the 1.5 s of silence is not speech
     assert last_voiced_sample(np.zeros(16000, np.float32)) is None
 
