@@ -29,6 +29,14 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+async def db(home: Path) -> AsyncIterator[Database]:
+    """A bare store (the core's tables, no skills') in the home folder, closed after."""
+    database = await Database.open(home / "os1.db")
+    yield database
+    await database.aclose()
+
+
+@pytest.fixture
 def settings(home: Path) -> Settings:
     return load_settings({"home": home, "llm_backend": "scripted", "embedders": "none"}, environ={})
 

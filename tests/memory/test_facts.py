@@ -4,8 +4,6 @@ corrections, forgetting from every index, and isolation between people."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -17,13 +15,6 @@ from os1.store.user import Scoped
 
 MARCH_3 = dt.datetime(2026, 3, 3, 18, 0).timestamp()
 DAY = 86400.0
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "os1.db")
-    yield database
-    await database.aclose()
 
 
 @pytest.fixture

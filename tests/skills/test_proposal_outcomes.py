@@ -8,7 +8,6 @@ write them."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -108,13 +107,6 @@ class Shelf:
     async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
         await asyncio.to_thread(Path(undo["path"]).unlink)
         return "Deleted."
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "home" / "os1.db")
-    yield database
-    await database.aclose()
 
 
 async def _context(db: Database, name: str = "ada") -> ToolContext:

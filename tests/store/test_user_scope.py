@@ -4,7 +4,6 @@ writes the person's own rows only, in the order and number the caller asked for;
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from os1.store import Database, Scoped, UserStore
 from os1.store.accounts import Accounts
 from os1.store.sqlite import usable_user_name
 from os1.store.user import Conversation, OnboardingAnswer, Summary
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "os1.db")
-    yield database
-    await database.aclose()
 
 
 async def _said(store: UserStore, conversation: int, *texts: str) -> list[int]:
@@ -116,16 +108,14 @@ async def test_onboarding_answers_are_kept_in_order_for_their_owner(db: Database
     assert [a.answer for a in await bob.onboarding_answers()] == ["Bob"]
 
 
-async def test_settings_are_each_persons_own_and_seen_by_another_process(
-    db: Database, tmp_path: Path
-) -> None:
+async def test_settings_are_each_persons_own_and_seen_by_another_process(db: Database) -> None:
     ann, bob = await db.user("ann"), await db.user("bob")
     assert await ann.get_setting("theme", "light") == "light"
     await ann.set_setting("theme", {"name": "dark", "size": 2})
     await ann.set_setting("theme", {"name": "dusk", "size": 3})
     assert await ann.get_setting("theme") == {"name": "dusk", "size": 3}
     assert await bob.get_setting("theme") is None
-    other = await Database.open(tmp_path / "os1.db")  # another process on the same file
+    other = await Database.open(db.path)  # another process on the same file
     assert await (await other.user("ann")).get_setting("theme") == {"name": "dusk", "size": 3}
     await (await other.user("ann")).set_setting("theme", "plain")
     db.forget_user(" ann ")  # as when the account changed elsewhere: read afresh
