@@ -179,6 +179,25 @@ async def test_the_answer_one_turn_after_the_question_words_is_found(tmp_path: P
     await db.aclose()
 
 
+async def test_the_answer_two_turns_after_the_question_words_beats_a_newer_stray_match(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "os1.db")
+    store = await db.user("ann")
+    memory = Memory([], tmp_path)
+    chat = talk("1", at(2026, 5, 1), ("Mel", "How was the pottery class on Saturday?"),
+                ("Caro", "Oh, let me show you."),
+                ("Caro", "I made a bowl! Next week I will make a vase."))  # fmt: skip
+    stray = talk("2", at(2026, 6, 9), ("Caro", "I want to make soup tonight."))
+    await memory.record(store, chat + stray)
+    hits = await memory.search(store, "What did Caro make at the pottery class?")
+    found = [h.source_ids[0] for h in hits]
+    # rank fusion alone ties the two "make"s and lets the newer win; the learned order
+    # knows an answer sits near the words of the question
+    assert found.index("1:2") < found.index("2:0")
+    await db.aclose()
+
+
 async def test_a_question_naming_one_speaker_prefers_their_turns(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")

@@ -8,7 +8,8 @@ A time phrase in the question ("last May") becomes a window: memories inside it 
 ranked list of their own and memories outside it are discounted; the phrase's words are
 left out of the word search, where they only add noise. Among near-equals the newer
 memory wins, so an updated fact outranks the one it replaced. Facts that were superseded
-are not returned; their history stays in the store.
+are not returned; their history stays in the store. The best candidates of the fusion are
+then put in their final order by a model learned on real talk (``fusion.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from os1.memory.fusion import RERANK, Signals, features, learned_order
 from os1.memory.vectors import VectorIndex
 from os1.memory.when import Window, find_window
 from os1.store import UserStore
@@ -38,6 +40,9 @@ OTHER_SPEAKER = 0.7  # weight kept by others' turns when the question names one 
 MAX_NAMES = 64  # words of a question looked up as speakers (a huge question is no list)
 CANDIDATES = 100
 OUTSIDE_WINDOW = 0.35  # weight kept by memories outside the question's time window
+# memories of a time window ranked by meaning: the exact rerank of 5,000 was the slowest
+# part of a search at 100,000 (LoCoMo's windows hold far fewer)
+IN_WINDOW = 2000
 COMPANION_WORDS = 0.8  # the companion's replies are weaker evidence of a life than the person's
 RECENCY = 0.5  # share of one rank step given to the newest memory: it breaks ties only
 
@@ -59,10 +64,11 @@ COMMON_WINDOW = 20_000  # with only common words, rank words among this many new
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
 
 
-def bridge_names(query: str, texts: list[str]) -> str:
+def bridge_names(query: str, texts: list[str], skip: Sequence[str] = ()) -> str:
     """An FTS query of the proper names in ``texts`` that the question does not mention
-    (capitalized words not starting a sentence), or "" if there are none."""
-    asked = {w.lower() for w in re.findall(r"\w+", query)}
+    (capitalized words not starting a sentence) and that are not in ``skip``, or "" if
+    there are none."""
+    asked = {w.lower() for w in re.findall(r"\w+", query)} | {w.lower() for w in skip}
     names: list[str] = []
     for text in texts:
         for name in _NAME.findall(text):
@@ -118,9 +124,9 @@ class Retriever:
     Args:
         routes: embedding routes, each a ranked list of its own ("meaning"); none for
             word-and-time search only.
-        neighbours: let word matches lift the turns around them (``with_neighbours``);
-            off when only the memories that say the words will do (choosing what to
-            forget).
+        neighbours: let word matches lift the turns around them (``with_neighbours``)
+            and let the learned fusion order the best candidates; off when only the
+            memories that say the words will do (choosing what to forget).
     """
 
     def __init__(self, routes: Sequence[Route] = (), neighbours: bool = True) -> None:
@@ -135,13 +141,28 @@ class Retriever:
         now: float | None = None,
         kinds: Sequence[Kind] = ("episode", "fact"),
     ) -> list[Hit]:
-        """The ``k`` best memories for ``query``, best first.
+        """The ``k`` best memories for ``query``, best first."""
+        hits, rows = await self.candidates(store, query, k, now, kinds)
+        if rows is None:
+            return hits[:k]
+        return (learned_order(hits[:RERANK], rows[:RERANK]) + hits[RERANK:])[:k]
+
+    async def candidates(
+        self,
+        store: UserStore,
+        query: str,
+        k: int = 10,
+        now: float | None = None,
+        kinds: Sequence[Kind] = ("episode", "fact"),
+    ) -> tuple[list[Hit], np.ndarray | None]:
+        """The best ``max(k, RERANK)`` memories by rank fusion, and their learned-fusion
+        features (``fusion.FEATURES``; None when the learned order is off).
 
         The word pass, the query's embedding and each route's vector pass run at the same
         time (reader threads of their own); the fusion runs when all are in.
         """
         if not query.strip():
-            return []
+            return [], None
         window = find_window(query, now if now is not None else time.time())
 
         async def embed(route: Route) -> tuple[VectorIndex, np.ndarray]:
@@ -161,9 +182,17 @@ class Retriever:
             store.read(lambda db: self._word_lists(db, query, window, kinds)), by_meaning()
         )
         speaker = speakers[0] if len(speakers) == 1 else ""
-        return await store.read(
-            lambda db: self._fuse(db, query, lexical, semantic, vectors, window, k, kinds, speaker)
-        )
+
+        def fuse(db: Scoped) -> tuple[list[Hit], np.ndarray | None]:
+            hits, fused = self._fuse(db, query, lexical, semantic, vectors, window, kinds, speaker)
+            hits = hits[: max(k, RERANK)]
+            if not self.neighbours:
+                return hits, None
+            hopped = {key for key, entry in fused.items() if "hop" in entry.lists}
+            signals = _signals(db, hits[:RERANK], lexical, vectors, window, speaker, hopped)
+            return hits, features(hits[:RERANK], signals)
+
+        return await store.read(fuse)
 
     def _word_lists(
         self, db: Scoped, query: str, window: Window | None, kinds: Sequence[Kind]
@@ -195,10 +224,9 @@ class Retriever:
         semantic: list[Lists],
         vectors: list[tuple[VectorIndex, np.ndarray]],
         window: Window | None,
-        k: int,
         kinds: Sequence[Kind],
         speaker: str,
-    ) -> list[Hit]:
+    ) -> tuple[list[Hit], dict[tuple[Kind, int], _Fused]]:
         fused: dict[tuple[Kind, int], _Fused] = defaultdict(_Fused)
 
         def add(kind: Kind, ranked: Sequence[tuple[int, float]], weight: float, name: str) -> None:
@@ -215,11 +243,13 @@ class Retriever:
             if window is not None and kind == "episode":
                 add(kind, self._in_window(db, window, vectors), 1.5, "time")
         if not fused:
-            return []
+            return [], fused
         first = _rank(self._load(db, fused), fused, window, speaker)
         # Second hop: names the best memories mention lead to the ones that complete them
         # ("the person who moved to Lisbon" -> Ottoline -> "Ottoline's terrier Biscuit").
-        names = bridge_names(query, [h.text for h in first[:HOP_FROM]])
+        # The people talking are no bridge: their names are in every other greeting.
+        said = [h.text for h in first[:HOP_FROM]]
+        names = bridge_names(query, said, skip=asked_speakers(db, " ".join(said)))
         if names:
             for kind in kinds:
                 add(kind, self._lexical(db, kind, names, 0), HOP_WEIGHT, "hop")
@@ -228,7 +258,7 @@ class Retriever:
             newest = sorted(first[:CURRENT_POOL], key=lambda h: -h.time)
             for kind in kinds:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
-        return _rank(self._load(db, fused), fused, window, speaker)[:k]
+        return _rank(self._load(db, fused), fused, window, speaker), fused
 
     def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
         """Leave out words found in a large share of the person's own messages (when
@@ -284,8 +314,8 @@ class Retriever:
     ) -> list[tuple[int, float]]:
         rows = db.execute(
             "SELECT id FROM episodes WHERE user_id = :user_id AND time >= :s AND time < :e"
-            " ORDER BY time LIMIT 5000",
-            {"s": window.start, "e": window.end},
+            " ORDER BY time LIMIT :most",
+            {"s": window.start, "e": window.end, "most": IN_WINDOW},
         )
         ids = [int(r[0]) for r in rows]
         for index, vector in reversed(vectors):  # the last route is the most exact
@@ -320,6 +350,50 @@ class Retriever:
                 sources = tuple(s for s in (r[3] or "").split("\x1f") if s)
                 hits.append(Hit("fact", r[0], r[1], r[2], 0.0, sources))
         return hits
+
+
+def _signals(
+    db: Scoped,
+    hits: list[Hit],
+    lexical: Lists,
+    vectors: list[tuple[VectorIndex, np.ndarray]],
+    window: Window | None,
+    speaker: str,
+    hopped: set[tuple[Kind, int]],
+) -> Signals:
+    """What the learned fusion reads besides the hits: word scores, the turns one and two
+    away from each episode in its session, and cosines by the most exact embedder."""
+    words = {(kind, item): score for kind, ranked in lexical.items() for item, score in ranked}
+    episodes = [h.id for h in hits if h.kind == "episode" and h.session]
+    around: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    if episodes:
+        step = (
+            "(SELECT o.id FROM episodes o WHERE o.user_id = e.user_id AND o.session = e.session"
+            " AND (o.time, o.id) {} (e.time, e.id) ORDER BY o.time {}, o.id {} LIMIT 1 OFFSET {})"
+        )
+        before, after = ("<", "DESC", "DESC"), (">", "ASC", "ASC")
+        columns = ", ".join(step.format(*way, skip) for skip in (0, 1) for way in (before, after))
+        marks = ",".join(str(i) for i in episodes)
+        rows = db.execute(
+            f"SELECT e.id, {columns} FROM episodes e"
+            f" WHERE +e.user_id = :user_id AND e.id IN ({marks})"
+        )
+        for item, *near in rows:
+            one = tuple(int(i) for i in near[:2] if i is not None)
+            two = tuple(int(i) for i in near[2:] if i is not None)
+            around[int(item)] = (one, two)
+    meaning: dict[tuple[Kind, int], float] = {}
+    if vectors:
+        index, vector = vectors[-1]  # the last route is the most exact
+        nearby = {i for one, two in around.values() for i in one}
+        wanted: dict[Kind, list[int]] = {
+            "episode": sorted({h.id for h in hits if h.kind == "episode"} | nearby),
+            "fact": [h.id for h in hits if h.kind == "fact"],
+        }
+        for kind, ids in wanted.items():
+            for item, cosine in index.rerank(db, kind, ids, vector):
+                meaning[(kind, item)] = cosine
+    return Signals(words, meaning, around, hopped, speaker, window)
 
 
 def tied_ranks(scores: Sequence[float], tolerance: float = 0.02) -> list[int]:
