@@ -31,3 +31,16 @@ def test_the_skills_benchmark_runs_without_the_model() -> None:
     for line in ("declutter scan: os1", "duplicate detection:", "ICS import: os1", "mail index:"):
         assert line in done.stdout, done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_letters_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/letters.py", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "identical neighbours" in done.stdout and "caveat" in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr

@@ -32,6 +32,7 @@ from os1.core.briefing import morning as morning_briefing
 from os1.core.calendar import Calendar
 from os1.core.extensions import ProgressFn, build_llm, load_extensions
 from os1.core.files import Files
+from os1.core.letters import Letters
 from os1.core.mail import Mail
 from os1.core.memories import Memories
 from os1.core.proofread import Proofread
@@ -131,6 +132,7 @@ class Companion:
         self.calendar = Calendar(self.core)
         self.files = Files(self.core)
         self.proofread = Proofread(self.core)
+        self.letters = Letters(self.core)
         self.speech = Speech(self.core)
         self._deps = TurnDeps(
             llm=llm,

@@ -42,3 +42,7 @@ class StoreError(Os1Error):
 
 class InputError(Os1Error):
     """What the person sent cannot be used as it is (empty, wrongly encoded, ...)."""
+
+
+class LetterError(Os1Error):
+    """A letter could not be laid out or rendered (no text, too long, no hand for it)."""

@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "calendar": ("calendar", "calendar_app",
                  "Your calendar: add appointments in your own words, see what is on, import "
                  "and export .ics files, get reminders, and sync with a CalDAV server."),
+    "letters": ("letters", "letters_app",
+                "Letters written by hand: as a print-ready PDF and a picture of each page."),
     "users": ("users", "users_app", "Accounts and API keys for `os1 serve`."),
     "actions": ("actions", "actions_app",
                 "What os1 did or offered to do for you (the action journal)."),

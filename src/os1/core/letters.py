@@ -1,0 +1,172 @@
+"""Letters for every door: write one in the sender's voice from their memories, and put
+any text on paper in a hand.
+
+``render_letter`` needs no model and no database, so a door can call it without opening
+a companion. Its files appear only when every page is drawn: they are made in a scratch
+folder beside the destination and moved into place at the end, so a failure leaves
+nothing half-written. The types a door renders are re-exported from here, so a door
+never imports the skill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from os1.core.base import Core
+from os1.errors import InputError, LetterError, Os1Error
+from os1.persona.onboarding import person_name
+from os1.skills.letters.compose import LetterDraft, Source, check_request, compose
+from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
+from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
+from os1.skills.letters.render import write_pdf, write_pngs
+from os1.skills.letters.style import StyleProfile, read_samples, style_from
+from os1.skills.mail import query as mail_query
+
+__all__ = ["DEFAULT_HAND", "LetterDraft", "Letters", "Rendered", "Source", "StyleProfile"]
+log = logging.getLogger(__name__)
+MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character
+PageDone = Callable[[int, int], None]  # (pages drawn, pages in all)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Where a letter was put on paper, and the characters another hand drew."""
+
+    hand: str
+    seed: int
+    pdf: Path
+    pngs: list[Path]
+    borrowed: dict[str, str]
+
+
+def hands() -> list[tuple[str, int]]:
+    """The installed hands and how many characters each can draw."""
+    return [(name, len(load_hand(name).advances)) for name in available_hands()]
+
+
+def read_letter(path: Path) -> str:
+    """The text of ``path``: UTF-8 (a BOM is fine); a clear error for anything else."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise LetterError(
+                "letter_too_long",
+                f"{path.name} is {size:,} bytes; a letter here is at most {MAX_CHARS:,}"
+                " characters.",
+                "Shorten it, or split it into several letters.",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError("letter_unreadable", f"Cannot read {path}: {exc.strerror}.") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            "letter_encoding",
+            f"{path.name} is not UTF-8 text (byte {exc.start} is not valid).",
+            "Save it as UTF-8 (most editors offer it under Save As), then try again.",
+        ) from exc
+
+
+def _draw(layout: Layout, destination: Path, progress: PageDone | None) -> Rendered:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".os1-letter-", dir=destination.parent))
+    try:
+        made = write_pngs(layout, scratch, progress)
+        pdf = write_pdf(layout, scratch / "letter.pdf")
+        destination.mkdir(exist_ok=True)
+        for stale in destination.glob("page-*.png"):  # an older, longer rendering's pages
+            stale.unlink()
+        for file in [pdf, *made]:
+            os.replace(file, destination / file.name)
+        pngs = [destination / p.name for p in made]
+        return Rendered(layout.hand, layout.seed, destination / pdf.name, pngs, layout.borrowed)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+async def render_letter(
+    text: str, destination: Path, hand: str = DEFAULT_HAND, seed: int = 0,
+    progress: PageDone | None = None,
+) -> Rendered:  # fmt: skip
+    """``text`` written in ``hand`` into ``destination``: letter.pdf and page-N.png."""
+    layout = await asyncio.to_thread(lay_out, text, hand, seed)
+    return await asyncio.to_thread(_draw, layout, destination, progress)
+
+
+def _mentions(name: str, text: str) -> bool:
+    words = [w for w in re.findall(r"\w+", name.lower()) if len(w) > 1]
+    said = set(re.findall(r"\w+", text.lower()))
+    return bool(words) and all(w in said for w in words)
+
+
+class Letters:
+    """Letters in the sender's voice, from their memories."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def style(self, user: str, paths: Sequence[Path] = ()) -> StyleProfile | None:
+        """The sender's style: from the files given, else from the mail they sent."""
+        if paths:
+            return await asyncio.to_thread(lambda: style_from(read_samples(list(paths))))
+        store = await self.core.store(user)
+        try:
+            sent = await mail_query.sent(store, 300)
+        except Os1Error as exc:  # no mail connected yet: no style to learn from it
+            log.debug("letters: no sent mail to learn the style from (%s)", exc)
+            return None
+        return await asyncio.to_thread(style_from, [m.body for m in sent]) if sent else None
+
+    async def write(
+        self,
+        user: str,
+        to: str,
+        about: str,
+        *,
+        who: str = "",
+        style_from_paths: Sequence[Path] = (),
+        k: int = 8,
+        seed: int | None = None,
+    ) -> LetterDraft:
+        """A letter from ``user`` to ``to`` carrying ``about``, drafted by the local model
+        from the memories recall finds, each one cited.
+
+        Raises:
+            LetterError: nothing to write, or nobody by that name in the memories and no
+                ``who`` to say who they are (os1 asks rather than guess).
+        """
+        recipient, wants = check_request(to, about)
+        store = await self.core.store(user)
+        memory = self.core.memory
+        hits = await memory.search(store, f"{recipient} {wants}", k=k) if memory else []
+        if not who and not any(_mentions(recipient, h.text) for h in hits):
+            raise LetterError(
+                "letter_recipient_unknown",
+                f"I don't know who {recipient} is yet.",
+                f'Tell me who they are (--who "my grandmother"), or tell me about {recipient}'
+                " in a chat first.",
+            )
+        sources = [
+            Source(
+                f"{h.kind[0]}{h.id}",
+                h.text,
+                dt.datetime.fromtimestamp(h.time).strftime("%-d %B %Y"),
+            )
+            for h in hits
+        ]
+        style = await self.style(user, style_from_paths)
+        sender = await person_name(store) or ""
+        return await compose(
+            self.core.llm, sender=sender, recipient=recipient, who=who, about=wants,
+            sources=sources, style=style, seed=seed,
+        )  # fmt: skip
