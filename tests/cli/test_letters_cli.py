@@ -76,3 +76,25 @@ def test_write_drafts_a_letter_and_puts_it_on_paper(tmp_path: Path) -> None:
     assert result["to"] == "Bart" and result["cited"] == [] and result["pages"] == 1
     assert (out_dir / "letter.txt").read_text("utf-8").strip() == result["text"]
     assert sorted(p.name for p in out_dir.iterdir()) == ["letter.pdf", "letter.txt", "page-1.png"]
+
+
+def test_a_kept_letter_is_listed_shown_revised_and_rendered_again(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    asked = ["--to", "Bart", "--who", "my neighbour", "--about", "thank him for the bike"]
+    first = run_cli(home, "letters", "write", *asked, "--out", str(tmp_path / "a"), "--json")
+    assert first.exit_code == 0, first.output
+    letter = json.loads(first.stdout)["id"]
+    revised = run_cli(home, "letters", "revise", str(letter), "shorter", "--out",
+                      str(tmp_path / "b"), "--json")  # fmt: skip
+    assert revised.exit_code == 0, revised.output
+    assert json.loads(revised.stdout)["version"] == 2
+    listed = json.loads(run_cli(home, "letters", "list", "--json").stdout)
+    assert [(k["id"], k["version"], k["versions"]) for k in listed] == [(letter, 2, 2)]
+    shown = run_cli(home, "letters", "show", str(letter), "--version", "1", "--json")
+    assert json.loads(shown.stdout)["text"] == json.loads(first.stdout)["text"]
+    again = run_cli(home, "letters", "render", str(letter), "--out", str(tmp_path / "c"))
+    assert again.exit_code == 0 and (tmp_path / "c" / "letter.pdf").is_file()
+    missing = run_cli(home, "letters", "show", "404")
+    assert missing.exit_code == 1 and "no letter 404" in missing.output
+    no_version = run_cli(home, "letters", "show", str(letter), "--version", "7")
+    assert no_version.exit_code == 1 and "versions 1 to 2" in no_version.output

@@ -37,12 +37,14 @@ async def test_the_real_model_writes_a_cited_letter_that_goes_on_paper(
         await memory.record(
             store, [NewEpisode("user", t, when + n) for n, t in enumerate(MEMORIES)]
         )
-        draft = await companion.letters.write(
-            "sam",
-            "Grandma Rose",
-            "wish her a happy 90th birthday and thank her for the summers",
-            seed=7,
-        )
+        draft = (
+            await companion.letters.write(
+                "sam",
+                "Grandma Rose",
+                "wish her a happy 90th birthday and thank her for the summers",
+                seed=7,
+            )
+        ).draft
     finally:
         await companion.stop_background()
         await db.aclose()

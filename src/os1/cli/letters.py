@@ -7,6 +7,8 @@ Rendering needs no model and no database: ``render`` and ``hands`` start at once
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -14,17 +16,29 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from os1.cli.actions import err, opened, out, run
+from os1.cli.actions import err, opened, opened_cheaply, out, run
 from os1.cli.render import counted_progress
+from os1.companion import Companion
 from os1.config import DEFAULT_USER
-from os1.core.letters import DEFAULT_HAND, LetterDraft, Rendered, hands, read_letter, render_letter
+from os1.core.letters import (
+    DEFAULT_HAND,
+    Kept,
+    Rendered,
+    hands,
+    read_letter,
+    render_letter,
+)
+from os1.errors import LetterError
 
 letters_app = typer.Typer(
     help="Letters written by hand: as a print-ready PDF and a picture of each page.\n\n"
     'Examples: `os1 letters write --to Grandma --about "thank her for the summers at the'
-    ' lake"`, `os1 letters render grandma.txt --hand kalam`, `os1 letters hands`.',
+    ' lake"`, `os1 letters revise 1 "warmer"`, `os1 letters list`, `os1 letters show 1`,'
+    " `os1 letters render 1 --hand kalam`, `os1 letters render grandma.txt`,"
+    " `os1 letters hands`.",
     no_args_is_help=True,
 )
+UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose letters, memories and voice.")
 HandOption = typer.Option(DEFAULT_HAND, "--hand", help="Whose handwriting (see `hands`).")
 SeedOption = typer.Option(0, "--seed", help="Another seed, another draft and page.")
 JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
@@ -62,23 +76,33 @@ def _show_rendered(done: Rendered) -> None:
 
 @letters_app.command("render")
 def render(
-    text_file: Path = typer.Argument(..., help="The letter, as a UTF-8 text file."),
+    what: str = typer.Argument(..., help="A letter's id (see `list`), or a UTF-8 text file."),
     hand: str = HandOption,
     seed: int = SeedOption,
+    version: int = typer.Option(0, "--version", help="Which version of a kept letter."),
     out_dir: Path | None = typer.Option(
-        None, "--out", help="Folder for letter.pdf and page-N.png (default: FILE's name + -letter)."
+        None,
+        "--out",
+        help="Folder for letter.pdf and page-N.png (default: letter-ID, or FILE's name + -letter).",
     ),
+    user: str = UserOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Write a text of yours by hand: letter.pdf (vector, A4) and page-N.png (150 dpi).
+    """Write a kept letter, or a text of yours, by hand: letter.pdf and page-N.png.
 
     The same text, hand and seed always give the same pages. Blank lines separate
     paragraphs; a single line break is kept (an address, a sign-off).
     """
 
     async def work() -> int:
-        text = read_letter(text_file)
-        destination = out_dir or text_file.with_name(f"{text_file.stem}-letter")
+        path = Path(what)
+        if what.isdigit() and not await asyncio.to_thread(path.exists):
+            async with opened_cheaply() as companion:
+                kept = await _version(companion, user, int(what), version)
+            text, destination = kept.draft.text, out_dir or Path(f"letter-{what}")
+        else:
+            text = read_letter(path)
+            destination = out_dir or path.with_name(f"{path.stem}-letter")
         done = await _put_on_paper(text, destination, hand, seed)
         if as_json:
             out.print_json(json.dumps(_rendered_json(done)))
@@ -89,15 +113,52 @@ def render(
     run(work)
 
 
-def _draft_json(draft: LetterDraft, letter: Path) -> dict[str, Any]:
+async def _version(companion: Companion, user: str, letter: int, version: int) -> Kept:
+    found = await companion.letters.versions(user, letter)
+    chosen = [k for k in found if k.version == version] if version else found[-1:]
+    if not chosen:
+        raise LetterError(
+            "letter_version", f"Letter {letter} has versions 1 to {len(found)}, not {version}."
+        )
+    return chosen[0]
+
+
+def _kept_json(kept: Kept) -> dict[str, Any]:
+    draft = kept.draft
     return {
+        "id": kept.letter,
+        "version": kept.version,
+        "change": kept.change,
         "to": draft.recipient,
         "about": draft.about,
         "text": draft.text,
-        "txt": str(letter),
         "cited": [{"id": s.ref, "text": s.text, "day": s.day} for s in draft.cited],
         "unsupported": list(draft.unsupported),
     }
+
+
+def _show_kept(kept: Kept) -> None:
+    change = f", changed: {kept.change}" if kept.change else ""
+    out.print(f"[bold]Letter {kept.letter}[/], version {kept.version}{escape(change)}")
+    out.print(kept.draft.text, markup=False)
+    out.print()
+    for source in kept.draft.cited:
+        out.print(f"[dim]from memory {source.ref} ({source.day}):[/] {escape(source.text)}")
+    for sentence in kept.draft.unsupported:
+        out.print(f"[yellow]Not backed by any memory:[/] {escape(sentence)}")
+
+
+async def _deliver(kept: Kept, out_dir: Path, hand: str, seed: int, as_json: bool) -> None:
+    """The letter on paper in ``out_dir`` with its text, then shown."""
+    done = await _put_on_paper(kept.draft.text, out_dir, hand, seed)
+    letter = out_dir / "letter.txt"
+    letter.with_suffix(".txt.part").write_text(kept.draft.text + "\n", "utf-8")
+    letter.with_suffix(".txt.part").replace(letter)
+    if as_json:
+        out.print_json(json.dumps({**_kept_json(kept), "txt": str(letter), **_rendered_json(done)}))
+        return
+    _show_kept(kept)
+    _show_rendered(done)
 
 
 @letters_app.command("write")
@@ -110,10 +171,10 @@ def write(
     ),
     hand: str = HandOption,
     seed: int = SeedOption,
-    out_dir: Path = typer.Option(
-        Path("letters"), "--out", help="Folder for letter.txt, letter.pdf and page-N.png."
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Folder for letter.txt, letter.pdf and page-N.png (default: letter-ID)."
     ),
-    user: str = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose memories and voice."),
+    user: str = UserOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Draft a letter in your voice from what os1 remembers, and write it by hand.
@@ -127,23 +188,82 @@ def write(
         async with opened() as companion:
             with counted_progress(err, "Drafting the letter") as bar:
                 bar.add_task("draft", total=None)
-                draft = await companion.letters.write(
+                kept = await companion.letters.write(
                     user, to, about, who=who, style_from_paths=style_from, seed=seed
                 )
-        done = await _put_on_paper(draft.text, out_dir, hand, seed)
-        letter = out_dir / "letter.txt"
-        letter.with_suffix(".txt.part").write_text(draft.text + "\n", "utf-8")
-        letter.with_suffix(".txt.part").replace(letter)
+        await _deliver(kept, out_dir or Path(f"letter-{kept.letter}"), hand, seed, as_json)
+        return 0
+
+    run(work)
+
+
+@letters_app.command("revise")
+def revise(
+    letter: int = typer.Argument(..., help="The letter's id (see `list`)."),
+    change: str = typer.Argument(..., help='What to change: "warmer", "mention the lake".'),
+    style_from: list[Path] = typer.Option(  # typer reads the default here
+        [], "--style-from", help="Letters or mails of yours to write like (files or folders)."
+    ),
+    hand: str = HandOption,
+    seed: int = SeedOption,
+    out_dir: Path | None = typer.Option(None, "--out", help="Folder (default: letter-ID)."),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """A new version of a letter, changed as you say; the old versions are kept."""
+
+    async def work() -> int:
+        async with opened() as companion:
+            with counted_progress(err, "Revising the letter") as bar:
+                bar.add_task("revise", total=None)
+                kept = await companion.letters.revise(
+                    user, letter, change, style_from_paths=style_from, seed=seed
+                )
+        await _deliver(kept, out_dir or Path(f"letter-{letter}"), hand, seed, as_json)
+        return 0
+
+    run(work)
+
+
+@letters_app.command("list")
+def list_letters(user: str = UserOption, as_json: bool = JsonOption) -> None:
+    """Your letters, newest first: who each is for, its versions and first words."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            found = await companion.letters.listed(user)
         if as_json:
-            out.print_json(json.dumps({**_draft_json(draft, letter), **_rendered_json(done)}))
+            out.print_json(json.dumps([{**_kept_json(k), "versions": n} for k, n in found]))
             return 0
-        out.print(draft.text, markup=False)
-        out.print()
-        for source in draft.cited:
-            out.print(f"[dim]from memory {source.ref} ({source.day}):[/] {escape(source.text)}")
-        for sentence in draft.unsupported:
-            out.print(f"[yellow]Not backed by any memory:[/] {escape(sentence)}")
-        _show_rendered(done)
+        if not found:
+            out.print("No letters yet. Write one: os1 letters write --to NAME --about TEXT")
+        for kept, count in found:
+            day = dt.datetime.fromtimestamp(kept.created_at).strftime("%-d %b %Y")
+            first = " ".join(kept.draft.text.split())[:60]
+            versions = f"{count} version" + ("s" if count != 1 else "")
+            to = escape(kept.draft.recipient)
+            out.print(f"{kept.letter:>4}  {day}  to {to}  ({versions})  {escape(first)}")
+        return 0
+
+    run(work)
+
+
+@letters_app.command("show")
+def show(
+    letter: int = typer.Argument(..., help="The letter's id (see `list`)."),
+    version: int = typer.Option(0, "--version", help="Which version (default: the newest)."),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """A letter's text, the memories it draws on and what no memory backs."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            kept = await _version(companion, user, letter, version)
+        if as_json:
+            out.print_json(json.dumps(_kept_json(kept)))
+        else:
+            _show_kept(kept)
         return 0
 
     run(work)

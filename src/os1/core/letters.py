@@ -23,15 +23,21 @@ from pathlib import Path
 
 from os1.core.base import Core
 from os1.errors import InputError, LetterError, Os1Error
+from os1.memory.retrieval import Hit
 from os1.persona.onboarding import person_name
-from os1.skills.letters.compose import LetterDraft, Source, check_request, compose
+from os1.skills.letters import archive
+from os1.skills.letters.archive import Kept
+from os1.skills.letters.compose import LetterDraft, Source, check_request, compose, revise
 from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
 from os1.skills.letters.render import write_pdf, write_pngs
 from os1.skills.letters.style import StyleProfile, read_samples, style_from
 from os1.skills.mail import query as mail_query
+from os1.store import UserStore
 
-__all__ = ["DEFAULT_HAND", "LetterDraft", "Letters", "Rendered", "Source", "StyleProfile"]
+__all__ = [
+    "DEFAULT_HAND", "Kept", "LetterDraft", "Letters", "Rendered", "Source", "StyleProfile",
+]  # fmt: skip
 log = logging.getLogger(__name__)
 MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character
 PageDone = Callable[[int, int], None]  # (pages drawn, pages in all)
@@ -103,6 +109,11 @@ async def render_letter(
     return await asyncio.to_thread(_draw, layout, destination, progress)
 
 
+def _source(hit: Hit) -> Source:
+    day = dt.datetime.fromtimestamp(hit.time).strftime("%-d %B %Y")
+    return Source(f"{hit.kind[0]}{hit.id}", hit.text, day)
+
+
 def _mentions(name: str, text: str) -> bool:
     words = [w for w in re.findall(r"\w+", name.lower()) if len(w) > 1]
     said = set(re.findall(r"\w+", text.lower()))
@@ -137,9 +148,9 @@ class Letters:
         style_from_paths: Sequence[Path] = (),
         k: int = 8,
         seed: int | None = None,
-    ) -> LetterDraft:
+    ) -> Kept:
         """A letter from ``user`` to ``to`` carrying ``about``, drafted by the local model
-        from the memories recall finds, each one cited.
+        from the memories recall finds, each one cited; kept as version 1 of a new letter.
 
         Raises:
             LetterError: nothing to write, or nobody by that name in the memories and no
@@ -147,8 +158,7 @@ class Letters:
         """
         recipient, wants = check_request(to, about)
         store = await self.core.store(user)
-        memory = self.core.memory
-        hits = await memory.search(store, f"{recipient} {wants}", k=k) if memory else []
+        hits = await self._recall(store, f"{recipient} {wants}", k)
         if not who and not any(_mentions(recipient, h.text) for h in hits):
             raise LetterError(
                 "letter_recipient_unknown",
@@ -156,17 +166,48 @@ class Letters:
                 f'Tell me who they are (--who "my grandmother"), or tell me about {recipient}'
                 " in a chat first.",
             )
-        sources = [
-            Source(
-                f"{h.kind[0]}{h.id}",
-                h.text,
-                dt.datetime.fromtimestamp(h.time).strftime("%-d %B %Y"),
-            )
-            for h in hits
-        ]
+        sources = [_source(h) for h in hits]
         style = await self.style(user, style_from_paths)
         sender = await person_name(store) or ""
-        return await compose(
+        draft = await compose(
             self.core.llm, sender=sender, recipient=recipient, who=who, about=wants,
             sources=sources, style=style, seed=seed,
         )  # fmt: skip
+        return await archive.keep(store, draft)
+
+    async def revise(
+        self, user: str, letter: int, change: str, *, style_from_paths: Sequence[Path] = (),
+        seed: int | None = None,
+    ) -> Kept:  # fmt: skip
+        """A new version of ``letter``, changed as asked ("warmer", "mention the lake
+        house"); the old versions stay. Memories the change names are recalled too."""
+        store = await self.core.store(user)
+        now = (await self.versions(user, letter))[-1]
+        shown = list(now.draft.shown)
+        for hit in await self._recall(store, f"{now.draft.recipient} {change}", 4):
+            if _source(hit).ref not in {s.ref for s in shown}:
+                shown.append(_source(hit))
+        style = await self.style(user, style_from_paths)
+        sender = await person_name(store) or ""
+        draft = await revise(
+            self.core.llm, now.draft, change, sender=sender, sources=shown, style=style,
+            seed=seed,
+        )  # fmt: skip
+        return await archive.keep(store, draft, letter=letter, change=" ".join(change.split()))
+
+    async def versions(self, user: str, letter: int) -> list[Kept]:
+        """Every version of ``letter``, oldest first; a clear error if there is none."""
+        found = await archive.versions(await self.core.store(user), letter)
+        if not found:
+            raise LetterError(
+                "letter_unknown", f"There is no letter {letter}.", "See them with `letters list`."
+            )
+        return found
+
+    async def listed(self, user: str, limit: int = 50) -> list[tuple[Kept, int]]:
+        """Each letter's newest version and how many versions it has, newest first."""
+        return await archive.newest(await self.core.store(user), limit)
+
+    async def _recall(self, store: UserStore, query: str, k: int) -> list[Hit]:
+        memory = self.core.memory
+        return await memory.search(store, query, k=k) if memory else []

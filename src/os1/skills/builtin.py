@@ -10,6 +10,7 @@ from os1.plugins.hookspecs import hookimpl
 from os1.skills.calendar import schema as calendar_schema
 from os1.skills.calendar.tools import AddEvent, CancelEvent, ImportCalendar, ListEvents
 from os1.skills.files.tools import Declutter, FindFile
+from os1.skills.letters import archive as letters_archive
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
@@ -38,5 +39,6 @@ def register_tools(register: Callable[[Any], None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) -> None:
-    for name, migrate in (*calendar_schema.MIGRATIONS, *mail_schema.MIGRATIONS):
+    migrations = (*calendar_schema.MIGRATIONS, *mail_schema.MIGRATIONS, *letters_archive.MIGRATIONS)
+    for name, migrate in migrations:
         register(name, migrate)

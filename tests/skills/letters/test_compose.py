@@ -37,7 +37,9 @@ async def test_the_letter_cites_what_it_used_and_flags_a_made_up_memory(
         "Your blackberry pie is still the best thing I have tasted [2][9]. "
         "Remember when we flew kites on the hill? Happy ninetieth!\n\nLove,\n[Your Name]"
     )
-    draft = await companion.letters.write("ann", "Grandma Rose", "thank her for the summers")
+    draft = (
+        await companion.letters.write("ann", "Grandma Rose", "thank her for the summers")
+    ).draft
     assert {s.text for s in draft.shown} == {LAKE, PIE}
     assert {s.text for s in draft.cited} == {LAKE, PIE}  # [9] was never shown: dropped
     assert all(s.ref[0] == "e" and s.day == "2 August 2025" for s in draft.cited)
@@ -83,9 +85,11 @@ async def test_someone_no_memory_mentions_is_asked_about_not_guessed(
     assert caught.value.code == "letter_recipient_unknown"
     assert "--who" in str(caught.value)
     scripted.enqueue("Dear Bartholomew,\n\nCongratulations on the new job!\n\nBest,\nAnn")
-    draft = await companion.letters.write(
-        "ann", "Bartholomew", "congratulate him on the new job", who="my new neighbour"
-    )
+    draft = (
+        await companion.letters.write(
+            "ann", "Bartholomew", "congratulate him on the new job", who="my new neighbour"
+        )
+    ).draft
     assert draft.cited == () and draft.text.startswith("Dear Bartholomew")
     assert "my new neighbour" in scripted.requests[-1].messages[0].content
 
@@ -136,3 +140,45 @@ def test_style_samples_that_are_missing_or_not_text_are_named(tmp_path: Path) ->
     assert caught.value.code == "style_empty"
     (tmp_path / "letters" / "one.txt").write_bytes("Dear Jo,\nCaf\xe9 soon?".encode("latin-1"))
     assert read_samples([tmp_path / "letters"]) == ["Dear Jo,\nCaf\ufffd soon?"]
+
+
+async def test_a_revision_is_a_new_version_and_the_old_one_stays(
+    companion: Companion, scripted: ScriptedLLM
+) -> None:
+    await remember(companion, LAKE, PIE)
+    scripted.enqueue("Dear Grandma,\n\nThank you for the summers at the lake house.\n\nSam")
+    first = await companion.letters.write("ann", "Grandma Rose", "thank her for the summers")
+    assert (first.version, first.change) == (1, "")
+    scripted.enqueue(
+        "Dearest Grandma,\n\nThank you, with all my heart, for the summers at the lake house"
+        " and the blackberry pie.\n\nAll my love,\nSam"
+    )
+    second = await companion.letters.revise("ann", first.letter, "  warmer,   and the pie ")
+    assert (second.letter, second.version, second.change) == (
+        first.letter,
+        2,
+        "warmer, and the pie",
+    )
+    assert PIE in {s.text for s in second.draft.cited}
+    asked = scripted.requests[-1].messages[1].content
+    assert first.draft.text in asked and "warmer, and the pie" in asked
+    kept = await companion.letters.versions("ann", first.letter)
+    assert [k.draft.text for k in kept] == [first.draft.text, second.draft.text]
+    listed = await companion.letters.listed("ann")
+    assert [(k.version, count) for k, count in listed] == [(2, 2)]
+
+
+async def test_revising_a_letter_that_is_not_there_or_with_no_change_is_refused(
+    companion: Companion, scripted: ScriptedLLM
+) -> None:
+    with pytest.raises(LetterError) as caught:
+        await companion.letters.revise("ann", 404, "warmer")
+    assert caught.value.code == "letter_unknown"
+    await remember(companion, LAKE)
+    scripted.enqueue("Dear Grandma,\n\nThank you.\n\nSam")
+    first = await companion.letters.write("ann", "Grandma Rose", "thank her")
+    with pytest.raises(LetterError) as caught:
+        await companion.letters.revise("ann", first.letter, "   ")
+    assert caught.value.code == "letter_no_change"
+    with pytest.raises(LetterError):  # someone else's letter is not theirs to see
+        await companion.letters.versions("bea", first.letter)

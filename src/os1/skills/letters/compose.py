@@ -200,3 +200,57 @@ async def compose(
         raise LetterError("letter_model", "The model wrote nothing.", "Try again.")
     text, cited, unsupported = read_draft(raw, sources, sender, f"{to} {wants}")
     return LetterDraft(to, wants, text, tuple(cited), tuple(unsupported), tuple(sources))
+
+
+def revision_prompt(
+    letter: LetterDraft, change: str, sender: str, sources: list[Source],
+    style: StyleProfile | None,
+) -> list[ChatMessage]:  # fmt: skip
+    """The messages asking for ``letter`` again, changed as the sender asked."""
+    asked = prompt(sender, letter.recipient, "", letter.about, sources, style)
+    system = (
+        asked[0].content
+        + " You are revising a letter already written: keep what it says and its memory"
+        " numbers unless the change asks otherwise, and change it only as asked."
+    )
+    user = (
+        asked[1].content
+        + f"\n\nThe letter as it is now:\n{letter.text}\n\nThe change {sender or 'the sender'}"
+        f" asks for (their own words): {change}"
+    )
+    return [ChatMessage("system", system), ChatMessage("user", user)]
+
+
+async def revise(
+    llm: LLM,
+    letter: LetterDraft,
+    change: str,
+    *,
+    sender: str,
+    sources: list[Source],
+    style: StyleProfile | None,
+    seed: int | None = None,
+) -> LetterDraft:
+    """``letter`` rewritten as ``change`` asks ("warmer", "shorter", "mention the lake
+    house"), its citations read again from the new text."""
+    wanted = " ".join(change.split())
+    if not wanted:
+        raise LetterError("letter_no_change", "What should change?", 'Say it, e.g. "warmer".')
+    if len(wanted) > MAX_ABOUT:
+        raise LetterError("letter_too_long", f"Say the change in under {MAX_ABOUT:,} characters.")
+    options = GenerationOptions(max_tokens=700, temperature=0.6, seed=seed)
+    messages = revision_prompt(letter, wanted, sender, sources, style)
+    try:
+        done = await complete(llm, messages, options)
+    except ModelError as exc:
+        raise LetterError(
+            "letter_model", f"The letter could not be revised: {exc.message}"
+        ) from exc
+    raw = done.text[:MAX_LETTER]
+    if not raw.strip():
+        raise LetterError("letter_model", "The model wrote nothing.", "Try again.")
+    asked = f"{letter.recipient} {letter.about} {wanted}"
+    text, cited, unsupported = read_draft(raw, sources, sender, asked)
+    return LetterDraft(
+        letter.recipient, letter.about, text, tuple(cited), tuple(unsupported), tuple(sources)
+    )
