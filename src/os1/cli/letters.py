@@ -18,7 +18,6 @@ from rich.markup import escape
 
 from os1.cli.actions import err, opened, opened_cheaply, out, run
 from os1.cli.render import counted_progress
-from os1.companion import Companion
 from os1.config import DEFAULT_USER
 from os1.core.letters import (
     DEFAULT_HAND,
@@ -28,7 +27,6 @@ from os1.core.letters import (
     read_letter,
     render_letter,
 )
-from os1.errors import LetterError
 
 letters_app = typer.Typer(
     help="Letters written by hand: as a print-ready PDF and a picture of each page.\n\n"
@@ -98,7 +96,7 @@ def render(
         path = Path(what)
         if what.isdigit() and not await asyncio.to_thread(path.exists):
             async with opened_cheaply() as companion:
-                kept = await _version(companion, user, int(what), version)
+                kept = await companion.letters.version(user, int(what), version)
             text, destination = kept.draft.text, out_dir or Path(f"letter-{what}")
         else:
             text = read_letter(path)
@@ -111,16 +109,6 @@ def render(
         return 0
 
     run(work)
-
-
-async def _version(companion: Companion, user: str, letter: int, version: int) -> Kept:
-    found = await companion.letters.versions(user, letter)
-    chosen = [k for k in found if k.version == version] if version else found[-1:]
-    if not chosen:
-        raise LetterError(
-            "letter_version", f"Letter {letter} has versions 1 to {len(found)}, not {version}."
-        )
-    return chosen[0]
 
 
 def _kept_json(kept: Kept) -> dict[str, Any]:
@@ -259,7 +247,7 @@ def show(
 
     async def work() -> int:
         async with opened_cheaply() as companion:
-            kept = await _version(companion, user, letter, version)
+            kept = await companion.letters.version(user, letter, version)
         if as_json:
             out.print_json(json.dumps(_kept_json(kept)))
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import logging
 import os
 import re
@@ -30,7 +31,7 @@ from os1.skills.letters.archive import Kept
 from os1.skills.letters.compose import LetterDraft, Source, check_request, compose, revise
 from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
-from os1.skills.letters.render import write_pdf, write_pngs
+from os1.skills.letters.render import DPI, draw_page, write_pdf, write_pngs
 from os1.skills.letters.style import StyleProfile, read_samples, style_from
 from os1.skills.mail import query as mail_query
 from os1.store import UserStore
@@ -107,6 +108,34 @@ async def render_letter(
     """``text`` written in ``hand`` into ``destination``: letter.pdf and page-N.png."""
     layout = await asyncio.to_thread(lay_out, text, hand, seed)
     return await asyncio.to_thread(_draw, layout, destination, progress)
+
+
+def _pdf_bytes(text: str, hand: str, seed: int) -> bytes:
+    layout = lay_out(text, hand, seed)
+    with tempfile.TemporaryDirectory(prefix="os1-letter-") as folder:
+        return write_pdf(layout, Path(folder) / "letter.pdf").read_bytes()
+
+
+def _page_bytes(text: str, hand: str, seed: int, number: int) -> bytes:
+    layout = lay_out(text, hand, seed)
+    if not 1 <= number <= len(layout.pages):
+        raise LetterError(
+            "letter_page", f"The letter has {len(layout.pages)} page(s), not page {number}."
+        )
+    drawn = draw_page(layout.pages[number - 1], f"{layout.hand}:{layout.seed}:{number}")
+    buffer = io.BytesIO()
+    drawn.image.save(buffer, format="PNG", dpi=(DPI, DPI), compress_level=3)
+    return buffer.getvalue()
+
+
+async def letter_pdf(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:
+    """``text`` in ``hand`` as the bytes of a vector PDF (a server's download)."""
+    return await asyncio.to_thread(_pdf_bytes, text, hand, seed)
+
+
+async def letter_page(text: str, number: int, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:
+    """Page ``number`` (from 1) of ``text`` in ``hand`` as PNG bytes (a preview)."""
+    return await asyncio.to_thread(_page_bytes, text, hand, seed, number)
 
 
 def _source(hit: Hit) -> Source:
@@ -203,6 +232,16 @@ class Letters:
                 "letter_unknown", f"There is no letter {letter}.", "See them with `letters list`."
             )
         return found
+
+    async def version(self, user: str, letter: int, version: int = 0) -> Kept:
+        """One version of ``letter`` (the newest for 0); a clear error if there is none."""
+        found = await self.versions(user, letter)
+        chosen = [k for k in found if k.version == version] if version else found[-1:]
+        if not chosen:
+            raise LetterError(
+                "letter_version", f"Letter {letter} has versions 1 to {len(found)}, not {version}."
+            )
+        return chosen[0]
 
     async def listed(self, user: str, limit: int = 50) -> list[tuple[Kept, int]]:
         """Each letter's newest version and how many versions it has, newest first."""

@@ -26,6 +26,7 @@ from os1.server import (
     actions_api,
     auth,
     files_api,
+    letters_api,
     mcp,
     memory_api,
     openai_api,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(memory_api.router)
     app.include_router(actions_api.router)
     app.include_router(files_api.router)
+    app.include_router(letters_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)
     mcp_door = mcp.http_door(settings)

@@ -56,6 +56,12 @@ _STATUS_BY_CODE = {
     "store_closed": 503,
     "model_unreachable": 502,
     "model_timeout": 504,
+    "letter_unknown": 404,
+    "letter_version": 404,
+    "letter_page": 404,
+    "letter_model": 502,
+    "hand_missing": 503,
+    "hand_unreadable": 503,
 }
 
 
@@ -64,7 +70,7 @@ def status_for(exc: Os1Error) -> int:
         return exc.status
     if exc.code in _STATUS_BY_CODE:
         return _STATUS_BY_CODE[exc.code]
-    if type(exc).__name__ == "InputError":
+    if type(exc).__name__ in ("InputError", "LetterError"):
         return 422
     return 500
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
+from typing import TypeVar
 
 from os1.core.accounts import Account
 from os1.core.memories import Answer
@@ -22,6 +23,8 @@ from os1.core.turns import CancelToken, Tentative
 from os1.events import TurnEvent
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
+
+T = TypeVar("T")
 
 WaitFn = Callable[[int], Awaitable[None]]
 
@@ -102,9 +105,10 @@ async def _turn_in_line(
                     svc.idle.set()
 
 
-async def ask_memory(svc: Services, account: Account, question: str, k: int = 10) -> Answer:
-    """``companion.memories.ask`` under the server's limits: a question is a model turn,
-    so it counts against the person's turn rate and waits its place in the turn line.
+async def model_turn(svc: Services, account: Account, work: Callable[[], Awaitable[T]]) -> T:
+    """``work`` (a question to memory, a letter) under the server's limits: it is a model
+    turn, so it counts against the person's turn rate and waits its place in the turn
+    line.
 
     Raises:
         HttpProblem: 429 over the turn rate, 503 when the line is full or the server
@@ -114,7 +118,14 @@ async def ask_memory(svc: Services, account: Account, question: str, k: int = 10
     svc.turns.take(f"u{account.id}", "turns")
     async with svc.gate.slot():
         _refuse_if_stopping(svc)
-        return await svc.companion.memories.ask(account.name, question, k, wait=False)
+        return await work()
+
+
+async def ask_memory(svc: Services, account: Account, question: str, k: int = 10) -> Answer:
+    """``companion.memories.ask`` as a model turn (``model_turn``)."""
+    return await model_turn(
+        svc, account, lambda: svc.companion.memories.ask(account.name, question, k, wait=False)
+    )
 
 
 async def drain(svc: Services) -> None:

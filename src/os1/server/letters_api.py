@@ -1,0 +1,151 @@
+"""A person's letters over HTTP: write one, revise it, see it, and download it by hand.
+
+- ``POST /api/letters`` with ``{"to", "about", "who"?, "seed"?}`` -> 201 and the
+  ``Letter``: ``{id, version, change, to, about, text, cited: [{ref, text, day}],
+  unsupported, created_at}``. Drafting is a model turn: it counts against the person's
+  turn rate and waits its place in the turn line. Someone no memory mentions, with no
+  ``who``: 422 ``letter_recipient_unknown`` (os1 asks rather than guess).
+- ``GET /api/letters`` -> ``{letters: [Letter + versions]}``: each letter's newest
+  version, newest letter first.
+- ``GET /api/letters/ID?version=N`` -> the ``Letter`` (the newest without ``version``).
+- ``POST /api/letters/ID/revise`` with ``{"change", "seed"?}`` -> 201 and the new version.
+- ``GET /api/letters/ID/letter.pdf?hand=caveat&seed=0&version=N`` -> the letter by hand
+  as a vector PDF; ``GET /api/letters/ID/page-N.png?…`` -> one page as a picture.
+
+A letter that is not the caller's is 404, as one that does not exist.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+
+from os1.core.letters import DEFAULT_HAND, Kept, letter_page, letter_pdf
+from os1.server.auth import Caller, Svc
+from os1.server.schemas import Strict
+from os1.server.turns import model_turn
+
+router = APIRouter(prefix="/api", tags=["letters"])
+Hand = Query(DEFAULT_HAND, max_length=40, description="Whose handwriting, e.g. kalam.")
+Seed = Query(0, ge=0, le=2**31 - 1, description="Another seed, another page of the same hand.")
+Version = Query(0, ge=0, le=1_000_000, description="Which version (0: the newest).")
+LetterId = PathParam(ge=1, le=2**62, description="The letter's id (from the list).")
+PageNumber = PathParam(ge=1, le=1000, description="The page, from 1.")
+
+
+class SourceOut(BaseModel):
+    ref: str
+    text: str
+    day: str
+
+
+class LetterOut(BaseModel):
+    id: int
+    version: int
+    change: str
+    to: str
+    about: str
+    text: str
+    cited: list[SourceOut]
+    unsupported: list[str]
+    created_at: float
+
+
+class LetterListed(LetterOut):
+    versions: int
+
+
+class LetterList(BaseModel):
+    letters: list[LetterListed]
+
+
+class LetterIn(Strict):
+    to: str = Field(min_length=1, max_length=120, description="Who the letter is for.")
+    about: str = Field(min_length=1, max_length=2000, description="What it should carry.")
+    who: str = Field("", max_length=200, description='Who they are to you ("my aunt").')
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="For the same draft again.")
+
+
+class RevisionIn(Strict):
+    change: str = Field(min_length=1, max_length=2000, description='"warmer", "shorter", …')
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+def _out(kept: Kept) -> LetterOut:
+    draft = kept.draft
+    return LetterOut(
+        id=kept.letter,
+        version=kept.version,
+        change=kept.change,
+        to=draft.recipient,
+        about=draft.about,
+        text=draft.text,
+        cited=[SourceOut(ref=s.ref, text=s.text, day=s.day) for s in draft.cited],
+        unsupported=list(draft.unsupported),
+        created_at=kept.created_at,
+    )
+
+
+@router.post("/letters", response_model=LetterOut, status_code=201)
+async def write_letter(body: LetterIn, account: Caller, svc: Svc) -> LetterOut:
+    """Draft a letter in your voice from your memories (each one it draws on cited)."""
+    kept = await model_turn(
+        svc,
+        account,
+        lambda: svc.companion.letters.write(
+            account.name, body.to, body.about, who=body.who, seed=body.seed
+        ),
+    )
+    return _out(kept)
+
+
+@router.get("/letters", response_model=LetterList)
+async def list_letters(account: Caller, svc: Svc) -> LetterList:
+    """Your letters, each at its newest version, newest first."""
+    found = await svc.companion.letters.listed(account.name)
+    return LetterList(letters=[LetterListed(**_out(k).model_dump(), versions=n) for k, n in found])
+
+
+@router.get("/letters/{letter}", response_model=LetterOut)
+async def show_letter(
+    account: Caller, svc: Svc, letter: int = LetterId, version: int = Version
+) -> LetterOut:
+    """One letter (its newest version unless ``version`` says)."""
+    return _out(await svc.companion.letters.version(account.name, letter, version))
+
+
+@router.post("/letters/{letter}/revise", response_model=LetterOut, status_code=201)
+async def revise_letter(
+    body: RevisionIn, account: Caller, svc: Svc, letter: int = LetterId
+) -> LetterOut:
+    """A new version of a letter, changed as you say; the old versions are kept."""
+    kept = await model_turn(
+        svc,
+        account,
+        lambda: svc.companion.letters.revise(account.name, letter, body.change, seed=body.seed),
+    )
+    return _out(kept)
+
+
+@router.get("/letters/{letter}/letter.pdf", response_class=Response)
+async def letter_as_pdf(
+    account: Caller, svc: Svc, letter: int = LetterId, hand: str = Hand, seed: int = Seed,
+    version: int = Version,
+) -> Response:  # fmt: skip
+    """The letter written by hand, as a print-ready vector PDF."""
+    kept = await svc.companion.letters.version(account.name, letter, version)
+    data = await letter_pdf(kept.draft.text, hand, seed)
+    name = f"letter-{letter}-v{kept.version}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.get("/letters/{letter}/page-{number}.png", response_class=Response)
+async def letter_page_png(
+    account: Caller, svc: Svc, letter: int = LetterId, number: int = PageNumber,
+    hand: str = Hand, seed: int = Seed, version: int = Version,
+) -> Response:  # fmt: skip
+    """One page of the letter written by hand, as a picture (150 dpi)."""
+    kept = await svc.companion.letters.version(account.name, letter, version)
+    return Response(await letter_page(kept.draft.text, number, hand, seed), media_type="image/png")

@@ -1,0 +1,89 @@
+"""Letters over HTTP: each person writes, revises and downloads only their own, and bad
+requests get clear 4xx answers."""
+
+from __future__ import annotations
+
+import time
+
+from serving import AppClient
+
+from os1.memory.episodes import NewEpisode
+
+
+def _remember(client: AppClient, name: str, *texts: str) -> None:
+    store = client.portal.call(lambda: client.services.companion.db.user(name))  # type: ignore[union-attr]
+    memory = client.services.companion.memory
+    assert memory is not None
+    now = time.time()
+    episodes = [NewEpisode("user", t, now + n) for n, t in enumerate(texts)]
+    client.portal.call(lambda: memory.record(store, episodes))  # type: ignore[union-attr]
+
+
+def test_a_letter_is_written_revised_listed_and_downloaded_by_its_writer_only(
+    client: AppClient,
+) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    _remember(client, "ada", "Aunt Mira taught me to bake rye bread in her tiny kitchen.")
+    client.model.enqueue("Dear Aunt Mira,\n\nThank you for the rye bread lessons [1].\n\nAda")
+    made = client.post(
+        "/api/letters", json={"to": "Aunt Mira", "about": "thank her"}, headers=ada.headers
+    )
+    assert made.status_code == 201, made.text
+    letter = made.json()
+    assert letter["version"] == 1 and letter["to"] == "Aunt Mira"
+    assert [c["text"] for c in letter["cited"]] == [
+        "Aunt Mira taught me to bake rye bread in her tiny kitchen."
+    ]
+    client.model.enqueue("Dearest Aunt Mira,\n\nYour rye bread lessons warm me still.\n\nAda")
+    url = f"/api/letters/{letter['id']}"
+    revised = client.post(f"{url}/revise", json={"change": "warmer"}, headers=ada.headers)
+    assert revised.status_code == 201 and revised.json()["version"] == 2
+    listed = client.get("/api/letters", headers=ada.headers).json()["letters"]
+    assert [(x["id"], x["version"], x["versions"]) for x in listed] == [(letter["id"], 2, 2)]
+    first = client.get(url, params={"version": 1}, headers=ada.headers).json()
+    assert first["text"] == letter["text"]
+    pdf = client.get(f"{url}/letter.pdf", params={"hand": "kalam"}, headers=ada.headers)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    page = client.get(f"{url}/page-1.png", headers=ada.headers)
+    assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
+
+    # another person sees none of it
+    assert client.get("/api/letters", headers=bob.headers).json()["letters"] == []
+    for path in (url, f"{url}/letter.pdf", f"{url}/page-1.png"):
+        assert client.get(path, headers=bob.headers).status_code == 404
+    assert (
+        client.post(f"{url}/revise", json={"change": "x"}, headers=bob.headers).status_code == 404
+    )
+    assert client.get("/api/letters").status_code == 401
+
+
+def test_bad_letter_requests_get_clear_4xx(client: AppClient) -> None:
+    ada = client.person("ada")
+    unknown = client.post(
+        "/api/letters", json={"to": "Zebedee", "about": "hello"}, headers=ada.headers
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "letter_recipient_unknown"
+    bad_bodies = [
+        {"to": "", "about": "x"},
+        {"to": "A", "about": ""},
+        {"to": "A"},
+        {"to": "A", "about": "x" * 2001},
+        {"to": "A", "about": "x", "extra": 1},
+    ]
+    for bad in bad_bodies:
+        refused = client.post("/api/letters", json=bad, headers=ada.headers)
+        assert refused.status_code == 422 and refused.json()["error"]["message"], bad
+    client.model.enqueue("Dear Zebedee,\n\nHello!\n\nAda")
+    made = client.post(
+        "/api/letters", json={"to": "Zebedee", "about": "hello", "who": "a pen friend"},
+        headers=ada.headers,
+    ).json()  # fmt: skip
+    url = f"/api/letters/{made['id']}"
+    assert client.get(f"{url}/page-9.png", headers=ada.headers).status_code == 404
+    assert client.get(url, params={"version": 5}, headers=ada.headers).status_code == 404
+    hand = client.get(f"{url}/letter.pdf", params={"hand": "comic"}, headers=ada.headers)
+    assert hand.status_code == 422 and "caveat" in hand.json()["error"]["hint"]
+    assert client.get("/api/letters/0", headers=ada.headers).status_code == 422
+    assert client.get("/api/letters/99999", headers=ada.headers).status_code == 404
