@@ -31,6 +31,7 @@ export class MemoryView {
     const q = this.query.value.trim();
     this.lastQuery = q;
     this.answer.hidden = true;
+    this.answer.replaceChildren(); // a new search: the old answer and its memories go
     this.status.textContent = "Loading…";
     this.list.setAttribute("aria-busy", "true");
     const path = q ? `memories?q=${encodeURIComponent(q)}&k=50` : "memories?k=100";
@@ -212,6 +213,10 @@ export class MemoryView {
     }
     const next = li.nextElementSibling || li.previousElementSibling;
     li.remove();
+    // gone everywhere on the page: an answer may still show it among its memories
+    for (const shown of document.querySelectorAll(`li.memory[data-ref="${CSS.escape(memory.ref)}"]`)) {
+      shown.remove();
+    }
     this.count();
     this.status.textContent = `Forgotten: “${memory.text}”. ${this.status.textContent}`;
     (next ? $("button", next) : this.query).focus();
