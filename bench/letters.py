@@ -167,7 +167,7 @@ def main() -> None:
             f"{f['os1_pdf_s'] / f['plain_pdf_s']:.1f}x",
             f"{f['repeated_share']:.1%}",
         )
-    Console().print(table)
+    Console(width=120).print(table)
     print("targets: a page in <= 1 s as PNG and <= 0.2 s as PDF; identical neighbours < 10 %")
     if not options.quick:
         save("letters", {"reps": reps, "hands": results})
