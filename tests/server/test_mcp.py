@@ -33,6 +33,9 @@ TOOLS = {
     "profile",
     "live_conversations",
     "upload_file",
+    "write_letter",
+    "revise_letter",
+    "list_letters",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -80,6 +83,8 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         assert live.structured_content == {"result": 1}
         known = await client.call_tool("profile", {})
         assert not known.is_error and text_of(known)
+        stranger = await client.call_tool("write_letter", {"to": "Bart", "about": "thanks"})
+        assert stranger.is_error and "don't know who Bart is" in text_of(stranger)
 
 
 async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
@@ -96,6 +101,23 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         live = await client.call_tool("live_conversations", {})
         assert live.structured_content is not None and live.structured_content["result"] >= 1
         assert not (await client.call_tool("profile", {})).is_error
+        # a letter: kept, revised into a new version, listed; nobody else sees it
+        asked = {"to": "Miso", "about": "thank her for the purring", "who": "my cat"}
+        wrote = await client.call_tool("write_letter", asked)
+        assert not wrote.is_error, text_of(wrote)
+        letter = wrote.structured_content
+        assert letter is not None and letter["version"] == 1 and letter["to"] == "Miso"
+        revised = await client.call_tool(
+            "revise_letter", {"letter": letter["id"], "change": "shorter"}
+        )
+        assert revised.structured_content is not None, text_of(revised)
+        assert revised.structured_content["version"] == 2
+        listed = await client.call_tool("list_letters", {})
+        assert [x["version"] for x in listed.structured_content["result"]] == [2]  # type: ignore[index]
+    async with over_http(live_server.url, live_server.person("bob").key) as client:
+        assert (await client.call_tool("list_letters", {})).structured_content == {"result": []}
+        theirs = await client.call_tool("revise_letter", {"letter": letter["id"], "change": "x"})
+        assert theirs.is_error and "no letter" in text_of(theirs)
     # the turn is alice's conversation, as if she had typed it in the web UI
     history = live_server.call(lambda: live_server.services.companion.history("alice"))
     assert [h.text for h in history][-2:] == [

@@ -1,12 +1,13 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers seven tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers ten tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
-``profile``, ``live_conversations`` and ``upload_file`` (a file for the person's skills
-to work on: only the owner names the server's own files). Like every door it has no
-logic of its own: recall, answers, notes and the profile are ``companion.memories``, a
-turn is the same event stream the WebSocket renders; over HTTP a question to memory is
-a model turn under the same limits (``ask_memory``).
+``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
+to work on: only the owner names the server's own files), and ``write_letter``,
+``revise_letter`` and ``list_letters``. Like every door it has no logic of its own:
+recall, answers, notes and the profile are ``companion.memories``, letters are
+``companion.letters``, a turn is the same event stream the WebSocket renders; over HTTP a
+question to memory or a letter is a model turn under the same limits (``model_turn``).
 
 Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
 
@@ -58,13 +59,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from os1.companion import Companion
 from os1.config import Settings
 from os1.core.accounts import Account
+from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
-from os1.server.turns import ask_memory, turn_events
+from os1.server.turns import ask_memory, model_turn, turn_events
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,8 @@ INSTRUCTIONS = (
     "answering questions about the person's life (or ask_memories for an answer with the "
     "memories it rests on), remember to keep something they asked "
     "you to keep, talk to speak with the companion itself, profile for what it knows of "
-    "them, live_conversations for how many conversations it holds right now."
+    "them, live_conversations for how many conversations it holds right now, write_letter "
+    "and revise_letter for a letter in the person's voice from their memories."
 )
 
 T = TypeVar("T")
@@ -94,10 +97,12 @@ class Speaker:
     companion: Companion
     turn: TurnFn
     ask: AskFn
+    model: ModelWork  # runs model work (a letter) under this door's limits
 
 
 Resolve = Callable[[Context], Awaitable[Speaker]]
 AskFn = Callable[[str, int], Awaitable[Answer]]
+ModelWork = Callable[[Callable[[], Awaitable[LetterKept]]], Awaitable[LetterKept]]
 
 
 class Recalled(BaseModel):
@@ -128,6 +133,31 @@ class Kept(BaseModel):
     ref: str = Field(description="the note's id among the person's memories (e12)")
 
 
+class Letter(BaseModel):
+    """A letter as kept, at one version."""
+
+    id: int = Field(description="the letter's id; its PDF by hand: GET /api/letters/ID/letter.pdf")
+    version: int
+    to: str
+    text: str
+    cited: list[str] = Field(description="the memories it draws on: 'e12 (3 March 2025): …'")
+    unsupported: list[str] = Field(
+        description="sentences recalling a shared past that no memory backs: check them"
+    )
+
+
+def _letter(kept: LetterKept) -> Letter:
+    draft = kept.draft
+    return Letter(
+        id=kept.letter,
+        version=kept.version,
+        to=draft.recipient,
+        text=draft.text,
+        cited=[f"{s.ref} ({s.day}): {s.text}" for s in draft.cited],
+        unsupported=list(draft.unsupported),
+    )
+
+
 class Uploaded(BaseModel):
     name: str
     size: int
@@ -149,6 +179,7 @@ HowMany = Annotated[
     ),
 ]
 Text = Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT})]
+Short = Annotated[str, Field(json_schema_extra={"minLength": 1, "maxLength": 120})]
 FileName = Annotated[
     str,
     Field(description="A plain file name, e.g. letter.txt", json_schema_extra={"maxLength": 200}),
@@ -258,6 +289,37 @@ def build_server(resolve: Resolve) -> MCPServer:
         return Uploaded(name=stored.name, size=stored.size, path=stored.path)
 
     @server.tool()
+    async def write_letter(to: Short, about: Text, ctx: Context, who: str = "") -> Letter:
+        """Draft a letter from the person to someone, in the person's own voice, from
+        their memories: each memory it draws on is cited, and a sentence recalling a
+        shared past that no memory backs is listed to check. ``who`` says who the
+        recipient is when no memory mentions them. Kept with its versions."""
+        speaker = await resolve(ctx)
+        name, wants = _plain(to, "recipient", 120), _plain(about, "request", 2000)
+        letters = speaker.companion.letters
+        kept = await _guard(
+            speaker.model(lambda: letters.write(speaker.name, name, wants, who=who[:200]))
+        )
+        return _letter(kept)
+
+    @server.tool()
+    async def revise_letter(letter: int, change: Text, ctx: Context) -> Letter:
+        """A new version of one of the person's letters, changed as asked ("warmer",
+        "shorter", "mention the lake house"); the old versions are kept."""
+        speaker = await resolve(ctx)
+        wanted = _plain(change, "change", 2000)
+        letters = speaker.companion.letters
+        kept = await _guard(speaker.model(lambda: letters.revise(speaker.name, letter, wanted)))
+        return _letter(kept)
+
+    @server.tool()
+    async def list_letters(ctx: Context) -> list[Letter]:
+        """The person's letters, each at its newest version, newest first."""
+        speaker = await resolve(ctx)
+        found = await _guard(speaker.companion.letters.listed(speaker.name))
+        return [_letter(kept) for kept, _ in found]
+
+    @server.tool()
     async def profile(ctx: Context) -> str:
         """What the companion knows of the person, from what they told it."""
         speaker = await resolve(ctx)
@@ -296,7 +358,10 @@ def local_resolver(companion: Companion, user: str) -> Resolve:
     async def ask(question: str, k: int) -> Answer:
         return await companion.memories.ask(user, question, k)
 
-    speaker = Speaker(user, companion, turn, ask)
+    async def model(work: Callable[[], Awaitable[LetterKept]]) -> LetterKept:
+        return await work()
+
+    speaker = Speaker(user, companion, turn, ask, model)
 
     async def resolve(ctx: Context) -> Speaker:
         return speaker
@@ -322,7 +387,10 @@ async def _http_speaker(ctx: Context) -> Speaker:
     async def ask(question: str, k: int) -> Answer:
         return await ask_memory(svc, account, question, k)
 
-    return Speaker(account.name, svc.companion, turn, ask)
+    async def model(work: Callable[[], Awaitable[LetterKept]]) -> LetterKept:
+        return await model_turn(svc, account, work)
+
+    return Speaker(account.name, svc.companion, turn, ask, model)
 
 
 _ENDED = HttpProblem(
