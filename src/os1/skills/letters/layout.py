@@ -144,6 +144,11 @@ def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
             pages.append(Page())
             y = top + size * rng.uniform(0.9, 1.1)
 
+    def start_line(indent: float) -> tuple[float, float, float, float]:
+        """Where the pen starts (the margin wanders), the line's slope, and its drift."""
+        x = left + indent + rng.uniform(-2.0, 2.5)
+        return x, math.tan(math.radians(rng.gauss(0.0, 0.35))), x, rng.uniform(-1.2, 1.2)
+
     for number, paragraph in enumerate(re.split(r"\n\s*\n", clean)):
         if number:
             new_line(1.4)  # a little air between paragraphs
@@ -152,18 +157,14 @@ def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
                 new_line()
             words = line.split()
             indent = size * 1.4 if line_number == 0 and number > 0 and len(words) > 8 else 0.0
-            x = left + indent + rng.uniform(-2.0, 2.5)
-            slope = math.tan(math.radians(rng.gauss(0.0, 0.35)))
-            start, drift = x, rng.uniform(-1.2, 1.2)
+            x, slope, start, drift = start_line(indent)
             queue = [p for w in words for p in _pieces(w, hand, size, width * 0.9)]
             for index, word in enumerate(queue):
                 gap = hand.width(" ", size) * rng.uniform(0.85, 1.35) if index else 0.0
                 slack = rng.uniform(0.0, 28.0)  # where this hand feels the line is full
                 if index and x + gap + hand.width(word, size) > left + width - slack:
                     new_line()
-                    x = left + rng.uniform(-2.0, 2.5)
-                    slope = math.tan(math.radians(rng.gauss(0.0, 0.35)))
-                    start, drift, gap = x, rng.uniform(-1.2, 1.2), 0.0
+                    (x, slope, start, drift), gap = start_line(0.0), 0.0
                 x += gap
                 pressure = rng.uniform(0.78, 1.0)  # one word, one pressing of the pen
                 for char in word:
