@@ -187,19 +187,26 @@ async def compose(
     """The letter to ``recipient`` carrying ``about``, drafted by ``llm`` (the same
     ``seed`` and request give the same draft on the local model)."""
     to, wants = check_request(recipient, about)
-    options = GenerationOptions(max_tokens=700, temperature=0.6, seed=seed)
     messages = prompt(sender, to, who, wants, sources, style)
+    raw = await _write(llm, messages, seed, "written")
+    text, cited, unsupported = read_draft(raw, sources, sender, f"{to} {wants}")
+    return LetterDraft(to, wants, text, tuple(cited), tuple(unsupported), tuple(sources))
+
+
+async def _write(llm: LLM, messages: list[ChatMessage], seed: int | None, done_as: str) -> str:
+    """The model's letter for ``messages``; a clear error when it fails or writes
+    nothing (``done_as``: "written" or "revised", for the message)."""
+    options = GenerationOptions(max_tokens=700, temperature=0.6, seed=seed)
     try:
         done = await complete(llm, messages, options)
     except ModelError as exc:
         raise LetterError(
-            "letter_model", f"The letter could not be written: {exc.message}"
+            "letter_model", f"The letter could not be {done_as}: {exc.message}"
         ) from exc
     raw = done.text[:MAX_LETTER]
     if not raw.strip():
         raise LetterError("letter_model", "The model wrote nothing.", "Try again.")
-    text, cited, unsupported = read_draft(raw, sources, sender, f"{to} {wants}")
-    return LetterDraft(to, wants, text, tuple(cited), tuple(unsupported), tuple(sources))
+    return raw
 
 
 def revision_prompt(
@@ -238,17 +245,8 @@ async def revise(
         raise LetterError("letter_no_change", "What should change?", 'Say it, e.g. "warmer".')
     if len(wanted) > MAX_ABOUT:
         raise LetterError("letter_too_long", f"Say the change in under {MAX_ABOUT:,} characters.")
-    options = GenerationOptions(max_tokens=700, temperature=0.6, seed=seed)
     messages = revision_prompt(letter, wanted, sender, sources, style)
-    try:
-        done = await complete(llm, messages, options)
-    except ModelError as exc:
-        raise LetterError(
-            "letter_model", f"The letter could not be revised: {exc.message}"
-        ) from exc
-    raw = done.text[:MAX_LETTER]
-    if not raw.strip():
-        raise LetterError("letter_model", "The model wrote nothing.", "Try again.")
+    raw = await _write(llm, messages, seed, "revised")
     asked = f"{letter.recipient} {letter.about} {wanted}"
     text, cited, unsupported = read_draft(raw, sources, sender, asked)
     return LetterDraft(
