@@ -87,3 +87,25 @@ def test_bad_letter_requests_get_clear_4xx(client: AppClient) -> None:
     assert hand.status_code == 422 and "caveat" in hand.json()["error"]["hint"]
     assert client.get("/api/letters/0", headers=ada.headers).status_code == 422
     assert client.get("/api/letters/99999", headers=ada.headers).status_code == 404
+    sheets = client.get(f"{url}/sheets", params={"hand": "comic"}, headers=ada.headers)
+    assert sheets.status_code == 422
+
+
+def test_the_hands_and_how_a_letter_falls_on_paper_in_each(client: AppClient) -> None:
+    ada = client.person("ada")
+    found = client.get("/api/letters/hands", headers=ada.headers).json()
+    names = [h["name"] for h in found["hands"]]
+    assert found["default"] == "caveat" and {"caveat", "kalam"} <= set(names)
+    assert all(h["characters"] > 90 for h in found["hands"])
+    client.model.enqueue("Dear Theo,\n\nThe circle's ratio is π, as you taught me.\n\nAda")
+    made = client.post(
+        "/api/letters", json={"to": "Theo", "about": "pi", "who": "my maths teacher"},
+        headers=ada.headers,
+    ).json()  # fmt: skip
+    url = f"/api/letters/{made['id']}/sheets"
+    caveat = client.get(url, headers=ada.headers).json()
+    assert caveat == {"hand": "caveat", "pages": 1, "borrowed": {"π": "kalam"}}
+    kalam = client.get(url, params={"hand": "kalam"}, headers=ada.headers).json()
+    assert kalam["borrowed"] == {} and kalam["pages"] == 1
+    assert client.get(url, headers=client.person("bob").headers).status_code == 404
+    assert client.get("/api/letters/hands").status_code == 401

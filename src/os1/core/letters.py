@@ -37,11 +37,21 @@ from os1.skills.mail import query as mail_query
 from os1.store import UserStore
 
 __all__ = [
-    "DEFAULT_HAND", "Kept", "LetterDraft", "Letters", "Rendered", "Source", "StyleProfile",
+    "DEFAULT_HAND", "Kept", "LetterDraft", "Letters", "Rendered", "Sheets", "Source",
+    "StyleProfile",
 ]  # fmt: skip
 log = logging.getLogger(__name__)
 MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character
 PageDone = Callable[[int, int], None]  # (pages drawn, pages in all)
+
+
+@dataclass(frozen=True)
+class Sheets:
+    """How a text falls on paper in a hand: its pages, and characters another hand drew."""
+
+    hand: str
+    pages: int
+    borrowed: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -126,6 +136,12 @@ def _page_bytes(text: str, hand: str, seed: int, number: int) -> bytes:
     buffer = io.BytesIO()
     drawn.image.save(buffer, format="PNG", dpi=(DPI, DPI), compress_level=3)
     return buffer.getvalue()
+
+
+async def letter_sheets(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> Sheets:
+    """How many pages ``text`` takes in ``hand``, and what it borrows (a preview's frame)."""
+    layout = await asyncio.to_thread(lay_out, text, hand, seed)
+    return Sheets(layout.hand, len(layout.pages), dict(layout.borrowed))
 
 
 async def letter_pdf(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:

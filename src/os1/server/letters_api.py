@@ -9,6 +9,11 @@
   version, newest letter first.
 - ``GET /api/letters/ID?version=N`` -> the ``Letter`` (the newest without ``version``).
 - ``POST /api/letters/ID/revise`` with ``{"change", "seed"?}`` -> 201 and the new version.
+- ``GET /api/letters/hands`` -> ``{default, hands: [{name, characters}]}``: the
+  handwriting there is.
+- ``GET /api/letters/ID/sheets?hand=caveat&seed=0&version=N`` -> ``{hand, pages,
+  borrowed: {character: hand}}``: how the letter falls on paper in that hand, and the
+  characters another hand had to draw (a preview's frame).
 - ``GET /api/letters/ID/letter.pdf?hand=caveat&seed=0&version=N`` -> the letter by hand
   as a vector PDF; ``GET /api/letters/ID/page-N.png?…`` -> one page as a picture.
 
@@ -17,11 +22,13 @@ A letter that is not the caller's is 404, as one that does not exist.
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Query, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
-from os1.core.letters import DEFAULT_HAND, Kept, letter_page, letter_pdf
+from os1.core.letters import DEFAULT_HAND, Kept, hands, letter_page, letter_pdf, letter_sheets
 from os1.server.auth import Caller, Svc
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
@@ -58,6 +65,22 @@ class LetterListed(LetterOut):
 
 class LetterList(BaseModel):
     letters: list[LetterListed]
+
+
+class HandOut(BaseModel):
+    name: str
+    characters: int
+
+
+class HandList(BaseModel):
+    default: str
+    hands: list[HandOut]
+
+
+class SheetsOut(BaseModel):
+    hand: str
+    pages: int
+    borrowed: dict[str, str]
 
 
 class LetterIn(Strict):
@@ -107,6 +130,13 @@ async def list_letters(account: Caller, svc: Svc) -> LetterList:
     return LetterList(letters=[LetterListed(**_out(k).model_dump(), versions=n) for k, n in found])
 
 
+@router.get("/letters/hands", response_model=HandList)
+async def list_hands(account: Caller) -> HandList:
+    """The handwriting a letter can be written in."""
+    found = await asyncio.to_thread(hands)
+    return HandList(default=DEFAULT_HAND, hands=[HandOut(name=n, characters=c) for n, c in found])
+
+
 @router.get("/letters/{letter}", response_model=LetterOut)
 async def show_letter(
     account: Caller, svc: Svc, letter: int = LetterId, version: int = Version
@@ -126,6 +156,17 @@ async def revise_letter(
         lambda: svc.companion.letters.revise(account.name, letter, body.change, seed=body.seed),
     )
     return _out(kept)
+
+
+@router.get("/letters/{letter}/sheets", response_model=SheetsOut)
+async def letter_as_sheets(
+    account: Caller, svc: Svc, letter: int = LetterId, hand: str = Hand, seed: int = Seed,
+    version: int = Version,
+) -> SheetsOut:  # fmt: skip
+    """How many pages the letter takes in a hand, and which characters another hand drew."""
+    kept = await svc.companion.letters.version(account.name, letter, version)
+    sheets = await letter_sheets(kept.draft.text, hand, seed)
+    return SheetsOut(hand=sheets.hand, pages=sheets.pages, borrowed=sheets.borrowed)
 
 
 @router.get("/letters/{letter}/letter.pdf", response_class=Response)

@@ -1,0 +1,301 @@
+// The letters page: say who a letter is for and what it should carry, read the draft
+// with the memories it rests on, revise it in plain words, see it on paper in a hand
+// and download the PDF. Every version stays; the list shows each letter's newest.
+//
+// Writing and revising are model turns (tens of seconds on a laptop), so the form
+// shows a bar while the model writes and keeps the person's words if it fails. The
+// pages are the server's own pictures (page-N.png), fetched with the session cookie.
+
+import { api, apiUrl, describe } from "./api.js";
+import { $, h, plural, timeEl } from "./dom.js";
+
+const CHANGES = ["warmer", "shorter", "less formal", "more formal"];
+
+function handLabel(name) {
+  return name.replace(/-/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
+export class LettersView {
+  constructor() {
+    this.form = $("#letter-new");
+    this.to = $("#letter-to");
+    this.who = $("#letter-who");
+    this.about = $("#letter-about");
+    this.write = $("#letter-write");
+    this.busy = $("#letter-busy");
+    this.error = $("#letter-error");
+    this.list = $("#letter-list");
+    this.status = $("#letters-status");
+    this.open = $("#letter-open");
+    this.hands = null;
+    this.versions = new Map(); // letter id -> how many versions it has
+    this.shown = null; // {letter, hand, seed}
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.compose();
+    });
+  }
+
+  async load() {
+    if (!this.hands) this.loadHands();
+    this.status.textContent = "Loading…";
+    let found;
+    try {
+      found = await api("letters");
+    } catch (error) {
+      this.status.textContent = `Could not load your letters. ${describe(error)}`;
+      return;
+    }
+    this.versions = new Map(found.letters.map((letter) => [letter.id, letter.versions]));
+    this.list.replaceChildren(...found.letters.map((letter) => this.listItem(letter)));
+    this.status.textContent = found.letters.length
+      ? `${plural(found.letters.length, "letter")}, newest first.`
+      : "No letters yet. Write your first one above.";
+  }
+
+  async loadHands() {
+    try {
+      this.hands = await api("letters/hands");
+    } catch {
+      this.hands = { default: "caveat", hands: [{ name: "caveat", characters: 0 }] };
+    }
+  }
+
+  listItem(letter) {
+    const label = `To ${letter.to}`;
+    return h(
+      "li",
+      { class: "letter-item card", "data-letter": letter.id },
+      h("button", { type: "button", class: "link letter-link", onclick: () => this.show(letter.id) }, label),
+      h(
+        "p",
+        { class: "muted small" },
+        timeEl(letter.created_at),
+        ` · ${plural(letter.versions, "version")} · `,
+        letter.about,
+      ),
+    );
+  }
+
+  // ---- writing and revising ----
+
+  working(on, words) {
+    this.busy.hidden = !on;
+    $("#letter-busy-text").textContent = words || "";
+    for (const control of this.form.querySelectorAll("button, input, textarea")) control.disabled = on;
+    this.open.setAttribute("aria-busy", on ? "true" : "false");
+  }
+
+  async compose() {
+    this.error.textContent = "";
+    const to = this.to.value.trim();
+    const about = this.about.value.trim();
+    if (!to) {
+      this.error.textContent = "Say who the letter is for, e.g. “Grandma”.";
+      this.to.focus();
+      return;
+    }
+    if (!about) {
+      this.error.textContent = "Say what the letter should carry, e.g. “thank her for the summers at the lake”.";
+      this.about.focus();
+      return;
+    }
+    const body = { to, about };
+    const who = this.who.value.trim();
+    if (who) body.who = who;
+    this.working(true, `Writing to ${to} in your voice… this can take a minute.`);
+    let letter;
+    try {
+      letter = await api("letters", { method: "POST", body });
+    } catch (error) {
+      this.working(false);
+      this.error.textContent = describe(error);
+      // os1 asks rather than guess who someone is
+      if (error.code === "letter_recipient_unknown") this.who.focus();
+      return;
+    }
+    this.working(false);
+    this.form.reset();
+    await this.load();
+    this.render(letter);
+  }
+
+  async revise(letter, change, error) {
+    const wanted = change.trim();
+    if (!wanted) {
+      error.textContent = "Say how to change it, e.g. “warmer” or “mention the lake house”.";
+      return;
+    }
+    this.working(true, `Revising: ${wanted}…`);
+    for (const control of this.open.querySelectorAll("button, input, select")) control.disabled = true;
+    let next;
+    try {
+      next = await api(`letters/${letter.id}/revise`, { method: "POST", body: { change: wanted } });
+    } catch (problem) {
+      this.working(false);
+      for (const control of this.open.querySelectorAll("button, input, select")) control.disabled = false;
+      error.textContent = describe(problem);
+      return;
+    }
+    this.working(false);
+    await this.load();
+    this.render(next);
+  }
+
+  // ---- one letter ----
+
+  async show(id, version = 0) {
+    try {
+      this.render(await api(`letters/${id}${version ? `?version=${version}` : ""}`));
+    } catch (error) {
+      this.status.textContent = `Could not open that letter. ${describe(error)}`;
+    }
+  }
+
+  render(letter) {
+    const versions = Math.max(this.versions.get(letter.id) || 0, letter.version);
+    const previous = this.shown && this.shown.letter.id === letter.id ? this.shown : null;
+    this.shown = { letter, hand: previous ? previous.hand : this.hands?.default || "caveat", seed: previous ? previous.seed : 0 };
+    const heading = h("h2", { id: "letter-open-title", tabindex: "-1" }, `To ${letter.to}`);
+    const pick = h("select", { id: "letter-version", "aria-label": "Version" });
+    for (let n = versions; n >= 1; n -= 1) {
+      const option = h("option", { value: n }, n === versions ? `Version ${n} (newest)` : `Version ${n}`);
+      if (n === letter.version) option.selected = true;
+      pick.append(option);
+    }
+    pick.addEventListener("change", () => this.show(letter.id, Number(pick.value)));
+    const parts = [
+      h("div", { class: "page-head" }, heading, h("div", { class: "field inline" }, pick)),
+      letter.change ? h("p", { class: "muted small" }, `Changed: “${letter.change}”`) : null,
+      h("div", { class: "letter-text" }, letter.text),
+      this.citedEl(letter),
+      this.unsupportedEl(letter),
+      this.reviseEl(letter),
+      this.paperEl(letter),
+    ];
+    this.open.replaceChildren(...parts.filter(Boolean));
+    this.open.hidden = false;
+    heading.focus();
+    this.drawPages();
+  }
+
+  citedEl(letter) {
+    if (!letter.cited.length) {
+      return h("p", { class: "muted small" }, "It draws on none of your memories.");
+    }
+    return h(
+      "details",
+      { class: "sources", open: true },
+      h("summary", {}, `It draws on ${plural(letter.cited.length, "memory", "memories")}`),
+      h(
+        "ul",
+        { class: "letter-cited" },
+        letter.cited.map((source) => h("li", {}, h("q", {}, source.text), " ", h("span", { class: "muted small" }, source.day))),
+      ),
+    );
+  }
+
+  unsupportedEl(letter) {
+    if (!letter.unsupported.length) return null;
+    return h(
+      "div",
+      { class: "letter-flags", role: "note" },
+      h("p", { class: "warn" }, "No memory of mine backs these lines; check them before you send it:"),
+      h("ul", {}, letter.unsupported.map((line) => h("li", {}, h("q", {}, line)))),
+    );
+  }
+
+  reviseEl(letter) {
+    const field = h("input", { id: "letter-change", maxlength: 2000, placeholder: "e.g. warmer, or mention the lake house", autocomplete: "off" });
+    const error = h("p", { class: "form-error", role: "alert" });
+    const form = h(
+      "form",
+      { class: "letter-revise" },
+      h("label", { for: "letter-change" }, "Change it"),
+      h("div", { class: "search" }, field, h("button", { type: "submit" }, "Revise")),
+      h(
+        "div",
+        { class: "chips" },
+        CHANGES.map((change) => h("button", { type: "button", class: "chip", onclick: () => this.revise(letter, change, error) }, change)),
+      ),
+      error,
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.revise(letter, field.value, error);
+    });
+    return form;
+  }
+
+  paperEl(letter) {
+    const hand = h("select", { id: "letter-hand" });
+    for (const known of this.hands?.hands || []) {
+      const option = h("option", { value: known.name }, handLabel(known.name));
+      if (known.name === this.shown.hand) option.selected = true;
+      hand.append(option);
+    }
+    hand.addEventListener("change", () => {
+      this.shown.hand = hand.value;
+      this.drawPages();
+    });
+    const again = h("button", { type: "button", onclick: () => { this.shown.seed += 1; this.drawPages(); } }, "Write it out again");
+    const download = h("a", { id: "letter-download", class: "button primary", download: true }, "Download PDF");
+    return h(
+      "section",
+      { class: "letter-paper", "aria-labelledby": "letter-paper-title" },
+      h("h3", { id: "letter-paper-title" }, "On paper"),
+      h(
+        "div",
+        { class: "letter-tools" },
+        h("div", { class: "field inline" }, h("label", { for: "letter-hand" }, "Hand"), hand),
+        again,
+        download,
+      ),
+      h("p", { id: "letter-paper-status", class: "status-line", role: "status" }),
+      h("div", { id: "letter-pages", class: "letter-pages" }),
+    );
+  }
+
+  query() {
+    const { letter, hand, seed } = this.shown;
+    return new URLSearchParams({ hand, seed, version: letter.version }).toString();
+  }
+
+  async drawPages() {
+    const { letter } = this.shown;
+    const status = $("#letter-paper-status");
+    const pages = $("#letter-pages");
+    const query = this.query();
+    $("#letter-download").href = apiUrl(`letters/${letter.id}/letter.pdf?${query}`);
+    status.textContent = "Writing it out by hand…";
+    let sheets;
+    try {
+      sheets = await api(`letters/${letter.id}/sheets?${query}`);
+    } catch (error) {
+      status.textContent = `Could not put it on paper. ${describe(error)}`;
+      pages.replaceChildren();
+      return;
+    }
+    if (this.query() !== query) return; // another hand or seed was chosen meanwhile
+    const hand = handLabel(sheets.hand);
+    const images = [];
+    for (let n = 1; n <= sheets.pages; n += 1) {
+      images.push(
+        h("img", {
+          class: "letter-page",
+          src: apiUrl(`letters/${letter.id}/page-${n}.png?${query}`),
+          alt: `Page ${n} of ${sheets.pages}, the letter to ${letter.to} in ${hand}`,
+          width: 1240,
+          height: 1754,
+          loading: "lazy",
+        }),
+      );
+    }
+    pages.replaceChildren(...images);
+    const borrowed = Object.entries(sheets.borrowed);
+    const lent = borrowed.length
+      ? ` ${hand} has no ${borrowed.map(([c, other]) => `“${c}” (drawn in ${handLabel(other)})`).join(", ")}.`
+      : "";
+    status.textContent = `${plural(sheets.pages, "page")} in ${hand}.${lent}`;
+  }
+}

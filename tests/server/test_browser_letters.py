@@ -1,0 +1,129 @@
+"""The Letters page in real headless Chromium against the real server: ask for a letter,
+be asked who a stranger is, read the draft with the memory it draws on and the line no
+memory backs, see it on paper in one hand and then another, revise it, go back to the
+first version and download the PDF. The model is the scripted one, so the words are
+known; server, store, rendering and browser are real."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from serving import LiveServer
+from test_browser import artifacts, browser, model, policy_violations, shoot, signin_code
+
+from os1.memory.episodes import NewEpisode
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+__all__ = ["artifacts", "browser"]  # fixtures shared with test_browser
+
+FIRST = (
+    "Dear Aunt Mira,\n\nThank you for teaching me to bake rye bread in your tiny kitchen."
+    " Remember when we went sailing on the lake at dawn?\n\nWith love,\nAda"
+)
+WARMER = "Dearest Aunt Mira,\n\nYour rye bread lessons still warm my kitchen.\n\nAll my love,\nAda"
+
+
+def _remember(live_server: LiveServer, name: str, text: str) -> None:
+    memory = live_server.services.companion.memory
+    assert memory is not None
+
+    async def record() -> None:
+        store = await live_server.services.companion.db.user(name)
+        await memory.record(store, [NewEpisode("user", text, time.time())])
+
+    live_server.call(record)  # type: ignore[no-untyped-call]  # the fixture's helper is untyped
+
+
+def test_a_letter_is_asked_for_read_revised_seen_by_hand_and_downloaded(
+    live_server: LiveServer, browser: Browser, artifacts: Path
+) -> None:
+    ada = live_server.person("ada")
+    _remember(live_server, "ada", "Aunt Mira taught me to bake rye bread in her tiny kitchen.")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    refused = policy_violations(page)
+    page.goto(f"{live_server.url}/#signin={signin_code(live_server, ada)}")
+    expect(page.locator("#account-name")).to_have_text("ada")
+    expect(page.locator(".msg.theirs").first).to_be_visible()  # the greeting has used the model
+
+    page.get_by_role("link", name="Letters").click()
+    expect(page.get_by_role("heading", name="Letters by hand")).to_be_visible()
+    expect(page.locator("#letters-status")).to_contain_text("No letters yet")
+
+    # nothing said: the form says what is missing, and no request is made
+    page.get_by_role("button", name="Write it").click()
+    expect(page.locator("#letter-error")).to_contain_text("Say who the letter is for")
+    # someone no memory mentions: os1 asks who they are instead of guessing
+    page.get_by_label("To", exact=True).fill("Zebedee")
+    page.get_by_label("What it should carry").fill("say hello")
+    page.get_by_role("button", name="Write it").click()
+    expect(page.locator("#letter-error")).to_contain_text("I don't know who Zebedee is yet")
+    expect(page.get_by_label("Who they are to you")).to_be_focused()
+
+    # a letter to someone known: a bar while the model writes, then the draft and its evidence
+    llm = model(live_server)
+    llm.delay = 0.05
+    llm.enqueue(FIRST)
+    page.get_by_label("To", exact=True).fill("Aunt Mira")
+    page.get_by_label("What it should carry").fill("thank her for the bread lessons")
+    page.get_by_role("button", name="Write it").click()
+    expect(page.locator("#letter-busy progress")).to_be_visible()
+    opened = page.locator("#letter-open")
+    expect(opened.locator(".letter-text")).to_contain_text("rye bread in your tiny kitchen")
+    llm.delay = 0.0
+    expect(page.locator("#letter-busy")).to_be_hidden()
+    expect(opened.locator(".letter-cited")).to_contain_text("Aunt Mira taught me to bake rye")
+    expect(opened.locator(".letter-flags")).to_contain_text("sailing on the lake")
+    expect(page.get_by_label("To", exact=True)).to_have_value("")  # the form is ready again
+    expect(page.locator("#letter-list li")).to_have_count(1)
+
+    # on paper: a real page picture in the default hand, then in another
+    first_page = page.locator("img.letter-page").first
+    expect(page.locator("#letter-paper-status")).to_contain_text("1 page in Caveat")
+    page.wait_for_function("() => document.querySelector('img.letter-page')?.naturalWidth > 1000")
+    page.get_by_label("Hand", exact=True).select_option("kalam")
+    expect(page.locator("#letter-paper-status")).to_contain_text("in Kalam")
+    expect(first_page).to_have_attribute("src", re.compile("hand=kalam"))
+    page.wait_for_function(
+        """() => { const img = document.querySelector('img.letter-page');
+                   return img.src.includes('hand=kalam') && img.complete
+                          && img.naturalWidth > 0; }"""
+    )
+    page.evaluate("document.querySelector('img.letter-page').scrollIntoView({block: 'start'})")
+    shoot(page, artifacts, "desktop-letters")
+
+    # the PDF downloads as a real PDF in the chosen hand
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Download PDF").click()
+    download = waiting.value
+    assert download.suggested_filename == f"letter-{letter_id(page)}-v1.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+    # revising in plain words makes version 2 and keeps version 1
+    llm.enqueue(WARMER)
+    opened.get_by_role("button", name="warmer").click()
+    expect(opened.locator(".letter-text")).to_contain_text("still warm my kitchen")
+    expect(page.get_by_label("Version", exact=True)).to_have_value("2")
+    expect(opened).to_contain_text("Changed: “warmer”")
+    expect(page.locator("#letter-list li").first).to_contain_text("2 versions")
+    page.get_by_label("Version", exact=True).select_option("1")
+    expect(opened.locator(".letter-text")).to_contain_text("rye bread in your tiny kitchen")
+    expect(page.locator("#letter-paper-status")).to_contain_text("in Kalam")  # the hand stays
+
+    # a revision with no words says what to write
+    opened.get_by_role("button", name="Revise").click()
+    expect(opened.locator(".form-error")).to_contain_text("Say how to change it")
+    assert crashes == []
+    assert refused == []
+    page.close()
+
+
+def letter_id(page: Page) -> str:
+    found = page.locator("#letter-list li").first.get_attribute("data-letter")
+    assert found
+    return found
