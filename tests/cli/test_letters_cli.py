@@ -67,6 +67,7 @@ def test_write_drafts_a_letter_and_puts_it_on_paper(tmp_path: Path) -> None:
     args = ["letters", "write", "--to", "Bart", "--about", "congratulate him on the new job"]
     unknown = run_cli(tmp_path / "home", *args, "--out", str(out_dir))
     assert unknown.exit_code == 1 and "don't know who Bart is" in unknown.output
+    assert "--who" in unknown.output  # the hint names this door's own flag
     assert not out_dir.exists()
     done = run_cli(
         tmp_path / "home", *args, "--who", "my neighbour", "--out", str(out_dir), "--json"

@@ -27,6 +27,7 @@ from os1.core.letters import (
     read_letter,
     render_letter,
 )
+from os1.errors import LetterError
 
 letters_app = typer.Typer(
     help="Letters written by hand: as a print-ready PDF and a picture of each page.\n\n"
@@ -176,9 +177,17 @@ def write(
         async with opened() as companion:
             with counted_progress(err, "Drafting the letter") as bar:
                 bar.add_task("draft", total=None)
-                kept = await companion.letters.write(
-                    user, to, about, who=who, style_from_paths=style_from, seed=seed
-                )
+                try:
+                    kept = await companion.letters.write(
+                        user, to, about, who=who, style_from_paths=style_from, seed=seed
+                    )
+                except LetterError as exc:
+                    if exc.code == "letter_recipient_unknown":  # say it in this door's words
+                        exc.hint = (
+                            f'Say who they are with --who "my grandmother", or tell me about'
+                            f" {to} in a chat first."
+                        )
+                    raise
         await _deliver(kept, out_dir or Path(f"letter-{kept.letter}"), hand, seed, as_json)
         return 0
 

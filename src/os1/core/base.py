@@ -13,6 +13,7 @@ from os1.errors import ConfigError
 from os1.memory.store import Memory
 from os1.models.base import LLM
 from os1.models.prompt_cache import forget_saved_prompts
+from os1.persona.onboarding import person_name
 from os1.skills.base import ToolContext, context_for
 from os1.skills.registry import SkillRegistry
 from os1.store import Database, UserStore
@@ -52,8 +53,9 @@ class Core:
     async def tool_context(self, store: UserStore) -> ToolContext:
         """What the person's tools may use, their file reach included: built here only."""
         return await context_for(
-            store, memory=self.memory, llm=self.llm, home=self.home, local=self.local
-        )
+            store, memory=self.memory, llm=self.llm, home=self.home, local=self.local,
+            person=await person_name(store) or "",
+        )  # fmt: skip
 
     def needs_settings(self) -> Settings:
         """The settings, or a clear error for a companion built without them."""

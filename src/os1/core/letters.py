@@ -11,11 +11,8 @@ never imports the skill.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import io
-import logging
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -23,24 +20,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from os1.core.base import Core
-from os1.errors import InputError, LetterError, Os1Error
-from os1.memory.retrieval import Hit
+from os1.errors import InputError, LetterError
 from os1.persona.onboarding import person_name
 from os1.skills.letters import archive
 from os1.skills.letters.archive import Kept
-from os1.skills.letters.compose import LetterDraft, Source, check_request, compose, revise
+from os1.skills.letters.compose import LetterDraft, Source, revise
+from os1.skills.letters.drafting import RECALLED, as_source, draft_letter, recall, sender_style
 from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
 from os1.skills.letters.render import DPI, draw_page, write_pdf, write_pngs
-from os1.skills.letters.style import StyleProfile, read_samples, style_from
-from os1.skills.mail import query as mail_query
-from os1.store import UserStore
+from os1.skills.letters.style import StyleProfile
 
 __all__ = [
     "DEFAULT_HAND", "Kept", "LetterDraft", "Letters", "Rendered", "Sheets", "Source",
     "StyleProfile",
 ]  # fmt: skip
-log = logging.getLogger(__name__)
 MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character
 PageDone = Callable[[int, int], None]  # (pages drawn, pages in all)
 
@@ -154,17 +148,6 @@ async def letter_page(text: str, number: int, hand: str = DEFAULT_HAND, seed: in
     return await asyncio.to_thread(_page_bytes, text, hand, seed, number)
 
 
-def _source(hit: Hit) -> Source:
-    day = dt.datetime.fromtimestamp(hit.time).strftime("%-d %B %Y")
-    return Source(f"{hit.kind[0]}{hit.id}", hit.text, day)
-
-
-def _mentions(name: str, text: str) -> bool:
-    words = [w for w in re.findall(r"\w+", name.lower()) if len(w) > 1]
-    said = set(re.findall(r"\w+", text.lower()))
-    return bool(words) and all(w in said for w in words)
-
-
 class Letters:
     """Letters in the sender's voice, from their memories."""
 
@@ -173,15 +156,7 @@ class Letters:
 
     async def style(self, user: str, paths: Sequence[Path] = ()) -> StyleProfile | None:
         """The sender's style: from the files given, else from the mail they sent."""
-        if paths:
-            return await asyncio.to_thread(lambda: style_from(read_samples(list(paths))))
-        store = await self.core.store(user)
-        try:
-            sent = await mail_query.sent(store, 300)
-        except Os1Error as exc:  # no mail connected yet: no style to learn from it
-            log.debug("letters: no sent mail to learn the style from (%s)", exc)
-            return None
-        return await asyncio.to_thread(style_from, [m.body for m in sent]) if sent else None
+        return await sender_style(await self.core.store(user), paths)
 
     async def write(
         self,
@@ -191,7 +166,7 @@ class Letters:
         *,
         who: str = "",
         style_from_paths: Sequence[Path] = (),
-        k: int = 8,
+        k: int = RECALLED,
         seed: int | None = None,
     ) -> Kept:
         """A letter from ``user`` to ``to`` carrying ``about``, drafted by the local model
@@ -201,22 +176,10 @@ class Letters:
             LetterError: nothing to write, or nobody by that name in the memories and no
                 ``who`` to say who they are (os1 asks rather than guess).
         """
-        recipient, wants = check_request(to, about)
         store = await self.core.store(user)
-        hits = await self._recall(store, f"{recipient} {wants}", k)
-        if not who and not any(_mentions(recipient, h.text) for h in hits):
-            raise LetterError(
-                "letter_recipient_unknown",
-                f"I don't know who {recipient} is yet.",
-                f'Tell me who they are (--who "my grandmother"), or tell me about {recipient}'
-                " in a chat first.",
-            )
-        sources = [_source(h) for h in hits]
-        style = await self.style(user, style_from_paths)
-        sender = await person_name(store) or ""
-        draft = await compose(
-            self.core.llm, sender=sender, recipient=recipient, who=who, about=wants,
-            sources=sources, style=style, seed=seed,
+        draft = await draft_letter(
+            store, self.core.memory, self.core.llm, sender=await person_name(store) or "",
+            to=to, about=about, who=who, style_paths=style_from_paths, k=k, seed=seed,
         )  # fmt: skip
         return await archive.keep(store, draft)
 
@@ -229,10 +192,10 @@ class Letters:
         store = await self.core.store(user)
         now = (await self.versions(user, letter))[-1]
         shown = list(now.draft.shown)
-        for hit in await self._recall(store, f"{now.draft.recipient} {change}", 4):
-            if _source(hit).ref not in {s.ref for s in shown}:
-                shown.append(_source(hit))
-        style = await self.style(user, style_from_paths)
+        for hit in await recall(self.core.memory, store, f"{now.draft.recipient} {change}", 4):
+            if as_source(hit).ref not in {s.ref for s in shown}:
+                shown.append(as_source(hit))
+        style = await sender_style(store, style_from_paths)
         sender = await person_name(store) or ""
         draft = await revise(
             self.core.llm, now.draft, change, sender=sender, sources=shown, style=style,
@@ -262,7 +225,3 @@ class Letters:
     async def listed(self, user: str, limit: int = 50) -> list[tuple[Kept, int]]:
         """Each letter's newest version and how many versions it has, newest first."""
         return await archive.newest(await self.core.store(user), limit)
-
-    async def _recall(self, store: UserStore, query: str, k: int) -> list[Hit]:
-        memory = self.core.memory
-        return await memory.search(store, query, k=k) if memory else []

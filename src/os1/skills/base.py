@@ -59,7 +59,8 @@ class ToolContext:
     """What a tool may use. ``home`` is the person's os1 data dir (None in bare unit
     tests); ``now`` is the clock, so "next Thursday" is testable; ``files`` is where on
     the server's disk this person's tools may go (``skills.reach``; nowhere unless the
-    core says otherwise)."""
+    core says otherwise); ``person`` is what to call the person ("" if unknown), e.g. to
+    sign a letter in their name."""
 
     store: UserStore
     memory: MemoryAccess | None = None
@@ -67,6 +68,7 @@ class ToolContext:
     home: Path | None = None
     now: Callable[[], float] = time.time
     files: FileReach = field(default_factory=FileReach.nowhere)
+    person: str = ""
 
     def skill_dir(self, skill: str) -> Path:
         """A folder of the skill's own for this person, e.g. the declutter archive.
@@ -88,6 +90,7 @@ async def context_for(
     llm: LLM | None = None,
     home: Path | None = None,
     local: bool = False,
+    person: str = "",
 ) -> ToolContext:
     """The context a person's tools run in. ``local``: the person at this machine's own
     terminal, whose tools reach any file their shell can; otherwise the account's own
@@ -96,7 +99,7 @@ async def context_for(
         files = FileReach.anywhere()
     else:
         files = FileReach.of(await store.file_reach(), home, store.user.id)
-    return ToolContext(store, memory, llm, home, files=files)
+    return ToolContext(store, memory, llm, home, files=files, person=person)
 
 
 @dataclass(frozen=True)

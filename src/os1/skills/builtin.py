@@ -11,6 +11,7 @@ from os1.skills.calendar import schema as calendar_schema
 from os1.skills.calendar.tools import AddEvent, CancelEvent, ImportCalendar, ListEvents
 from os1.skills.files.tools import Declutter, FindFile
 from os1.skills.letters import archive as letters_archive
+from os1.skills.letters.tools import WriteLetter
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
@@ -33,6 +34,7 @@ def register_tools(register: Callable[[Any], None]) -> None:
         FindMail(),
         DraftReply(),
         SendMail(),
+        WriteLetter(),
     ):
         register(tool)
 

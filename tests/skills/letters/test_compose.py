@@ -83,7 +83,7 @@ async def test_someone_no_memory_mentions_is_asked_about_not_guessed(
     with pytest.raises(LetterError) as caught:
         await companion.letters.write("ann", "Bartholomew", "congratulate him on the new job")
     assert caught.value.code == "letter_recipient_unknown"
-    assert "--who" in str(caught.value)
+    assert "who they are to you" in str(caught.value)
     scripted.enqueue("Dear Bartholomew,\n\nCongratulations on the new job!\n\nBest,\nAnn")
     draft = (
         await companion.letters.write(

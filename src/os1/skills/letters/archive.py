@@ -57,11 +57,11 @@ class Kept:
 
 
 def _sources(data: str) -> tuple[Source, ...]:
-    return tuple(Source(s["ref"], s["text"], s["day"]) for s in json.loads(data))
+    return tuple(Source.from_data(s) for s in json.loads(data))
 
 
 def _dump(sources: tuple[Source, ...]) -> str:
-    return json.dumps([{"ref": s.ref, "text": s.text, "day": s.day} for s in sources])
+    return json.dumps([s.as_data() for s in sources])
 
 
 def _kept(row: Any) -> Kept:
@@ -118,6 +118,17 @@ async def keep(store: UserStore, draft: LetterDraft, *, letter: int = 0, change:
         return _kept(found[0])
 
     return await store.transaction(write)
+
+
+async def discard(store: UserStore, letter: int) -> int:
+    """Remove ``letter`` with all its versions; how many versions went (0: no such letter)."""
+    rows = await store.transaction(
+        lambda db: db.execute(
+            "DELETE FROM letters WHERE user_id = :user_id AND letter = :l RETURNING id",
+            {"l": letter},
+        )
+    )
+    return len(rows)
 
 
 async def versions(store: UserStore, letter: int) -> list[Kept]:

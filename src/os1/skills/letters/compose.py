@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from os1.errors import LetterError, ModelError
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete
@@ -54,6 +55,13 @@ class Source:
     text: str
     day: str
 
+    def as_data(self) -> dict[str, str]:
+        return {"ref": self.ref, "text": self.text, "day": self.day}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Source:
+        return cls(str(data["ref"]), str(data["text"]), str(data["day"]))
+
 
 @dataclass(frozen=True)
 class LetterDraft:
@@ -65,6 +73,28 @@ class LetterDraft:
     cited: tuple[Source, ...]
     unsupported: tuple[str, ...]
     shown: tuple[Source, ...]
+
+    def as_data(self) -> dict[str, Any]:
+        """As JSON data (a proposal's arguments keep the exact draft that was shown)."""
+        return {
+            "recipient": self.recipient,
+            "about": self.about,
+            "text": self.text,
+            "cited": [s.as_data() for s in self.cited],
+            "unsupported": list(self.unsupported),
+            "shown": [s.as_data() for s in self.shown],
+        }
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> LetterDraft:
+        return cls(
+            str(data["recipient"]),
+            str(data["about"]),
+            str(data["text"]),
+            tuple(Source.from_data(s) for s in data["cited"]),
+            tuple(str(u) for u in data["unsupported"]),
+            tuple(Source.from_data(s) for s in data["shown"]),
+        )
 
 
 def check_request(recipient: str, about: str) -> tuple[str, str]:
