@@ -22,6 +22,8 @@ MAX_STYLE_BYTES = 2_000_000  # of samples read; a life's letters, not a library
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CONTRACTION = re.compile(r"\b[^\W\d_]+['’](m|re|ll|ve|s|d|t)\b", re.IGNORECASE)
+EXAMPLE_WORDS = (30, 110)  # a passage of the sender's own to show the model: not a line
+EXAMPLES_AT_MOST, EXAMPLE_BUDGET = 3, 260  # passages, and words in all (the prompt's cost)
 MARKS = {"!": "exclamations", "?": "questions", ";": "semicolons", "—": "dashes",
          "…": "ellipses", ",": "commas"}  # fmt: skip
 
@@ -40,6 +42,7 @@ class StyleProfile:
     punctuation: dict[str, float]
     contractions: float
     phrases: tuple[str, ...]
+    examples: tuple[str, ...] = ()  # a few passages in their own words, to write like
 
     def describe(self) -> str:
         """The profile as instructions for writing in this voice."""
@@ -65,6 +68,38 @@ def _dashes(text: str) -> str:
     return text.replace(" -- ", " — ").replace(" - ", " — ").replace("...", "…")
 
 
+def _sentence_words(text: str) -> float:
+    sentences = [s for s in _SENTENCE_END.split(text) if _WORD.search(s)]
+    return statistics.fmean(len(_WORD.findall(s)) for s in sentences) if sentences else 0.0
+
+
+def examples_from(own: list[str], sentence_words: float) -> tuple[str, ...]:
+    """A few passages the sender wrote, in full, whose sentences run as theirs usually do:
+    the model imitates a voice it reads far better than one it is told about in numbers.
+    Paragraphs of the body only (no greeting, sign-off or dialogue), each from another
+    sample where there are several, within a budget of words; the same every time."""
+    low, high = EXAMPLE_WORDS
+    candidates: list[tuple[float, int, str]] = []
+    for n, text in enumerate(own):
+        for paragraph in re.split(r"\n\s*\n", text):
+            flat = " ".join(paragraph.split())
+            words = len(_WORD.findall(flat))
+            if not low <= words <= high or flat.count('"') + flat.count("“") > 2:
+                continue
+            candidates.append((abs(_sentence_words(flat) - sentence_words), n, flat))
+    chosen: list[str] = []
+    used: set[int] = set()
+    budget = EXAMPLE_BUDGET
+    for _, n, flat in sorted(candidates):
+        words = len(_WORD.findall(flat))
+        if len(chosen) == EXAMPLES_AT_MOST or (n in used and len(own) > 1) or words > budget:
+            continue
+        chosen.append(flat)
+        used.add(n)
+        budget -= words
+    return tuple(chosen)
+
+
 def style_from(texts: list[str]) -> StyleProfile | None:
     """A profile of the writer of ``texts`` (None when there is no text of theirs)."""
     own = [_dashes(own_words(t)) for t in texts]
@@ -76,12 +111,13 @@ def style_from(texts: list[str]) -> StyleProfile | None:
     sentences = [s for t in own for s in _SENTENCE_END.split(t) if _WORD.search(s)]
     count = max(1, len(words))
     first = words[:1000]
+    sentence_words = (
+        statistics.fmean(len(_WORD.findall(s)) for s in sentences) if sentences else 0.0
+    )
     return StyleProfile(
         samples=tone.samples,
         words=tone.words,
-        sentence_words=round(statistics.fmean(len(_WORD.findall(s)) for s in sentences), 1)
-        if sentences
-        else 0.0,
+        sentence_words=round(sentence_words, 1),
         vocabulary=round(100 * len(set(first)) / max(1, len(first)), 1),
         greeting=tone.greeting,
         sign_off=tone.sign_off,
@@ -89,6 +125,7 @@ def style_from(texts: list[str]) -> StyleProfile | None:
         punctuation={m: round(100 * sum(t.count(m) for t in own) / count, 2) for m in MARKS},
         contractions=round(100 * sum(len(_CONTRACTION.findall(t)) for t in own) / count, 2),
         phrases=tone.phrases,
+        examples=examples_from(own, sentence_words),
     )
 
 
