@@ -1,13 +1,16 @@
 """The Letters page in real headless Chromium against the real server: ask for a letter,
 be asked who a stranger is, read the draft with the memory it draws on and the line no
 memory backs, see it on paper in one hand and then another, revise it, go back to the
-first version and download the PDF. The model is the scripted one, so the words are
-known; server, store, rendering and browser are real."""
+first version, download the PDF and mail it through a real SMTP server once the exact
+mail has been shown and confirmed. The model is the scripted one, so the words are
+known; server, store, rendering, mail server and browser are real."""
 
 from __future__ import annotations
 
 import re
 import time
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -16,9 +19,11 @@ from serving import LiveServer
 from test_browser import artifacts, browser, model, policy_violations, shoot, signin_code
 
 from os1.memory.episodes import NewEpisode
+from os1.skills.mail.account import MailAccount, Server, save_account
+from skills.mail.mail_servers import SmtpServer, smtp_fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-__all__ = ["artifacts", "browser"]  # fixtures shared with test_browser
+__all__ = ["artifacts", "browser", "smtp_fixture"]  # fixtures shared with other tests
 
 FIRST = (
     "Dear Aunt Mira,\n\nThank you for teaching me to bake rye bread in your tiny kitchen."
@@ -38,8 +43,8 @@ def _remember(live_server: LiveServer, name: str, text: str) -> None:
     live_server.call(record)  # type: ignore[no-untyped-call]  # the fixture's helper is untyped
 
 
-def test_a_letter_is_asked_for_read_revised_seen_by_hand_and_downloaded(
-    live_server: LiveServer, browser: Browser, artifacts: Path
+def test_a_letter_is_asked_for_read_revised_seen_by_hand_downloaded_and_mailed(
+    live_server: LiveServer, browser: Browser, artifacts: Path, smtp: SmtpServer
 ) -> None:
     ada = live_server.person("ada")
     _remember(live_server, "ada", "Aunt Mira taught me to bake rye bread in her tiny kitchen.")
@@ -117,10 +122,39 @@ def test_a_letter_is_asked_for_read_revised_seen_by_hand_and_downloaded(
 
     # a revision with no words says what to write
     opened.get_by_role("button", name="Revise").click()
-    expect(opened.locator(".form-error")).to_contain_text("Say how to change it")
+    expect(opened.locator(".letter-revise .form-error")).to_contain_text("Say how to change it")
+
+    # mailing it: the exact mail is shown with the PDF attached; only "Send it" sends it
+    _connect_mail(live_server, "ada", smtp.port)
+    opened.get_by_text("Send it by mail").click()
+    opened.get_by_label("Send to").fill("rose@example.org")
+    opened.get_by_role("button", name="Show me the mail").click()
+    shown = opened.locator(".letter-mail-proposal")
+    expect(shown.locator(".preview")).to_contain_text("To: rose@example.org")
+    expect(shown.locator(".preview")).to_contain_text("Attached: letter-")
+    expect(shown.locator(".preview")).to_contain_text("in kalam")
+    assert smtp.messages == []
+    shown.get_by_role("button", name="Send it").click()
+    expect(shown.locator(".card-status")).to_contain_text("Sent to rose@example.org")
+    [received] = smtp.messages
+    sent = message_from_bytes(received.content, policy=default)
+    [pdf] = list(sent.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_content().startswith(b"%PDF")
     assert crashes == []
     assert refused == []
     page.close()
+
+
+def _connect_mail(live_server: LiveServer, name: str, port: int) -> None:
+    account = MailAccount(
+        address=f"{name}@example.org", name=name.title(), smtp=Server("127.0.0.1", port, "plain")
+    )
+
+    async def connect() -> None:
+        await save_account(await live_server.services.companion.db.user(name), account)
+
+    live_server.call(connect)  # type: ignore[no-untyped-call]  # the fixture's helper is untyped
 
 
 def letter_id(page: Page) -> str:

@@ -109,3 +109,33 @@ def test_the_hands_and_how_a_letter_falls_on_paper_in_each(client: AppClient) ->
     assert kalam["borrowed"] == {} and kalam["pages"] == 1
     assert client.get(url, headers=client.person("bob").headers).status_code == 404
     assert client.get("/api/letters/hands").status_code == 401
+
+
+def test_mailing_a_letter_is_a_proposal_and_confirm_or_decline_answers_it(
+    client: AppClient,
+) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    client.model.enqueue("Dear Rose,\n\nHappy ninetieth!\n\nAda")
+    made = client.post(
+        "/api/letters", json={"to": "Rose", "about": "her 90th", "who": "my grandmother"},
+        headers=ada.headers,
+    ).json()  # fmt: skip
+    url = f"/api/letters/{made['id']}/send"
+    unsent = client.post(url, json={"to": "rose@example.org"}, headers=ada.headers)
+    assert unsent.status_code == 422 and unsent.json()["error"]["code"] == "letter_not_sent"
+    assert "os1 mail connect" in unsent.json()["error"]["message"]  # what to do next
+    assert client.post(url, json={"to": "rose@example.org"}, headers=bob.headers).status_code == 404
+    for bad in ({}, {"to": ""}, {"to": "x", "body": ""}, {"to": "x", "cc": "y"}):
+        assert client.post(url, json=bad, headers=ada.headers).status_code == 422, bad
+
+    # a door's proposal is answered over REST: declined, it never runs and cannot run later
+    proposal = client.portal.call(  # type: ignore[union-attr]
+        lambda: client.services.companion.propose("ada", "remember", {"text": "tea at four"})
+    )
+    actions = f"/api/actions/{proposal.proposal_id}"
+    assert client.post(f"{actions}/confirm", headers=bob.headers).status_code == 404
+    declined = client.post(f"{actions}/decline", headers=ada.headers)
+    assert declined.status_code == 200 and declined.json()["status"] == "declined"
+    again = client.post(f"{actions}/confirm", headers=ada.headers)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_decided"
+    assert client.post("/api/actions/999999/confirm", headers=ada.headers).status_code == 404

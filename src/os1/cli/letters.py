@@ -16,7 +16,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from os1.cli.actions import err, opened, opened_cheaply, out, run
+from os1.cli.actions import carry_out, err, opened, opened_cheaply, out, run
 from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER
 from os1.core.letters import (
@@ -27,6 +27,7 @@ from os1.core.letters import (
     read_letter,
     render_letter,
 )
+from os1.core.mail import SendArgs
 from os1.errors import LetterError
 
 letters_app = typer.Typer(
@@ -34,7 +35,7 @@ letters_app = typer.Typer(
     'Examples: `os1 letters write --to Grandma --about "thank her for the summers at the'
     ' lake"`, `os1 letters revise 1 "warmer"`, `os1 letters list`, `os1 letters show 1`,'
     " `os1 letters render 1 --hand kalam`, `os1 letters render grandma.txt`,"
-    " `os1 letters hands`.",
+    " `os1 letters send 1 --to rose@example.org`, `os1 letters hands`.",
     no_args_is_help=True,
 )
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose letters, memories and voice.")
@@ -218,6 +219,33 @@ def revise(
                 )
         await _deliver(kept, out_dir or Path(f"letter-{letter}"), hand, seed, as_json)
         return 0
+
+    run(work)
+
+
+@letters_app.command("send")
+def send(
+    letter: int = typer.Argument(..., help="The letter's id (see `list`)."),
+    to: str = typer.Option(..., "--to", help="Addresses, comma-separated, or a name you mailed."),
+    subject: str = typer.Option("A letter for you", "--subject", help="The mail's subject."),
+    body: str = typer.Option(
+        "I wrote you a letter; it is attached.", "--body", help="The mail's own words."
+    ),
+    hand: str = HandOption,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Send without asking (for scripts)."),
+    user: str = UserOption,
+) -> None:
+    """Mail a letter as its PDF written by hand: shows the exact mail, sends only when you
+    say yes. Needs `os1 mail connect` first.
+
+    Example: `os1 letters send 1 --to rose@example.org --hand kalam`.
+    """
+
+    async def work() -> int:
+        async with opened() as companion:
+            args = SendArgs(to=to, subject=subject, body=body, letter=letter, hand=hand)
+            why = f"os1 letters send {letter} --to {to}"
+            return await carry_out(companion, user, "send_mail", args, yes=yes, why=why)
 
     run(work)
 

@@ -28,7 +28,7 @@ from os1.skills.letters.compose import LetterDraft, Source, revise
 from os1.skills.letters.drafting import RECALLED, as_source, draft_letter, recall, sender_style
 from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
-from os1.skills.letters.render import DPI, draw_page, write_pdf, write_pngs
+from os1.skills.letters.render import DPI, draw_page, pdf_bytes, write_pdf, write_pngs
 from os1.skills.letters.style import StyleProfile
 
 __all__ = [
@@ -114,12 +114,6 @@ async def render_letter(
     return await asyncio.to_thread(_draw, layout, destination, progress)
 
 
-def _pdf_bytes(text: str, hand: str, seed: int) -> bytes:
-    layout = lay_out(text, hand, seed)
-    with tempfile.TemporaryDirectory(prefix="os1-letter-") as folder:
-        return write_pdf(layout, Path(folder) / "letter.pdf").read_bytes()
-
-
 def _page_bytes(text: str, hand: str, seed: int, number: int) -> bytes:
     layout = lay_out(text, hand, seed)
     if not 1 <= number <= len(layout.pages):
@@ -140,7 +134,7 @@ async def letter_sheets(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> S
 
 async def letter_pdf(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:
     """``text`` in ``hand`` as the bytes of a vector PDF (a server's download)."""
-    return await asyncio.to_thread(_pdf_bytes, text, hand, seed)
+    return await asyncio.to_thread(lambda: pdf_bytes(lay_out(text, hand, seed)))
 
 
 async def letter_page(text: str, number: int, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:

@@ -1,4 +1,5 @@
-"""The action journal over HTTP: what the companion did or offered to do, and undo."""
+"""The action journal over HTTP: what the companion did or offered to do, the person's
+answer to a proposal a door made (confirm, decline), and undo."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from os1.core.actions import Action
+from os1.events import ActionSettled, ErrorEvent
 from os1.server.auth import Caller, Svc
 from os1.server.problems import HttpProblem
+from os1.server.services import Services
 
 router = APIRouter(prefix="/api", tags=["actions"])
 
@@ -52,6 +55,36 @@ def _out(action: Action) -> ActionOut:
 async def actions(account: Caller, svc: Svc, limit: int = 50) -> list[ActionOut]:
     """The newest actions first: what, when, why, and what became of them."""
     return [_out(a) for a in await svc.companion.actions.recent(account.name, limit)]
+
+
+async def _decide(svc: Services, user: str, action_id: int, confirm: bool) -> SettledOut:
+    async for event in svc.companion.decide(user, action_id, confirm=confirm):
+        if isinstance(event, ActionSettled):
+            return SettledOut(
+                proposal_id=event.proposal_id, status=event.status, message=event.message
+            )
+        if isinstance(event, ErrorEvent):
+            status = 404 if event.code == "not_found" else 409
+            raise HttpProblem(status, event.code, event.message, event.hint)
+    raise HttpProblem(409, "not_decided", "The proposal gave no answer.", "Try again.")
+
+
+ActionId = Path(ge=1, le=2**63 - 1, description="The proposal's id.")
+
+
+@router.post("/actions/{action_id}/confirm", response_model=SettledOut)
+async def confirm(account: Caller, svc: Svc, action_id: int = ActionId) -> SettledOut:
+    """Run a proposal exactly as it was previewed (a mail with a letter, say); once only.
+
+    Its outcome says what happened: ``done``, or ``failed`` with why.
+    """
+    return await _decide(svc, account.name, action_id, True)
+
+
+@router.post("/actions/{action_id}/decline", response_model=SettledOut)
+async def decline(account: Caller, svc: Svc, action_id: int = ActionId) -> SettledOut:
+    """Drop a proposal: nothing of it runs."""
+    return await _decide(svc, account.name, action_id, False)
 
 
 @router.post("/actions/{action_id}/undo", response_model=SettledOut)

@@ -14,6 +14,11 @@
 - ``GET /api/letters/ID/sheets?hand=caveat&seed=0&version=N`` -> ``{hand, pages,
   borrowed: {character: hand}}``: how the letter falls on paper in that hand, and the
   characters another hand had to draw (a preview's frame).
+- ``POST /api/letters/ID/send`` with ``{"to", "subject"?, "body"?, "hand"?}`` -> 201 and
+  a proposal ``{proposal_id, title, preview}``: the exact mail with the letter's newest
+  version attached as a PDF by hand. Nothing is sent until ``POST
+  /api/actions/PROPOSAL/confirm``. No mail connected, an unknown address: 422
+  ``letter_not_sent`` with what to do.
 - ``GET /api/letters/ID/letter.pdf?hand=caveat&seed=0&version=N`` -> the letter by hand
   as a vector PDF; ``GET /api/letters/ID/page-N.png?…`` -> one page as a picture.
 
@@ -29,7 +34,9 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from os1.core.letters import DEFAULT_HAND, Kept, hands, letter_page, letter_pdf, letter_sheets
+from os1.core.mail import SendArgs
 from os1.server.auth import Caller, Svc
+from os1.server.problems import HttpProblem
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
 
@@ -81,6 +88,19 @@ class SheetsOut(BaseModel):
     hand: str
     pages: int
     borrowed: dict[str, str]
+
+
+class SendIn(Strict):
+    to: str = Field(min_length=1, max_length=2000, description="Addresses, or a name you mailed.")
+    subject: str = Field("A letter for you", max_length=500)
+    body: str = Field("I wrote you a letter; it is attached.", min_length=1, max_length=20_000)
+    hand: str = Field(DEFAULT_HAND, max_length=40, description="Whose handwriting.")
+
+
+class ProposalOut(BaseModel):
+    proposal_id: int
+    title: str
+    preview: str
 
 
 class LetterIn(Strict):
@@ -156,6 +176,21 @@ async def revise_letter(
         lambda: svc.companion.letters.revise(account.name, letter, body.change, seed=body.seed),
     )
     return _out(kept)
+
+
+@router.post("/letters/{letter}/send", response_model=ProposalOut, status_code=201)
+async def send_letter(
+    body: SendIn, account: Caller, svc: Svc, letter: int = LetterId
+) -> ProposalOut:
+    """Propose a mail carrying the letter as a PDF by hand; it goes only once confirmed."""
+    await svc.companion.letters.version(account.name, letter)  # a 404 for another's letter
+    args = SendArgs(to=body.to, subject=body.subject, body=body.body, letter=letter, hand=body.hand)
+    made = await svc.companion.propose(
+        account.name, "send_mail", args, why=f"send letter {letter} to {body.to}"
+    )
+    if isinstance(made, str):  # nothing to confirm: no mail connected, an unknown name, …
+        raise HttpProblem(422, "letter_not_sent", made)
+    return ProposalOut(proposal_id=made.proposal_id, title=made.title, preview=made.preview)
 
 
 @router.get("/letters/{letter}/sheets", response_model=SheetsOut)

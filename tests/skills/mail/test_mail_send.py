@@ -21,8 +21,10 @@ from mail_servers import (  # noqa: F401 (the fixtures)
 
 from conftest import collect
 from os1.companion import Companion
+from os1.core.letters import letter_pdf
 from os1.errors import InputError
 from os1.events import ActionSettled, ErrorEvent, ProposalMade
+from os1.models.scripted import ScriptedLLM
 from os1.skills.journal import Journal
 from os1.skills.mail import query
 from os1.skills.mail.account import MailAccount, Server, save_account
@@ -161,3 +163,46 @@ async def test_passwords_never_cross_the_network_in_the_clear(companion: Compani
         await save_account(
             store, MailAccount(address=ME, smtp=Server("smtp.example.org", 25, "plain", "ada"))
         )
+
+
+async def test_a_letter_goes_as_its_pdf_exactly_as_the_proposal_named_it(
+    companion: Companion, scripted: ScriptedLLM, tmp_path: Path, smtp: SmtpServer
+) -> None:
+    await _connect(companion, tmp_path, smtp.port)
+    scripted.enqueue("Dear Rose,\n\nHappy ninetieth birthday!\n\nLove,\nAda")
+    kept = await companion.letters.write("ada", "Rose", "happy 90th", who="my grandmother")
+    made = await companion.propose(
+        "ada",
+        "send_mail",
+        SendArgs(to="rose@example.org", subject="For you", body="A letter.", letter=kept.letter),
+    )
+    assert isinstance(made, ProposalMade), made
+    assert (
+        f"Attached: letter-{kept.letter}.pdf (the letter to Rose, version 1, in caveat, 1 page,"
+        in made.preview
+    )
+    assert smtp.messages == []
+    # revised after the proposal: what goes out is still the version that was shown
+    scripted.enqueue("Dearest Rose,\n\nNinety! What a life.\n\nAda")
+    await companion.letters.revise("ada", kept.letter, "warmer")
+
+    settled = await collect(companion.decide("ada", made.proposal_id, confirm=True))
+    assert isinstance(settled[0], ActionSettled) and settled[0].status == "done", settled
+    sent = message_from_bytes(smtp.messages[0].content, policy=default)
+    assert sent.get_body(("plain",)).get_content().strip() == "A letter."  # type: ignore[union-attr]
+    [pdf] = list(sent.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    assert pdf.get_filename() == f"letter-{kept.letter}.pdf"
+    shown = await letter_pdf(kept.draft.text)
+    assert pdf.get_content() == shown  # version 1 in the default hand, byte for byte
+
+    for number, hand, expected in [
+        (999, "caveat", "no letter 999"),
+        (kept.letter, "comic", "no hand"),
+    ]:
+        answer = await companion.propose(
+            "ada", "send_mail",
+            SendArgs(to="rose@example.org", subject="x", body="y", letter=number, hand=hand),
+        )  # fmt: skip
+        assert isinstance(answer, str) and expected in answer
+    assert len(smtp.messages) == 1

@@ -172,6 +172,7 @@ export class LettersView {
       this.unsupportedEl(letter),
       this.reviseEl(letter),
       this.paperEl(letter),
+      this.mailEl(letter),
     ];
     this.open.replaceChildren(...parts.filter(Boolean));
     this.open.hidden = false;
@@ -254,6 +255,75 @@ export class LettersView {
       h("p", { id: "letter-paper-status", class: "status-line", role: "status" }),
       h("div", { id: "letter-pages", class: "letter-pages" }),
     );
+  }
+
+  // Mailing it: the server shows the exact mail with the PDF attached, and nothing goes
+  // out until Confirm (the mail skill's send proposal, answered over REST).
+  mailEl(letter) {
+    const to = h("input", { id: "letter-mail-to", type: "text", maxlength: 2000, autocomplete: "email", placeholder: "rose@example.org" });
+    const subject = h("input", { id: "letter-mail-subject", maxlength: 500, value: "A letter for you" });
+    const words = h("textarea", { id: "letter-mail-body", rows: 2, maxlength: 20000 });
+    words.value = "I wrote you a letter; it is attached.";
+    const status = h("p", { class: "form-error", role: "alert" });
+    const shown = h("div", { class: "letter-mail-proposal", "aria-live": "polite" });
+    const form = h(
+      "form",
+      { class: "stack" },
+      h("div", { class: "field" }, h("label", { for: "letter-mail-to" }, "Send to"), to),
+      h("div", { class: "field" }, h("label", { for: "letter-mail-subject" }, "Subject"), subject),
+      h("div", { class: "field" }, h("label", { for: "letter-mail-body" }, "Message"), words),
+      h("div", {}, h("button", { type: "submit" }, "Show me the mail")),
+      status,
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      status.textContent = "";
+      if (!to.value.trim()) {
+        status.textContent = "Say whom to send it to: an address, or the name of someone you have mailed.";
+        to.focus();
+        return;
+      }
+      if (!words.value.trim()) {
+        status.textContent = "Write a few words to go with the letter.";
+        words.focus();
+        return;
+      }
+      const body = { to: to.value.trim(), subject: subject.value, body: words.value, hand: this.shown.hand };
+      try {
+        const made = await api(`letters/${letter.id}/send`, { method: "POST", body });
+        shown.replaceChildren(...this.proposalEls(made, shown));
+        $("button.primary", shown)?.focus();
+      } catch (error) {
+        status.textContent = describe(error);
+      }
+    });
+    return h("details", { class: "letter-mail" }, h("summary", {}, "Send it by mail"), form, shown);
+  }
+
+  proposalEls(made, box) {
+    const result = h("p", { class: "card-status", role: "status" });
+    const answer = async (how) => {
+      for (const button of box.querySelectorAll("button")) button.disabled = true;
+      try {
+        const settled = await api(`actions/${made.proposal_id}/${how}`, { method: "POST" });
+        result.textContent = settled.status === "declined" ? "Not sent." : settled.message;
+        result.classList.toggle("warn", settled.status === "failed");
+      } catch (error) {
+        result.textContent = describe(error);
+        result.classList.add("warn");
+      }
+    };
+    return [
+      h("p", { class: "card-title" }, made.title),
+      h("pre", { class: "preview" }, made.preview),
+      h(
+        "div",
+        { class: "card-actions" },
+        h("button", { type: "button", class: "primary", onclick: () => answer("confirm") }, "Send it"),
+        h("button", { type: "button", onclick: () => answer("decline") }, "Don't send"),
+      ),
+      result,
+    ];
   }
 
   query() {

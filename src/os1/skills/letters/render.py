@@ -9,6 +9,7 @@ same bytes: the PDF is written "invariant" (no creation date or random document 
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import random
 from collections.abc import Callable
@@ -132,7 +133,14 @@ def _pdf_font(hand: str) -> str:
 def write_pdf(layout: Layout, path: Path) -> Path:
     """The whole letter as one vector PDF at ``path`` (A4, text as embedded glyphs)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pdf = canvas.Canvas(str(path), pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
+    path.write_bytes(pdf_bytes(layout))
+    return path
+
+
+def pdf_bytes(layout: Layout) -> bytes:
+    """The whole letter as the bytes of one vector PDF (A4, text as embedded glyphs)."""
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
     pdf.setTitle("Letter")
     for number, page in enumerate(layout.pages, 1):
         rng = random.Random(f"{layout.hand}:{layout.seed}:{number}")
@@ -148,7 +156,7 @@ def write_pdf(layout: Layout, path: Path) -> Path:
             _draw_glyph(pdf, glyph)
         pdf.showPage()
     pdf.save()
-    return path
+    return buffer.getvalue()
 
 
 def _draw_glyph(pdf: canvas.Canvas, glyph: Glyph) -> None:

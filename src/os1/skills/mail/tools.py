@@ -17,9 +17,12 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from os1.errors import InputError
+from os1.errors import InputError, LetterError
 from os1.skills.base import Outcome, Plan, ToolContext, args_from_text
+from os1.skills.letters.attach import as_data, attached_pdf, letter_attachment
+from os1.skills.letters.hands import DEFAULT_HAND
 from os1.skills.mail import query
 from os1.skills.mail.account import MailAccount, load_account, require_account
 from os1.skills.mail.draft import draft_answer
@@ -205,6 +208,10 @@ class SendArgs(BaseModel):
     in_reply_to: str = Field(
         "", max_length=1000, description="The mail being answered: #number or Message-ID."
     )
+    # A kept letter to attach as a PDF written by hand, named by a door (the Letters page,
+    # `os1 letters send`); the model never sees these.
+    letter: SkipJsonSchema[int] = Field(0, ge=0, le=2**62)
+    hand: SkipJsonSchema[str] = Field(DEFAULT_HAND, max_length=40)
 
 
 _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
@@ -287,6 +294,13 @@ class SendMail:
         headers = [f"From: {sender}", f"To: {', '.join(to)}", f"Subject: {subject}"]
         if in_reply_to:
             headers.append(f"In-Reply-To: {in_reply_to}")
+        if args.letter:
+            try:
+                attachment = await letter_attachment(ctx.store, args.letter, args.hand)
+            except LetterError as exc:
+                return f"{exc.message} {exc.hint}".strip()
+            data["attach"] = as_data(attachment)
+            headers.append(f"Attached: {attachment.describe()}")
         preview = "\n".join([*headers, "", data["body"].rstrip(), "", "Sending cannot be undone."])
         return Plan(
             title=f"Send mail to {', '.join(to)}: {subject or '(no subject)'}",
@@ -298,6 +312,9 @@ class SendMail:
     async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
         account = await require_account(ctx.store)
         msg = compose(args)
+        if args.get("attach"):
+            filename, pdf = await attached_pdf(ctx.store, args["attach"])
+            msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
         refused = await asyncio.to_thread(smtp_send, account.smtp, msg)
         raw = msg.as_bytes()
         notes = []
