@@ -127,6 +127,40 @@ def test_hold_talk_ask_aloud_and_hear_the_reply(
     page.close()
 
 
+@pytest.mark.real_model
+def test_dictating_what_a_letter_should_carry(
+    live_server: LiveServer,
+    launch: Callable[[Path | None], Browser],
+    question_wav: tuple[Path, float],
+) -> None:
+    page = launch(question_wav[0]).new_page(viewport={"width": 1100, "height": 860})
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    refused = policy_violations(page)
+    _sign_in(page, live_server, "cy")
+    page.get_by_role("link", name="Letters").click()
+    field = page.get_by_label("What it should carry")
+    field.fill("Ask her:")
+    page.get_by_role("button", name="Dictate").click()
+    stop = page.get_by_role("button", name="Stop dictating")
+    expect(stop).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Write it").click()  # not while the words are coming
+    expect(page.locator("#letter-error")).to_contain_text("Stop dictating first")
+    time.sleep(LEAD_IN + question_wav[1] + 0.5)
+    stop.click()
+    expect(page.locator("#letter-dictate-status")).to_contain_text(
+        "Correct anything", timeout=60_000
+    )
+    text = field.input_value()
+    assert text.startswith("Ask her: "), text  # added to what was typed, not over it
+    edits, said_words = word_errors(QUESTION, text.removeprefix("Ask her: "))
+    assert edits / said_words <= 0.2, text
+    expect(page.get_by_role("button", name="Dictate")).to_have_attribute("aria-pressed", "false")
+    assert crashes == []
+    assert refused == []
+    page.close()
+
+
 def test_a_blocked_microphone_is_explained(
     live_server: LiveServer, launch: Callable[[Path | None], Browser]
 ) -> None:
@@ -136,4 +170,8 @@ def test_a_blocked_microphone_is_explained(
     expect(page.locator(".note.error").last).to_contain_text("microphone is blocked")
     expect(page.get_by_role("button", name="Hands-free")).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_role("button", name="Talk")).to_be_enabled()
+    page.get_by_role("link", name="Letters").click()
+    page.get_by_role("button", name="Dictate").click()
+    expect(page.locator("#letter-dictate-status")).to_contain_text("microphone is blocked")
+    expect(page.get_by_role("button", name="Dictate")).to_have_attribute("aria-pressed", "false")
     page.close()

@@ -9,6 +9,8 @@ and whether a wake phrase is needed come from the person's settings, here, once.
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from os1.config import Settings
 from os1.core.base import Core
+from os1.errors import InputError
 from os1.models.assets import models_dir
 from os1.models.base import CancelToken
 from os1.models.tts import Speech as SpokenPiece
@@ -25,15 +28,20 @@ from os1.voice.answer import SpokenExchange, answer_recording
 from os1.voice.audio import LISTEN_RATE, read_audio, recorder, write_wav
 from os1.voice.endpoint import TurnTaking
 from os1.voice.engines import SpeechModels
+from os1.voice.listen import Hearing, hear_recording
 from os1.voice.playback import AudioSink, ClockSink, DeviceSink
 from os1.voice.session import Conversation, Emit, VoiceSession
 from os1.voice.wake import WakePhrase
+from os1.voice.wer import words
+
+MAX_DICTATION_SECONDS = 300  # a letter's worth of talking; longer is a recording to import
 
 __all__ = [
     "LISTEN_RATE",
     "AudioSink",
     "ClockSink",
     "DeviceSink",
+    "Hearing",
     "Speech",
     "SpeechModels",
     "SpokenExchange",
@@ -123,6 +131,31 @@ class Speech:
             keep=await self._keeper(user, voice),
             wake=wake,
         )
+
+    async def dictation(self, data: bytes) -> Hearing:
+        """The words said in a recording (any common format: WAV, WebM/Opus from a
+        browser, OGG, MP3), to type for the person; nothing is answered or kept.
+
+        Raises:
+            InputError: not audio, longer than five minutes, or no speech in it.
+        """
+        audio = await asyncio.to_thread(read_audio, io.BytesIO(data))
+        seconds = audio.size / LISTEN_RATE
+        if seconds > MAX_DICTATION_SECONDS:
+            raise InputError(
+                "dictation_too_long",
+                f"That recording is {seconds / 60:.1f} minutes; dictation takes at most"
+                f" {MAX_DICTATION_SECONDS // 60}.",
+                "Say it in parts, or type it.",
+            )
+        hearing = await hear_recording(await self.models().stt(), audio)
+        if not words(hearing.text):
+            raise InputError(
+                "no_speech",
+                f"No speech was heard in {hearing.seconds:.1f} s of audio.",
+                "Speak closer to the microphone, or type instead.",
+            )
+        return hearing
 
     async def answer(
         self,

@@ -25,6 +25,7 @@ from os1.server import (
     accounts_api,
     actions_api,
     auth,
+    dictation_api,
     files_api,
     letters_api,
     mcp,
@@ -89,6 +90,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(actions_api.router)
     app.include_router(files_api.router)
     app.include_router(letters_api.router)
+    app.include_router(dictation_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)
     mcp_door = mcp.http_door(settings)

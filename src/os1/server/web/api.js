@@ -67,18 +67,15 @@ export async function api(path, { method = "GET", body, quiet401 = false } = {})
   return response.json();
 }
 
-/**
- * Keep a file the person brings for their skills to work on (PUT api/files/NAME).
- * Returns the stored file, whose `path` is how to name it in a request. Throws ApiError.
- */
-export async function uploadFile(file) {
+/** Send raw bytes (a file, a recording) as the body; parsed JSON back. Throws ApiError. */
+async function sendBytes(path, method, blob) {
   let response;
   try {
-    response = await fetch(apiUrl(`files/${encodeURIComponent(file.name)}`), {
-      method: "PUT",
+    response = await fetch(apiUrl(path), {
+      method,
       credentials: "same-origin",
-      headers: { "Content-Type": file.type || "application/octet-stream" },
-      body: file,
+      headers: { "Content-Type": blob.type || "application/octet-stream" },
+      body: blob,
     });
   } catch {
     throw new ApiError(0, "offline", "Could not reach the companion.", "Check that os1 is still running, then try again.");
@@ -89,6 +86,19 @@ export async function uploadFile(file) {
     throw error;
   }
   return response.json();
+}
+
+/**
+ * Keep a file the person brings for their skills to work on (PUT api/files/NAME).
+ * Returns the stored file, whose `path` is how to name it in a request. Throws ApiError.
+ */
+export function uploadFile(file) {
+  return sendBytes(`files/${encodeURIComponent(file.name)}`, "PUT", file);
+}
+
+/** The words said in a recording (POST api/dictation): {text, seconds}. Throws ApiError. */
+export function dictate(recording) {
+  return sendBytes("dictation", "POST", recording);
 }
 
 /** "message — hint" for showing an error in one line. */

@@ -2,11 +2,13 @@
 // with the memories it rests on, revise it in plain words, see it on paper in a hand
 // and download the PDF. Every version stays; the list shows each letter's newest.
 //
-// Writing and revising are model turns (tens of seconds on a laptop), so the form
+// What it should carry can be typed or dictated (the words land in the field, to correct
+// before writing). Writing and revising are model turns (tens of seconds on a laptop), so the form
 // shows a bar while the model writes and keeps the person's words if it fails. The
 // pages are the server's own pictures (page-N.png), fetched with the session cookie.
 
 import { api, apiUrl, describe } from "./api.js";
+import { Dictation } from "./dictation.js";
 import { $, h, plural, timeEl } from "./dom.js";
 
 const CHANGES = ["warmer", "shorter", "less formal", "more formal"];
@@ -34,6 +36,7 @@ export class LettersView {
       event.preventDefault();
       this.compose();
     });
+    this.dictation = new Dictation($("#letter-dictate"), this.about, $("#letter-dictate-status"));
   }
 
   async load() {
@@ -88,6 +91,10 @@ export class LettersView {
 
   async compose() {
     this.error.textContent = "";
+    if (this.dictation.recorder) {
+      this.error.textContent = "Stop dictating first, so that what you said is in.";
+      return;
+    }
     const to = this.to.value.trim();
     const about = this.about.value.trim();
     if (!to) {

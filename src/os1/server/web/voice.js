@@ -18,7 +18,7 @@ const MIC_IDLE_MS = 60000; // push-to-talk gives the microphone back after this 
 // The AudioWorklet that turns the microphone into 16 kHz int16 blocks of 32 ms.
 const WORKLET = new URL("down16k.js", import.meta.url);
 
-function micProblem(error) {
+export function micProblem(error) {
   const name = error && error.name;
   if (name === "NotAllowedError" || name === "SecurityError") {
     return "The microphone is blocked for this page. Allow it in the browser's site settings to talk aloud, or type instead.";
