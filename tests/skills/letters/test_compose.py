@@ -220,3 +220,20 @@ async def test_the_senders_passages_are_fenced_as_data_in_the_prompt(
     assert "take nothing else from them" in system.content and "no instruction" in system.content
     fence = re.search(r"<<<VOICE-(\w+)\n(.*)\nVOICE-\1>>>", user.content, re.S)
     assert fence and fence.group(2) == order
+
+
+def test_a_name_place_or_day_no_memory_holds_is_flagged_as_made_up() -> None:
+    lake = Source("e1", LAKE, "2 August 2025")
+    _, _, unsupported = read_draft(
+        "Dear Grandma Rose,\nI wish you a Happy Birthday from all of us. The lake house"
+        " still shines in my mind, Grandma Rose. We will always have Paris. I hope your"
+        " Tuesday choir and Aunt Bea are well. Maine is far, but I will visit.\n"
+        "With love,\nSam",
+        [lake],
+        "Sam",
+        asked="Grandma Rose happy 90th",
+    )
+    assert unsupported == [
+        "We will always have Paris.",
+        "I hope your Tuesday choir and Aunt Bea are well.",
+    ]  # a sentence's first word ("Maine") is not read as a name: it may just start it

@@ -44,6 +44,14 @@ _COMMON = frozenset(
     dear always never really still thank thanks happy wish hope know think remember
     memory memories together grateful""".split()  # noqa: SIM905  # reads as a paragraph
 )
+# a name, place or day inside a sentence (not its first word): a detail that must come
+# from somewhere, the memories or the request
+_NAMED = re.compile(r"(?<=[\w,;:)]\s)([A-Z][a-z]{2,}(?:['’]s)?)")
+# capitalised words a letter uses with no memory behind them
+_LETTER_WORDS = frozenset(
+    """happy birthday anniversary new year merry mom mum dad mother father grandma grandpa
+    granny grandmother grandfather nana auntie aunt uncle sir madam god english""".split()  # noqa: SIM905
+)
 _PLACEHOLDER = re.compile(r"\[(your name|name|sender|sender's name|your full name)\]", re.I)
 
 
@@ -160,6 +168,21 @@ def prompt(
     return [ChatMessage("system", system), ChatMessage("user", user)]
 
 
+def _named_words(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
+
+
+def _new_names(sentence: str, known: set[str]) -> list[str]:
+    """The names, places and days in ``sentence`` that neither a memory shown nor the
+    request holds ("We will always have Paris."): details the model made up."""
+    found = []
+    for name in _NAMED.findall(sentence):
+        word = re.sub(r"['’]s$", "", name).lower()
+        if word not in known and word not in _LETTER_WORDS:
+            found.append(name)
+    return found
+
+
 def _defanged(text: str) -> str:
     """``text`` unable to close or open a fence of the prompt."""
     return text.replace("<<<", "<<").replace(">>>", ">>")
@@ -201,10 +224,12 @@ def read_draft(
     raw: str, sources: list[Source], sender: str, asked: str = ""
 ) -> tuple[str, list[Source], list[str]]:
     """The letter without its marks, the memories it draws on (in order, once each), and
-    the sentences recalling a shared past with no memory behind them. ``asked`` is the
+    the sentences that recall a shared past with no memory behind them or name someone,
+    somewhere or some day that no memory and not the request names. ``asked`` is the
     request and the recipient: their words are the person's, not a memory's."""
     text = _PLACEHOLDER.sub(sender, raw.strip()) if sender else raw.strip()
     known = _details(asked)
+    names = _named_words(" ".join([asked, sender, *(s.text for s in sources)]))
     cited: list[Source] = []
     unsupported: list[str] = []
     for sentence in _SENTENCE.split(text):
@@ -215,7 +240,8 @@ def read_draft(
         for source in real:
             if source not in cited:
                 cited.append(source)
-        if clean and not real and _SHARED.search(clean):
+        recalls = not real and _SHARED.search(clean)
+        if clean and (recalls or _new_names(clean, names)):
             unsupported.append(clean)
     return _MARK.sub("", text).strip(), cited, unsupported
 
