@@ -237,3 +237,20 @@ def test_a_name_place_or_day_no_memory_holds_is_flagged_as_made_up() -> None:
         "We will always have Paris.",
         "I hope your Tuesday choir and Aunt Bea are well.",
     ]  # a sentence's first word ("Maine") is not read as a name: it may just start it
+
+
+def test_words_taken_from_the_senders_old_writing_are_flagged_and_repeats_dropped() -> None:
+    old = "The roses climb the shed and the beans lean on each other like tired friends."
+    text, _, unsupported = read_draft(
+        "Dear Rose,\n\nThe beans lean on each other like tired friends here too."
+        " I think of you often.\n\nI think of you often.\n\nLove,\n[Sam]",
+        [],
+        "Sam",
+        asked="Rose thank her",
+        samples=(old,),
+    )
+    assert unsupported == ["The beans lean on each other like tired friends here too."]
+    assert text.count("I think of you often.") == 2  # once in each paragraph: not a repeat
+    twice = read_draft("Dear Rose,\n\nHello there.\n\nHello  there.\n\nSam", [], "Sam")[0]
+    assert twice == "Dear Rose,\n\nHello there.\n\nSam"
+    assert text.endswith("Love,\nSam")  # "[Sam]" is the sender's name, not a placeholder

@@ -220,14 +220,47 @@ def resting_on(sentence: str, sources: list[Source], asked: set[str]) -> list[So
     return backed
 
 
+COPIED_RUN = 6  # words in a row shared with the sender's old writing: taken, not written
+
+
+def _runs(text: str, n: int = COPIED_RUN) -> set[tuple[str, ...]]:
+    words = re.findall(r"[^\W_]+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def copied(sentence: str, samples: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``sentence`` takes a run of words from ``samples`` (the sender's old
+    writing, shown to the model to write like, not to copy from)."""
+    mine = _runs(sentence)
+    return bool(mine) and any(mine & _runs(sample) for sample in samples)
+
+
+def _once(text: str) -> str:
+    """``text`` with each paragraph kept once: a small model sometimes writes one twice."""
+    seen: set[str] = set()
+    kept = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        key = " ".join(re.findall(r"[^\W_]+", paragraph.lower()))
+        if key and key in seen:
+            continue
+        seen.add(key)
+        kept.append(paragraph.strip("\n"))
+    return "\n\n".join(kept)
+
+
 def read_draft(
-    raw: str, sources: list[Source], sender: str, asked: str = ""
+    raw: str, sources: list[Source], sender: str, asked: str = "", samples: tuple[str, ...] = ()
 ) -> tuple[str, list[Source], list[str]]:
-    """The letter without its marks, the memories it draws on (in order, once each), and
-    the sentences that recall a shared past with no memory behind them or name someone,
-    somewhere or some day that no memory and not the request names. ``asked`` is the
-    request and the recipient: their words are the person's, not a memory's."""
-    text = _PLACEHOLDER.sub(sender, raw.strip()) if sender else raw.strip()
+    """The letter without its marks (and without a paragraph written twice), the memories
+    it draws on (in order, once each), and the sentences to check: those that recall a
+    shared past with no memory behind them, name someone, somewhere or some day that no
+    memory and not the request names, or copy a run of words from ``samples`` (the
+    sender's own old writing, shown for the voice). ``asked`` is the request and the
+    recipient: their words are the person's, not a memory's."""
+    text = _once(raw.strip())
+    if sender:
+        text = _PLACEHOLDER.sub(sender, text).replace(f"[{sender}]", sender)
+        text = text.replace(f"[{sender.title()}]", sender)
     known = _details(asked)
     names = _named_words(" ".join([asked, sender, *(s.text for s in sources)]))
     cited: list[Source] = []
@@ -241,7 +274,7 @@ def read_draft(
             if source not in cited:
                 cited.append(source)
         recalls = not real and _SHARED.search(clean)
-        if clean and (recalls or _new_names(clean, names)):
+        if clean and (recalls or _new_names(clean, names) or copied(clean, samples)):
             unsupported.append(clean)
     return _MARK.sub("", text).strip(), cited, unsupported
 
@@ -262,7 +295,8 @@ async def compose(
     to, wants = check_request(recipient, about)
     messages = prompt(sender, to, who, wants, sources, style)
     raw = await _write(llm, messages, seed, "written")
-    text, cited, unsupported = read_draft(raw, sources, sender, f"{to} {wants}")
+    samples = style.examples if style else ()
+    text, cited, unsupported = read_draft(raw, sources, sender, f"{to} {wants}", samples)
     return LetterDraft(to, wants, text, tuple(cited), tuple(unsupported), tuple(sources))
 
 
@@ -321,7 +355,8 @@ async def revise(
     messages = revision_prompt(letter, wanted, sender, sources, style)
     raw = await _write(llm, messages, seed, "revised")
     asked = f"{letter.recipient} {letter.about} {wanted}"
-    text, cited, unsupported = read_draft(raw, sources, sender, asked)
+    samples = style.examples if style else ()
+    text, cited, unsupported = read_draft(raw, sources, sender, asked, samples)
     return LetterDraft(
         letter.recipient, letter.about, text, tuple(cited), tuple(unsupported), tuple(sources)
     )
