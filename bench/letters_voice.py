@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import statistics
 import tempfile
@@ -47,11 +46,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
+from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
 from os1.skills.letters.compose import copied
 
-RESULTS = Path(__file__).parent / "results" / "letters_voice.json"
 PASSAGE_WORDS = 180
 TRAIN_SHARE = 0.8
 STYLE_PASSAGES = 30  # a person's folder of past letters
@@ -277,23 +276,19 @@ async def main() -> None:
         f" sentences {means['attributed_without_copies']:.3f}; {seconds:.0f} s a letter"
     )
     if not args.quick:
-        RESULTS.write_text(
-            json.dumps(
-                {
-                    "authors": [a.name for a in authors],
-                    "letters_per_author": letters,
-                    "classifier_held_out": round(ceiling, 3),
-                    "chance": round(chance, 3),
-                    "attribution": round(overall, 3),
-                    "letters_with_a_copied_run": round(means["copied"], 3),
-                    "attribution_without_copies": round(means["attributed_without_copies"], 3),
-                    "per_author": rows,
-                    "seconds_per_letter": round(seconds, 1),
-                    "date": time.strftime("%Y-%m-%d"),
-                },
-                indent=2,
-            )
-            + "\n"
+        save(
+            "letters_voice",
+            {
+                "authors": [a.name for a in authors],
+                "letters_per_author": letters,
+                "classifier_held_out": round(ceiling, 3),
+                "chance": round(chance, 3),
+                "attribution": round(overall, 3),
+                "letters_with_a_copied_run": round(means["copied"], 3),
+                "attribution_without_copies": round(means["attributed_without_copies"], 3),
+                "per_author": rows,
+                "seconds_per_letter": round(seconds, 1),
+            },
         )
 
 

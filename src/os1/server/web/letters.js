@@ -1,11 +1,12 @@
 // The letters page: say who a letter is for and what it should carry, read the draft
-// with the memories it rests on, revise it in plain words, see it on paper in a hand
-// and download the PDF. Every version stays; the list shows each letter's newest.
+// with the memories it rests on, revise it in plain words, see it on paper in a hand,
+// download the PDF or mail it. Every version stays; the list shows each letter's newest.
 //
-// What it should carry can be typed or dictated (the words land in the field, to correct
-// before writing). Writing and revising are model turns (tens of seconds on a laptop), so the form
-// shows a bar while the model writes and keeps the person's words if it fails. The
-// pages are the server's own pictures (page-N.png), fetched with the session cookie.
+// What it should carry can be typed or dictated (the words land in the field, to be
+// corrected before writing). Writing and revising are model turns (tens of seconds on a
+// laptop), so the form shows a bar while the model writes and keeps the person's words
+// if it fails. The pages are the server's own pictures (page-N.png), fetched with the
+// session cookie. Mailing a letter is the mail skill's proposal, confirmed here.
 
 import { api, apiUrl, describe } from "./api.js";
 import { Dictation } from "./dictation.js";
@@ -23,7 +24,6 @@ export class LettersView {
     this.to = $("#letter-to");
     this.who = $("#letter-who");
     this.about = $("#letter-about");
-    this.write = $("#letter-write");
     this.busy = $("#letter-busy");
     this.error = $("#letter-error");
     this.list = $("#letter-list");
@@ -40,7 +40,7 @@ export class LettersView {
   }
 
   async load() {
-    if (!this.hands) this.loadHands();
+    if (!this.hands) await this.loadHands();
     this.status.textContent = "Loading…";
     let found;
     try {
