@@ -243,7 +243,9 @@ def send(
 
     async def work() -> int:
         async with opened() as companion:
-            args = SendArgs(to=to, subject=subject, body=body, letter=letter, hand=hand)
+            args = SendArgs(
+                to=to, subject=subject, body=body, letter=letter, hand=hand, in_reply_to=""
+            )
             why = f"os1 letters send {letter} --to {to}"
             return await carry_out(companion, user, "send_mail", args, yes=yes, why=why)
 

@@ -184,7 +184,10 @@ async def send_letter(
 ) -> ProposalOut:
     """Propose a mail carrying the letter as a PDF by hand; it goes only once confirmed."""
     await svc.companion.letters.version(account.name, letter)  # a 404 for another's letter
-    args = SendArgs(to=body.to, subject=body.subject, body=body.body, letter=letter, hand=body.hand)
+    args = SendArgs(
+        to=body.to, subject=body.subject, body=body.body, in_reply_to="", letter=letter,
+        hand=body.hand,
+    )
     made = await svc.companion.propose(
         account.name, "send_mail", args, why=f"send letter {letter} to {body.to}"
     )

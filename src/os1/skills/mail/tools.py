@@ -14,7 +14,7 @@ import asyncio
 import email.utils
 import logging
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -210,8 +210,8 @@ class SendArgs(BaseModel):
     )
     # A kept letter to attach as a PDF written by hand, named by a door (the Letters page,
     # `os1 letters send`); the model never sees these.
-    letter: SkipJsonSchema[int] = Field(0, ge=0, le=2**62)
-    hand: SkipJsonSchema[str] = Field(DEFAULT_HAND, max_length=40)
+    letter: Annotated[SkipJsonSchema[int], Field(ge=0, le=2**62)] = 0
+    hand: Annotated[SkipJsonSchema[str], Field(max_length=40)] = DEFAULT_HAND
 
 
 _LABELS = re.compile(r"\b(subject|body):\s*", re.I)
