@@ -67,3 +67,11 @@ def test_a_plugin_without_hints_is_reached_by_the_words_of_its_name_and_summary(
     gate = RequestGate([PlayMusic()])  # type: ignore[list-item]
     assert gate.might_ask("I'd love to hear that record again")
     assert not gate.might_ask("I'm hungry")
+
+
+def test_a_message_passed_on_one_tools_words_is_not_handed_to_another() -> None:
+    gate = RequestGate(builtin_skills().tools())
+    hinted = gate.hinted("What is the capital of France? Answer in one short sentence.")
+    assert hinted is not None and "send_mail" in hinted and "add_event" not in hinted
+    assert gate.hinted("Can you tell me the capital of France?") is None  # a request: any
+    assert "write_letter" in (gate.hinted("Write a letter to Grandma Rose") or set())

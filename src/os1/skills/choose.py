@@ -228,6 +228,10 @@ class ToolChooser:
         tool = self.tools.get(str(picked.get("tool")))
         if tool is None or not _cued(tool, text):
             return None
+        hinted = self.gate.hinted(text)
+        if hinted is not None and tool.name not in hinted:
+            log.info("%s was chosen for a message that holds none of its words", tool.name)
+            return None
         try:
             args = _keep_said(tool, dict(picked.get("args") or {}), text)
             args |= {name: text for name in message_fields(tool)}

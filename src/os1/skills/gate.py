@@ -53,18 +53,34 @@ def tool_hints(tool: Tool) -> list[str]:
     return [hint.lower() for hint in named if hint.strip()]
 
 
+def _matcher(phrases: Iterable[str]) -> re.Pattern[str]:
+    # A word matches where a word begins ("remind" in "reminder", "file" in "files"),
+    # never inside one ("ask" in "task"); a mark ("@", ".ics") matches anywhere.
+    alternatives = "|".join(
+        rf"(?<!\w){re.escape(p)}" if p[0].isalnum() else re.escape(p)
+        for p in sorted(set(phrases), key=len, reverse=True)
+    )
+    return re.compile(alternatives or r"(?!)", re.IGNORECASE)
+
+
 class RequestGate:
-    """Says whether a message could ask for one of ``tools``."""
+    """Says whether a message could ask for one of ``tools``, and for which."""
 
     def __init__(self, tools: Iterable[Tool]) -> None:
-        phrases = {*REQUEST_FORMS, *(h for tool in tools for h in tool_hints(tool))}
-        # A word matches where a word begins ("remind" in "reminder", "file" in "files"),
-        # never inside one ("ask" in "task"); a mark ("@", ".ics") matches anywhere.
-        alternatives = "|".join(
-            rf"(?<!\w){re.escape(p)}" if p[0].isalnum() else re.escape(p)
-            for p in sorted(phrases, key=len, reverse=True)
-        )
-        self._pattern = re.compile(alternatives, re.IGNORECASE)
+        listed = list(tools)
+        self._forms = _matcher(REQUEST_FORMS)
+        self._by_tool = {tool.name: _matcher(tool_hints(tool)) for tool in listed}
+        self._pattern = _matcher([*REQUEST_FORMS, *(h for t in listed for h in tool_hints(t))])
 
     def might_ask(self, message: str) -> bool:
         return bool(self._pattern.search(message.replace("’", "'")))
+
+    def hinted(self, message: str) -> set[str] | None:
+        """The tools whose words ``message`` holds; None when it is phrased as a request
+        ("can you…"), which may ask for any of them. The model's choice stands only
+        within these: "Answer in one short sentence" passes the gate on the mail tools'
+        "answer" and must not come back as a calendar entry."""
+        text = message.replace("’", "'")
+        if self._forms.search(text):
+            return None
+        return {name for name, pattern in self._by_tool.items() if pattern.search(text)}
