@@ -185,7 +185,11 @@ async def send_letter(
     """Propose a mail carrying the letter as a PDF by hand; it goes only once confirmed."""
     await svc.companion.letters.version(account.name, letter)  # a 404 for another's letter
     args = SendArgs(
-        to=body.to, subject=body.subject, body=body.body, in_reply_to="", letter=letter,
+        to=body.to,
+        subject=body.subject,
+        body=body.body,
+        in_reply_to="",
+        letter=letter,
         hand=body.hand,
     )
     made = await svc.companion.propose(
