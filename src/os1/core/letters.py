@@ -208,13 +208,7 @@ class Letters:
 
     async def version(self, user: str, letter: int, version: int = 0) -> Kept:
         """One version of ``letter`` (the newest for 0); a clear error if there is none."""
-        found = await self.versions(user, letter)
-        chosen = [k for k in found if k.version == version] if version else found[-1:]
-        if not chosen:
-            raise LetterError(
-                "letter_version", f"Letter {letter} has versions 1 to {len(found)}, not {version}."
-            )
-        return chosen[0]
+        return await archive.version(await self.core.store(user), letter, version)
 
     async def listed(self, user: str, limit: int = 50) -> list[tuple[Kept, int]]:
         """Each letter's newest version and how many versions it has, newest first."""

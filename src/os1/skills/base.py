@@ -33,6 +33,13 @@ from os1.skills.reach import FileReach
 from os1.store import UserStore
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut with an ellipsis past ``limit`` characters: how a tool
+    quotes a memory or a sentence in a preview or an answer."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 class Recalled(Protocol):
     @property
     def kind(self) -> Any: ...

@@ -13,7 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from os1.skills.base import MemoryAccess, Outcome, Plan, ToolContext, args_from_text
+from os1.skills.base import (
+    MemoryAccess,
+    Outcome,
+    Plan,
+    ToolContext,
+    args_from_text,
+    one_line,
+)
 
 MAX_NOTE = 4000
 FORGET_AT_MOST = 5
@@ -23,11 +30,6 @@ def _memory(ctx: ToolContext) -> MemoryAccess:
     if ctx.memory is None:
         raise LookupError("memory is switched off")
     return ctx.memory
-
-
-def _quote(text: str, limit: int = 160) -> str:
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
 
 
 class NoteArgs(BaseModel):
@@ -63,7 +65,7 @@ class RememberNote:
             return f"That is too long to keep as one note (over {MAX_NOTE:,} characters)."
         return Plan(
             title="Remember a note",
-            preview=f'I will remember: "{_quote(text, 400)}"',
+            preview=f'I will remember: "{one_line(text, 400)}"',
             args={"text": text},
         )
 
@@ -96,9 +98,9 @@ class ForgetMemories:
         # words only: a near miss by meaning could forget the wrong thing
         hits = await ctx.memory.search(ctx.store, query, FORGET_AT_MOST, by_meaning=False)
         if not hits:
-            return f'I found nothing matching "{_quote(query)}" to forget.'
+            return f'I found nothing matching "{one_line(query)}" to forget.'
         lines = [
-            f'- {dt.datetime.fromtimestamp(h.time):%Y-%m-%d}: "{_quote(h.text)}"' for h in hits
+            f'- {dt.datetime.fromtimestamp(h.time):%Y-%m-%d}: "{one_line(h.text)}"' for h in hits
         ]
         count = len(hits)
         return Plan(

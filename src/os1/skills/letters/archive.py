@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from os1.errors import LetterError
 from os1.skills.letters.compose import LetterDraft, Source
 from os1.store import UserStore
 from os1.store.driver import sqlite
@@ -141,6 +142,27 @@ async def versions(store: UserStore, letter: int) -> list[Kept]:
         )
     )
     return [_kept(r) for r in rows]
+
+
+async def version(store: UserStore, letter: int, number: int = 0) -> Kept:
+    """Version ``number`` of ``letter`` (the newest for 0).
+
+    Raises:
+        LetterError: the person has no such letter, or it has no such version.
+    """
+    found = await versions(store, letter)
+    if not found:
+        raise LetterError(
+            "letter_unknown",
+            f"There is no letter {letter}.",
+            "See your letters with `os1 letters list` or on the Letters page.",
+        )
+    chosen = [k for k in found if k.version == number] if number else found[-1:]
+    if not chosen:
+        raise LetterError(
+            "letter_version", f"Letter {letter} has versions 1 to {len(found)}, not {number}."
+        )
+    return chosen[0]
 
 
 async def newest(store: UserStore, limit: int = 50) -> list[tuple[Kept, int]]:

@@ -48,25 +48,13 @@ def _render(text: str, hand: str) -> tuple[bytes, int]:
     return pdf_bytes(layout), len(layout.pages)
 
 
-async def _text_of(store: UserStore, letter: int, version: int = 0) -> archive.Kept:
-    found = await archive.versions(store, letter)
-    chosen = [k for k in found if k.version == version] if version else found[-1:]
-    if not chosen:
-        raise LetterError(
-            "letter_unknown",
-            f"There is no letter {letter}" + (f", version {version}." if version else "."),
-            "See your letters with `os1 letters list` or on the Letters page.",
-        )
-    return chosen[0]
-
-
 async def letter_attachment(store: UserStore, letter: int, hand: str) -> Attachment:
     """The newest version of ``letter`` in ``hand``, ready to name in a proposal.
 
     Raises:
         LetterError: no such letter, an unknown hand, or text no hand can draw.
     """
-    kept = await _text_of(store, letter)
+    kept = await archive.version(store, letter)
     data, pages = await asyncio.to_thread(_render, kept.draft.text, hand)
     return Attachment(
         letter=kept.letter,
@@ -91,7 +79,7 @@ async def attached_pdf(store: UserStore, named: dict[str, Any]) -> tuple[str, by
         InputError: the letter is gone, or it no longer renders as it was shown.
     """
     try:
-        kept = await _text_of(store, int(named["letter"]), int(named["version"]))
+        kept = await archive.version(store, int(named["letter"]), int(named["version"]))
         data, _ = await asyncio.to_thread(_render, kept.draft.text, str(named["hand"]))
     except LetterError as exc:
         raise InputError("letter_gone", f"The letter to attach is gone: {exc.message}") from exc

@@ -15,12 +15,11 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field
 
 from os1.errors import InputError, LetterError
-from os1.skills.base import Outcome, Plan, ToolContext, validate_args
+from os1.skills.base import Outcome, Plan, ToolContext, one_line, validate_args
 from os1.skills.letters import archive
 from os1.skills.letters.compose import MAX_ABOUT, LetterDraft
 from os1.skills.letters.drafting import draft_letter
 
-MAX_SHOWN = 160  # characters of a memory quoted in the preview
 # "/write_letter to Grandma Rose: thank her for the summers"
 _COMMAND = re.compile(r"^\s*(?:to\s+)?(?P<to>[^:\n]{1,120}):\s*(?P<about>.+)$", re.I | re.S)
 
@@ -40,22 +39,17 @@ class LetterArgs(BaseModel):
     )  # fmt: skip
 
 
-def _quote(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_SHOWN else flat[: MAX_SHOWN - 1] + "…"
-
-
 def preview(draft: LetterDraft) -> str:
     """The letter as the proposal shows it: its words, its memories, what none backs."""
     parts = [draft.text, ""]
     if draft.cited:
         parts.append("It draws on what you told me:")
-        parts += [f'- "{_quote(s.text)}" ({s.day})' for s in draft.cited]
+        parts += [f'- "{one_line(s.text)}" ({s.day})' for s in draft.cited]
     else:
         parts.append("It draws on none of your memories.")
     if draft.unsupported:
         parts.append("\nNo memory backs these lines; check them before you send it:")
-        parts += [f'- "{_quote(line)}"' for line in draft.unsupported]
+        parts += [f'- "{one_line(line)}"' for line in draft.unsupported]
     parts.append("\nConfirm to keep it among your letters, to revise or write out by hand.")
     return "\n".join(parts)
 
@@ -101,7 +95,7 @@ class WriteLetter:
                 about=asked.about, who=asked.who,
             )  # fmt: skip
         except LetterError as exc:
-            return f"{exc.message} {exc.hint}".strip()
+            return str(exc)
         return Plan(
             title=f"Keep the letter to {draft.recipient}",
             preview=preview(draft),

@@ -298,7 +298,7 @@ class SendMail:
             try:
                 attachment = await letter_attachment(ctx.store, args.letter, args.hand)
             except LetterError as exc:
-                return f"{exc.message} {exc.hint}".strip()
+                return str(exc)
             data["attach"] = as_data(attachment)
             headers.append(f"Attached: {attachment.describe()}")
         preview = "\n".join([*headers, "", data["body"].rstrip(), "", "Sending cannot be undone."])
