@@ -95,7 +95,7 @@ def plain_png(text: str, hand: str, path: Path) -> None:
 def plain_pdf(text: str, hand: str, path: Path) -> None:
     info = load_hand(hand)
     pdf = canvas.Canvas(str(path), pagesize=(PAGE_WIDTH, PAGE_HEIGHT), invariant=1)
-    pdf.setFont(_pdf_font(hand), info.size)
+    pdf.setFont(_pdf_font(info), info.size)
     y = MARGINS[2] + info.size
     for line in _lines(text, hand):
         pdf.drawString(MARGINS[0], PAGE_HEIGHT - y, line)
@@ -135,7 +135,7 @@ def measure(text: str, hand: str, reps: int) -> dict[str, float]:
         "plain_png_s": median_seconds(lambda out: plain_png(text, hand, out / "p.png"), reps),
         "os1_pdf_s": median_seconds(lambda out: os1_pdf(text, hand, out), reps),
         "plain_pdf_s": median_seconds(lambda out: plain_pdf(text, hand, out / "p.pdf"), reps),
-        "repeated_share": repeated_share(draw_page(layout.pages[0], "bench").prints),
+        "repeated_share": repeated_share(draw_page(layout, 1).prints),
         "glyphs": float(len(layout.pages[0].glyphs)),
     }
     return figures

@@ -161,3 +161,64 @@ def letter_id(page: Page) -> str:
     found = page.locator("#letter-list li").first.get_attribute("data-letter")
     assert found
     return found
+
+
+def test_ones_own_handwriting_is_learned_from_a_large_photo_and_chosen_for_a_letter(
+    live_server: LiveServer, browser: Browser, artifacts: Path, tmp_path: Path
+) -> None:
+    from skills.letters.filled_sheet import as_bytes, filled_sheet, photographed
+
+    ada = live_server.person("ada")
+    page = browser.new_page()
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    page.goto(f"{live_server.url}/#signin={signin_code(live_server, ada)}")
+    expect(page.locator("#account-name")).to_have_text("ada")
+    page.get_by_role("link", name="Letters").click()
+    page.get_by_text("Your own handwriting").click()
+
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="the sheet").click()
+    assert Path(waiting.value.path()).read_bytes().startswith(b"%PDF")
+
+    # a phone-sized photo, larger than the server takes in one request: the page shrinks it
+    photo = tmp_path / "sheet.png"
+    photo.write_bytes(as_bytes(photographed(filled_sheet(dpi=260), turn=3.0, grain=True), "PNG"))
+    assert photo.stat().st_size > 1_000_000
+    page.get_by_role("button", name="Learn my hand").click()
+    expect(page.locator("#hand-status")).to_contain_text("Choose the scan")
+    page.get_by_label("Scan or photo of the sheet").set_input_files(str(photo))
+    page.get_by_role("button", name="Learn my hand").click()
+    expect(page.locator("#hand-status")).to_contain_text("Learned your hand “mine”", timeout=30_000)
+    expect(page.locator("#hand-status")).to_contain_text("tilted")
+    expect(page.locator("#hand-list li")).to_have_count(1)
+
+    # a picture that is not the sheet is said plainly
+    other = tmp_path / "cat.png"
+    other.write_bytes(as_bytes(photographed(filled_sheet().crop((0, 0, 600, 600))), "PNG"))
+    page.get_by_label("Scan or photo of the sheet").set_input_files(str(other))
+    page.get_by_role("button", name="Learn my hand").click()
+    expect(page.locator("#hand-status")).to_contain_text("corner squares")
+
+    model(live_server).enqueue("Dear Theo,\n\nThank you for the long walks by the river.\n\nAda")
+    page.get_by_label("To", exact=True).fill("Theo")
+    page.get_by_label("Who they are to you").fill("my friend")
+    page.get_by_label("What it should carry").fill("thank him for the walks")
+    page.get_by_role("button", name="Write it").click()
+    expect(page.locator("#letter-open .letter-text")).to_contain_text("long walks")
+    page.get_by_label("Hand", exact=True).select_option("mine")
+    expect(page.locator("#letter-paper-status")).to_contain_text("in Mine")
+    page.wait_for_function(
+        """() => { const img = document.querySelector('img.letter-page');
+                   return img.src.includes('hand=mine') && img.complete
+                          && img.naturalWidth > 1000; }"""
+    )
+    page.evaluate("document.querySelector('img.letter-page').scrollIntoView({block: 'start'})")
+    shoot(page, artifacts, "desktop-letters-own-hand")
+
+    page.locator("#hand-list").get_by_role("button", name="Remove").click()
+    expect(page.locator("#hand-status")).to_contain_text("is gone")
+    expect(page.locator("#hand-list li")).to_have_count(0)
+    expect(page.get_by_label("Hand", exact=True)).to_have_value("caveat")
+    assert crashes == []
+    page.close()

@@ -139,3 +139,49 @@ def test_mailing_a_letter_is_a_proposal_and_confirm_or_decline_answers_it(
     again = client.post(f"{actions}/confirm", headers=ada.headers)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_decided"
     assert client.post("/api/actions/999999/confirm", headers=ada.headers).status_code == 404
+
+
+def test_ones_own_hand_is_learned_from_a_scan_used_and_removed_over_http(
+    client: AppClient,
+) -> None:
+    from skills.letters.filled_sheet import as_bytes, filled_sheet, photographed
+
+    ada, bob = client.person("ada"), client.person("bob")
+    sheet = client.get("/api/letters/hand-template.pdf", headers=ada.headers)
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    assert "attachment" in sheet.headers["content-disposition"]
+    photo = as_bytes(photographed(filled_sheet(), turn=180, shadow=True))
+    assert len(photo) < 1_000_000  # under the server's body limit, as the page sends it
+    learned = client.post(
+        "/api/letters/hands", params={"name": "mine"}, content=photo,
+        headers={**ada.headers, "content-type": "image/jpeg"},
+    )  # fmt: skip
+    assert learned.status_code == 201, learned.text
+    body = learned.json()
+    assert body["name"] == "mine" and body["forms"] > 100 and not body["replaced"]
+    assert any("upside down" in note for note in body["notes"])
+    found = client.get("/api/letters/hands", headers=ada.headers).json()["hands"]
+    assert [h["name"] for h in found if h["own"]] == ["mine"]
+    assert not [h for h in client.get("/api/letters/hands", headers=bob.headers).json()["hands"]
+                if h["own"]]  # fmt: skip
+
+    client.model.enqueue("Dear Theo,\n\nThank you for the long walks.\n\nAda")
+    made = client.post(
+        "/api/letters", json={"to": "Theo", "about": "walks", "who": "my friend"},
+        headers=ada.headers,
+    ).json()  # fmt: skip
+    url = f"/api/letters/{made['id']}"
+    sheets = client.get(f"{url}/sheets", params={"hand": "mine"}, headers=ada.headers).json()
+    assert sheets == {"hand": "mine", "pages": 1, "borrowed": {}}
+    page = client.get(f"{url}/page-1.png", params={"hand": "mine"}, headers=ada.headers)
+    assert page.status_code == 200 and page.content.startswith(b"\x89PNG")
+
+    bad = client.post(
+        "/api/letters/hands", content=b"not a picture",
+        headers={**ada.headers, "content-type": "image/jpeg"},
+    )  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "scan_unreadable"
+    assert client.delete("/api/letters/hands/mine", headers=bob.headers).status_code == 404
+    assert client.delete("/api/letters/hands/mine", headers=ada.headers).status_code == 204
+    gone = client.get(f"{url}/sheets", params={"hand": "mine"}, headers=ada.headers)
+    assert gone.status_code == 422 and gone.json()["error"]["code"] == "hand_unknown"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -36,6 +37,8 @@ TOOLS = {
     "write_letter",
     "revise_letter",
     "list_letters",
+    "list_hands",
+    "learn_hand",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -114,6 +117,16 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         assert revised.structured_content["version"] == 2
         listed = await client.call_tool("list_letters", {})
         assert [x["version"] for x in listed.structured_content["result"]] == [2]  # type: ignore[index]
+        # her handwriting, from a picture of the filled-in sheet
+        from skills.letters.filled_sheet import as_bytes, filled_sheet
+
+        picture = base64.b64encode(as_bytes(filled_sheet())).decode()
+        learned = await client.call_tool("learn_hand", {"picture_base64": picture})
+        assert not learned.is_error and "Learned the hand 'mine'" in text_of(learned)
+        hands = (await client.call_tool("list_hands", {})).structured_content
+        assert hands is not None and [h["name"] for h in hands["result"] if h["own"]] == ["mine"]
+        garbled = await client.call_tool("learn_hand", {"picture_base64": "%%%"})
+        assert garbled.is_error and "base64" in text_of(garbled)
     async with over_http(live_server.url, live_server.person("bob").key) as client:
         assert (await client.call_tool("list_letters", {})).structured_content == {"result": []}
         theirs = await client.call_tool("revise_letter", {"letter": letter["id"], "change": "x"})

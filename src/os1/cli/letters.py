@@ -1,8 +1,10 @@
 """``os1 letters``: letters written by hand. ``write`` drafts one in your voice from what
 os1 remembers (each memory it draws on cited) and puts it on paper; ``render`` puts a
-text of yours on paper; ``hands`` lists the handwriting there is.
+text of yours on paper; ``hands`` lists the handwriting there is; ``hand-template`` and
+``hand-learn`` teach os1 your own.
 
-Rendering needs no model and no database: ``render`` and ``hands`` start at once.
+Rendering a text file in a packaged hand needs no model and no database: it starts at
+once. Your own hands live in your store, so naming one opens it (still no model).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,13 @@ from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER
 from os1.core.letters import (
     DEFAULT_HAND,
+    MAX_SCAN_BYTES,
+    Hand,
     Kept,
+    Learned,
     Rendered,
-    hands,
+    hand_template,
+    is_packaged_hand,
     read_letter,
     render_letter,
 )
@@ -35,7 +42,8 @@ letters_app = typer.Typer(
     'Examples: `os1 letters write --to Grandma --about "thank her for the summers at the'
     ' lake"`, `os1 letters revise 1 "warmer"`, `os1 letters list`, `os1 letters show 1`,'
     " `os1 letters render 1 --hand kalam`, `os1 letters render grandma.txt`,"
-    " `os1 letters send 1 --to rose@example.org`, `os1 letters hands`.",
+    " `os1 letters send 1 --to rose@example.org`, `os1 letters hands`,"
+    " `os1 letters hand-template sheet.pdf`, `os1 letters hand-learn scan.jpg`.",
     no_args_is_help=True,
 )
 UserOption = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose letters, memories and voice.")
@@ -44,7 +52,7 @@ SeedOption = typer.Option(0, "--seed", help="Another seed, another draft and pag
 JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
-async def _put_on_paper(text: str, destination: Path, hand: str, seed: int) -> Rendered:
+async def _put_on_paper(text: str, destination: Path, hand: str | Hand, seed: int) -> Rendered:
     with counted_progress(err, "Writing by hand") as bar:
         task = bar.add_task("pages", total=None)
         return await render_letter(
@@ -66,7 +74,7 @@ def _rendered_json(done: Rendered) -> dict[str, Any]:
 
 def _show_rendered(done: Rendered) -> None:
     count = f"{len(done.pngs)} page" + ("s" if len(done.pngs) != 1 else "")
-    out.print(f"Written in {done.hand}'s hand, {count}: {done.pdf}")
+    out.print(f"Written in the hand '{done.hand}', {count}: {done.pdf}")
     for page in done.pngs:
         out.print(f"  {page}")
     if done.borrowed:
@@ -96,14 +104,19 @@ def render(
 
     async def work() -> int:
         path = Path(what)
-        if what.isdigit() and not await asyncio.to_thread(path.exists):
+        kept_letter = what.isdigit() and not await asyncio.to_thread(path.exists)
+        chosen: str | Hand = hand
+        if kept_letter or not is_packaged_hand(hand):
             async with opened_cheaply() as companion:
-                kept = await companion.letters.version(user, int(what), version)
+                chosen = await companion.letters.hand(user, hand)
+                if kept_letter:
+                    kept = await companion.letters.version(user, int(what), version)
+        if kept_letter:
             text, destination = kept.draft.text, out_dir or Path(f"letter-{what}")
         else:
             text = read_letter(path)
             destination = out_dir or path.with_name(f"{path.stem}-letter")
-        done = await _put_on_paper(text, destination, hand, seed)
+        done = await _put_on_paper(text, destination, chosen, seed)
         if as_json:
             out.print_json(json.dumps(_rendered_json(done)))
         else:
@@ -138,7 +151,7 @@ def _show_kept(kept: Kept) -> None:
         out.print(f"[yellow]Not backed by any memory:[/] {escape(sentence)}")
 
 
-async def _deliver(kept: Kept, out_dir: Path, hand: str, seed: int, as_json: bool) -> None:
+async def _deliver(kept: Kept, out_dir: Path, hand: Hand, seed: int, as_json: bool) -> None:
     """The letter on paper in ``out_dir`` with its text, then shown."""
     done = await _put_on_paper(kept.draft.text, out_dir, hand, seed)
     letter = out_dir / "letter.txt"
@@ -176,6 +189,7 @@ def write(
 
     async def work() -> int:
         async with opened() as companion:
+            chosen = await companion.letters.hand(user, hand)  # an unknown hand before drafting
             with counted_progress(err, "Drafting the letter") as bar:
                 bar.add_task("draft", total=None)
                 try:
@@ -189,7 +203,7 @@ def write(
                             f" {to} in a chat first."
                         )
                     raise
-        await _deliver(kept, out_dir or Path(f"letter-{kept.letter}"), hand, seed, as_json)
+        await _deliver(kept, out_dir or Path(f"letter-{kept.letter}"), chosen, seed, as_json)
         return 0
 
     run(work)
@@ -212,12 +226,13 @@ def revise(
 
     async def work() -> int:
         async with opened() as companion:
+            chosen = await companion.letters.hand(user, hand)
             with counted_progress(err, "Revising the letter") as bar:
                 bar.add_task("revise", total=None)
                 kept = await companion.letters.revise(
                     user, letter, change, style_from_paths=style_from, seed=seed
                 )
-        await _deliver(kept, out_dir or Path(f"letter-{letter}"), hand, seed, as_json)
+        await _deliver(kept, out_dir or Path(f"letter-{letter}"), chosen, seed, as_json)
         return 0
 
     run(work)
@@ -297,15 +312,134 @@ def show(
 
 
 @letters_app.command("hands")
-def list_hands(as_json: bool = JsonOption) -> None:
-    """The handwriting os1 can write in, and how many characters each can draw."""
-    found = hands()
-    if as_json:
-        out.print_json(json.dumps([{"name": n, "characters": c} for n, c in found]))
-        return
-    if not found:
-        err.print("[red]No hand is installed.[/] [dim]Run the set-up again (make setup).[/]")
-        raise typer.Exit(1)
-    for name, characters in found:
-        marker = " (default)" if name == DEFAULT_HAND else ""
-        out.print(f"{name}{marker}: {characters} characters")
+def list_hands(user: str = UserOption, as_json: bool = JsonOption) -> None:
+    """The handwriting os1 can write in (packaged, then yours), and how many characters
+    each can draw."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            found = await companion.letters.hands(user)
+        if as_json:
+            out.print_json(json.dumps([asdict(h) for h in found]))
+            return 0
+        if not found:
+            err.print("[red]No hand is installed.[/] [dim]Run the set-up again (make setup).[/]")
+            return 1
+        for info in found:
+            marker = " (default)" if info.name == DEFAULT_HAND else " (yours)" if info.own else ""
+            out.print(f"{info.name}{marker}: {info.characters} characters")
+        if not any(h.own for h in found):
+            out.print("[dim]Teach os1 your own: `os1 letters hand-template sheet.pdf`.[/]")
+        return 0
+
+    run(work)
+
+
+@letters_app.command("hand-template")
+def template(
+    out_file: Path = typer.Argument(
+        Path("hand-template.pdf"), help="Where to save the sheet (a PDF)."
+    ),
+) -> None:
+    """Save the sheet to fill in by hand, so os1 can learn your handwriting.
+
+    Print it, write each character in the box under it in dark ink, then scan or
+    photograph the whole page and run `os1 letters hand-learn SCAN.jpg`.
+    """
+
+    async def work() -> int:
+        data = await asyncio.to_thread(hand_template)
+        try:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            part = out_file.with_name(out_file.name + ".part")
+            part.write_bytes(data)
+            part.replace(out_file)
+        except OSError as exc:
+            raise LetterError(
+                "template_unwritable", f"Cannot write {out_file}: {exc.strerror}."
+            ) from exc
+        out.print(f"The handwriting sheet is at {out_file}. Print it at 100% (A4), fill it in,")
+        out.print("then scan it: os1 letters hand-learn SCAN.jpg")
+        return 0
+
+    run(work)
+
+
+def _show_learned(learned: Learned) -> None:
+    done = "Relearned" if learned.replaced else "Learned"
+    out.print(
+        f"{done} your hand '{learned.name}': {learned.characters} characters,"
+        f" {learned.forms} forms in all."
+    )
+    for note in learned.notes:
+        out.print(f"[dim]{note}[/]")
+    if learned.empty:
+        blank = " ".join(sorted(set(learned.empty)))
+        out.print(f"[dim]Boxes left blank (another hand writes these): {blank}[/]")
+    out.print(f"Use it: os1 letters render 1 --hand {learned.name}")
+
+
+def _read_scan(scan: Path) -> bytes:
+    try:
+        size = scan.stat().st_size
+        if size > MAX_SCAN_BYTES:
+            raise LetterError(
+                "scan_too_large",
+                f"{scan.name} is {size / 1e6:.0f} MB; os1 reads pictures up to"
+                f" {MAX_SCAN_BYTES // 2**20} MB.",
+                "Save it as a JPEG, or at a lower resolution (300 dpi is plenty).",
+            )
+        return scan.read_bytes()
+    except OSError as exc:
+        raise LetterError("scan_unreadable", f"Cannot read {scan}: {exc.strerror}.") from exc
+
+
+@letters_app.command("hand-learn")
+def learn(
+    scan: Path = typer.Argument(..., help="A scan or photo of the filled-in sheet (PNG, JPEG)."),
+    name: str = typer.Option("mine", "--name", help="What to call your hand."),
+    user: str = UserOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Learn your handwriting from the filled-in sheet (see `hand-template`).
+
+    The page may be photographed at an angle, tilted or upside down; the corner squares
+    must all be in the picture. Learning again under the same name replaces the hand.
+
+    Example: `os1 letters hand-learn scan.jpg --name mine`, then
+    `os1 letters render 1 --hand mine`.
+    """
+
+    async def work() -> int:
+        data = await asyncio.to_thread(_read_scan, scan)
+        async with opened_cheaply() as companion:
+            with counted_progress(err, "Reading your handwriting") as bar:
+                bar.add_task("scan", total=None)
+                learned = await companion.letters.learn_hand(user, data, name)
+        if as_json:
+            out.print_json(json.dumps(asdict(learned)))
+        else:
+            _show_learned(learned)
+        return 0
+
+    run(work)
+
+
+@letters_app.command("hand-forget")
+def forget_hand(
+    name: str = typer.Argument(..., help="The name of your hand (see `hands`)."),
+    user: str = UserOption,
+) -> None:
+    """Remove one of your own hands."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            gone = await companion.letters.forget_hand(user, name)
+        if not gone:
+            err.print(f"[red]You have no hand called '{escape(name)}'.[/]")
+            err.print("[dim]See yours with `os1 letters hands`.[/]")
+            return 1
+        out.print(f"Your hand '{escape(name)}' is gone.")
+        return 0
+
+    run(work)

@@ -22,19 +22,22 @@ from pathlib import Path
 from os1.core.base import Core
 from os1.errors import InputError, LetterError
 from os1.persona.onboarding import person_name
-from os1.skills.letters import archive
+from os1.skills.letters import archive, own_hands
 from os1.skills.letters.archive import Kept
 from os1.skills.letters.compose import LetterDraft, Source, revise
 from os1.skills.letters.drafting import RECALLED, as_source, draft_letter, recall, sender_style
-from os1.skills.letters.hands import DEFAULT_HAND, available_hands, load_hand
+from os1.skills.letters.hands import DEFAULT_HAND, KNOWN, Hand, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
+from os1.skills.letters.own_hands import MAX_SCAN_BYTES, Learned
 from os1.skills.letters.render import DPI, draw_page, pdf_bytes, write_pdf, write_pngs
 from os1.skills.letters.style import StyleProfile
+from os1.skills.letters.template import template_pdf
 
 __all__ = [
-    "DEFAULT_HAND", "Kept", "LetterDraft", "Letters", "Rendered", "Sheets", "Source",
-    "StyleProfile",
+    "DEFAULT_HAND", "MAX_SCAN_BYTES", "Hand", "HandInfo", "Kept", "Learned", "LetterDraft",
+    "Letters", "Rendered", "Sheets", "Source", "StyleProfile", "hand_template", "is_packaged_hand",
 ]  # fmt: skip
+HandChoice = str | Hand  # a packaged hand's name, or a hand opened with ``Letters.hand``
 MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character
 PageDone = Callable[[int, int], None]  # (pages drawn, pages in all)
 
@@ -59,9 +62,28 @@ class Rendered:
     borrowed: dict[str, str]
 
 
-def hands() -> list[tuple[str, int]]:
-    """The installed hands and how many characters each can draw."""
-    return [(name, len(load_hand(name).advances)) for name in available_hands()]
+@dataclass(frozen=True)
+class HandInfo:
+    """A hand a letter can be written in: packaged, or the person's own (learned)."""
+
+    name: str
+    characters: int
+    own: bool = False
+
+
+def hands() -> list[HandInfo]:
+    """The installed (packaged) hands and how many characters each can draw."""
+    return [HandInfo(name, len(load_hand(name).advances)) for name in available_hands()]
+
+
+def is_packaged_hand(name: str) -> bool:
+    """Whether ``name`` is a packaged hand (drawn without opening anyone's store)."""
+    return name.strip().lower() in KNOWN
+
+
+def hand_template() -> bytes:
+    """The sheet to fill in by hand, as a one-page PDF (``Letters.learn_hand`` reads it)."""
+    return template_pdf()
 
 
 def read_letter(path: Path) -> str:
@@ -106,7 +128,7 @@ def _draw(layout: Layout, destination: Path, progress: PageDone | None) -> Rende
 
 
 async def render_letter(
-    text: str, destination: Path, hand: str = DEFAULT_HAND, seed: int = 0,
+    text: str, destination: Path, hand: HandChoice = DEFAULT_HAND, seed: int = 0,
     progress: PageDone | None = None,
 ) -> Rendered:  # fmt: skip
     """``text`` written in ``hand`` into ``destination``: letter.pdf and page-N.png."""
@@ -114,30 +136,32 @@ async def render_letter(
     return await asyncio.to_thread(_draw, layout, destination, progress)
 
 
-def _page_bytes(text: str, hand: str, seed: int, number: int) -> bytes:
+def _page_bytes(text: str, hand: HandChoice, seed: int, number: int) -> bytes:
     layout = lay_out(text, hand, seed)
     if not 1 <= number <= len(layout.pages):
         raise LetterError(
             "letter_page", f"The letter has {len(layout.pages)} page(s), not page {number}."
         )
-    drawn = draw_page(layout.pages[number - 1], f"{layout.hand}:{layout.seed}:{number}")
+    drawn = draw_page(layout, number)
     buffer = io.BytesIO()
     drawn.image.save(buffer, format="PNG", dpi=(DPI, DPI), compress_level=3)
     return buffer.getvalue()
 
 
-async def letter_sheets(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> Sheets:
+async def letter_sheets(text: str, hand: HandChoice = DEFAULT_HAND, seed: int = 0) -> Sheets:
     """How many pages ``text`` takes in ``hand``, and what it borrows (a preview's frame)."""
     layout = await asyncio.to_thread(lay_out, text, hand, seed)
     return Sheets(layout.hand, len(layout.pages), dict(layout.borrowed))
 
 
-async def letter_pdf(text: str, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:
+async def letter_pdf(text: str, hand: HandChoice = DEFAULT_HAND, seed: int = 0) -> bytes:
     """``text`` in ``hand`` as the bytes of a vector PDF (a server's download)."""
     return await asyncio.to_thread(lambda: pdf_bytes(lay_out(text, hand, seed)))
 
 
-async def letter_page(text: str, number: int, hand: str = DEFAULT_HAND, seed: int = 0) -> bytes:
+async def letter_page(
+    text: str, number: int, hand: HandChoice = DEFAULT_HAND, seed: int = 0
+) -> bytes:
     """Page ``number`` (from 1) of ``text`` in ``hand`` as PNG bytes (a preview)."""
     return await asyncio.to_thread(_page_bytes, text, hand, seed, number)
 
@@ -209,6 +233,32 @@ class Letters:
     async def version(self, user: str, letter: int, version: int = 0) -> Kept:
         """One version of ``letter`` (the newest for 0); a clear error if there is none."""
         return await archive.version(await self.core.store(user), letter, version)
+
+    async def hand(self, user: str, name: str) -> Hand:
+        """The hand called ``name``: a packaged one, or one ``user`` learned."""
+        return await own_hands.open_hand(await self.core.store(user), name)
+
+    async def hands(self, user: str) -> list[HandInfo]:
+        """The packaged hands, then ``user``'s own, with what each can draw."""
+        packaged = await asyncio.to_thread(hands)
+        own = await own_hands.listed(await self.core.store(user))
+        return [*packaged, *(HandInfo(name, count, own=True) for name, count in own)]
+
+    async def learn_hand(
+        self, user: str, scan: bytes, name: str = own_hands.DEFAULT_NAME
+    ) -> Learned:
+        """``user``'s handwriting from a picture of the filled-in template, kept as a hand
+        called ``name`` (replacing one of that name).
+
+        Raises:
+            LetterError: the picture cannot be read (unreadable, too dark, no grid found,
+                nothing written) or the name cannot be used; nothing is kept then.
+        """
+        return await own_hands.learn(await self.core.store(user), scan, name)
+
+    async def forget_hand(self, user: str, name: str) -> bool:
+        """Remove ``user``'s own hand ``name``; False if there is none by that name."""
+        return await own_hands.forget(await self.core.store(user), name)
 
     async def listed(self, user: str, limit: int = 50) -> list[tuple[Kept, int]]:
         """Each letter's newest version and how many versions it has, newest first."""

@@ -9,8 +9,13 @@
   version, newest letter first.
 - ``GET /api/letters/ID?version=N`` -> the ``Letter`` (the newest without ``version``).
 - ``POST /api/letters/ID/revise`` with ``{"change", "seed"?}`` -> 201 and the new version.
-- ``GET /api/letters/hands`` -> ``{default, hands: [{name, characters}]}``: the
-  handwriting there is.
+- ``GET /api/letters/hands`` -> ``{default, hands: [{name, characters, own}]}``: the
+  handwriting there is, packaged and the person's own.
+- ``GET /api/letters/hand-template.pdf`` -> the sheet to fill in by hand.
+- ``POST /api/letters/hands?name=mine`` with a scan or photo of the filled-in sheet as
+  the body (PNG or JPEG) -> 201 ``{name, characters, forms, empty, notes, replaced}``:
+  the person's own hand, learned. A picture that is not the sheet, too dark or blank:
+  422 with what to do. ``DELETE /api/letters/hands/NAME`` removes it (204; 404 if none).
 - ``GET /api/letters/ID/sheets?hand=caveat&seed=0&version=N`` -> ``{hand, pages,
   borrowed: {character: hand}}``: how the letter falls on paper in that hand, and the
   characters another hand had to draw (a preview's frame).
@@ -29,11 +34,18 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
-from os1.core.letters import DEFAULT_HAND, Kept, hands, letter_page, letter_pdf, letter_sheets
+from os1.core.letters import (
+    DEFAULT_HAND,
+    Kept,
+    hand_template,
+    letter_page,
+    letter_pdf,
+    letter_sheets,
+)
 from os1.core.mail import SendArgs
 from os1.server.auth import Caller, Svc
 from os1.server.problems import HttpProblem
@@ -77,6 +89,16 @@ class LetterList(BaseModel):
 class HandOut(BaseModel):
     name: str
     characters: int
+    own: bool
+
+
+class LearnedOut(BaseModel):
+    name: str
+    characters: int
+    forms: int
+    empty: list[str]
+    notes: list[str]
+    replaced: bool
 
 
 class HandList(BaseModel):
@@ -151,10 +173,46 @@ async def list_letters(account: Caller, svc: Svc) -> LetterList:
 
 
 @router.get("/letters/hands", response_model=HandList)
-async def list_hands(account: Caller) -> HandList:
-    """The handwriting a letter can be written in."""
-    found = await asyncio.to_thread(hands)
-    return HandList(default=DEFAULT_HAND, hands=[HandOut(name=n, characters=c) for n, c in found])
+async def list_hands(account: Caller, svc: Svc) -> HandList:
+    """The handwriting a letter can be written in: packaged, then your own."""
+    found = await svc.companion.letters.hands(account.name)
+    listed = [HandOut(name=h.name, characters=h.characters, own=h.own) for h in found]
+    return HandList(default=DEFAULT_HAND, hands=listed)
+
+
+@router.get("/letters/hand-template.pdf", response_class=Response)
+async def template_sheet(account: Caller) -> Response:
+    """The sheet to fill in by hand, so os1 can learn your handwriting."""
+    data = await asyncio.to_thread(hand_template)
+    headers = {"Content-Disposition": 'attachment; filename="os1-hand-template.pdf"'}
+    return Response(data, media_type="application/pdf", headers=headers)
+
+
+@router.post(
+    "/letters/hands",
+    response_model=LearnedOut,
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"image/jpeg": {}, "image/png": {}}}},
+)
+async def learn_hand(
+    request: Request, account: Caller, svc: Svc,
+    name: str = Query("mine", max_length=40, description="What to call the hand."),
+) -> LearnedOut:  # fmt: skip
+    """Learn your handwriting from a scan or photo of the filled-in template."""
+    data = await request.body()
+    learned = await svc.companion.letters.learn_hand(account.name, data, name)
+    return LearnedOut(
+        name=learned.name, characters=learned.characters, forms=learned.forms,
+        empty=learned.empty, notes=learned.notes, replaced=learned.replaced,
+    )  # fmt: skip
+
+
+@router.delete("/letters/hands/{name}", status_code=204, response_class=Response)
+async def forget_hand(account: Caller, svc: Svc, name: str = PathParam(max_length=40)) -> Response:
+    """Remove one of your own hands."""
+    if not await svc.companion.letters.forget_hand(account.name, name):
+        raise HttpProblem(404, "hand_unknown", f"You have no hand called '{name}'.")
+    return Response(status_code=204)
 
 
 @router.get("/letters/{letter}", response_model=LetterOut)
@@ -207,7 +265,8 @@ async def letter_as_sheets(
 ) -> SheetsOut:  # fmt: skip
     """How many pages the letter takes in a hand, and which characters another hand drew."""
     kept = await svc.companion.letters.version(account.name, letter, version)
-    sheets = await letter_sheets(kept.draft.text, hand, seed)
+    opened = await svc.companion.letters.hand(account.name, hand)
+    sheets = await letter_sheets(kept.draft.text, opened, seed)
     return SheetsOut(hand=sheets.hand, pages=sheets.pages, borrowed=sheets.borrowed)
 
 
@@ -218,7 +277,8 @@ async def letter_as_pdf(
 ) -> Response:  # fmt: skip
     """The letter written by hand, as a print-ready vector PDF."""
     kept = await svc.companion.letters.version(account.name, letter, version)
-    data = await letter_pdf(kept.draft.text, hand, seed)
+    opened = await svc.companion.letters.hand(account.name, hand)
+    data = await letter_pdf(kept.draft.text, opened, seed)
     name = f"letter-{letter}-v{kept.version}.pdf"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(data, media_type="application/pdf", headers=headers)
@@ -231,4 +291,7 @@ async def letter_page_png(
 ) -> Response:  # fmt: skip
     """One page of the letter written by hand, as a picture (150 dpi)."""
     kept = await svc.companion.letters.version(account.name, letter, version)
-    return Response(await letter_page(kept.draft.text, number, hand, seed), media_type="image/png")
+    opened = await svc.companion.letters.hand(account.name, hand)
+    return Response(
+        await letter_page(kept.draft.text, number, opened, seed), media_type="image/png"
+    )

@@ -1,13 +1,15 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers ten tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twelve tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
-to work on: only the owner names the server's own files), and ``write_letter``,
-``revise_letter`` and ``list_letters``. Like every door it has no logic of its own:
-recall, answers, notes and the profile are ``companion.memories``, letters are
-``companion.letters``, a turn is the same event stream the WebSocket renders; over HTTP a
-question to memory or a letter is a model turn under the same limits (``model_turn``).
+to work on: only the owner names the server's own files), ``write_letter``,
+``revise_letter`` and ``list_letters``, and ``list_hands`` and ``learn_hand`` (the
+person's handwriting from a picture of the filled-in sheet). Like every door it has no
+logic of its own: recall, answers, notes and the profile are ``companion.memories``,
+letters are ``companion.letters``, a turn is the same event stream the WebSocket
+renders; over HTTP a question to memory or a letter is a model turn under the same
+limits (``model_turn``).
 
 Who a call speaks for is decided per transport and handed to the tools as a ``Speaker``:
 
@@ -38,6 +40,7 @@ rate) come back as tool errors with a plain message; they never end the session.
 
 from __future__ import annotations
 
+import base64
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
@@ -144,6 +147,14 @@ class Letter(BaseModel):
     unsupported: list[str] = Field(
         description="sentences recalling a shared past that no memory backs: check them"
     )
+
+
+class HandListed(BaseModel):
+    """A hand a letter can be written in."""
+
+    name: str
+    characters: int = Field(description="how many characters it can draw")
+    own: bool = Field(description="learned from the person's own writing")
 
 
 def _letter(kept: LetterKept) -> Letter:
@@ -318,6 +329,32 @@ def build_server(resolve: Resolve) -> MCPServer:
         speaker = await resolve(ctx)
         found = await _guard(speaker.companion.letters.listed(speaker.name))
         return [_letter(kept) for kept, _ in found]
+
+    @server.tool()
+    async def list_hands(ctx: Context) -> list[HandListed]:
+        """The handwriting a letter can be written in: packaged, then the person's own
+        (learned from the sheet at GET /api/letters/hand-template.pdf)."""
+        speaker = await resolve(ctx)
+        found = await _guard(speaker.companion.letters.hands(speaker.name))
+        return [HandListed(name=h.name, characters=h.characters, own=h.own) for h in found]
+
+    @server.tool()
+    async def learn_hand(picture_base64: str, ctx: Context, name: str = "mine") -> str:
+        """Learn the person's handwriting from a scan or photo (PNG or JPEG, base64) of the
+        filled-in sheet; it is then a hand like any other, called ``name``."""
+        speaker = await resolve(ctx)
+        try:
+            picture = base64.b64decode(picture_base64, validate=True)
+        except ValueError as exc:
+            raise ToolError(
+                "The picture is not valid base64; send the file's bytes encoded."
+            ) from exc
+        learned = await _guard(speaker.companion.letters.learn_hand(speaker.name, picture, name))
+        said = " ".join(learned.notes)
+        return (
+            f"Learned the hand '{learned.name}': {learned.characters} characters,"
+            f" {learned.forms} forms. {said}"
+        ).strip()
 
     @server.tool()
     async def profile(ctx: Context) -> str:

@@ -62,6 +62,7 @@ _STATUS_BY_CODE = {
     "letter_model": 502,
     "hand_missing": 503,
     "hand_unreadable": 503,
+    "scan_too_large": 413,
 }
 
 

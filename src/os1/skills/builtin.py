@@ -11,6 +11,7 @@ from os1.skills.calendar import schema as calendar_schema
 from os1.skills.calendar.tools import AddEvent, CancelEvent, ImportCalendar, ListEvents
 from os1.skills.files.tools import Declutter, FindFile
 from os1.skills.letters import archive as letters_archive
+from os1.skills.letters import own_hands
 from os1.skills.letters.tools import WriteLetter
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
@@ -41,6 +42,11 @@ def register_tools(register: Callable[[Any], None]) -> None:
 
 @hookimpl
 def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) -> None:
-    migrations = (*calendar_schema.MIGRATIONS, *mail_schema.MIGRATIONS, *letters_archive.MIGRATIONS)
+    migrations = (
+        *calendar_schema.MIGRATIONS,
+        *mail_schema.MIGRATIONS,
+        *letters_archive.MIGRATIONS,
+        *own_hands.MIGRATIONS,
+    )
     for name, migrate in migrations:
         register(name, migrate)

@@ -39,7 +39,7 @@ def test_the_same_letter_and_seed_render_identically_and_another_seed_differs(
 def test_neighbouring_same_letters_are_never_drawn_alike(hand: str) -> None:
     text = "Even the eleven green trees seemed sleepy; we kept the kettle near the embers. " * 4
     layout = lay_out(text, hand, seed=3)
-    drawn = draw_page(layout.pages[0], "paper")
+    drawn = draw_page(layout, 1)
     assert sum(1 for char, _ in drawn.prints if char == "e") > 60
     assert repeated_share(drawn.prints) < 0.10
 

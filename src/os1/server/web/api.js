@@ -101,6 +101,11 @@ export function dictate(recording) {
   return sendBytes("dictation", "POST", recording);
 }
 
+/** Learn the person's hand from a picture of the filled-in sheet (POST api/letters/hands). */
+export function learnHand(name, picture) {
+  return sendBytes(`letters/hands?name=${encodeURIComponent(name)}`, "POST", picture);
+}
+
 /** "message — hint" for showing an error in one line. */
 export function describe(error) {
   if (error instanceof ApiError) return error.hint ? `${error.message} ${error.hint}` : error.message;

@@ -6,16 +6,25 @@
 // corrected before writing). Writing and revising are model turns (tens of seconds on a
 // laptop), so the form shows a bar while the model writes and keeps the person's words
 // if it fails. The pages are the server's own pictures (page-N.png), fetched with the
-// session cookie. Mailing a letter is the mail skill's proposal, confirmed here.
+// session cookie. Mailing a letter is the mail skill's proposal, confirmed here. The
+// person's own hands, learned from a scan (handwriting.js), are offered beside the others.
 
 import { api, apiUrl, describe } from "./api.js";
 import { Dictation } from "./dictation.js";
 import { $, h, plural, timeEl } from "./dom.js";
+import { OwnHands } from "./handwriting.js";
 
 const CHANGES = ["warmer", "shorter", "less formal", "more formal"];
 
 function handLabel(name) {
   return name.replace(/-/g, " ").replace(/\b\w/g, (c) => c.toUpperCase());
+}
+
+function handOption(known, chosen) {
+  const label = known.own ? `${handLabel(known.name)} (your own)` : handLabel(known.name);
+  const option = h("option", { value: known.name }, label);
+  if (known.name === chosen) option.selected = true;
+  return option;
 }
 
 export class LettersView {
@@ -37,6 +46,16 @@ export class LettersView {
       this.compose();
     });
     this.dictation = new Dictation($("#letter-dictate"), this.about, $("#letter-dictate-status"));
+    this.own = new OwnHands(async () => {
+      await this.loadHands();
+      const chosen = $("#letter-hand");
+      if (chosen && this.shown) {
+        const gone = !this.hands.hands.some((known) => known.name === this.shown.hand);
+        if (gone) this.shown.hand = this.hands.default;
+        chosen.replaceChildren(...this.hands.hands.map((known) => handOption(known, this.shown.hand)));
+        if (gone) this.drawPages();
+      }
+    });
   }
 
   async load() {
@@ -62,6 +81,7 @@ export class LettersView {
     } catch {
       this.hands = { default: "caveat", hands: [{ name: "caveat", characters: 0 }] };
     }
+    this.own.show(this.hands);
   }
 
   listItem(letter) {
@@ -237,11 +257,7 @@ export class LettersView {
 
   paperEl(letter) {
     const hand = h("select", { id: "letter-hand" });
-    for (const known of this.hands?.hands || []) {
-      const option = h("option", { value: known.name }, handLabel(known.name));
-      if (known.name === this.shown.hand) option.selected = true;
-      hand.append(option);
-    }
+    for (const known of this.hands?.hands || []) hand.append(handOption(known, this.shown.hand));
     hand.addEventListener("change", () => {
       this.shown.hand = hand.value;
       this.drawPages();

@@ -15,7 +15,9 @@ from typing import Any
 
 from os1.errors import InputError, LetterError
 from os1.skills.letters import archive
+from os1.skills.letters.hands import Hand
 from os1.skills.letters.layout import lay_out
+from os1.skills.letters.own_hands import open_hand
 from os1.skills.letters.render import pdf_bytes
 from os1.store import UserStore
 
@@ -43,7 +45,7 @@ class Attachment:
         )
 
 
-def _render(text: str, hand: str) -> tuple[bytes, int]:
+def _render(text: str, hand: Hand) -> tuple[bytes, int]:
     layout = lay_out(text, hand, SEED)
     return pdf_bytes(layout), len(layout.pages)
 
@@ -55,11 +57,12 @@ async def letter_attachment(store: UserStore, letter: int, hand: str) -> Attachm
         LetterError: no such letter, an unknown hand, or text no hand can draw.
     """
     kept = await archive.version(store, letter)
-    data, pages = await asyncio.to_thread(_render, kept.draft.text, hand)
+    opened = await open_hand(store, hand)
+    data, pages = await asyncio.to_thread(_render, kept.draft.text, opened)
     return Attachment(
         letter=kept.letter,
         version=kept.version,
-        hand=hand.strip().lower(),
+        hand=opened.name,
         recipient=kept.draft.recipient,
         filename=f"letter-{kept.letter}.pdf",
         pages=pages,
@@ -80,7 +83,8 @@ async def attached_pdf(store: UserStore, named: dict[str, Any]) -> tuple[str, by
     """
     try:
         kept = await archive.version(store, int(named["letter"]), int(named["version"]))
-        data, _ = await asyncio.to_thread(_render, kept.draft.text, str(named["hand"]))
+        opened = await open_hand(store, str(named["hand"]))
+        data, _ = await asyncio.to_thread(_render, kept.draft.text, opened)
     except LetterError as exc:
         raise InputError("letter_gone", f"The letter to attach is gone: {exc.message}") from exc
     if hashlib.sha256(data).hexdigest() != named["sha256"]:

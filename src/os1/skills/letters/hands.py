@@ -1,17 +1,22 @@
 """The hands a letter can be written in: handwriting fonts shipped as PyPI packages.
 
 Each ``fontpkg-*`` package carries its TTF files under ``<module>/files``; a hand is
-one of them, named in lower case ("caveat"). Which characters a hand can draw is read
-from the font's own character map, so a letter can fall back per character to another
-hand that has it, and say which.
+one of them, named in lower case ("caveat"). A person can also have hands of their own,
+learned from a filled-in template (``handfont``); those live in their store as font
+bytes and are opened with ``own_hand``. Which characters a hand can draw is read from
+the font's own character map, so a letter can fall back per character to another
+packaged hand that has it, and say which.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
-from dataclasses import dataclass
-from functools import cache
+import io
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from fontTools.ttLib import TTFont
 
@@ -26,18 +31,38 @@ KNOWN: dict[str, tuple[str, str, float, float]] = {
     "dancing-script": ("fontpkg_dancing_script", "DancingScript[wght].ttf", 19.0, 1.5),
 }
 DEFAULT_HAND = "caveat"
+X_HEIGHT = 8.4  # points: how tall small letters stand in the default hand, for own hands
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Hand:
-    """A handwriting font: where it is, its size on the page and its metrics."""
+    """A handwriting font: where it is (a packaged file, or the bytes of a person's own
+    hand), its size on the page and its metrics. Two hands are the same when ``key``
+    (the file, or a digest of the bytes) is."""
 
     name: str
-    path: Path
+    key: str
     size: float
     leading: float
     units_per_em: int
     advances: dict[str, int]  # character -> advance width in font units
+    path: Path | None = None
+    data: bytes | None = None
+    variants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # alternate forms
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hand) and other.key == self.key
+
+    @property
+    def own(self) -> bool:
+        return self.data is not None
+
+    def source(self) -> BinaryIO | str:
+        """What a font library opens: the file's path, or the bytes as a file."""
+        return io.BytesIO(self.data) if self.data is not None else str(self.path)
 
     def covers(self, char: str) -> bool:
         return char in self.advances
@@ -76,16 +101,43 @@ def load_hand(name: str = DEFAULT_HAND) -> Hand:
     path = _package_file(key)
     try:
         with TTFont(str(path), lazy=True) as font:
-            cmap = font.getBestCmap() or {}
-            metrics = font["hmtx"].metrics
-            advances = {chr(code): metrics[glyph][0] for code, glyph in cmap.items()}
-            units = int(font["head"].unitsPerEm)
+            units, advances = _metrics(font)
     except Exception as exc:  # a damaged font file is a broken install, said plainly
         raise LetterError(
             "hand_unreadable", f"The font of the hand '{key}' cannot be read: {exc}."
         ) from exc
     _, _, size, leading = KNOWN[key]
-    return Hand(key, path, size, leading, units, advances)
+    return Hand(key, str(path), size, leading, units, advances, path=path)
+
+
+def _metrics(font: TTFont) -> tuple[int, dict[str, int]]:
+    cmap = font.getBestCmap() or {}
+    metrics = font["hmtx"].metrics
+    return int(font["head"].unitsPerEm), {chr(c): metrics[g][0] for c, g in cmap.items()}
+
+
+@lru_cache(maxsize=64)
+def own_hand(name: str, data: bytes) -> Hand:
+    """A person's own hand from its font bytes, sized so its small letters stand as tall
+    as the default hand's."""
+    from os1.skills.letters.handfont import variants  # handfont needs OpenCV: load late
+
+    try:
+        with TTFont(io.BytesIO(data)) as font:
+            units, advances = _metrics(font)
+            x_height = int(getattr(font["OS/2"], "sxHeight", 0)) or units // 2
+            extent = (font["hhea"].ascent - font["hhea"].descent) / units
+            forms = variants(font)
+    except Exception as exc:  # a damaged row is said, not drawn
+        raise LetterError(
+            "hand_unreadable",
+            f"Your hand '{name}' cannot be read: {exc}.",
+            "Learn it again from the scan with `os1 letters hand-learn`.",
+        ) from exc
+    size = X_HEIGHT * units / x_height
+    leading = min(2.0, max(1.45, extent * 0.9))
+    key = "own:" + hashlib.sha256(data).hexdigest()[:32]
+    return Hand(name, key, size, leading, units, advances, data=data, variants=forms)
 
 
 def available_hands() -> list[str]:

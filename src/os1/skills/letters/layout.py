@@ -6,7 +6,8 @@ and seed give the same page, glyph for glyph:
 
 - each line drifts off its baseline a little and slopes up or down;
 - each character is a little larger or smaller, turned a degree or two, and sits a
-  fraction above or below the line;
+  fraction above or below the line; a hand learned from the person's own writing has
+  several forms of a letter, and the same form is never used twice in a row;
 - the pen presses harder on some words than others (the ink is darker);
 - the gaps between words vary, the left margin wanders, and a line ends where the next
   word would not comfortably fit, so the right edge is ragged.
@@ -39,7 +40,8 @@ _INVISIBLE = re.compile(
 class Glyph:
     """One character on a page: its pen position on the baseline (x, y), size in
     points, turn in degrees (counter-clockwise), ink from 0 (paper) to 1 (full), and
-    the hand that draws it (another than the letter's for a character it lacks)."""
+    the hand that draws it (another than the letter's for a character it lacks), and
+    the code point of the alternate form drawn ("" for the character's own)."""
 
     char: str
     x: float
@@ -48,6 +50,11 @@ class Glyph:
     angle: float
     ink: float
     hand: str
+    form: str = ""
+
+    @property
+    def drawn(self) -> str:
+        return self.form or self.char
 
 
 @dataclass
@@ -57,12 +64,14 @@ class Page:
 
 @dataclass(frozen=True)
 class Layout:
-    """The pages of a letter, and the characters another hand had to draw."""
+    """The pages of a letter, the characters another hand had to draw, and every hand
+    used by name (the letter's own and those it borrowed from)."""
 
     hand: str
     seed: int
     pages: list[Page]
     borrowed: dict[str, str]  # character -> the hand that drew it
+    hands: dict[str, Hand]
 
 
 def _fallbacks(text: str, hand: Hand) -> dict[str, str]:
@@ -104,8 +113,9 @@ def _pieces(word: str, hand: Hand, size: float, width: float) -> list[str]:
     return [*pieces, current]
 
 
-def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
-    """The pages of ``text`` written in the hand ``hand_name``, varied by ``seed``.
+def lay_out(text: str, hand_name: str | Hand = "caveat", seed: int = 0) -> Layout:
+    """The pages of ``text`` written in the hand ``hand_name`` (a packaged hand's name,
+    or a hand already opened, such as the person's own), varied by ``seed``.
 
     Paragraphs are separated by blank lines; a single line break is kept as a line
     break (an address, a sign-off). Raises ``LetterError`` for an empty letter, one
@@ -122,8 +132,10 @@ def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
             f" most {MAX_PAGES} pages (about {MAX_CHARS:,} characters).",
             "Shorten it, or split it into several letters.",
         )
-    hand = load_hand(hand_name)
+    hand = hand_name if isinstance(hand_name, Hand) else load_hand(hand_name)
     borrowed = _fallbacks(clean, hand)
+    used = {hand.name: hand, **{name: load_hand(name) for name in set(borrowed.values())}}
+    last_form: dict[str, str] = {}
     rng = random.Random(f"{hand.name}:{seed}")
     left, right, top, bottom = MARGINS
     width = PAGE_WIDTH - left - right
@@ -173,6 +185,10 @@ def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
                     wobble = 0.8 * math.sin((x - start) / 37.0 + drift * 3.0)
                     baseline = y + drift + (x - start) * slope + wobble + rng.gauss(0.0, 0.45)
                     drawn_by = borrowed.get(char, hand.name)
+                    form = ""
+                    if char in hand.variants and drawn_by == hand.name:
+                        forms = [f for f in hand.variants[char] if f != last_form.get(char)]
+                        form = last_form[char] = rng.choice(forms)
                     pages[-1].glyphs.append(
                         Glyph(
                             char,
@@ -182,8 +198,9 @@ def lay_out(text: str, hand_name: str = "caveat", seed: int = 0) -> Layout:
                             round(max(-5.0, min(5.0, rng.gauss(0.0, 1.8))), 2),
                             round(min(1.0, pressure * rng.uniform(0.92, 1.0)), 3),
                             drawn_by,
+                            "" if form == char else form,
                         )
                     )
-                    step = load_hand(drawn_by).width(char, glyph_size)
+                    step = used[drawn_by].width(form or char, glyph_size)
                     x += step * rng.uniform(0.97, 1.03)
-    return Layout(hand.name, seed, pages, borrowed)
+    return Layout(hand.name, seed, pages, borrowed, used)

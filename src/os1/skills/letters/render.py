@@ -14,7 +14,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from os1.skills.letters.hands import load_hand
-from os1.skills.letters.layout import PAGE_HEIGHT, PAGE_WIDTH, Glyph, Layout, Page
+from os1.skills.letters.hands import Hand
+from os1.skills.letters.layout import PAGE_HEIGHT, PAGE_WIDTH, Glyph, Layout
 
 DPI = 150
 PAPER = (250, 246, 236)
@@ -37,13 +37,13 @@ def _ink(pressure: float) -> tuple[int, int, int]:
     return tuple(round(i + (p - i) * light * 0.55) for i, p in zip(INK, PAPER, strict=True))  # type: ignore[return-value]
 
 
-@cache
-def _pil_font(hand: str, pixels: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(load_hand(hand).path), pixels)
+@lru_cache(maxsize=512)
+def _pil_font(hand: Hand, pixels: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(hand.source(), pixels)
 
 
-@cache
-def _mask(hand: str, pixels: int, char: str) -> tuple[Image.Image, int, int]:
+@lru_cache(maxsize=50_000)
+def _mask(hand: Hand, pixels: int, char: str) -> tuple[Image.Image, int, int]:
     """The upright glyph as a grey mask, and where its pen position sits in it."""
     font = _pil_font(hand, pixels)
     box = font.getbbox(char, anchor="ls")
@@ -81,14 +81,15 @@ class Drawn:
     prints: list[tuple[str, str]]  # (character, digest of its drawn image)
 
 
-def draw_page(page: Page, seed: str) -> Drawn:
-    """One page as an RGB picture at ``DPI``."""
+def draw_page(layout: Layout, number: int) -> Drawn:
+    """Page ``number`` (from 1) of ``layout`` as an RGB picture at ``DPI``."""
     scale = DPI / 72.0
     width, height = round(PAGE_WIDTH * scale), round(PAGE_HEIGHT * scale)
-    image = _paper(width, height, seed)
+    image = _paper(width, height, f"{layout.hand}:{layout.seed}:{number}")
     prints: list[tuple[str, str]] = []
-    for glyph in page.glyphs:
-        mask, ox, oy = _mask(glyph.hand, max(4, round(glyph.size * scale)), glyph.char)
+    for glyph in layout.pages[number - 1].glyphs:
+        hand = layout.hands[glyph.hand]
+        mask, ox, oy = _mask(hand, max(4, round(glyph.size * scale)), glyph.drawn)
         turned = mask.rotate(glyph.angle, resample=Image.Resampling.BICUBIC, expand=True)
         # where the pen position lands after turning about the mask's centre
         cx, cy = mask.width / 2, mask.height / 2
@@ -113,8 +114,8 @@ def write_pngs(
     each page."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for number, page in enumerate(layout.pages, 1):
-        drawn = draw_page(page, f"{layout.hand}:{layout.seed}:{number}")
+    for number in range(1, len(layout.pages) + 1):
+        drawn = draw_page(layout, number)
         path = folder / f"page-{number}.png"
         drawn.image.save(path, format="PNG", dpi=(DPI, DPI), compress_level=3)
         paths.append(path)
@@ -123,10 +124,10 @@ def write_pngs(
     return paths
 
 
-def _pdf_font(hand: str) -> str:
-    name = f"os1-{hand}"
+def _pdf_font(hand: Hand) -> str:
+    name = f"os1-{hand.key}" if hand.own else f"os1-{hand.name}"
     if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, str(load_hand(hand).path)))
+        pdfmetrics.registerFont(TTFont(name, hand.source()))
     return name
 
 
@@ -153,19 +154,19 @@ def pdf_bytes(layout: Layout) -> bytes:
             pdf.setStrokeColorRGB(shade, shade * 0.98, shade * 0.93)
             pdf.line(x, y, x + rng.uniform(-9, 9), y + rng.uniform(-4, 4))
         for glyph in page.glyphs:
-            _draw_glyph(pdf, glyph)
+            _draw_glyph(pdf, glyph, layout.hands[glyph.hand])
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
-def _draw_glyph(pdf: canvas.Canvas, glyph: Glyph) -> None:
+def _draw_glyph(pdf: canvas.Canvas, glyph: Glyph, hand: Hand) -> None:
     pdf.saveState()
     pdf.translate(glyph.x, PAGE_HEIGHT - glyph.y)
     pdf.rotate(glyph.angle)
     pdf.setFillColorRGB(*(c / 255 for c in _ink(glyph.ink)))
-    pdf.setFont(_pdf_font(glyph.hand), glyph.size)
-    pdf.drawString(0, 0, glyph.char)
+    pdf.setFont(_pdf_font(hand), glyph.size)
+    pdf.drawString(0, 0, glyph.drawn)
     pdf.restoreState()
 
 
