@@ -9,8 +9,8 @@ line as on the baseline.
 
 Every box of a character is kept: the first is the character itself, the others are
 alternate glyphs ("a.v2", "a.v3") reached through Private Use code points, which the
-layout picks among so that two neighbouring "e"s are two different "e"s. ``variants``
-reads them back from any font made here, by their glyph names.
+layout picks among so that two neighbouring "e"s are two different "e"s
+(``hands.variants`` reads them back by their glyph names).
 """
 
 from __future__ import annotations
@@ -24,19 +24,17 @@ import cv2
 import numpy as np
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont
 
 from os1.errors import LetterError
+from os1.skills.letters.hands import FIRST_ALTERNATE
 from os1.skills.letters.scan import Cell
 
 UNITS = 1000
 X_HEIGHT = 500  # units the person's small letters are made to stand
 SIDE = 32  # units of space either side of a glyph's ink
 SPACE = 340  # the width of a space between words
-FIRST_ALTERNATE = 0xE000  # Private Use Area: where the alternate forms are mapped
 UPSCALE = 4
 _SHORT = set("acemnorsuvwxz")  # small letters with neither ascender nor descender
-_ALTERNATE = re.compile(r"^c([0-9A-F]{4,6})\.v(\d+)$")
 
 Point = tuple[float, float]
 
@@ -175,14 +173,3 @@ def build_font(name: str, cells: list[Cell]) -> bytes:
 def _ys(glyph: object) -> list[float]:
     coordinates = getattr(glyph, "coordinates", None)
     return [y for _, y in coordinates] if coordinates else []
-
-
-def variants(font: TTFont) -> dict[str, tuple[str, ...]]:
-    """For each character with alternate forms in a font made here: the character, then
-    the code points its alternates are mapped to."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for code, glyph_name in sorted((font.getBestCmap() or {}).items()):
-        match = _ALTERNATE.match(glyph_name)
-        if match and FIRST_ALTERNATE <= code < 0xF900:
-            found[chr(int(match.group(1), 16))].append(chr(code))
-    return {char: (char, *alternates) for char, alternates in found.items()}

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -32,6 +34,8 @@ KNOWN: dict[str, tuple[str, str, float, float]] = {
 }
 DEFAULT_HAND = "caveat"
 X_HEIGHT = 8.4  # points: how tall small letters stand in the default hand, for own hands
+FIRST_ALTERNATE = 0xE000  # Private Use Area: where a learned hand's alternate forms sit
+_ALTERNATE = re.compile(r"^c([0-9A-F]{4,6})\.v(\d+)$")  # their glyph names: "c0061.v2"
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +124,6 @@ def _metrics(font: TTFont) -> tuple[int, dict[str, int]]:
 def own_hand(name: str, data: bytes) -> Hand:
     """A person's own hand from its font bytes, sized so its small letters stand as tall
     as the default hand's."""
-    from os1.skills.letters.handfont import variants  # handfont needs OpenCV: load late
-
     try:
         with TTFont(io.BytesIO(data)) as font:
             units, advances = _metrics(font)
@@ -150,3 +152,14 @@ def available_hands() -> list[str]:
             continue
         found.append(name)
     return found
+
+
+def variants(font: TTFont) -> dict[str, tuple[str, ...]]:
+    """For each character with alternate forms in a hand learned from a sheet
+    (``handfont``): the character, then the code points its alternates are mapped to."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for code, glyph_name in sorted((font.getBestCmap() or {}).items()):
+        match = _ALTERNATE.match(glyph_name)
+        if match and FIRST_ALTERNATE <= code < 0xF900:
+            found[chr(int(match.group(1), 16))].append(chr(code))
+    return {char: (char, *alternates) for char, alternates in found.items()}
