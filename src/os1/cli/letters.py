@@ -24,11 +24,11 @@ from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER
 from os1.core.letters import (
     DEFAULT_HAND,
-    MAX_SCAN_BYTES,
     Hand,
     Kept,
     Learned,
     Rendered,
+    check_scan_size,
     hand_template,
     is_packaged_hand,
     read_letter,
@@ -381,14 +381,7 @@ def _show_learned(learned: Learned) -> None:
 
 def _read_scan(scan: Path) -> bytes:
     try:
-        size = scan.stat().st_size
-        if size > MAX_SCAN_BYTES:
-            raise LetterError(
-                "scan_too_large",
-                f"{scan.name} is {size / 1e6:.0f} MB; os1 reads pictures up to"
-                f" {MAX_SCAN_BYTES // 2**20} MB.",
-                "Save it as a JPEG, or at a lower resolution (300 dpi is plenty).",
-            )
+        check_scan_size(scan.stat().st_size, scan.name)
         return scan.read_bytes()
     except OSError as exc:
         raise LetterError("scan_unreadable", f"Cannot read {scan}: {exc.strerror}.") from exc

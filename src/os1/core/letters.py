@@ -28,14 +28,15 @@ from os1.skills.letters.compose import LetterDraft, Source, revise
 from os1.skills.letters.drafting import RECALLED, as_source, draft_letter, recall, sender_style
 from os1.skills.letters.hands import DEFAULT_HAND, KNOWN, Hand, available_hands, load_hand
 from os1.skills.letters.layout import MAX_CHARS, Layout, lay_out
-from os1.skills.letters.own_hands import MAX_SCAN_BYTES, Learned
+from os1.skills.letters.own_hands import Learned, check_scan_size
 from os1.skills.letters.render import DPI, draw_page, pdf_bytes, write_pdf, write_pngs
 from os1.skills.letters.style import StyleProfile
 from os1.skills.letters.template import template_pdf
 
 __all__ = [
-    "DEFAULT_HAND", "MAX_SCAN_BYTES", "Hand", "HandInfo", "Kept", "Learned", "LetterDraft",
-    "Letters", "Rendered", "Sheets", "Source", "StyleProfile", "hand_template", "is_packaged_hand",
+    "DEFAULT_HAND", "Hand", "HandInfo", "Kept", "Learned", "LetterDraft", "Letters",
+    "Rendered", "Sheets", "Source", "StyleProfile", "check_scan_size", "hand_template",
+    "is_packaged_hand",
 ]  # fmt: skip
 HandChoice = str | Hand  # a packaged hand's name, or a hand opened with ``Letters.hand``
 MAX_BYTES = 4 * MAX_CHARS  # UTF-8 takes at most 4 bytes a character

@@ -12,6 +12,7 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from os1.errors import LetterError
 from os1.skills.letters.hands import KNOWN, Hand, load_hand, own_hand
@@ -19,6 +20,9 @@ from os1.store import UserStore
 from os1.store.driver import sqlite
 from os1.store.migrations import Migration, run_statements
 from os1.store.user import Scoped
+
+if TYPE_CHECKING:  # reading a scan needs OpenCV, loaded only when a hand is learned
+    from os1.skills.letters.scan import Scanned
 
 DEFAULT_NAME = "mine"
 MAX_SCAN_BYTES = 40 * 1024 * 1024  # a picture larger than this is not a scan of one page
@@ -44,6 +48,17 @@ def _hands(conn: sqlite.Connection) -> None:
 
 
 MIGRATIONS: list[Migration] = [("letters_0002_own_hands", _hands)]
+
+
+def check_scan_size(size: int, what: str = "The scan") -> None:
+    """A clear error for a picture of ``size`` bytes too large to be a scan of one page."""
+    if size > MAX_SCAN_BYTES:
+        raise LetterError(
+            "scan_too_large",
+            f"{what} is {size / 1e6:.0f} MB; os1 reads pictures up to"
+            f" {MAX_SCAN_BYTES // 2**20} MB.",
+            "Save it as a JPEG, or at a lower resolution (300 dpi is plenty).",
+        )
 
 
 @dataclass(frozen=True)
@@ -75,15 +90,13 @@ def hand_name(name: str) -> str:
     return key
 
 
-def _learn(data: bytes, name: str) -> tuple[bytes, int, int, list[str], list[str]]:
+def _learn(data: bytes, name: str) -> tuple[bytes, Scanned]:
     # OpenCV loads only when a hand is learned, not for every letter drawn
     from os1.skills.letters.handfont import build_font
     from os1.skills.letters.scan import read_scan
 
     scanned = read_scan(data)
-    font = build_font(name, scanned.cells)
-    characters = len({c.char for c in scanned.cells})
-    return font, characters, len(scanned.cells), scanned.empty, scanned.notes
+    return build_font(name, scanned.cells), scanned
 
 
 async def learn(store: UserStore, data: bytes, name: str = DEFAULT_NAME) -> Learned:
@@ -94,7 +107,8 @@ async def learn(store: UserStore, data: bytes, name: str = DEFAULT_NAME) -> Lear
             (unreadable, too dark, no grid, nothing written); nothing is kept then.
     """
     key = hand_name(name)
-    font, characters, forms, empty, notes = await asyncio.to_thread(_learn, data, key)
+    font, scanned = await asyncio.to_thread(_learn, data, key)
+    characters, forms = len({c.char for c in scanned.cells}), len(scanned.cells)
     own_hand(key, font)  # the new font opens, or nothing is kept
 
     def write(db: Scoped) -> bool:
@@ -112,7 +126,7 @@ async def learn(store: UserStore, data: bytes, name: str = DEFAULT_NAME) -> Lear
         return replaced
 
     replaced = await store.transaction(write)
-    return Learned(key, characters, forms, empty, notes, replaced)
+    return Learned(key, characters, forms, scanned.empty, scanned.notes, replaced)
 
 
 async def listed(store: UserStore) -> list[tuple[str, int]]:

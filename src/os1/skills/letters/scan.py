@@ -27,7 +27,7 @@ from PIL import Image
 
 from os1.errors import LetterError
 from os1.skills.letters.layout import PAGE_HEIGHT, PAGE_WIDTH
-from os1.skills.letters.own_hands import MAX_SCAN_BYTES
+from os1.skills.letters.own_hands import check_scan_size
 from os1.skills.letters.template import MARKER, MARKER_HOLE, Box, boxes, marker_centres
 
 PIXELS_PER_POINT = 200 / 72  # the straightened page is read at 200 dpi
@@ -58,27 +58,19 @@ class Scanned:
     notes: list[str] = field(default_factory=list)  # "turned it upside down", ...
 
 
-def _fail(code: str, message: str, hint: str) -> LetterError:
-    return LetterError(code, message, hint)
-
-
 def _decode(data: bytes) -> np.ndarray:
     if not data:
-        raise _fail("scan_empty", "The scan is empty.", "Send the picture file of the template.")
-    if len(data) > MAX_SCAN_BYTES:
-        raise _fail(
-            "scan_too_large",
-            f"The scan is {len(data) / 1e6:.0f} MB; os1 reads pictures up to"
-            f" {MAX_SCAN_BYTES // 2**20} MB.",
-            "Save it as a JPEG, or at a lower resolution (300 dpi is plenty).",
+        raise LetterError(
+            "scan_empty", "The scan is empty.", "Send the picture file of the template."
         )
+    check_scan_size(len(data))
     try:  # the size from the header alone, before anything is decoded
         with Image.open(io.BytesIO(data)) as head:
             width, height = head.size
     except (OSError, ValueError, Image.DecompressionBombError):
         width = height = 0
     if width * height > MAX_PIXELS:
-        raise _fail(
+        raise LetterError(
             "scan_too_large",
             f"The picture is {width}x{height} pixels, more than os1 reads.",
             "Save it at a lower resolution (300 dpi is plenty) and try again.",
@@ -86,7 +78,7 @@ def _decode(data: bytes) -> np.ndarray:
     buffer = np.frombuffer(data, dtype=np.uint8)
     image = cv2.imdecode(buffer, cv2.IMREAD_GRAYSCALE)
     if image is None or image.size == 0:
-        raise _fail(
+        raise LetterError(
             "scan_unreadable",
             "The file is not a picture os1 can read.",
             "Use a PNG or JPEG scan or photo of the filled-in template.",
@@ -101,7 +93,7 @@ def _binary(gray: np.ndarray) -> np.ndarray:
     """Ink as 255, paper as 0; a clear error for a picture too dark or too blank."""
     paper = float(np.percentile(gray, 90))
     if paper < TOO_DARK:
-        raise _fail(
+        raise LetterError(
             "scan_too_dark",
             f"The scan is too dark to read (its paper is {paper / 2.55:.0f}% bright).",
             "Scan it again, or photograph it in daylight without a shadow on the page.",
@@ -157,12 +149,12 @@ def _corners(ink: np.ndarray) -> dict[str, tuple[float, float]]:
             break
     else:
         if float(np.mean(ink)) / 255 > 0.55:
-            raise _fail(
+            raise LetterError(
                 "scan_too_dark",
                 "Most of the picture reads as ink, so no page can be told from its writing.",
                 "Scan it again with more light, or photograph the page on a lighter table.",
             )
-        raise _fail(
+        raise LetterError(
             "scan_no_grid",
             "The four corner squares of the template were not found in the picture.",
             "Make sure the whole page is in the picture, corners included; print the"
@@ -186,7 +178,7 @@ def _corners(ink: np.ndarray) -> dict[str, tuple[float, float]]:
         if not 0.45 < wide / tall < 0.95:
             named.clear()
     if len(named) != 4:
-        raise _fail(
+        raise LetterError(
             "scan_no_grid",
             "The corner squares do not make a page (is it a mirror image?).",
             "Scan the printed template itself, the right way round.",
@@ -260,7 +252,7 @@ def read_scan(data: bytes) -> Scanned:
         else:
             cells.append(cell)
     if not cells:
-        raise _fail(
+        raise LetterError(
             "scan_blank",
             "The template was found, but none of its boxes has writing in it.",
             "Write one character in each box, in dark ink, then scan it again.",
