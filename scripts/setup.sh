@@ -21,12 +21,16 @@ pick_python() {
 # Debian packages: Chromium drives the web UI's browser tests (Playwright's own browser
 # download needs the internet), espeak-ng is the second voice of the speech tests,
 # PortAudio lets `os1 talk` use a microphone and speakers, Dovecot is the real IMAP
-# server the mail tests start on loopback.
+# server the mail tests start on loopback. FluidSynth with a General MIDI soundfont plays
+# the music os1 composes, and LilyPond engraves its sheet music.
 wanted=()
 command -v chromium >/dev/null 2>&1 || wanted+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || wanted+=(espeak-ng)
 ldconfig -p 2>/dev/null | grep -q libportaudio.so.2 || wanted+=(libportaudio2)
 command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || wanted+=(dovecot-imapd)
+command -v fluidsynth >/dev/null 2>&1 || wanted+=(fluidsynth)
+[ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || wanted+=(fluid-soundfont-gm)
+command -v lilypond >/dev/null 2>&1 || wanted+=(lilypond)
 if [ ${#wanted[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${wanted[*]} from Debian (once)"

@@ -35,6 +35,7 @@ from os1.core.files import Files
 from os1.core.letters import Letters
 from os1.core.mail import Mail
 from os1.core.memories import Memories
+from os1.core.music import Music
 from os1.core.proofread import Proofread
 from os1.core.speech import Speech
 from os1.errors import InputError, Os1Error
@@ -133,6 +134,7 @@ class Companion:
         self.files = Files(self.core)
         self.proofread = Proofread(self.core)
         self.letters = Letters(self.core)
+        self.music = Music(self.core)
         self.speech = Speech(self.core)
         self._deps = TurnDeps(
             llm=llm,

@@ -46,3 +46,8 @@ class InputError(Os1Error):
 
 class LetterError(Os1Error):
     """A letter could not be laid out or rendered (no text, too long, no hand for it)."""
+
+
+class MusicError(Os1Error):
+    """A piece could not be planned, composed or rendered (absurd tempo, no bars, no
+    synthesizer for the audio)."""

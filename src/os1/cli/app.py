@@ -48,6 +48,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "and export .ics files, get reminders, and sync with a CalDAV server."),
     "letters": ("letters", "letters_app",
                 "Letters written by hand: as a print-ready PDF and a picture of each page."),
+    "compose": ("music", "compose",
+                "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
+                "why.txt."),
     "users": ("users", "users_app", "Accounts and API keys for `os1 serve`."),
     "actions": ("actions", "actions_app",
                 "What os1 did or offered to do for you (the action journal)."),

@@ -1,0 +1,124 @@
+"""Music for every door: a piece composed from a moment, written out as MIDI, audio,
+MusicXML, sheet music and the why.
+
+The model only reads the moment and picks the musical decisions; the notes are made by
+code from a seed, and the files appear only when all are made (``score.write_piece``).
+The types a door shows are re-exported from here, so a door never imports the skill.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from os1.core.base import Core
+from os1.errors import MusicError
+from os1.memory.catalog import get_item, parse_ref
+
+if TYPE_CHECKING:  # the skill brings music21 (half a second): imported when first used
+    from os1.skills.music.compose import Piece
+    from os1.skills.music.moment import Moment
+    from os1.skills.music.score import Written
+
+__all__ = ["Composed", "Music"]
+
+RECALLED = 5  # memories read for a moment
+_WORD = re.compile(r"[a-z]{4,}")
+_PLAIN = frozenset(
+    ["this", "that", "with", "what", "when", "were", "have", "today", "morning", "about", "from"]
+)
+
+
+@dataclass(frozen=True)
+class Composed:
+    piece: Piece
+    moment: Moment
+    why: str
+    written: Written
+
+
+def _shares_words(about: str, text: str) -> bool:
+    """Whether a memory found for ``about`` is about it: they share a word of four
+    letters or more that is not a plain one (recall always finds something)."""
+    wanted = set(_WORD.findall(about.lower())) - _PLAIN
+    return bool(wanted & set(_WORD.findall(text.lower())))
+
+
+class Music:
+    """Pieces composed from the person's moments."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def moment(
+        self, user: str, about: str | None = None, memory: str | None = None
+    ) -> Moment:
+        """The moment a piece is about: the memory named (``f3``, ``episode:40``), or the
+        memories recall finds for ``about``.
+
+        Raises:
+            MusicError: neither given, or ``about`` empty or too long.
+            InputError: ``memory`` is not a memory ref, or not one of this person's.
+        """
+        from os1.skills.music.moment import Moment, Remembered, check_about
+
+        store = await self.core.store(user)
+        if memory:
+            kind, item = parse_ref(memory)
+            found = await get_item(store, kind, item)
+            if found is None:
+                raise MusicError(
+                    "music_memory_unknown",
+                    f"There is no memory {memory}.",
+                    "See `os1 memory list` for the memories there are.",
+                )
+            text = check_about(about or found.text)
+            return Moment(text, (Remembered(found.ref, found.text, found.time),))
+        text = check_about(about or "")
+        hits = await self.core.memory.search(store, text, k=RECALLED) if self.core.memory else []
+        kept = tuple(
+            Remembered(f"{h.kind!s}:{h.id}", h.text, h.time)
+            for h in hits
+            if _shares_words(text, h.text)
+        )
+        return Moment(text, kept)
+
+    async def compose(
+        self,
+        user: str,
+        out: Path,
+        *,
+        about: str | None = None,
+        memory: str | None = None,
+        seed: int = 0,
+        soundfont: Path | None = None,
+        **override: object,
+    ) -> Composed:
+        """A piece about a moment, written into the folder ``out`` as ``piece.mid``,
+        ``.wav``, ``.ogg``, ``.musicxml``, ``.pdf`` and ``why.txt``. ``override`` holds
+        decisions the person made themselves (``tempo=60``, ``mode="minor"``); they are
+        checked before the model is asked anything.
+
+        Raises:
+            MusicError: an absurd decision (a tempo of 2,000, 0 bars), nothing to compose
+                about, or ``out`` cannot be written.
+        """
+        from os1.skills.music.compose import compose
+        from os1.skills.music.moment import choose, overridden, why
+        from os1.skills.music.plan import PiecePlan, checked
+        from os1.skills.music.score import write_piece
+
+        override = {name: value for name, value in override.items() if value is not None}
+        checked(overridden(PiecePlan(), **override), length="tempo" in override)  # told first
+        moment = await self.moment(user, about, memory)
+        plan = checked(overridden(await choose(self.core.llm, moment, seed), **override))
+        piece = await asyncio.to_thread(compose, plan, seed)
+        reasons = why(piece, moment)
+        title = moment.about if len(moment.about) <= 60 else moment.about[:57] + "…"
+        written = await asyncio.to_thread(
+            write_piece, piece, out, title, extra={"why.txt": reasons}, soundfont=soundfont
+        )
+        return Composed(piece, moment, reasons, written)

@@ -1,0 +1,159 @@
+"""The musical decisions behind a piece, checked before anything is composed.
+
+A plan is what the model chooses (or a person overrides): key and mode, tempo, meter,
+form, register, density, articulation, instrument, and the words a motif comes from.
+Everything is bounded here, so an absurd value ("a tempo of 2,000", "0 bars") is told
+plainly before a note is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from os1.errors import MusicError
+
+Mode = Literal["major", "minor"]
+Meter = Literal["3/4", "4/4", "6/8"]
+Form = Literal["AABA", "ABA", "rondo", "theme and variations"]
+Register = Literal["low", "middle", "high"]
+Density = Literal["sparse", "moderate", "busy"]
+Articulation = Literal["legato", "detached"]
+
+TONICS = ("C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A", "Bb", "B")
+METERS: tuple[Meter, ...] = ("3/4", "4/4", "6/8")
+FORMS: tuple[Form, ...] = ("AABA", "ABA", "rondo", "theme and variations")
+# the sections each form is made of, in order
+SECTIONS: dict[str, tuple[str, ...]] = {
+    "AABA": ("A", "A", "B", "A"),
+    "ABA": ("A", "B", "A"),
+    "rondo": ("A", "B", "A", "C", "A"),
+    "theme and variations": ("T", "V1", "V2", "V3"),
+}
+# General MIDI programs (0-based) of the instruments a piece may be written for
+INSTRUMENTS: dict[str, int] = {
+    "piano": 0,
+    "music box": 10,
+    "nylon guitar": 24,
+    "harp": 46,
+    "strings": 48,
+    "cello": 42,
+    "violin": 40,
+    "flute": 73,
+    "clarinet": 71,
+    "oboe": 68,
+    "french horn": 60,
+    "choir": 52,
+}
+TEMPO_RANGE = (40, 200)  # beats per minute a piece may take
+SECONDS_RANGE = (30.0, 120.0)  # how long a piece lasts
+BAR_RANGE = (8, 128)
+PHRASE_BARS = 4
+
+
+@dataclass(frozen=True)
+class PiecePlan:
+    """What to compose. ``motif_word`` is spelled in notes (a name, a place); the rhythm
+    of ``motif_phrase`` (words the person said) gives the motif its rhythm. ``bars`` of
+    None lets the form and tempo decide the length. ``reasons`` says why each choice was
+    made, in plain words, keyed by the choice's name."""
+
+    tonic: str = "C"
+    mode: Mode = "major"
+    tempo: int = 90
+    meter: Meter = "4/4"
+    form: Form = "ABA"
+    register: Register = "middle"
+    density: Density = "moderate"
+    articulation: Articulation = "legato"
+    instrument: str = "piano"
+    motif_word: str = ""
+    motif_phrase: str = ""
+    bars: int | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def beats_per_bar(self) -> float:
+        """Quarter notes in a bar."""
+        return {"3/4": 3.0, "4/4": 4.0, "6/8": 3.0}[self.meter]
+
+    def seconds(self, bars: int) -> float:
+        """How long ``bars`` bars last at this tempo (6/8's beat is a dotted quarter)."""
+        quarter = 60.0 / self.tempo / (1.5 if self.meter == "6/8" else 1.0)
+        return bars * self.beats_per_bar * quarter
+
+
+def _name(value: str) -> str:
+    return value.strip()[:1].upper() + value.strip()[1:].lower() if value.strip() else ""
+
+
+def checked(plan: PiecePlan, *, length: bool = True) -> PiecePlan:
+    """``plan`` with its names tidied, or a MusicError saying which value is out of
+    bounds and what would do. ``length=False`` leaves out whether its bars at its tempo
+    last 30–120 s (for a plan whose tempo is still to be chosen)."""
+    tonic = _name(plan.tonic).replace("♯", "#").replace("♭", "b")
+    if tonic not in TONICS:
+        raise MusicError(
+            "music_key", f"'{plan.tonic}' is not a key.", f"Name one of {', '.join(TONICS)}."
+        )
+    low, high = TEMPO_RANGE
+    if not low <= plan.tempo <= high:
+        raise MusicError(
+            "music_tempo",
+            f"A tempo of {plan.tempo} beats a minute cannot be played.",
+            f"Choose one from {low} (very slow) to {high} (very fast).",
+        )
+    for name, value, allowed in (
+        ("mode", plan.mode, ("major", "minor")),
+        ("meter", plan.meter, METERS),
+        ("form", plan.form, FORMS),
+        ("register", plan.register, ("low", "middle", "high")),
+        ("density", plan.density, ("sparse", "moderate", "busy")),
+        ("articulation", plan.articulation, ("legato", "detached")),
+        ("instrument", plan.instrument, tuple(INSTRUMENTS)),
+    ):
+        if value not in allowed:
+            raise MusicError(
+                f"music_{name}",
+                f"'{value}' is not a {name} os1 can write.",
+                f"Choose one of: {', '.join(allowed)}.",
+            )
+    if plan.bars is not None:
+        bars_low, bars_high = BAR_RANGE
+        if not bars_low <= plan.bars <= bars_high:
+            raise MusicError(
+                "music_bars",
+                f"A piece of {plan.bars} bars cannot be written.",
+                f"Ask for {bars_low} to {bars_high} bars, or leave the length to the form.",
+            )
+        seconds = plan.seconds(plan.bars)
+        if length and not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:
+            raise MusicError(
+                "music_length",
+                f"{plan.bars} bars at {plan.tempo} beats a minute last {seconds:.0f} s; a "
+                f"piece lasts {SECONDS_RANGE[0]:.0f} to {SECONDS_RANGE[1]:.0f} s.",
+                "Ask for more or fewer bars, or another tempo.",
+            )
+    return replace(plan, tonic=tonic)
+
+
+def phrases_per_section(plan: PiecePlan) -> int:
+    """How many four-bar phrases each section of the form holds: as many as make the
+    piece last closest to the middle of 30–120 s, at least one, or as the bars asked."""
+    sections = len(SECTIONS[plan.form])
+    if plan.bars:
+        return max(1, round(plan.bars / PHRASE_BARS / sections))
+    best = min(
+        range(1, 9),
+        key=lambda n: (
+            abs(plan.seconds(n * PHRASE_BARS * sections) - 60.0)
+            + (
+                1000.0
+                if not SECONDS_RANGE[0]
+                <= plan.seconds(n * PHRASE_BARS * sections)
+                <= SECONDS_RANGE[1]
+                else 0.0
+            )
+        ),
+    )
+    return best
