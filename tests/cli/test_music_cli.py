@@ -51,3 +51,28 @@ def test_absurd_requests_are_told_and_write_nothing(tmp_path: Path) -> None:
     assert not out.exists()
     nothing = run_cli(tmp_path / "home", "compose")
     assert nothing.exit_code == 2 and "Say what the piece is about" in nothing.output
+
+
+def test_pieces_are_kept_listed_shown_and_forgotten(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert "No pieces yet" in run_cli(home, "music", "list").stdout
+    made = run_cli(
+        home,
+        "compose",
+        "--about",
+        "Sunday pancakes with Ines",
+        "--out",
+        str(tmp_path / "p"),
+        "--json",
+    )
+    assert made.exit_code == 0, made.output
+    piece = json.loads(made.stdout)["id"]
+    listed = json.loads(run_cli(home, "music", "list", "--json").stdout)
+    assert [p["id"] for p in listed] == [piece]
+    assert listed[0]["about"] == "Sunday pancakes with Ines"
+    shown = run_cli(home, "music", "show", str(piece))
+    assert shown.exit_code == 0 and "spell INES" in shown.stdout
+    forgot = run_cli(home, "music", "forget", str(piece))
+    assert forgot.exit_code == 0 and "forgotten" in forgot.stdout
+    gone = run_cli(home, "music", "show", str(piece))
+    assert gone.exit_code == 1 and f"There is no piece {piece}" in gone.output

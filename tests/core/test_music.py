@@ -15,7 +15,6 @@ from os1.models.scripted import ScriptedLLM
 
 CHOICE = {
     "mood": "grey and tender",
-    "tonic": "D",
     "mode": "minor",
     "key_and_tempo_reason": "The sea was grey and cold that morning",
     "tempo": 58,
@@ -47,11 +46,12 @@ async def test_a_piece_photographs_the_memories_of_its_moment(
     scripted.enqueue(CHOICE)
     done = await companion.music.compose("sam", tmp_path / "beach", about="the beach with Lena")
     plan = done.piece.plan
-    assert (plan.tonic, plan.mode, plan.tempo, plan.instrument) == ("D", "minor", 58, "cello")
+    assert (plan.tonic, plan.mode, plan.tempo, plan.instrument) == ("E", "minor", 58, "cello")
     assert [m.text for m in done.moment.memories] == [
         "Lena and I walked on the beach at dawn, the sea was grey."
     ]  # the dentist is not part of this moment
-    assert "D minor and slow" in done.why and "the sea was grey and cold" in done.why
+    assert "E minor and slow" in done.why and "the sea was grey and cold" in done.why
+    assert "E because LENA begins on E" in done.why  # the key is the name's first note
     assert "spell LENA (E E G A)" in done.why
     assert "3 June 2026" in done.why and "episode:" in done.why
     assert (tmp_path / "beach" / "why.txt").read_text() == done.why

@@ -39,6 +39,8 @@ TOOLS = {
     "list_letters",
     "list_hands",
     "learn_hand",
+    "compose_music",
+    "list_music",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -88,6 +90,18 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         assert not known.is_error and text_of(known)
         stranger = await client.call_tool("write_letter", {"to": "Bart", "about": "thanks"})
         assert stranger.is_error and "don't know who Bart is" in text_of(stranger)
+        piece = await client.call_tool("compose_music", {"about": "first snow in Oslo"})
+        assert not piece.is_error, text_of(piece)
+        assert piece.structured_content is not None
+        assert piece.structured_content["key"].startswith("A ")  # OSLO begins on A (O runs on)
+        assert "words alone" in piece.structured_content["why"]
+        listed = await client.call_tool("list_music", {})
+        assert listed.structured_content is not None
+        assert [p["id"] for p in listed.structured_content["result"]] == [
+            piece.structured_content["id"]
+        ]
+        absurd = await client.call_tool("compose_music", {"about": "   "})
+        assert absurd.is_error and "nothing to compose about" in text_of(absurd)
 
 
 async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:

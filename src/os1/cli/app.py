@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compose": ("music", "compose",
                 "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
                 "why.txt."),
+    "music": ("music", "music_app",
+              "The pieces os1 composed with you: list them, show why, play them, forget them."),
     "users": ("users", "users_app", "Accounts and API keys for `os1 serve`."),
     "actions": ("actions", "actions_app",
                 "What os1 did or offered to do for you (the action journal)."),

@@ -10,20 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+import secrets
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from os1.core.base import Core
 from os1.errors import MusicError
 from os1.memory.catalog import get_item, parse_ref
+from os1.skills.music import shelf
+from os1.skills.music.shelf import Shelved
 
-if TYPE_CHECKING:  # the skill brings music21 (half a second): imported when first used
+if TYPE_CHECKING:  # composing brings music21 (half a second): imported when first used
     from os1.skills.music.compose import Piece
     from os1.skills.music.moment import Moment
     from os1.skills.music.score import Written
 
-__all__ = ["Composed", "Music"]
+__all__ = ["FILES", "Composed", "Music", "Shelved"]
 
 RECALLED = 5  # memories read for a moment
 _WORD = re.compile(r"[a-z]{4,}")
@@ -32,8 +37,20 @@ _PLAIN = frozenset(
 )
 
 
+# the files of a piece, by kind: what a door may hand out
+FILES = {
+    "mid": "piece.mid",
+    "wav": "piece.wav",
+    "ogg": "piece.ogg",
+    "musicxml": "piece.musicxml",
+    "pdf": "piece.pdf",
+    "why": "why.txt",
+}
+
+
 @dataclass(frozen=True)
 class Composed:
+    id: int  # as kept on the person's shelf
     piece: Piece
     moment: Moment
     why: str
@@ -89,16 +106,19 @@ class Music:
     async def compose(
         self,
         user: str,
-        out: Path,
+        out: Path | None = None,
         *,
         about: str | None = None,
         memory: str | None = None,
         seed: int = 0,
         soundfont: Path | None = None,
+        ogg: bool = False,
         **override: object,
     ) -> Composed:
-        """A piece about a moment, written into the folder ``out`` as ``piece.mid``,
-        ``.wav``, ``.ogg``, ``.musicxml``, ``.pdf`` and ``why.txt``. ``override`` holds
+        """A piece about a moment, written into the folder ``out`` (by default the
+        piece's own folder in the home) as ``piece.mid``, ``.wav``, ``.ogg``,
+        ``.musicxml``, ``.pdf`` and ``why.txt`` (and ``.ogg`` if ``ogg``, for a browser),
+        and kept on the person's shelf. ``override`` holds
         decisions the person made themselves (``tempo=60``, ``mode="minor"``); they are
         checked before the model is asked anything.
 
@@ -118,7 +138,63 @@ class Music:
         piece = await asyncio.to_thread(compose, plan, seed)
         reasons = why(piece, moment)
         title = moment.about if len(moment.about) <= 60 else moment.about[:57] + "…"
+        store = await self.core.store(user)
+        into = out or self._folder(store.user.id, f".new-{secrets.token_hex(6)}")
         written = await asyncio.to_thread(
-            write_piece, piece, out, title, extra={"why.txt": reasons}, soundfont=soundfont
+            write_piece,
+            piece,
+            into,
+            title,
+            extra={"why.txt": reasons},
+            soundfont=soundfont,
+            ogg=ogg,
         )
-        return Composed(piece, moment, reasons, written)
+        kept = await shelf.keep(store, moment, plan, seed, reasons)
+        if out is None:  # the new piece's files become its own folder's
+            final = self._folder(store.user.id, kept.id)
+            await asyncio.to_thread(shutil.rmtree, final, True)
+            into.rename(final)
+            written = replace(written, files={k: final / p.name for k, p in written.files.items()})
+        return Composed(kept.id, piece, moment, reasons, written)
+
+    async def pieces(self, user: str, limit: int = 50) -> list[Shelved]:
+        """The person's pieces, newest first."""
+        return await shelf.newest(await self.core.store(user), limit)
+
+    async def piece(self, user: str, piece: int) -> Shelved:
+        """Raises: MusicError: the person has no such piece."""
+        return await shelf.one(await self.core.store(user), piece)
+
+    async def forget(self, user: str, piece: int) -> None:
+        """Removes the piece and its files. Raises: MusicError: no such piece."""
+        store = await self.core.store(user)
+        await shelf.one(store, piece)
+        await shelf.discard(store, piece)
+        await asyncio.to_thread(shutil.rmtree, self._folder(store.user.id, piece), True)
+
+    def _folder(self, user_id: int, piece: int | str) -> Path:
+        base = self.core.home or Path(tempfile.gettempdir()) / "os1"
+        return base / "music" / str(user_id) / str(piece)
+
+    async def files(self, user: str, piece: int, want: str = "mid") -> Written:
+        """The piece's files, written again from its plan and seed if the kind wanted
+        (``FILES``) is not in the home's music folder (the same notes: the composing is
+        deterministic).
+
+        Raises:
+            MusicError: the person has no such piece.
+        """
+        from os1.skills.music.compose import compose
+        from os1.skills.music.score import Written, write_piece
+
+        store = await self.core.store(user)
+        kept = await shelf.one(store, piece)
+        folder = self._folder(store.user.id, piece)
+        there = {kind: folder / name for kind, name in FILES.items() if (folder / name).is_file()}
+        if want in there:
+            return Written(there, {k: "not made" for k in FILES if k not in there})
+        notes = await asyncio.to_thread(compose, kept.plan, kept.seed)
+        title = kept.moment.about[:60]
+        return await asyncio.to_thread(
+            write_piece, notes, folder, title, extra={"why.txt": kept.why}, ogg=True
+        )

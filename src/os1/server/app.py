@@ -30,6 +30,7 @@ from os1.server import (
     letters_api,
     mcp,
     memory_api,
+    music_api,
     openai_api,
     problems,
     ws,
@@ -90,6 +91,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(actions_api.router)
     app.include_router(files_api.router)
     app.include_router(letters_api.router)
+    app.include_router(music_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)

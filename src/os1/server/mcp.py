@@ -45,7 +45,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Protocol, TypeVar
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
@@ -64,6 +64,7 @@ from os1.config import Settings
 from os1.core.accounts import Account
 from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
+from os1.core.music import Shelved
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
@@ -105,7 +106,12 @@ class Speaker:
 
 Resolve = Callable[[Context], Awaitable[Speaker]]
 AskFn = Callable[[str, int], Awaitable[Answer]]
-ModelWork = Callable[[Callable[[], Awaitable[LetterKept]]], Awaitable[LetterKept]]
+
+
+class ModelWork(Protocol):
+    """Runs model work (a letter, a piece) under a door's limits."""
+
+    def __call__(self, work: Callable[[], Awaitable[T]]) -> Awaitable[T]: ...
 
 
 class Recalled(BaseModel):
@@ -117,6 +123,18 @@ class Recalled(BaseModel):
     time: str | None = Field(description="when it was said or became true, ISO 8601")
     speaker: str = Field(description="who said it ('' for a fact)")
     sources: list[str] = Field(description="where it came from: the messages it rests on")
+
+
+class Piece(BaseModel):
+    """A piece composed from a moment."""
+
+    id: int
+    about: str
+    memories: list[str] = Field(description="the memories it photographs (refs)")
+    key: str
+    tempo: int
+    instrument: str
+    why: str = Field(description="why it is as it is, in plain words")
 
 
 class Recall(BaseModel):
@@ -357,6 +375,36 @@ def build_server(resolve: Resolve) -> MCPServer:
         ).strip()
 
     @server.tool()
+    async def compose_music(
+        ctx: Context, about: str = "", memory: str = "", seed: int = 0
+    ) -> Piece:
+        """Compose a piece of music as a photograph of a moment: ``about`` in the
+        person's words, or ``memory`` (a ref such as f3). The companion picks key, tempo
+        and instrument from the moment and says why; the files are at
+        /api/music/ID/piece.ogg (listen), piece.pdf (score), piece.mid."""
+        speaker = await resolve(ctx)
+        music = speaker.companion.music
+        done = await _guard(
+            speaker.model(
+                lambda: music.compose(
+                    speaker.name,
+                    None,
+                    about=about[:500] or None,
+                    memory=memory[:40] or None,
+                    seed=max(0, seed),
+                    ogg=True,
+                )
+            )
+        )
+        return _piece(await _guard(music.piece(speaker.name, done.id)))
+
+    @server.tool()
+    async def list_music(ctx: Context) -> list[Piece]:
+        """The pieces composed with the person, newest first, each with why."""
+        speaker = await resolve(ctx)
+        return [_piece(k) for k in await _guard(speaker.companion.music.pieces(speaker.name))]
+
+    @server.tool()
     async def profile(ctx: Context) -> str:
         """What the companion knows of the person, from what they told it."""
         speaker = await resolve(ctx)
@@ -373,6 +421,19 @@ def build_server(resolve: Resolve) -> MCPServer:
         return speaker.companion.presence.count()
 
     return server
+
+
+def _piece(kept: Shelved) -> Piece:
+    plan = kept.plan
+    return Piece(
+        id=kept.id,
+        about=kept.moment.about,
+        memories=[m.ref for m in kept.moment.memories],
+        key=f"{plan.tonic} {plan.mode}",
+        tempo=plan.tempo,
+        instrument=plan.instrument,
+        why=kept.why,
+    )
 
 
 async def _guard(work: Awaitable[T]) -> T:
@@ -395,7 +456,7 @@ def local_resolver(companion: Companion, user: str) -> Resolve:
     async def ask(question: str, k: int) -> Answer:
         return await companion.memories.ask(user, question, k)
 
-    async def model(work: Callable[[], Awaitable[LetterKept]]) -> LetterKept:
+    async def model(work: Callable[[], Awaitable[T]]) -> T:
         return await work()
 
     speaker = Speaker(user, companion, turn, ask, model)
@@ -424,7 +485,7 @@ async def _http_speaker(ctx: Context) -> Speaker:
     async def ask(question: str, k: int) -> Answer:
         return await ask_memory(svc, account, question, k)
 
-    async def model(work: Callable[[], Awaitable[LetterKept]]) -> LetterKept:
+    async def model(work: Callable[[], Awaitable[T]]) -> T:
         return await model_turn(svc, account, work)
 
     return Speaker(account.name, svc.companion, turn, ask, model)

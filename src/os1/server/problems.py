@@ -63,6 +63,9 @@ _STATUS_BY_CODE = {
     "hand_missing": 503,
     "hand_unreadable": 503,
     "scan_too_large": 413,
+    "music_unknown": 404,
+    "music_memory_unknown": 404,
+    "music_destination": 500,
 }
 
 
@@ -71,7 +74,7 @@ def status_for(exc: Os1Error) -> int:
         return exc.status
     if exc.code in _STATUS_BY_CODE:
         return _STATUS_BY_CODE[exc.code]
-    if type(exc).__name__ in ("InputError", "LetterError"):
+    if type(exc).__name__ in ("InputError", "LetterError", "MusicError"):
         return 422
     return 500
 

@@ -16,6 +16,7 @@ from os1.skills.letters.tools import WriteLetter
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
+from os1.skills.music import shelf as music_shelf
 from os1.skills.proofread.tools import Proofread
 
 
@@ -47,6 +48,7 @@ def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) 
         *mail_schema.MIGRATIONS,
         *letters_archive.MIGRATIONS,
         *own_hands.MIGRATIONS,
+        *music_shelf.MIGRATIONS,
     )
     for name, migrate in migrations:
         register(name, migrate)

@@ -1,7 +1,7 @@
 // os1's web UI: signing in, the app shell and its pages. Plain ES modules, no build
 // step and nothing from the network but our own server, so it works offline.
 //
-// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/timeline) so every page
+// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/music, #/timeline): every page
 // has a link and Back works, with no server routes. A one-time sign-in link
 // (#signin=CODE, printed by `os1 serve`) is redeemed first and then scrubbed from the
 // address bar and history, so the code never lingers where it could be copied.
@@ -11,10 +11,11 @@ import { ChatView } from "./chat.js";
 import { $, plural } from "./dom.js";
 import { LettersView } from "./letters.js";
 import { MemoryView } from "./memory.js";
+import { MusicView } from "./music.js";
 import { ProfileView } from "./profile.js";
 import { TimelineView } from "./timeline.js";
 
-const VIEWS = ["chat", "memory", "profile", "letters", "timeline"];
+const VIEWS = ["chat", "memory", "profile", "letters", "music", "timeline"];
 const ME_REFRESH_MS = 20000;
 
 const state = { me: null, view: null, meTimer: null };
@@ -28,6 +29,7 @@ const pages = {
   memory: new MemoryView(),
   profile: new ProfileView(),
   letters: new LettersView(),
+  music: new MusicView(),
   timeline: new TimelineView(),
 };
 

@@ -111,21 +111,23 @@ def _run(command: list[str], what: str) -> str | None:
 
 
 def audio_files(
-    midi: Path, folder: Path, soundfont: Path | None
+    midi: Path, folder: Path, soundfont: Path | None, ogg: bool = True
 ) -> tuple[dict[str, Path], dict[str, str]]:
+    """The piece played by FluidSynth as WAV, and as Ogg Vorbis if ``ogg``; or why not."""
+    kinds = (("wav", ".wav", "wav"), ("ogg", ".ogg", "oga"))[: 2 if ogg else 1]
     if not shutil.which("fluidsynth"):
         why = "FluidSynth is not installed (apt-get install fluidsynth); no audio was made."
-        return {}, {"wav": why, "ogg": why}
+        return {}, {kind: why for kind, _, _ in kinds}
     font = find_soundfont(soundfont)
     if font is None:
         why = (
             "No General MIDI soundfont was found (apt-get install fluid-soundfont-gm, or"
             " set OS1_SOUNDFONT to one); no audio was made."
         )
-        return {}, {"wav": why, "ogg": why}
+        return {}, {kind: why for kind, _, _ in kinds}
     files: dict[str, Path] = {}
     missing: dict[str, str] = {}
-    for kind, suffix, kind_flag in (("wav", ".wav", "wav"), ("ogg", ".ogg", "oga")):
+    for kind, suffix, kind_flag in kinds:
         out = folder / f"{midi.stem}{suffix}"
         failed = _run(
             [
@@ -166,9 +168,6 @@ def _engraved(musicxml: Path, folder: Path) -> tuple[dict[str, Path], dict[str, 
         [
             "lilypond",
             "-dno-point-and-click",
-            "-dbackend=eps",
-            "-dno-gs-load-fonts",
-            "-dinclude-eps-fonts",
             "--pdf",
             "-o",
             str(folder / musicxml.stem),
@@ -193,10 +192,12 @@ def write_piece(
     stem: str = "piece",
     extra: dict[str, str] | None = None,
     soundfont: Path | None = None,
+    ogg: bool = True,
 ) -> Written:
     """Writes ``piece`` into the folder ``destination`` (made if need be) as
-    ``STEM.mid``, ``.wav``, ``.ogg``, ``.musicxml`` and ``.pdf``, plus each ``extra``
-    file (name → text). Files are moved in only once all are made.
+    ``STEM.mid``, ``.wav``, ``.musicxml`` and ``.pdf``, ``.ogg`` too if ``ogg`` (for a
+    browser), plus each ``extra`` file (name → text). Files are moved in only once all
+    are made.
 
     Raises:
         MusicError: the destination cannot be written to.
@@ -215,7 +216,7 @@ def write_piece(
         files = {"mid": Path(score.write("midi", fp=staging / f"{stem}.mid"))}
         files["musicxml"] = Path(score.write("musicxml", fp=staging / f"{stem}.musicxml"))
         with ThreadPoolExecutor(2) as pool:  # two tools that wait on their own processes
-            playing = pool.submit(audio_files, files["mid"], staging, soundfont)
+            playing = pool.submit(audio_files, files["mid"], staging, soundfont, ogg)
             engraved, no_pdf = _engraved(files["musicxml"], staging)
             audio, missing = playing.result()
         files |= audio | engraved
