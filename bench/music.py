@@ -42,7 +42,7 @@ from rich.table import Table
 from figures import save
 from os1.companion import Companion
 from os1.config import load_settings
-from os1.skills.music.score import GAIN, find_soundfont
+from os1.skills.music.score import find_soundfont, synth_command
 from os1.skills.music.theory import check, random_walk
 
 EVERYDAY = [
@@ -89,24 +89,9 @@ def moments_from(path: Path | None, count: int) -> tuple[list[str], str]:
 def audio_speed(midi: Path, seconds: float, folder: Path) -> float:
     """Seconds of music per second of FluidSynth's work."""
     font = find_soundfont()
+    assert font is not None, "no soundfont: run the set-up (scripts/setup.sh)"
     start = time.perf_counter()
-    subprocess.run(
-        [
-            "fluidsynth",
-            "-ni",
-            "-q",
-            "-g",
-            GAIN,
-            "-r",
-            "44100",
-            "-F",
-            str(folder / "a.wav"),
-            str(font),
-            str(midi),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    subprocess.run(synth_command(font, midi, folder / "a.wav"), check=True, capture_output=True)
     return seconds / (time.perf_counter() - start)
 
 

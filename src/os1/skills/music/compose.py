@@ -239,14 +239,17 @@ class _Writer:
         self.low, self.high = self.tonic - 3, self.tonic + 16  # a twelfth: singable
         self.notes: list[Note] = []
 
-    def pitch(self, degree: int, chord: Chord) -> int:
+    def _sounded(self, degree: int, chord: Chord) -> int:
+        """The degree's pitch class as it sounds over ``chord``: raised a semitone where
+        the harmony raises it (minor's leading tone under the dominant)."""
         pc = self.scale[degree % 7]
-        if (
-            (pc + 1) % 12 in chord.tones
-            and pc not in chord.tones
-            and (pc + 1) % 12 not in self.scale
-        ):
-            pc = (pc + 1) % 12  # the raised leading tone of minor, where the harmony has it
+        raised = (pc + 1) % 12
+        if raised in chord.tones and pc not in chord.tones and raised not in self.scale:
+            return raised
+        return pc
+
+    def pitch(self, degree: int, chord: Chord) -> int:
+        pc = self._sounded(degree, chord)
         pitch = self.tonic + (pc - self.scale[0]) % 12 + 12 * (degree // 7)
         while pitch > self.high:
             pitch -= 12
@@ -255,12 +258,9 @@ class _Writer:
         return pitch
 
     def to_chord_tone(self, degree: int, chord: Chord) -> int:
+        """The nearest degree (itself first) that is a tone of ``chord``."""
         for step in (0, -1, 1, -2, 2):
-            if self.scale[(degree + step) % 7] in chord.tones or (
-                (self.scale[(degree + step) % 7] + 1) % 12 in chord.tones
-                and self.scale[(degree + step) % 7] not in chord.tones
-                and (self.scale[(degree + step) % 7] + 1) % 12 not in self.scale
-            ):
+            if self._sounded(degree + step, chord) in chord.tones:
                 return degree + step
         return degree
 

@@ -110,6 +110,13 @@ def _run(command: list[str], what: str) -> str | None:
     return None
 
 
+def synth_command(font: Path, midi: Path, out: Path, kind: str = "wav") -> list[str]:
+    """FluidSynth rendering ``midi`` to the file ``out`` (``kind``: wav, oga) as fast as
+    it can, at a normal listening level."""
+    return ["fluidsynth", "-ni", "-q", "-g", GAIN, "-r", "44100", "-T", kind, "-F",
+            str(out), str(font), str(midi)]  # fmt: skip
+
+
 def audio_files(
     midi: Path, folder: Path, soundfont: Path | None, ogg: bool = True
 ) -> tuple[dict[str, Path], dict[str, str]]:
@@ -129,24 +136,7 @@ def audio_files(
     missing: dict[str, str] = {}
     for kind, suffix, kind_flag in kinds:
         out = folder / f"{midi.stem}{suffix}"
-        failed = _run(
-            [
-                "fluidsynth",
-                "-ni",
-                "-q",
-                "-g",
-                GAIN,
-                "-r",
-                "44100",
-                "-T",
-                kind_flag,
-                "-F",
-                str(out),
-                str(font),
-                str(midi),
-            ],
-            "FluidSynth",
-        )
+        failed = _run(synth_command(font, midi, out, kind_flag), "FluidSynth")
         if failed or not out.is_file():
             missing[kind] = failed or "FluidSynth wrote no audio."
         else:
