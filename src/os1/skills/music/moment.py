@@ -2,9 +2,11 @@
 
 The memories recall finds about the moment (or the one named) are shown to the model as
 numbered data, with their day and time; the model chooses the musical decisions under a
-JSON schema, each with a short reason, and a word to spell and words to take a rhythm
-from, both out of the moment itself. What the memories say is never an instruction
-(rule 4 of DESIGN.md). The model never writes a note: ``compose`` does, from its plan.
+JSON schema, with a short reason for the key and tempo and one for the instrument. The
+motif is taken by code from the moment's own words (``motif_source``): the first name in
+it to spell, the person's first clause for its rhythm; the key's home note is the name's
+first note. What the memories say is never an instruction (rule 4 of DESIGN.md). The
+model never writes a note: ``compose`` does, from its plan.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 from os1.errors import MusicError
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.skills.music.motif import MOTIF_NOTES, spelled
-from os1.skills.music.plan import FORMS, INSTRUMENTS, METERS, TEMPO_RANGE, PiecePlan
+from os1.skills.music.plan import (
+    ARTICULATIONS,
+    DENSITIES,
+    FORMS,
+    INSTRUMENTS,
+    METERS,
+    MODES,
+    REGISTERS,
+    TEMPO_RANGE,
+    PiecePlan,
+)
 
 if TYPE_CHECKING:  # compose brings music21, which the store's migrations must not load
     from os1.skills.music.compose import Piece
@@ -62,14 +74,14 @@ SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "mood": {"type": "string", "minLength": 2, "maxLength": 24},
-        "mode": {"enum": ["major", "minor"]},
+        "mode": {"enum": list(MODES)},
         "tempo": {"type": "integer"},
         "key_and_tempo_reason": _REASON,
         "meter": {"enum": list(METERS)},
         "form": {"enum": list(FORMS)},
-        "register": {"enum": ["low", "middle", "high"]},
-        "density": {"enum": ["sparse", "moderate", "busy"]},
-        "articulation": {"enum": ["legato", "detached"]},
+        "register": {"enum": list(REGISTERS)},
+        "density": {"enum": list(DENSITIES)},
+        "articulation": {"enum": list(ARTICULATIONS)},
         "instrument": {"enum": list(INSTRUMENTS)},
         "instrument_reason": _REASON,
     },

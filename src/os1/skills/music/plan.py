@@ -9,7 +9,7 @@ plainly before a note is written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from os1.errors import MusicError
 
@@ -19,6 +19,11 @@ Form = Literal["AABA", "ABA", "rondo", "theme and variations"]
 Register = Literal["low", "middle", "high"]
 Density = Literal["sparse", "moderate", "busy"]
 Articulation = Literal["legato", "detached"]
+# the choices of each, for the checks here and the model's schema
+MODES: tuple[str, ...] = get_args(Mode)
+REGISTERS: tuple[str, ...] = get_args(Register)
+DENSITIES: tuple[str, ...] = get_args(Density)
+ARTICULATIONS: tuple[str, ...] = get_args(Articulation)
 
 TONICS = ("C", "C#", "Db", "D", "Eb", "E", "F", "F#", "Gb", "G", "Ab", "A", "Bb", "B")
 METERS: tuple[Meter, ...] = ("3/4", "4/4", "6/8")
@@ -104,12 +109,12 @@ def checked(plan: PiecePlan, *, length: bool = True) -> PiecePlan:
             f"Choose one from {low} (very slow) to {high} (very fast).",
         )
     for name, value, allowed in (
-        ("mode", plan.mode, ("major", "minor")),
+        ("mode", plan.mode, MODES),
         ("meter", plan.meter, METERS),
         ("form", plan.form, FORMS),
-        ("register", plan.register, ("low", "middle", "high")),
-        ("density", plan.density, ("sparse", "moderate", "busy")),
-        ("articulation", plan.articulation, ("legato", "detached")),
+        ("register", plan.register, REGISTERS),
+        ("density", plan.density, DENSITIES),
+        ("articulation", plan.articulation, ARTICULATIONS),
         ("instrument", plan.instrument, tuple(INSTRUMENTS)),
     ):
         if value not in allowed:
