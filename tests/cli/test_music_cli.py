@@ -51,6 +51,18 @@ def test_absurd_requests_are_told_and_write_nothing(tmp_path: Path) -> None:
     assert not out.exists()
     nothing = run_cli(tmp_path / "home", "compose")
     assert nothing.exit_code == 2 and "Say what the piece is about" in nothing.output
+    no_font = run_cli(
+        tmp_path / "home",
+        "compose",
+        "--about",
+        "rain",
+        "--soundfont",
+        str(tmp_path / "none.sf2"),
+        "--out",
+        str(out),
+    )
+    assert no_font.exit_code == 2 and "There is no soundfont at" in no_font.output
+    assert not out.exists()
 
 
 def test_pieces_are_kept_listed_shown_and_forgotten(tmp_path: Path) -> None:

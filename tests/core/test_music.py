@@ -98,3 +98,15 @@ async def test_a_memory_that_is_not_there_is_named(companion: Companion, tmp_pat
     with pytest.raises(MusicError) as caught:
         await companion.music.compose("sam", tmp_path, about="   ")
     assert caught.value.code == "music_about_empty"
+
+
+async def test_a_long_memory_named_is_the_moment_in_its_own_words(
+    companion: Companion, scripted: ScriptedLLM, tmp_path: Path
+) -> None:
+    long = "We sailed past Hydra at sunset and the wind dropped. " * 15
+    await _remember(companion, long)
+    scripted.enqueue(CHOICE)
+    done = await companion.music.compose("sam", tmp_path, memory="e1")
+    assert done.moment.about.startswith("We sailed past Hydra") and len(done.moment.about) <= 500
+    assert [m.text for m in done.moment.memories] == [long]
+    assert done.piece.motif.spelled == "HYDRA"

@@ -72,6 +72,12 @@ def compose(
             'beach", or --memory f3.[/]'
         )
         raise typer.Exit(2)
+    if soundfont is not None and not soundfont.is_file():
+        err.print(
+            f"[red]There is no soundfont at {escape(str(soundfont))}.[/] [dim]Name a "
+            "General MIDI .sf2 file, or leave --soundfont out to use the one installed.[/]"
+        )
+        raise typer.Exit(2)
     tonic, mode = None, None
     if key:
         tonic, _, rest = key.strip().partition(" ")

@@ -80,7 +80,7 @@ class Music:
             MusicError: neither given, or ``about`` empty or too long.
             InputError: ``memory`` is not a memory ref, or not one of this person's.
         """
-        from os1.skills.music.moment import Moment, Remembered, check_about
+        from os1.skills.music.moment import MAX_ABOUT, Moment, Remembered, check_about
 
         store = await self.core.store(user)
         if memory:
@@ -92,7 +92,8 @@ class Music:
                     f"There is no memory {memory}.",
                     "See `os1 memory list` for the memories there are.",
                 )
-            text = check_about(about or found.text)
+            said = found.text if len(found.text) <= MAX_ABOUT else found.text[: MAX_ABOUT - 1] + "…"
+            text = check_about(about or said)
             return Moment(text, (Remembered(found.ref, found.text, found.time),))
         text = check_about(about or "")
         hits = await self.core.memory.search(store, text, k=RECALLED) if self.core.memory else []
