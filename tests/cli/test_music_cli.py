@@ -67,7 +67,7 @@ def test_absurd_requests_are_told_and_write_nothing(tmp_path: Path) -> None:
 
 def test_pieces_are_kept_listed_shown_and_forgotten(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    assert "No pieces yet" in run_cli(home, "music", "list").stdout
+    assert "Nothing yet" in run_cli(home, "music", "list").stdout
     made = run_cli(
         home,
         "compose",

@@ -103,3 +103,89 @@ def test_a_moment_becomes_a_piece_to_hear_read_and_forget(
     expect(page.locator("#music-status")).to_contain_text("No music yet")
     assert not crashes, crashes
     assert not refused, refused
+
+
+SONG = {
+    "title": "Mornings by the Sea",
+    "mood": "tender",
+    "mode": "minor",
+    "tempo": 88,
+    "verse_1": [
+        "Lena walking on the morning shore",
+        "all the sea was grey beneath the sky",
+        "every gull was calling out her name",
+        "and the wind went softly singing by",
+    ],
+    "chorus": [
+        "Oh the sea, the grey and gentle sea",
+        "every wave a word we never said",
+        "Lena laughing as the water ran",
+        "all the clouds were silver overhead",
+    ],
+    "verse_2": [
+        "Now the summer's over, Lena, come",
+        "walk the shore with me another day",
+        "every step a little closer home",
+        "all the grey has long since gone away",
+    ],
+}
+
+
+def test_a_song_written_together_is_read_played_and_changed(
+    live_server: LiveServer, browser: Browser, artifacts: Path
+) -> None:
+    ada = live_server.person("ada")
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    refused = policy_violations(page)
+    page.goto(f"{live_server.url}/#signin={signin_code(live_server, ada)}")
+    expect(page.locator("#account-name")).to_have_text("ada")
+    page.get_by_role("link", name="Music").click()
+    expect(page.locator("#songs-status")).to_contain_text("No songs yet")
+
+    llm = model(live_server)
+    llm.enqueue(SONG)
+    page.get_by_label("The moment").fill("the grey mornings by the sea with Lena")
+    page.get_by_role("button", name="Write a song").click()
+    card = page.locator("#songs-list .music-item").first
+    expect(card).to_be_visible(timeout=60_000)
+    expect(card.locator("h3")).to_have_text("Mornings by the Sea")
+    expect(card).to_contain_text("E minor, 88 beats a minute")
+    words = card.locator(".song-words")
+    expect(words).to_contain_text("[Chorus]")
+    expect(words).to_contain_text("Lena walking on the morning shore")
+    expect(words).to_contain_text("Em")  # the chords over the words
+    diagrams = card.locator("img.song-chords")
+    expect(diagrams).to_be_visible()
+    assert diagrams.evaluate("img => img.complete && img.naturalWidth > 100")
+    duration = card.locator("audio").evaluate(
+        """audio => new Promise((done, failed) => {
+            audio.addEventListener('loadedmetadata', () => done(audio.duration), {once: true});
+            audio.addEventListener('error', () => failed(String(audio.error && audio.error.code)),
+                                   {once: true});
+            audio.load();
+        })"""
+    )
+    assert 60 <= duration <= 125, duration
+    lead = page.request.get(
+        card.get_by_role("link", name="Lead sheet (PDF)").get_attribute("href") or ""
+    )
+    assert lead.ok and lead.body()[:5] == b"%PDF-"
+    shoot(page, artifacts, "music-song")
+
+    change = card.get_by_label("How to change Mornings by the Sea")
+    change.fill("play it on a kazoo")
+    card.get_by_role("button", name="Change it").click()
+    expect(card.locator(".form-error")).to_contain_text("don't know how to change")
+    change.fill("make the chorus happier, slower")
+    card.get_by_role("button", name="Change it").click()
+    newest = page.locator("#songs-list .music-item").first
+    expect(newest).to_contain_text("changed from song", timeout=60_000)
+    expect(newest).to_contain_text("75 beats a minute")
+    expect(page.locator("#songs-list .music-item")).to_have_count(2)
+    page.once("dialog", lambda dialog: dialog.accept())
+    newest.get_by_role("button", name="Forget").click()
+    expect(page.locator("#songs-list .music-item")).to_have_count(1)
+    assert not crashes, crashes
+    assert not refused, refused

@@ -41,6 +41,7 @@ TOOLS = {
     "learn_hand",
     "compose_music",
     "list_music",
+    "write_song",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -102,6 +103,17 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         ]
         absurd = await client.call_tool("compose_music", {"about": "   "})
         assert absurd.is_error and "nothing to compose about" in text_of(absurd)
+        sung = await client.call_tool("write_song", {"about": "first snow in Oslo"})
+        assert not sung.is_error, text_of(sung)
+        assert sung.structured_content is not None
+        assert "[Chorus]" in sung.structured_content["words_and_chords"]
+        slower = await client.call_tool(
+            "write_song", {"revise": sung.structured_content["id"], "change": "slower"}
+        )
+        assert not slower.is_error, text_of(slower)
+        assert slower.structured_content is not None
+        assert slower.structured_content["tempo"] < sung.structured_content["tempo"]
+        assert slower.structured_content["changes"][0].startswith("slower")
 
 
 async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:

@@ -51,8 +51,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compose": ("music", "compose",
                 "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
                 "why.txt."),
+    "song": ("song", "song",
+             "Write a song together about a moment: song.txt (words and chords), chords.svg "
+             "(ukulele diagrams), lead.pdf (lead sheet), song.mid and song.wav (a guide "
+             "track)."),
     "music": ("music", "music_app",
-              "The pieces os1 composed with you: list them, show why, play them, forget them."),
+              "The pieces and songs os1 made with you: list them, show why, play them, "
+              "forget them."),
     "users": ("users", "users_app", "Accounts and API keys for `os1 serve`."),
     "actions": ("actions", "actions_app",
                 "What os1 did or offered to do for you (the action journal)."),

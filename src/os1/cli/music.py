@@ -18,7 +18,7 @@ from rich.markup import escape
 from os1.cli.actions import err, opened, opened_cheaply, out, run
 from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER
-from os1.core.music import Composed, Shelved
+from os1.core.music import Composed, KeptSong, Shelved
 
 
 def _as_json(done: Composed) -> dict[str, Any]:
@@ -115,12 +115,46 @@ def compose(
 
 
 music_app = typer.Typer(
-    help="The pieces os1 composed with you: list them, show why, play them, forget them.\n\n"
-    "Examples: `os1 music list`, `os1 music show 3`, `os1 music play 3`, "
+    help="The pieces and songs os1 made with you: list them, show why, play them, forget "
+    "them.\n\nA song's number starts with s.\n\n"
+    "Examples: `os1 music list`, `os1 music show 3`, `os1 music play s2`, "
     "`os1 music forget 3`.",
     no_args_is_help=True,
 )
 _User = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose pieces.")
+_Ref = typer.Argument(..., help="The piece's number, or a song's (s2); see `list`.")
+
+
+def _which(ref: str) -> tuple[str, int]:
+    """("piece", 3) for "3", ("song", 2) for "s2"."""
+    text = ref.strip().lower()
+    kind = "song" if text.startswith("s") else "piece"
+    number = text.removeprefix("song").removeprefix("s").lstrip("-")
+    if not number.isdigit() or len(number) > 12:
+        err.print(
+            f"[red]{escape(ref[:40])!r} is not a piece or a song.[/] [dim]A piece is a number "
+            "(3), a song s and a number (s2); see `os1 music list`.[/]"
+        )
+        raise typer.Exit(2)
+    return kind, int(number)
+
+
+def _song_json(kept: KeptSong) -> dict[str, Any]:
+    plan = kept.plan
+    return {
+        "id": f"s{kept.id}",
+        "about": kept.moment.about,
+        "memories": [m.ref for m in kept.moment.memories],
+        "title": kept.lyrics.title,
+        "key": f"{plan.tonic} {plan.mode}",
+        "tempo": plan.tempo,
+        "lyrics": {label.lower(): list(lines) for label, lines in kept.lyrics.sections()[:3]},
+        "revised_from": None if kept.revised_from is None else f"s{kept.revised_from}",
+        "created_at": dt.datetime.fromtimestamp(kept.created_at).isoformat(timespec="seconds"),
+        "why": kept.why,
+    }
+
+
 _Json = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
@@ -142,39 +176,63 @@ def _shelved_json(kept: Shelved) -> dict[str, Any]:
 
 @music_app.command("list")
 def list_pieces(user: str = _User, as_json: bool = _Json) -> None:
-    """The pieces composed, newest first."""
+    """The pieces and songs made, newest first."""
 
     async def work() -> int:
         async with opened_cheaply() as companion:
             kept = await companion.music.pieces(user)
+            songs = await companion.music.songs(user)
         if as_json:
-            out.print_json(json.dumps([_shelved_json(k) for k in kept]))
+            shown = [_shelved_json(k) for k in kept] + [_song_json(s) for s in songs]
+            out.print_json(json.dumps(sorted(shown, key=lambda x: x["created_at"], reverse=True)))
             return 0
-        if not kept:
-            out.print('No pieces yet. Compose one: os1 compose --about "this morning"')
-        for piece in kept:
-            day = dt.datetime.fromtimestamp(piece.created_at).strftime("%-d %b %Y")
-            plan = piece.plan
+        if not kept and not songs:
             out.print(
-                f"{piece.id:4}  {day}  {plan.tonic} {plan.mode}, {plan.tempo} bpm, "
-                f"{plan.instrument}  {escape(piece.moment.about[:60])}"
+                'Nothing yet. Compose a piece: os1 compose --about "this morning", or write'
+                ' a song: os1 song --about "the summers at the lake"'
             )
+        rows: list[tuple[float, str]] = []
+        for piece in kept:
+            plan = piece.plan
+            rows.append((piece.created_at, f"{piece.id:>5}  {_day(piece.created_at)}  "
+                         f"{plan.tonic} {plan.mode}, {plan.tempo} bpm, {plan.instrument}  "
+                         f"{escape(piece.moment.about[:60])}"))  # fmt: skip
+        for sung in songs:
+            rows.append((sung.created_at, f"{'s' + str(sung.id):>5}  {_day(sung.created_at)}  "
+                         f"song in {sung.plan.tonic} {sung.plan.mode}, {sung.plan.tempo} bpm  "
+                         f"{escape(sung.lyrics.title)}"))  # fmt: skip
+        for _, row in sorted(rows, reverse=True):
+            out.print(row)
         return 0
 
     run(work)
 
 
+def _day(at: float) -> str:
+    return dt.datetime.fromtimestamp(at).strftime("%-d %b %Y")
+
+
 @music_app.command("show")
-def show(
-    piece: int = typer.Argument(..., help="The piece's number (see `list`)."),
-    user: str = _User,
-    as_json: bool = _Json,
-) -> None:
-    """What a piece is about, the memories it photographs, and why it is as it is."""
+def show(ref: str = _Ref, user: str = _User, as_json: bool = _Json) -> None:
+    """What a piece or song is about, the memories behind it, and why it is as it is."""
+    kind, number = _which(ref)
 
     async def work() -> int:
         async with opened_cheaply() as companion:
-            kept = await companion.music.piece(user, piece)
+            if kind == "song":
+                sung = await companion.music.kept_song(user, number)
+            else:
+                kept = await companion.music.piece(user, number)
+        if kind == "song":
+            if as_json:
+                out.print_json(json.dumps(_song_json(sung)))
+                return 0
+            out.print(f"[bold]{escape(sung.lyrics.title)}[/] ({escape(sung.moment.about)})\n")
+            for label, lines in sung.lyrics.sections()[:3]:
+                out.print(f"[{label}]", markup=False)
+                out.print("\n".join(lines) + "\n", markup=False)
+            out.print(escape(sung.why.rstrip()))
+            return 0
         if as_json:
             out.print_json(json.dumps(_shelved_json(kept)))
         else:
@@ -186,17 +244,19 @@ def show(
 
 
 @music_app.command("play")
-def play(
-    piece: int = typer.Argument(..., help="The piece's number (see `list`)."), user: str = _User
-) -> None:
-    """Play a piece on this machine's speakers (Ctrl-C stops it)."""
+def play(ref: str = _Ref, user: str = _User) -> None:
+    """Play a piece or a song's guide track on this machine's speakers (Ctrl-C stops it)."""
+    kind, number = _which(ref)
 
     async def work() -> int:
         async with opened_cheaply() as companion:
-            written = await companion.music.files(user, piece, "wav")
+            if kind == "song":
+                written = await companion.music.song_files(user, number, "wav")
+            else:
+                written = await companion.music.files(user, number, "wav")
         wav = written.files.get("wav")
         if wav is None:
-            err.print(f"[red]Piece {piece} has no audio:[/] {escape(written.missing['wav'])}")
+            err.print(f"[red]{escape(ref)} has no audio:[/] {escape(written.missing['wav'])}")
             return 1
         problem = await asyncio.to_thread(_play, wav)
         if problem:
@@ -230,15 +290,17 @@ def _play(wav: Path) -> str | None:
 
 
 @music_app.command("forget")
-def forget(
-    piece: int = typer.Argument(..., help="The piece's number (see `list`)."), user: str = _User
-) -> None:
-    """Forget a piece and its files."""
+def forget(ref: str = _Ref, user: str = _User) -> None:
+    """Forget a piece or a song, and its files."""
+    kind, number = _which(ref)
 
     async def work() -> int:
         async with opened_cheaply() as companion:
-            await companion.music.forget(user, piece)
-        out.print(f"Piece {piece} is forgotten.")
+            if kind == "song":
+                await companion.music.forget_song(user, number)
+            else:
+                await companion.music.forget(user, number)
+        out.print(f"{'Song s' if kind == 'song' else 'Piece '}{number} is forgotten.")
         return 0
 
     run(work)

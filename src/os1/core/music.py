@@ -20,15 +20,19 @@ from typing import TYPE_CHECKING
 from os1.core.base import Core
 from os1.errors import MusicError
 from os1.memory.catalog import get_item, parse_ref
-from os1.skills.music import shelf
+from os1.skills.music import shelf, songbook
+from os1.skills.music.plan import Lyrics, SongPlan
 from os1.skills.music.shelf import Shelved
+from os1.skills.music.songbook import KeptSong
 
 if TYPE_CHECKING:  # composing brings music21 (half a second): imported when first used
     from os1.skills.music.compose import Piece
+    from os1.skills.music.lyrics import LyricCheck
     from os1.skills.music.moment import Moment
     from os1.skills.music.score import Written
+    from os1.skills.music.song import Song
 
-__all__ = ["FILES", "Composed", "Music", "Shelved"]
+__all__ = ["FILES", "SONG_FILES", "Composed", "KeptSong", "Music", "Shelved", "Sung"]
 
 RECALLED = 5  # memories read for a moment
 _WORD = re.compile(r"[a-z]{4,}")
@@ -46,6 +50,31 @@ FILES = {
     "pdf": "piece.pdf",
     "why": "why.txt",
 }
+
+
+# the files of a song, by kind
+SONG_FILES = {
+    "txt": "song.txt",
+    "svg": "chords.svg",
+    "pdf": "lead.pdf",
+    "musicxml": "lead.musicxml",
+    "mid": "song.mid",
+    "wav": "song.wav",
+    "ogg": "song.ogg",
+    "why": "why.txt",
+}
+
+
+@dataclass(frozen=True)
+class Sung:
+    id: int  # as kept in the person's songbook
+    song: Song
+    moment: Moment
+    check: LyricCheck
+    why: str
+    written: Written
+    changes: tuple[str, ...] = ()  # what a revision changed, in words
+    drafted: LyricCheck | None = None  # how the model's first words scanned, before mending
 
 
 @dataclass(frozen=True)
@@ -173,6 +202,11 @@ class Music:
         await shelf.discard(store, piece)
         await asyncio.to_thread(shutil.rmtree, self._folder(store.user.id, piece), True)
 
+    def _rhymes(self) -> Path:
+        settings = self.core.settings
+        base = settings.cache_dir if settings else Path(tempfile.gettempdir()) / "os1"
+        return base / "rhymes.json"
+
     def _folder(self, user_id: int, piece: int | str) -> Path:
         base = self.core.home or Path(tempfile.gettempdir()) / "os1"
         return base / "music" / str(user_id) / str(piece)
@@ -199,3 +233,145 @@ class Music:
         return await asyncio.to_thread(
             write_piece, notes, folder, title, extra={"why.txt": kept.why}, ogg=True
         )
+
+    # -- songs ---------------------------------------------------------------------------
+
+    async def song(
+        self,
+        user: str,
+        out: Path | None = None,
+        *,
+        about: str | None = None,
+        memory: str | None = None,
+        seed: int = 0,
+        soundfont: Path | None = None,
+        ogg: bool = False,
+    ) -> Sung:
+        """A song written with the person about a moment: the model's lyrics from the
+        memories (meter and rhyme checked, mended once), chords and a melody made by
+        code, written into ``out`` (by default the song's own folder in the home) as
+        ``song.txt``, ``chords.svg``, ``lead.pdf``, ``song.mid`` and ``song.wav``, and
+        kept in the person's songbook.
+
+        Raises:
+            MusicError: nothing to write about, or ``out`` cannot be written.
+        """
+        from dataclasses import replace as changed
+
+        from os1.skills.music.lyrics import check, draft
+        from os1.skills.music.mend import mended
+        from os1.skills.music.moment import home_note, motif_source
+        from os1.skills.music.rhymebook import load
+
+        moment = await self.moment(user, about, memory)
+        # the rhyming dictionary is read (or built, once) while the model writes
+        book = asyncio.create_task(asyncio.to_thread(load, self._rhymes()))
+        try:
+            lyrics, plan = await draft(self.core.llm, moment, seed)
+            drafted = await asyncio.to_thread(check, lyrics)
+            lyrics, rewritten = await mended(self.core.llm, lyrics, await book, seed)
+        finally:
+            book.cancel()
+        word, _ = motif_source(moment)
+        plan = changed(plan, tonic=home_note(word), seed=seed)
+        if word:
+            plan.reasons["key"] = f"{plan.tonic}, the first note {word} spells"
+        lines = f"{rewritten} line{'s' if rewritten > 1 else ''}"
+        told = (f"{lines} written again so that the song rhymes and scans",) if rewritten else ()
+        sung = await self._sing(user, moment, lyrics, plan, out, soundfont, ogg, None, told)
+        return replace(sung, changes=(), drafted=drafted)
+
+    async def revise_song(
+        self,
+        user: str,
+        song: int,
+        change: str,
+        out: Path | None = None,
+        *,
+        soundfont: Path | None = None,
+        ogg: bool = False,
+    ) -> Sung:
+        """The song changed as ``change`` says ("in G", "slower", "make the chorus
+        happier"), kept as a new song; the one it revised stays.
+
+        Raises:
+            MusicError: no such song, or a change that is not understood or cannot be made.
+        """
+        from os1.skills.music.revise import revised
+
+        kept = await songbook.one(await self.core.store(user), song)
+        plan, told = revised(kept.plan, change)
+        return await self._sing(
+            user, kept.moment, kept.lyrics, plan, out, soundfont, ogg, kept.id, tuple(told)
+        )
+
+    async def _sing(
+        self,
+        user: str,
+        moment: Moment,
+        lyrics: Lyrics,
+        plan: SongPlan,
+        out: Path | None,
+        soundfont: Path | None,
+        ogg: bool,
+        revised_from: int | None,
+        told: tuple[str, ...],
+    ) -> Sung:
+        from os1.skills.music.leadsheet import write_song
+        from os1.skills.music.lyrics import check, song_why
+        from os1.skills.music.song import compose_song
+
+        song = await asyncio.to_thread(compose_song, lyrics, plan)
+        checked = await asyncio.to_thread(check, lyrics)
+        reasons = song_why(song, moment, checked, told)
+        store = await self.core.store(user)
+        into = out or self._folder(store.user.id, f".new-{secrets.token_hex(6)}")
+        written = await asyncio.to_thread(
+            write_song, song, into, why=reasons, soundfont=soundfont, ogg=ogg
+        )
+        kept = await songbook.keep(store, moment, lyrics, plan, reasons, revised_from)
+        if out is None:
+            final = self._folder(store.user.id, f"song-{kept.id}")
+            await asyncio.to_thread(shutil.rmtree, final, True)
+            into.rename(final)
+            written = replace(written, files={k: final / p.name for k, p in written.files.items()})
+        return Sung(kept.id, song, moment, checked, reasons, written, told)
+
+    async def songs(self, user: str, limit: int = 50) -> list[KeptSong]:
+        """The person's songs, newest first."""
+        return await songbook.newest(await self.core.store(user), limit)
+
+    async def kept_song(self, user: str, song: int) -> KeptSong:
+        """Raises: MusicError: the person has no such song."""
+        return await songbook.one(await self.core.store(user), song)
+
+    async def forget_song(self, user: str, song: int) -> None:
+        """Removes the song (not the songs revised from it) and its files.
+
+        Raises:
+            MusicError: no such song.
+        """
+        store = await self.core.store(user)
+        await songbook.one(store, song)
+        await songbook.discard(store, song)
+        await asyncio.to_thread(shutil.rmtree, self._folder(store.user.id, f"song-{song}"), True)
+
+    async def song_files(self, user: str, song: int, want: str = "wav") -> Written:
+        """The song's files, written again from its words and plan if the kind wanted
+        (``SONG_FILES``) is not in its folder.
+
+        Raises:
+            MusicError: the person has no such song.
+        """
+        from os1.skills.music.leadsheet import write_song
+        from os1.skills.music.score import Written
+        from os1.skills.music.song import compose_song
+
+        store = await self.core.store(user)
+        kept = await songbook.one(store, song)
+        folder = self._folder(store.user.id, f"song-{song}")
+        there = {k: folder / n for k, n in SONG_FILES.items() if (folder / n).is_file()}
+        if want in there:
+            return Written(there, {k: "not made" for k in SONG_FILES if k not in there})
+        sung = await asyncio.to_thread(compose_song, kept.lyrics, kept.plan)
+        return await asyncio.to_thread(write_song, sung, folder, why=kept.why, ogg=True)

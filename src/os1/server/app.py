@@ -33,6 +33,7 @@ from os1.server import (
     music_api,
     openai_api,
     problems,
+    song_api,
     ws,
 )
 from os1.server.headers import SecurityHeaders
@@ -92,6 +93,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(files_api.router)
     app.include_router(letters_api.router)
     app.include_router(music_api.router)
+    app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)
     app.include_router(openai_api.router)

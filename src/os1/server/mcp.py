@@ -137,6 +137,18 @@ class Piece(BaseModel):
     why: str = Field(description="why it is as it is, in plain words")
 
 
+class SongMade(BaseModel):
+    """A song written together: its words, chords and why."""
+
+    id: int
+    title: str
+    key: str
+    tempo: int
+    words_and_chords: str = Field(description="the lyrics with chord names over the lines")
+    changes: list[str] = Field(description="what a revision changed, in words")
+    why: str
+
+
 class Recall(BaseModel):
     memories: list[Recalled]
 
@@ -403,6 +415,41 @@ def build_server(resolve: Resolve) -> MCPServer:
         """The pieces composed with the person, newest first, each with why."""
         speaker = await resolve(ctx)
         return [_piece(k) for k in await _guard(speaker.companion.music.pieces(speaker.name))]
+
+    @server.tool()
+    async def write_song(
+        ctx: Context, about: str = "", memory: str = "", revise: int = 0, change: str = ""
+    ) -> SongMade:
+        """Write a song together about a moment (``about`` in the person's words, or
+        ``memory``, a ref such as f3), or change song ``revise`` as ``change`` says ("in
+        G", "slower", "make the chorus happier"). Files are at /api/songs/ID/song.txt,
+        chords.svg (ukulele diagrams), lead.pdf, song.ogg (guide track)."""
+        speaker = await resolve(ctx)
+        music = speaker.companion.music
+        if revise:
+            done = await _guard(music.revise_song(speaker.name, revise, change[:200], ogg=True))
+        else:
+            done = await _guard(
+                speaker.model(
+                    lambda: music.song(
+                        speaker.name,
+                        None,
+                        about=about[:500] or None,
+                        memory=memory[:40] or None,
+                        ogg=True,
+                    )
+                )
+            )
+        plan = done.song.plan
+        return SongMade(
+            id=done.id,
+            title=done.song.lyrics.title,
+            key=f"{plan.tonic} {plan.mode}",
+            tempo=plan.tempo,
+            words_and_chords=done.written.files["txt"].read_text(encoding="utf-8"),
+            changes=list(done.changes),
+            why=done.why,
+        )
 
     @server.tool()
     async def profile(ctx: Context) -> str:

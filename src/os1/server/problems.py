@@ -64,6 +64,7 @@ _STATUS_BY_CODE = {
     "hand_unreadable": 503,
     "scan_too_large": 413,
     "music_unknown": 404,
+    "music_song_unknown": 404,
     "music_memory_unknown": 404,
     "music_destination": 500,
 }

@@ -17,6 +17,7 @@ from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
 from os1.skills.music import shelf as music_shelf
+from os1.skills.music import songbook
 from os1.skills.proofread.tools import Proofread
 
 
@@ -49,6 +50,7 @@ def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) 
         *letters_archive.MIGRATIONS,
         *own_hands.MIGRATIONS,
         *music_shelf.MIGRATIONS,
+        *songbook.MIGRATIONS,
     )
     for name, migrate in migrations:
         register(name, migrate)

@@ -2,11 +2,21 @@
 // that is a photograph of it; each piece shows its moment, why it sounds as it does, a
 // player (Ogg, fetched with the session cookie), the score and the files to download.
 // Composing is a model turn plus rendering (seconds to tens of seconds), so the form
-// shows a bar meanwhile and keeps the person's words if it fails.
+// shows a bar meanwhile and keeps the person's words if it fails. A song written together
+// shows its words with the chords over them, the ukulele diagrams, a player for the guide
+// track and a box to change it in plain words ("in G", "slower").
 
 import { api, apiUrl, describe } from "./api.js";
 import { Dictation } from "./dictation.js";
 import { $, h, plural, timeEl } from "./dom.js";
+
+const SONG_DOWNLOADS = [
+  ["lead.pdf", "Lead sheet (PDF)"],
+  ["chords.svg", "Ukulele chords"],
+  ["song.mid", "MIDI"],
+  ["song.wav", "WAV"],
+  ["song.txt", "Words and chords"],
+];
 
 const DOWNLOADS = [
   ["piece.pdf", "Score (PDF)"],
@@ -28,6 +38,9 @@ export class MusicView {
       this.compose();
     });
     this.dictation = new Dictation($("#music-dictate"), this.about, $("#music-dictate-status"));
+    this.songs = $("#songs-list");
+    this.songsStatus = $("#songs-status");
+    $("#music-song").addEventListener("click", () => this.compose("song"));
   }
 
   async load() {
@@ -43,6 +56,115 @@ export class MusicView {
     this.status.textContent = found.pieces.length
       ? `${plural(found.pieces.length, "piece")}, newest first.`
       : "No music yet. Tell me about a moment above.";
+    await this.loadSongs();
+  }
+
+  async loadSongs() {
+    let found;
+    try {
+      found = await api("songs");
+    } catch (error) {
+      this.songsStatus.textContent = `Could not load your songs. ${describe(error)}`;
+      return;
+    }
+    this.songs.replaceChildren(...found.songs.map((song) => this.songCard(song)));
+    this.songsStatus.textContent = found.songs.length
+      ? `${plural(found.songs.length, "song")}, newest first.`
+      : "No songs yet. Tell me a moment above and choose “Write a song”.";
+  }
+
+  songCard(song) {
+    const file = (name) => apiUrl(`songs/${song.id}/${name}`);
+    const words = h("pre", { class: "song-words" }, this.plainWords(song));
+    fetch(file("song.txt"), { credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : null))
+      .then((text) => {
+        if (text) words.textContent = text.split("\n").slice(3).join("\n"); // the card has the title and key
+      })
+      .catch(() => {});
+    const player = h("audio", { controls: "", preload: "none", src: file("song.ogg") });
+    player.setAttribute("aria-label", `Listen to ${song.title}`);
+    const change = h("input", {
+      type: "text",
+      maxlength: "200",
+      placeholder: "in G · slower · make the chorus happier",
+      "aria-label": `How to change ${song.title}`,
+    });
+    const problem = h("p", { class: "form-error", role: "alert" });
+    const revise = h(
+      "form",
+      { class: "song-revise" },
+      change,
+      h("button", { type: "submit" }, "Change it"),
+    );
+    revise.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.revise(song, change, problem);
+    });
+    const forget = h("button", { type: "button", class: "quiet", onclick: () => this.forgetSong(song) }, "Forget");
+    const from = song.revised_from ? ` · changed from song ${song.revised_from}` : "";
+    return h(
+      "li",
+      { class: "music-item card", "data-song": song.id },
+      h("h3", { tabindex: "-1" }, song.title),
+      h(
+        "p",
+        { class: "muted small" },
+        timeEl(song.created_at),
+        ` · about “${song.about}” · ${song.key}, ${song.tempo} beats a minute${from}`,
+      ),
+      player,
+      words,
+      h("img", { class: "song-chords", src: file("chords.svg"), alt: `Ukulele chord diagrams for ${song.title}` }),
+      revise,
+      problem,
+      h("details", {}, h("summary", {}, "Why it is as it is"), h("p", { class: "music-why" }, song.why)),
+      h(
+        "p",
+        { class: "music-files small" },
+        ...SONG_DOWNLOADS.flatMap(([name, label]) => [h("a", { href: file(name), download: name }, label), " "]),
+        forget,
+      ),
+    );
+  }
+
+  plainWords(song) {
+    return Object.entries(song.lyrics)
+      .map(([label, lines]) => `[${label}]\n${lines.join("\n")}`)
+      .join("\n\n");
+  }
+
+  async revise(song, input, problem) {
+    const change = input.value.trim();
+    problem.textContent = "";
+    if (!change) {
+      problem.textContent = "Say how to change it, e.g. “in G”, “slower”, “make the chorus happier”.";
+      input.focus();
+      return;
+    }
+    this.working(true, "Changing the song…");
+    let made;
+    try {
+      made = await api(`songs/${song.id}/revisions`, { method: "POST", body: { change } });
+    } catch (error) {
+      this.working(false);
+      problem.textContent = describe(error);
+      return;
+    }
+    this.working(false);
+    await this.loadSongs();
+    this.songs.querySelector(`[data-song="${made.id}"] h3`)?.focus?.();
+  }
+
+  async forgetSong(song) {
+    if (!window.confirm(`Forget the song “${song.title}”?`)) return;
+    try {
+      await api(`songs/${song.id}`, { method: "DELETE" });
+    } catch (error) {
+      this.songsStatus.textContent = `Could not forget it. ${describe(error)}`;
+      return;
+    }
+    await this.loadSongs();
   }
 
   card(piece) {
@@ -77,7 +199,7 @@ export class MusicView {
     for (const control of this.form.querySelectorAll("button, textarea")) control.disabled = on;
   }
 
-  async compose() {
+  async compose(kind = "piece") {
     this.error.textContent = "";
     if (this.dictation.recorder) {
       this.error.textContent = "Stop dictating first, so that what you said is in.";
@@ -89,10 +211,16 @@ export class MusicView {
       this.about.focus();
       return;
     }
-    this.working(true, "Listening to the moment and composing… this can take half a minute.");
-    let piece;
+    const song = kind === "song";
+    this.working(
+      true,
+      song
+        ? "Writing the words with you and setting them to music… this can take a minute."
+        : "Listening to the moment and composing… this can take half a minute.",
+    );
+    let made;
     try {
-      piece = await api("music", { method: "POST", body: { about } });
+      made = await api(song ? "songs" : "music", { method: "POST", body: { about } });
     } catch (error) {
       this.working(false);
       this.error.textContent = describe(error);
@@ -101,8 +229,8 @@ export class MusicView {
     this.working(false);
     this.about.value = "";
     await this.load();
-    const made = this.list.querySelector(`[data-piece="${piece.id}"] h3`);
-    if (made) made.focus?.();
+    const where = song ? `#songs-list [data-song="${made.id}"] h3` : `[data-piece="${made.id}"] h3`;
+    document.querySelector(where)?.focus?.();
   }
 
   async forget(piece) {

@@ -36,8 +36,9 @@ _MINOR = (
     ),
     (("i", "iv", "V", "i"), ("VI", "iio", "V", "i"), ("i", "iio", "V", "i"), ("i", "VI", "V", "i")),
 )
+PROGRESSIONS = {"major": _MAJOR, "minor": _MINOR}
 # a contrasting section starts away from home
-_AWAY = {"major": ("IV", "vi", "ii"), "minor": ("iv", "VI", "III")}
+AWAY = {"major": ("IV", "vi", "ii"), "minor": ("iv", "VI", "III")}
 _CENTRE = {"low": 52, "middle": 60, "high": 67}  # lowest tonic of the melody, by register
 _BASS = (38, 55)  # the harmony's lowest voice: D2 to G3
 _UPPER = (52, 74)  # its three upper voices: E3 to D5
@@ -96,8 +97,12 @@ class Piece:
 
 
 def music21_key(plan: PiecePlan) -> m21key.Key:
-    name = plan.tonic.replace("b", "-") if len(plan.tonic) > 1 else plan.tonic
-    return m21key.Key(name.lower() if plan.mode == "minor" else name)
+    return key_of(plan.tonic, plan.mode)
+
+
+def key_of(tonic: str, mode: str) -> m21key.Key:
+    name = tonic.replace("b", "-") if len(tonic) > 1 else tonic
+    return m21key.Key(name.lower() if mode == "minor" else name)
 
 
 def _pc(pitch: object) -> int:
@@ -111,7 +116,7 @@ def _progressions(
     plan: PiecePlan, rng: random.Random, sections: int, per: int
 ) -> list[list[tuple[list[str], str]]]:
     """Per section, its phrases' figures and cadences."""
-    half, authentic = _MAJOR if plan.mode == "major" else _MINOR
+    half, authentic = PROGRESSIONS[plan.mode]
     out = []
     for index, label in enumerate(SECTIONS[plan.form][:sections]):
         phrases = []
@@ -120,7 +125,7 @@ def _progressions(
             ends_half = not last or (label in ("B", "C") and index < sections - 1 and per == 1)
             figures = list(rng.choice(half if ends_half else authentic))
             if p == 0 and label in ("B", "C"):
-                figures[0] = rng.choice(_AWAY[plan.mode])
+                figures[0] = rng.choice(AWAY[plan.mode])
             phrases.append((figures, "half" if ends_half else "authentic"))
         out.append(phrases)
     return out
@@ -159,12 +164,14 @@ def _cost(chord: tuple[int, ...], before: tuple[int, ...] | None, leading: int) 
     return moved + 100 * _parallels(before, chord) + 30 * doubled
 
 
-def voice(figures: list[str], k: m21key.Key) -> list[tuple[frozenset[int], tuple[int, ...]]]:
+def voice(
+    figures: list[str], k: m21key.Key, before: tuple[int, ...] | None = None
+) -> list[tuple[frozenset[int], tuple[int, ...]]]:
     """Each figure's pitch classes and four voices (bass up), each voicing the closest
-    move from the one before that makes no parallel fifth or octave."""
+    move from the one before (``before``: the chord the music comes from, if any) that
+    makes no parallel fifth or octave."""
     leading = (_pc(k.tonic) + 11) % 12
     out: list[tuple[frozenset[int], tuple[int, ...]]] = []
-    before: tuple[int, ...] | None = None
     for figure in figures:
         numeral = roman.RomanNumeral(figure, k)
         tones = frozenset(_pc(p) for p in numeral.pitches)
@@ -172,7 +179,9 @@ def voice(figures: list[str], k: m21key.Key) -> list[tuple[frozenset[int], tuple
         basses = [p for p in range(_BASS[0], _BASS[1] + 1) if p % 12 == root]
         near = (before or _START)[0]
         bass = min(basses, key=lambda p: abs(p - near))
-        chords = [(bass, *upper) for upper in _voicings(tones, root, third)]
+        uppers = _voicings(tones, root, third)
+        above = [upper for upper in uppers if upper[0] > bass]  # the bass stays the lowest
+        chords = [(bass, *upper) for upper in above or uppers]
         costs = [_cost(chord, before, leading) for chord in chords]
         before = chords[costs.index(min(costs))]
         out.append((tones, before))

@@ -121,20 +121,25 @@ def _when(seconds: float) -> str:
 
 
 def messages(moment: Moment) -> list[ChatMessage]:
+    return [ChatMessage("system", _SYSTEM), ChatMessage("user", shown(moment))]
+
+
+def shown(moment: Moment) -> str:
+    """The moment and its memories as the model reads them: numbered data."""
     lines = [f"The moment: {moment.about}"]
     if moment.memories:
         lines.append("Memories of it (data):")
         lines += [f"[{i}] ({_when(m.when)}) {m.text}" for i, m in enumerate(moment.memories, 1)]
     else:
         lines.append("No memories of it were found: go by the words alone.")
-    return [ChatMessage("system", _SYSTEM), ChatMessage("user", "\n".join(lines))]
+    return "\n".join(lines)
 
 
 _FOREIGN = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]+")  # a small model's slips
 _DANGLING = re.compile(r"(\s+(and|or|as|with|a|an|the|of|to|that|which|in|for))+$", re.I)
 
 
-def _clean(text: Any, limit: int) -> str:
+def clean(text: Any, limit: int) -> str:
     """One line of the model's words; cut where the schema cut it short, at the last
     clause that ended (else the last whole word), so a reason never stops mid-word."""
     said = " ".join(_FOREIGN.sub("", str(text)).split())
@@ -158,9 +163,9 @@ def plan_from(answer: dict[str, Any]) -> PiecePlan:
         articulation=answer["articulation"],
         instrument=answer["instrument"],
         reasons={
-            "mood": _clean(answer.get("mood", ""), 24),
-            "key": _clean(answer.get("key_and_tempo_reason", ""), 80),
-            "instrument": _clean(answer.get("instrument_reason", ""), 80),
+            "mood": clean(answer.get("mood", ""), 24),
+            "key": clean(answer.get("key_and_tempo_reason", ""), 80),
+            "instrument": clean(answer.get("instrument_reason", ""), 80),
         },
     )
 

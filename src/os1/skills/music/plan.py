@@ -54,6 +54,8 @@ TEMPO_RANGE = (40, 200)  # beats per minute a piece may take
 SECONDS_RANGE = (30.0, 120.0)  # how long a piece lasts
 BAR_RANGE = (8, 128)
 PHRASE_BARS = 4
+FORM = ("Verse 1", "Chorus", "Verse 2", "Chorus")  # a song's
+LINES = 4  # lines a section of a song
 
 
 @dataclass(frozen=True)
@@ -162,3 +164,64 @@ def phrases_per_section(plan: PiecePlan) -> int:
         ),
     )
     return best
+
+
+@dataclass(frozen=True)
+class SongPlan:
+    """What the music of a song is: key, the chorus's mode, tempo, register and seed."""
+
+    tonic: str = "C"
+    mode: Mode = "major"
+    chorus_mode: Mode | None = None  # None: the verse's mode
+    tempo: int = 92
+    register: Register = "middle"
+    seed: int = 0
+    reasons: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def chorus(self) -> Mode:
+        return self.chorus_mode or self.mode
+
+
+@dataclass(frozen=True)
+class Lyrics:
+    title: str
+    verses: tuple[tuple[str, ...], ...]  # verse 1, verse 2
+    chorus: tuple[str, ...]
+
+    def sections(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(label, self.stanza(label)) for label in FORM]
+
+    def stanza(self, name: str) -> tuple[str, ...]:
+        """The lines of "Verse 1", "Chorus" or "Verse 2" (any case)."""
+        name = name.lower()
+        return self.chorus if name == "chorus" else self.verses[int(name[-1]) - 1]
+
+    def with_stanza(self, name: str, lines: tuple[str, ...]) -> Lyrics:
+        name = name.lower()
+        if name == "chorus":
+            return Lyrics(self.title, self.verses, lines)
+        verses = (lines, self.verses[1]) if name == "verse 1" else (self.verses[0], lines)
+        return Lyrics(self.title, verses, self.chorus)
+
+
+def checked_song(plan: SongPlan) -> SongPlan:
+    """Raises: MusicError: a key, tempo or register that cannot be sung."""
+    low, high = TEMPO_RANGE
+    if not low <= plan.tempo <= high:
+        raise MusicError(
+            "music_tempo",
+            f"A tempo of {plan.tempo} beats a minute cannot be sung.",
+            f"Choose one from {low} (very slow) to {high} (very fast).",
+        )
+    if plan.tonic not in TONICS or plan.mode not in ("major", "minor"):
+        raise MusicError(
+            "music_key",
+            f"{plan.tonic} {plan.mode} is not a key a song can be in.",
+            f"Choose a key such as G major or A minor (tonics: {', '.join(TONICS)}).",
+        )
+    if plan.register not in REGISTERS:
+        raise MusicError(
+            "music_register", f"There is no register {plan.register!r}.", "low, middle or high."
+        )
+    return plan

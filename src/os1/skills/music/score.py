@@ -11,6 +11,7 @@ named with what to install.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,9 @@ from pathlib import Path
 
 from music21 import chord as m21chord
 from music21 import duration, instrument, metadata, meter, stream, tempo
+from music21 import key as m21key
 from music21 import note as m21note
+from music21 import pitch as m21pitch
 
 from os1.errors import MusicError
 from os1.skills.music.compose import Note, Piece, music21_key
@@ -60,7 +63,22 @@ def find_soundfont(given: Path | None = None) -> Path | None:
     return None
 
 
-def _part(notes: Sequence[Note], program: int, name: str) -> stream.Part:
+def spelled(midi: int, k: m21key.Key) -> m21pitch.Pitch:
+    """``midi`` named as ``k`` names it: by its scale's own names, else as a degree
+    raised (D♯ in E minor, the leading tone, not E♭)."""
+    names = {p.pitchClass: p for p in k.pitches}
+    if midi % 12 in names:
+        named = m21pitch.Pitch(names[midi % 12].name)
+    elif (midi - 1) % 12 in names:
+        named = m21pitch.Pitch(names[(midi - 1) % 12].name).transpose("A1")
+    else:
+        return m21pitch.Pitch(midi=midi)
+    named.octave = midi // 12 - 1
+    named.octave += (midi - named.midi) // 12  # B♯ and C♭ sit across the octave line
+    return named
+
+
+def _part(notes: Sequence[Note], program: int, name: str, k: m21key.Key) -> stream.Part:
     part = stream.Part()
     part.partName = name
     part.insert(0, instrument.instrumentFromMidiProgram(program))
@@ -69,9 +87,11 @@ def _part(notes: Sequence[Note], program: int, name: str) -> stream.Part:
         together[(n.start, n.length)].append(n.pitch)
     for (start, length), pitches in sorted(together.items()):
         if len(pitches) == 1:
-            element: m21note.GeneralNote = m21note.Note(pitches[0], quarterLength=length)
+            element: m21note.GeneralNote = m21note.Note(
+                spelled(pitches[0], k), quarterLength=length
+            )
         else:
-            element = m21chord.Chord(sorted(pitches), quarterLength=length)
+            element = m21chord.Chord([spelled(p, k) for p in sorted(pitches)], quarterLength=length)
         part.insert(start, element)
     return part
 
@@ -87,7 +107,7 @@ def score_of(piece: Piece, title: str) -> stream.Score:
         (piece.melody, program, plan.instrument.title()),
         (piece.accompaniment, INSTRUMENTS["piano"], "Piano"),
     ):
-        part = _part(notes, prog, name)
+        part = _part(notes, prog, name, music21_key(plan))
         part.insert(0, music21_key(plan))
         part.insert(0, meter.TimeSignature(plan.meter))
         beat = duration.Duration(1.5 if plan.meter == "6/8" else 1.0)
@@ -144,6 +164,24 @@ def audio_files(
     return files, missing
 
 
+# musicxml2ly (2.24) writes a major chord as "c:5" and a minor one as "c:m5", which
+# LilyPond 2.24 reads as power chords (C⁵); the triads are "c" and "c:m"
+_POWER_CHORD = re.compile(r"(\b[a-g](?:is|es){0,2}\d+\.*):(m|dim|aug)?5\b")
+_STANZA = re.compile(r'\\set stanza = "1\."\s*')  # a song has one verse line: no "1."
+_SUBTITLE = re.compile(r'^(\s*)subtitle\s*=\s*"(.*)"\n', re.M)
+
+
+def _mended(ly: str) -> str:
+    """The LilyPond source musicxml2ly wrote, with its slips of version mended: chord
+    names as triads, no stanza number, no subtitle repeating the title."""
+    ly = _POWER_CHORD.sub(lambda m: m.group(1) + (f":{m.group(2)}" if m.group(2) else ""), ly)
+    ly = _STANZA.sub("", ly)
+    title = re.search(r'^\s*title\s*=\s*"(.*)"', ly, re.M)
+    if title:
+        ly = _SUBTITLE.sub(lambda m: "" if m.group(2) == title.group(1) else m.group(0), ly)
+    return ly
+
+
 def _engraved(musicxml: Path, folder: Path) -> tuple[dict[str, Path], dict[str, str]]:
     lacking = [tool for tool in ("musicxml2ly", "lilypond") if not shutil.which(tool)]
     if lacking:
@@ -152,9 +190,10 @@ def _engraved(musicxml: Path, folder: Path) -> tuple[dict[str, Path], dict[str, 
             " no sheet music was made."
         }
     ly = folder / f"{musicxml.stem}.ly"
-    failed = _run(
-        ["musicxml2ly", "--no-page-layout", "-o", str(ly), str(musicxml)], "musicxml2ly"
-    ) or _run(
+    failed = _run(["musicxml2ly", "--no-page-layout", "-o", str(ly), str(musicxml)], "musicxml2ly")
+    if not failed and ly.is_file():
+        ly.write_text(_mended(ly.read_text(encoding="utf-8")), encoding="utf-8")
+    failed = failed or _run(
         [
             "lilypond",
             "-dno-point-and-click",
@@ -192,6 +231,29 @@ def write_piece(
     Raises:
         MusicError: the destination cannot be written to.
     """
+    score = score_of(piece, title)
+    return write_scores(
+        destination, (stem, score), (stem, score), extra=extra, soundfont=soundfont, ogg=ogg
+    )
+
+
+def write_scores(
+    destination: Path,
+    sound: tuple[str, stream.Score],
+    sheet: tuple[str, stream.Score],
+    *,
+    extra: dict[str, str] | None = None,
+    soundfont: Path | None = None,
+    ogg: bool = True,
+) -> Written:
+    """Writes the ``sound`` score as ``STEM.mid`` and its audio, and the ``sheet`` score
+    as ``STEM.musicxml`` and its engraved ``.pdf`` (a song's lead sheet shows the
+    melody, words and chord names; its guide track plays the chords too), plus each
+    ``extra`` file; all moved into ``destination`` only once all are made.
+
+    Raises:
+        MusicError: the destination cannot be written to.
+    """
     try:
         destination.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".os1-music-", dir=destination))
@@ -202,9 +264,8 @@ def write_piece(
             "Choose another folder with --out.",
         ) from exc
     try:
-        score = score_of(piece, title)
-        files = {"mid": Path(score.write("midi", fp=staging / f"{stem}.mid"))}
-        files["musicxml"] = Path(score.write("musicxml", fp=staging / f"{stem}.musicxml"))
+        files = {"mid": Path(sound[1].write("midi", fp=staging / f"{sound[0]}.mid"))}
+        files["musicxml"] = Path(sheet[1].write("musicxml", fp=staging / f"{sheet[0]}.musicxml"))
         with ThreadPoolExecutor(2) as pool:  # two tools that wait on their own processes
             playing = pool.submit(audio_files, files["mid"], staging, soundfont, ogg)
             engraved, no_pdf = _engraved(files["musicxml"], staging)

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 
 from os1.skills.music.compose import Chord, Note, Piece, _parallels
+from os1.skills.music.song import BEATS, Song
 
 SINGABLE = 19  # semitones: an octave and a fifth
 
@@ -113,6 +114,26 @@ def random_walk(piece: Piece, seed: int) -> TheoryReport:
     return TheoryReport(
         in_key(melody, chords, piece.scale),
         cadences(melody, chords, piece.scale),
+        parallels_per_100(chords),
+        melody_range(melody),
+    )
+
+
+def check_song(song: Song) -> TheoryReport:
+    """The checks of ``check`` for a song, each section against its own key (a chorus
+    may turn to the relative major or minor)."""
+    melody, chords = list(song.melody), list(song.chords)
+    per = len(chords) // len(song.scales)
+    fine, closed = 0.0, 0.0
+    for index, scale in enumerate(song.scales):
+        start, end = index * per * BEATS, (index + 1) * per * BEATS
+        here = chords[index * per : (index + 1) * per]
+        notes = [n for n in melody if start <= n.start < end]
+        fine += in_key(notes, here, scale) * len(notes)
+        closed += cadences(notes, here, scale)
+    return TheoryReport(
+        fine / len(melody) if melody else 0.0,
+        closed / len(song.scales),
         parallels_per_100(chords),
         melody_range(melody),
     )
