@@ -1,17 +1,23 @@
-"""A piece composed from a real memory, its musical decisions chosen by the real
-embedded model: a valid plan, a motif from the moment, every file, and the why."""
+"""Music with the real embedded model: a piece composed from a real memory (a valid plan,
+a motif from the moment, every file, and the why), a song whose words scan and rhyme,
+and a piece asked for in a chat."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from conftest import collect, proposal_for
 from os1.companion import Companion
+from os1.events import ActionSettled
 from os1.memory.episodes import NewEpisode
 from os1.memory.store import Memory
+from os1.skills.music.compose import compose
 from os1.skills.music.theory import check
 from os1.skills.registry import builtin_skills
 from os1.store import Database
@@ -20,23 +26,39 @@ from os1.turn.context import TurnLimits
 pytestmark = pytest.mark.real_model
 
 
-async def test_the_real_model_reads_a_moment_and_the_code_composes_it(
-    home: Path, tmp_path: Path, real_llm: object
-) -> None:
+@pytest.fixture
+async def music(home: Path, real_llm: object) -> AsyncIterator[Companion]:
+    """The companion with memory, choosing skills from what the person says."""
     db = await Database.open(home / "os1.db", migrations=builtin_skills().migrations)
-    memory = Memory([], home)
-    companion = Companion(db, real_llm, TurnLimits(seed=7), memory)  # type: ignore[arg-type]
-    try:
-        store = await db.user("sam")
-        when = dt.datetime(2026, 11, 14, 7, 30).timestamp()
-        said = "Lena and I walked on the beach at dawn; it was grey and cold and we were sad."
-        await memory.record(store, [NewEpisode("user", said, when)])
-        done = await companion.music.compose(
-            "sam", tmp_path / "piece", about="the grey morning on the beach with Lena", seed=1
-        )
-    finally:
-        await companion.stop_background()
-        await db.aclose()
+    limits = TurnLimits(max_reply_tokens=120, temperature=0.2, seed=7)
+    companion = Companion(
+        db,
+        real_llm,
+        limits,
+        Memory([], home),
+        home=home,
+        tool_choice=True,
+        local=True,  # type: ignore[arg-type]
+    )
+    yield companion
+    await companion.stop_background()
+    await db.aclose()
+
+
+async def _remember(companion: Companion, said: str, when: float) -> None:
+    assert companion.core.memory is not None
+    store = await companion.core.store("sam")
+    await companion.core.memory.record(store, [NewEpisode("user", said, when)])
+
+
+async def test_the_real_model_reads_a_moment_and_the_code_composes_it(
+    music: Companion, tmp_path: Path
+) -> None:
+    said = "Lena and I walked on the beach at dawn; it was grey and cold and we were sad."
+    await _remember(music, said, dt.datetime(2026, 11, 14, 7, 30).timestamp())
+    done = await music.music.compose(
+        "sam", tmp_path / "piece", about="the grey morning on the beach with Lena", seed=1
+    )
     plan = done.piece.plan
     assert [m.text for m in done.moment.memories] == [said]
     assert plan.reasons.get("key") and plan.reasons.get("instrument")
@@ -51,23 +73,14 @@ async def test_the_real_model_reads_a_moment_and_the_code_composes_it(
 
 
 async def test_the_real_model_writes_a_song_that_scans_and_rhymes(
-    home: Path, tmp_path: Path, real_llm: object
+    music: Companion, tmp_path: Path
 ) -> None:
-    db = await Database.open(home / "os1.db", migrations=builtin_skills().migrations)
-    memory = Memory([], home)
-    companion = Companion(db, real_llm, TurnLimits(seed=7), memory)  # type: ignore[arg-type]
-    try:
-        store = await db.user("sam")
-        when = dt.datetime(2026, 7, 14, 18, 0).timestamp()
-        said = "Every summer Lena and I swam in the lake at Bled until the light was gone."
-        await memory.record(store, [NewEpisode("user", said, when)])
-        done = await companion.music.song(
-            "sam", tmp_path / "song", about="the summers at the lake with Lena", seed=1
-        )
-        slower = await companion.music.revise_song("sam", done.id, "slower, in G")
-    finally:
-        await companion.stop_background()
-        await db.aclose()
+    said = "Every summer Lena and I swam in the lake at Bled until the light was gone."
+    await _remember(music, said, dt.datetime(2026, 7, 14, 18, 0).timestamp())
+    done = await music.music.song(
+        "sam", tmp_path / "song", about="the summers at the lake with Lena", seed=1
+    )
+    slower = await music.music.revise_song("sam", done.id, "slower, in G")
     lines = [t for _, stanza in done.song.lyrics.sections() for t in stanza]
     assert len(lines) == 16 and all(0 < len(t) <= 60 for t in lines)
     assert sum(done.check.rhymed.values()) >= 2, done.why  # mended with the rhyming book
@@ -79,3 +92,19 @@ async def test_the_real_model_writes_a_song_that_scans_and_rhymes(
     assert {"txt", "svg", "pdf", "mid", "wav"} <= set(done.written.files)
     assert (slower.song.plan.tonic, slower.song.lyrics) == ("G", done.song.lyrics)
     assert slower.song.plan.tempo < done.song.plan.tempo
+
+
+async def test_a_piece_asked_for_in_a_chat_is_proposed_then_kept(music: Companion) -> None:
+    said = "Lena and I walked on the beach at dawn; it was grey and cold and we were sad."
+    await _remember(music, said, time.time() - 3600)
+    proposal = await proposal_for(
+        music, "sam", "Compose a piece of music about this morning at the beach with Lena."
+    )
+    assert proposal.tool == "compose_music", proposal
+    assert "spell" in proposal.preview and said in proposal.preview, proposal.preview
+    assert await music.music.pieces("sam") == []  # a proposal keeps nothing
+    [done] = await collect(music.decide("sam", proposal.proposal_id, confirm=True))
+    assert isinstance(done, ActionSettled) and done.status == "done", done
+    [kept] = await music.music.pieces("sam")
+    assert kept.why in proposal.preview  # what was shown is what was kept
+    assert check(compose(kept.plan, kept.seed)).cadences == 1.0

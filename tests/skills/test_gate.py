@@ -75,3 +75,5 @@ def test_a_message_passed_on_one_tools_words_is_not_handed_to_another() -> None:
     assert hinted is not None and "send_mail" in hinted and "add_event" not in hinted
     assert gate.hinted("Can you tell me the capital of France?") is None  # a request: any
     assert "write_letter" in (gate.hinted("Write a letter to Grandma Rose") or set())
+    asked = gate.hinted("Compose a piece of music about this morning at the beach")
+    assert "compose_music" in (asked or set())

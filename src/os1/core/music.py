@@ -9,7 +9,6 @@ The types a door shows are re-exported from here, so a door never imports the sk
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 import shutil
 import tempfile
@@ -33,13 +32,6 @@ if TYPE_CHECKING:  # composing brings music21 (half a second): imported when fir
     from os1.skills.music.song import Song
 
 __all__ = ["FILES", "SONG_FILES", "Composed", "KeptSong", "Music", "Shelved", "Sung"]
-
-RECALLED = 5  # memories read for a moment
-_WORD = re.compile(r"[a-z]{4,}")
-_PLAIN = frozenset(
-    ["this", "that", "with", "what", "when", "were", "have", "today", "morning", "about", "from"]
-)
-
 
 # the files of a piece, by kind: what a door may hand out
 FILES = {
@@ -86,13 +78,6 @@ class Composed:
     written: Written
 
 
-def _shares_words(about: str, text: str) -> bool:
-    """Whether a memory found for ``about`` is about it: they share a word of four
-    letters or more that is not a plain one (recall always finds something)."""
-    wanted = set(_WORD.findall(about.lower())) - _PLAIN
-    return bool(wanted & set(_WORD.findall(text.lower())))
-
-
 class Music:
     """Pieces composed from the person's moments."""
 
@@ -109,29 +94,21 @@ class Music:
             MusicError: neither given, or ``about`` empty or too long.
             InputError: ``memory`` is not a memory ref, or not one of this person's.
         """
-        from os1.skills.music.moment import MAX_ABOUT, Moment, Remembered, check_about
+        from os1.skills.music.moment import MAX_ABOUT, Moment, Remembered, check_about, read_moment
 
         store = await self.core.store(user)
-        if memory:
-            kind, item = parse_ref(memory)
-            found = await get_item(store, kind, item)
-            if found is None:
-                raise MusicError(
-                    "music_memory_unknown",
-                    f"There is no memory {memory}.",
-                    "See `os1 memory list` for the memories there are.",
-                )
-            said = found.text if len(found.text) <= MAX_ABOUT else found.text[: MAX_ABOUT - 1] + "…"
-            text = check_about(about or said)
-            return Moment(text, (Remembered(found.ref, found.text, found.time),))
-        text = check_about(about or "")
-        hits = await self.core.memory.search(store, text, k=RECALLED) if self.core.memory else []
-        kept = tuple(
-            Remembered(f"{h.kind!s}:{h.id}", h.text, h.time)
-            for h in hits
-            if _shares_words(text, h.text)
-        )
-        return Moment(text, kept)
+        if not memory:
+            return await read_moment(store, self.core.memory, about or "")
+        kind, item = parse_ref(memory)
+        found = await get_item(store, kind, item)
+        if found is None:
+            raise MusicError(
+                "music_memory_unknown",
+                f"There is no memory {memory}.",
+                "See `os1 memory list` for the memories there are.",
+            )
+        said = found.text if len(found.text) <= MAX_ABOUT else found.text[: MAX_ABOUT - 1] + "…"
+        return Moment(check_about(about or said), (Remembered(found.ref, found.text, found.time),))
 
     async def compose(
         self,
@@ -180,11 +157,8 @@ class Music:
             ogg=ogg,
         )
         kept = await shelf.keep(store, moment, plan, seed, reasons)
-        if out is None:  # the new piece's files become its own folder's
-            final = self._folder(store.user.id, kept.id)
-            await asyncio.to_thread(shutil.rmtree, final, True)
-            into.rename(final)
-            written = replace(written, files={k: final / p.name for k, p in written.files.items()})
+        if out is None:
+            written = await self._settle(written, into, self._folder(store.user.id, kept.id))
         return Composed(kept.id, piece, moment, reasons, written)
 
     async def pieces(self, user: str, limit: int = 50) -> list[Shelved]:
@@ -201,6 +175,13 @@ class Music:
         await shelf.one(store, piece)
         await shelf.discard(store, piece)
         await asyncio.to_thread(shutil.rmtree, self._folder(store.user.id, piece), True)
+
+    @staticmethod
+    async def _settle(written: Written, into: Path, final: Path) -> Written:
+        """The new work's files, made in ``into``, become its own folder's (``final``)."""
+        await asyncio.to_thread(shutil.rmtree, final, True)
+        await asyncio.to_thread(into.rename, final)
+        return replace(written, files={k: final / p.name for k, p in written.files.items()})
 
     def _rhymes(self) -> Path:
         settings = self.core.settings
@@ -332,9 +313,7 @@ class Music:
         kept = await songbook.keep(store, moment, lyrics, plan, reasons, revised_from)
         if out is None:
             final = self._folder(store.user.id, f"song-{kept.id}")
-            await asyncio.to_thread(shutil.rmtree, final, True)
-            into.rename(final)
-            written = replace(written, files={k: final / p.name for k, p in written.files.items()})
+            written = await self._settle(written, into, final)
         return Sung(kept.id, song, moment, checked, reasons, written, told)
 
     async def songs(self, user: str, limit: int = 50) -> list[KeptSong]:

@@ -1,11 +1,12 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers twelve tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers fifteen tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
 ``revise_letter`` and ``list_letters``, and ``list_hands`` and ``learn_hand`` (the
-person's handwriting from a picture of the filled-in sheet). Like every door it has no
+person's handwriting from a picture of the filled-in sheet), ``compose_music``,
+``list_music`` and ``write_song``. Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from tests.conftest import missing_component
@@ -193,3 +194,24 @@ def test_the_models_answer_is_kept_within_what_can_be_sung() -> None:
     assert plan.tempo == 200 and lyrics.title == "Untitled"
     assert lyrics.verses[0][0] == "a line with spaces"
     assert all(0 < len(line) <= 60 for line in lyrics.verses[0])
+
+
+def test_a_song_without_fluidsynth_or_lilypond_keeps_its_other_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from os1.skills.music import score
+    from os1.skills.music.leadsheet import write_song
+
+    monkeypatch.setattr(score.shutil, "which", lambda name: None)  # neither tool is here
+    song = compose_song(LAKE, SongPlan(tonic="D", mode="major", tempo=96))
+    done = write_song(song, tmp_path / "song", why="because")
+    assert "FluidSynth is not installed" in done.missing["wav"]
+    assert "lilypond" in done.missing["pdf"]
+    assert {"mid", "musicxml", "txt", "svg", "why"} <= set(done.files)
+    assert sorted(p.name for p in (tmp_path / "song").iterdir()) == [
+        "chords.svg",
+        "lead.musicxml",
+        "song.mid",
+        "song.txt",
+        "why.txt",
+    ]  # no half-made file left behind

@@ -32,7 +32,9 @@ from os1.skills.music.plan import (
 )
 
 if TYPE_CHECKING:  # compose brings music21, which the store's migrations must not load
+    from os1.skills.base import MemoryAccess
     from os1.skills.music.compose import Piece
+    from os1.store import UserStore
 
 MAX_ABOUT = 500  # characters of "what the piece is about"
 
@@ -67,6 +69,33 @@ def check_about(about: str) -> str:
             "Say the moment in a sentence or two.",
         )
     return about
+
+
+RECALLED = 5  # memories read for a moment
+
+
+def _shares_words(about: str, text: str) -> bool:
+    """Whether a memory found for ``about`` is about it: they share a word of four
+    letters or more that is not a plain one (recall always finds something)."""
+    wanted = {w.lower() for w in _CONTENT.findall(about)} - _PLAIN_WORDS
+    return bool(wanted & {w.lower() for w in _CONTENT.findall(text)})
+
+
+async def read_moment(store: UserStore, memory: MemoryAccess | None, about: str) -> Moment:
+    """The moment ``about`` names, with the memories recall finds for it that share its
+    words.
+
+    Raises:
+        MusicError: ``about`` empty or too long.
+    """
+    text = check_about(about)
+    hits = await memory.search(store, text, k=RECALLED) if memory else []
+    kept = tuple(
+        Remembered(f"{h.kind!s}:{h.id}", h.text, h.time)
+        for h in hits
+        if _shares_words(text, h.text)
+    )
+    return Moment(text, kept)
 
 
 _REASON = {"type": "string", "minLength": 3, "maxLength": 80}
@@ -196,7 +225,7 @@ _PLAIN_WORDS = frozenset(
     """about after again along also back been before being came
     come could from have into just like made make more much only over said some than that
     them then there these they this very were what when where which while with would
-    your""".split()  # noqa: SIM905  # reads as a paragraph
+    your today morning evening""".split()  # noqa: SIM905  # reads as a paragraph
 )
 
 

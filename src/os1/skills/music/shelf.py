@@ -89,39 +89,49 @@ async def keep(store: UserStore, moment: Moment, plan: PiecePlan, seed: int, why
     return _shelved(rows[0])
 
 
-async def newest(store: UserStore, limit: int = 50) -> list[Shelved]:
-    rows = await store.read(
+async def newest_rows(store: UserStore, table: str, columns: str, limit: int) -> list[Any]:
+    """The person's newest rows of ``table`` (a music table, never input)."""
+    return await store.read(
         lambda db: db.execute(
-            f"SELECT {_COLUMNS} FROM music_pieces WHERE user_id = :user_id ORDER BY id DESC"
-            " LIMIT :n",
+            f"SELECT {columns} FROM {table} WHERE user_id = :user_id ORDER BY id DESC LIMIT :n",
             {"n": limit},
         )
     )
-    return [_shelved(r) for r in rows]
+
+
+async def one_row(store: UserStore, table: str, columns: str, row: int) -> Any | None:
+    rows = await store.read(
+        lambda db: db.execute(
+            f"SELECT {columns} FROM {table} WHERE user_id = :user_id AND id = :id", {"id": row}
+        )
+    )
+    return rows[0] if rows else None
+
+
+async def discard_row(store: UserStore, table: str, row: int) -> bool:
+    rows = await store.transaction(
+        lambda db: db.execute(
+            f"DELETE FROM {table} WHERE user_id = :user_id AND id = :id RETURNING id", {"id": row}
+        )
+    )
+    return bool(rows)
+
+
+async def newest(store: UserStore, limit: int = 50) -> list[Shelved]:
+    return [_shelved(r) for r in await newest_rows(store, "music_pieces", _COLUMNS, limit)]
 
 
 async def one(store: UserStore, piece: int) -> Shelved:
     """Raises: MusicError: the person has no such piece."""
-    rows = await store.read(
-        lambda db: db.execute(
-            f"SELECT {_COLUMNS} FROM music_pieces WHERE user_id = :user_id AND id = :id",
-            {"id": piece},
-        )
-    )
-    if not rows:
+    row = await one_row(store, "music_pieces", _COLUMNS, piece)
+    if row is None:
         raise MusicError(
             "music_unknown",
             f"There is no piece {piece}.",
             "See your pieces with `os1 music list` or on the Music page.",
         )
-    return _shelved(rows[0])
+    return _shelved(row)
 
 
 async def discard(store: UserStore, piece: int) -> bool:
-    rows = await store.transaction(
-        lambda db: db.execute(
-            "DELETE FROM music_pieces WHERE user_id = :user_id AND id = :id RETURNING id",
-            {"id": piece},
-        )
-    )
-    return bool(rows)
+    return await discard_row(store, "music_pieces", piece)

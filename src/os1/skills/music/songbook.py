@@ -15,6 +15,7 @@ from typing import Any
 from os1.errors import MusicError
 from os1.skills.music.moment import Moment, Remembered
 from os1.skills.music.plan import Lyrics, SongPlan
+from os1.skills.music.shelf import discard_row, newest_rows, one_row
 from os1.store import UserStore
 from os1.store.driver import sqlite
 from os1.store.migrations import Migration, run_statements
@@ -105,38 +106,20 @@ async def keep(
 
 
 async def newest(store: UserStore, limit: int = 50) -> list[KeptSong]:
-    rows = await store.read(
-        lambda db: db.execute(
-            f"SELECT {_COLUMNS} FROM music_songs WHERE user_id = :user_id ORDER BY id DESC"
-            " LIMIT :n",
-            {"n": limit},
-        )
-    )
-    return [_kept(r) for r in rows]
+    return [_kept(r) for r in await newest_rows(store, "music_songs", _COLUMNS, limit)]
 
 
 async def one(store: UserStore, song: int) -> KeptSong:
     """Raises: MusicError: the person has no such song."""
-    rows = await store.read(
-        lambda db: db.execute(
-            f"SELECT {_COLUMNS} FROM music_songs WHERE user_id = :user_id AND id = :id",
-            {"id": song},
-        )
-    )
-    if not rows:
+    row = await one_row(store, "music_songs", _COLUMNS, song)
+    if row is None:
         raise MusicError(
             "music_song_unknown",
             f"There is no song {song}.",
             "See your songs with `os1 music list` or on the Music page.",
         )
-    return _kept(rows[0])
+    return _kept(row)
 
 
 async def discard(store: UserStore, song: int) -> bool:
-    rows = await store.transaction(
-        lambda db: db.execute(
-            "DELETE FROM music_songs WHERE user_id = :user_id AND id = :id RETURNING id",
-            {"id": song},
-        )
-    )
-    return bool(rows)
+    return await discard_row(store, "music_songs", song)
