@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import missing_component
 
+from conftest import missing_component
 from os1.companion import Companion
 from os1.errors import MusicError
 from os1.memory.episodes import NewEpisode

@@ -108,3 +108,17 @@ async def test_a_piece_asked_for_in_a_chat_is_proposed_then_kept(music: Companio
     [kept] = await music.music.pieces("sam")
     assert kept.why in proposal.preview  # what was shown is what was kept
     assert check(compose(kept.plan, kept.seed)).cadences == 1.0
+
+
+async def test_a_song_asked_for_in_a_chat_is_proposed_then_kept(music: Companion) -> None:
+    said = "Every summer Lena and I swam in the lake at Bled until the light was gone."
+    await _remember(music, said, time.time() - 86400)
+    proposal = await proposal_for(
+        music, "sam", "Let's write a song together about the summers at the lake with Lena."
+    )
+    assert proposal.tool == "write_song", proposal
+    assert "[Chorus]" in proposal.preview and "Rhymes in" in proposal.preview, proposal.preview
+    [done] = await collect(music.decide("sam", proposal.proposal_id, confirm=True))
+    assert isinstance(done, ActionSettled) and done.status == "done", done
+    [kept] = await music.music.songs("sam")
+    assert kept.lyrics.chorus[0] in proposal.preview  # what was shown is what was kept

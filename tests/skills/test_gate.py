@@ -77,3 +77,4 @@ def test_a_message_passed_on_one_tools_words_is_not_handed_to_another() -> None:
     assert "write_letter" in (gate.hinted("Write a letter to Grandma Rose") or set())
     asked = gate.hinted("Compose a piece of music about this morning at the beach")
     assert "compose_music" in (asked or set())
+    assert "write_song" in (gate.hinted("A song about the summers at the lake") or set())

@@ -183,11 +183,6 @@ class Music:
         await asyncio.to_thread(into.rename, final)
         return replace(written, files={k: final / p.name for k, p in written.files.items()})
 
-    def _rhymes(self) -> Path:
-        settings = self.core.settings
-        base = settings.cache_dir if settings else Path(tempfile.gettempdir()) / "os1"
-        return base / "rhymes.json"
-
     def _folder(self, user_id: int, piece: int | str) -> Path:
         base = self.core.home or Path(tempfile.gettempdir()) / "os1"
         return base / "music" / str(user_id) / str(piece)
@@ -237,28 +232,12 @@ class Music:
         Raises:
             MusicError: nothing to write about, or ``out`` cannot be written.
         """
-        from dataclasses import replace as changed
-
-        from os1.skills.music.lyrics import check, draft
-        from os1.skills.music.mend import mended
-        from os1.skills.music.moment import home_note, motif_source
-        from os1.skills.music.rhymebook import load
+        from os1.skills.music.lyrics import write_words
+        from os1.skills.music.rhymebook import cache_file
 
         moment = await self.moment(user, about, memory)
-        # the rhyming dictionary is read (or built, once) while the model writes
-        book = asyncio.create_task(asyncio.to_thread(load, self._rhymes()))
-        try:
-            lyrics, plan = await draft(self.core.llm, moment, seed)
-            drafted = await asyncio.to_thread(check, lyrics)
-            lyrics, rewritten = await mended(self.core.llm, lyrics, await book, seed)
-        finally:
-            book.cancel()
-        word, _ = motif_source(moment)
-        plan = changed(plan, tonic=home_note(word), seed=seed)
-        if word:
-            plan.reasons["key"] = f"{plan.tonic}, the first note {word} spells"
-        lines = f"{rewritten} line{'s' if rewritten > 1 else ''}"
-        told = (f"{lines} written again so that the song rhymes and scans",) if rewritten else ()
+        words = await write_words(self.core.llm, moment, cache_file(self.core.home), seed)
+        lyrics, plan, drafted, told = words
         sung = await self._sing(user, moment, lyrics, plan, out, soundfont, ogg, None, told)
         return replace(sung, changes=(), drafted=drafted)
 

@@ -18,7 +18,7 @@ from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
 from os1.skills.music import shelf as music_shelf
 from os1.skills.music import songbook
-from os1.skills.music.tools import ComposeMusic
+from os1.skills.music.tools import ComposeMusic, WriteSong
 from os1.skills.proofread.tools import Proofread
 
 
@@ -40,6 +40,7 @@ def register_tools(register: Callable[[Any], None]) -> None:
         SendMail(),
         WriteLetter(),
         ComposeMusic(),
+        WriteSong(),
     ):
         register(tool)
 

@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import missing_component
 
+from conftest import missing_component
 from os1.models.scripted import ScriptedLLM
 from os1.skills.music import rhymebook
 from os1.skills.music.mend import mended

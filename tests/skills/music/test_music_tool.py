@@ -67,3 +67,50 @@ def test_a_command_without_a_moment_is_told_with_an_example() -> None:
         ComposeMusic().from_command("   ")
     assert "/compose_music this morning at the beach" in str(caught.value)
     assert ComposeMusic().from_command("about the first snow").about == "the first snow"
+
+
+WORDS = {
+    "title": "Summers at Lake Bled",
+    "mood": "warm and wistful",
+    "mode": "minor",
+    "tempo": 84,
+    "verse_1": [
+        "I remember summers by the lake",
+        "Lena laughing in the morning light",
+        "we would swim until the day was done",
+        "and the water held us through the night",
+    ],
+    "chorus": [
+        "Oh the lake, it calls us home again",
+        "every wave a word we never said",
+        "hold the light above the water's edge",
+        "every star a candle overhead",
+    ],
+    "verse_2": [
+        "Now the grey is on the water too",
+        "and I write to you from far away",
+        "every summer has a song to sing",
+        "Lena, come and hear the words I say",
+    ],
+}
+
+
+async def test_a_song_asked_for_in_a_chat_shows_its_words_and_chords_first(
+    companion: Companion, scripted: ScriptedLLM
+) -> None:
+    scripted.enqueue(WORDS)
+    proposal = await proposal_for(companion, "ann", "/write_song the summers at the lake")
+    assert proposal.title == "Keep the song Summers at Lake Bled"
+    assert (
+        "[Chorus]" in proposal.preview and "Lena laughing in the morning light" in proposal.preview
+    )
+    assert "Rhymes in 3 of 3 sections" in proposal.preview
+    assert await companion.music.songs("ann") == []  # nothing kept before Confirm
+
+    settled = await collect(companion.decide("ann", proposal.proposal_id, confirm=True))
+    assert isinstance(settled[0], ActionSettled) and settled[0].status == "done"
+    [kept] = await companion.music.songs("ann")
+    assert f"song s{kept.id}" in settled[0].message
+    assert kept.lyrics.chorus == tuple(WORDS["chorus"]) and kept.plan.tonic == "E"
+    undone = await companion.undo("ann", proposal.proposal_id)
+    assert undone.status == "undone" and await companion.music.songs("ann") == []

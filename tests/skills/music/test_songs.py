@@ -9,8 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.conftest import missing_component
 
+from conftest import missing_component
 from os1.errors import MusicError
 from os1.skills.music.lyrics import check, lyrics_from
 from os1.skills.music.plan import Lyrics, SongPlan

@@ -10,13 +10,15 @@ be too long to sing in two bars.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
-from os1.skills.music.moment import Moment, clean, shown
+from os1.skills.music.moment import Moment, clean, home_note, motif_source, shown
 from os1.skills.music.plan import LINES, TEMPO_RANGE, Lyrics, SongPlan
 from os1.skills.music.song import EIGHTHS_UP_TO, Song, stress_on_beats
 from os1.skills.music.words import Line, meter, rhymes, scan_lines
@@ -123,6 +125,32 @@ async def draft(llm: LLM, moment: Moment, seed: int = 0) -> tuple[Lyrics, SongPl
     asked = [ChatMessage("system", _SYSTEM), ChatMessage("user", shown(moment))]
     options = GenerationOptions(max_tokens=500, temperature=0.8, seed=seed)
     return lyrics_from(await complete_json(llm, asked, SCHEMA, options))
+
+
+async def write_words(
+    llm: LLM, moment: Moment, rhymes: Path, seed: int = 0
+) -> tuple[Lyrics, SongPlan, LyricCheck, tuple[str, ...]]:
+    """A song's words for ``moment``: the model's draft, mended where it does not rhyme
+    or scan (the rhyming dictionary kept at ``rhymes``, read or built while the model
+    writes); the plan with the key of the moment's name; how the draft scanned; and
+    what the mending changed, in words."""
+    from os1.skills.music.mend import mended
+    from os1.skills.music.rhymebook import load
+
+    book = asyncio.create_task(asyncio.to_thread(load, rhymes))
+    try:
+        lyrics, plan = await draft(llm, moment, seed)
+        drafted = await asyncio.to_thread(check, lyrics)
+        lyrics, rewritten = await mended(llm, lyrics, await book, seed)
+    finally:
+        book.cancel()
+    word, _ = motif_source(moment)
+    plan = replace(plan, tonic=home_note(word), seed=seed)
+    if word:
+        plan.reasons["key"] = f"{plan.tonic}, the first note {word} spells"
+    lines = f"{rewritten} line{'s' if rewritten > 1 else ''}"
+    told = (f"{lines} written again so that the song rhymes and scans",) if rewritten else ()
+    return lyrics, plan, drafted, told
 
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ']{4,}")

@@ -9,7 +9,7 @@ plainly before a note is written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from os1.errors import MusicError
 
@@ -188,6 +188,12 @@ class Lyrics:
     title: str
     verses: tuple[tuple[str, ...], ...]  # verse 1, verse 2
     chorus: tuple[str, ...]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Lyrics:
+        """The lyrics from ``dataclasses.asdict`` of them, read back from JSON."""
+        verses = tuple(tuple(str(x) for x in v) for v in data["verses"])
+        return cls(str(data["title"]), verses, tuple(str(x) for x in data["chorus"]))
 
     def sections(self) -> list[tuple[str, tuple[str, ...]]]:
         return [(label, self.stanza(label)) for label in FORM]

@@ -29,6 +29,12 @@ _ENDINGS = (
 VERSION = 2
 
 
+def cache_file(home: Path | None) -> Path:
+    """Where the book is kept: in os1's data folder (a temporary one without)."""
+    base = home if home is not None else Path(tempfile.gettempdir()) / "os1"
+    return base / "cache" / "rhymes.json"
+
+
 def word_list() -> Path | None:
     return next((p for p in WORD_LISTS if p.is_file()), None)
 

@@ -63,14 +63,10 @@ _COLUMNS = "id, about, memories, lyrics, plan, why, revised_from, created_at"
 
 def _kept(row: Any) -> KeptSong:
     memories = tuple(Remembered(m["ref"], m["text"], m["when"]) for m in json.loads(row[2]))
-    words = json.loads(row[3])
-    lyrics = Lyrics(
-        words["title"], tuple(tuple(v) for v in words["verses"]), tuple(words["chorus"])
-    )
     return KeptSong(
         int(row[0]),
         Moment(row[1], memories),
-        lyrics,
+        Lyrics.from_data(json.loads(row[3])),
         SongPlan(**json.loads(row[4])),
         row[5],
         None if row[6] is None else int(row[6]),
