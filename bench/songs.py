@@ -177,7 +177,7 @@ async def writing(moments: list[str]) -> dict[str, Any]:
             )
     finally:
         await companion.aclose()
-    drafts = [_passes(s.drafted) for s in done]
+    drafts = [_passes(s.drafted) for s in done if s.drafted]
     mended = [_passes(s.check) for s in done]
     rewritten = [int(re.search(r"(\d+) lines? written again", s.why).group(1))
                  if "written again" in s.why else 0 for s in done]  # fmt: skip

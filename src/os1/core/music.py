@@ -224,10 +224,10 @@ class Music:
         ogg: bool = False,
     ) -> Sung:
         """A song written with the person about a moment: the model's lyrics from the
-        memories (meter and rhyme checked, mended once), chords and a melody made by
-        code, written into ``out`` (by default the song's own folder in the home) as
-        ``song.txt``, ``chords.svg``, ``lead.pdf``, ``song.mid`` and ``song.wav``, and
-        kept in the person's songbook.
+        memories (meter and rhyme checked, and mended where they fail), chords and a
+        melody made by code, written into ``out`` (by default the song's own folder in
+        the home) as ``song.txt``, ``chords.svg``, ``lead.pdf``, ``song.mid``,
+        ``song.wav`` and ``why.txt``, and kept in the person's songbook.
 
         Raises:
             MusicError: nothing to write about, or ``out`` cannot be written.

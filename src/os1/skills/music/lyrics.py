@@ -1,5 +1,5 @@
 """Lyrics written with the model from the person's moment, then checked for meter and
-rhyme by code, and mended once where they fail.
+rhyme by code, and mended where they fail (``mend``, with the rhyming dictionary).
 
 The model sees the moment and its memories as data (never instructions) and writes two
 verses and a chorus in the words the two of them already share; it also picks the mode
