@@ -46,6 +46,16 @@ def _as_json(done: Composed) -> dict[str, Any]:
     }
 
 
+def check_soundfont(soundfont: Path | None) -> None:
+    """A ``--soundfont`` that is not a file is told at once (exit 2)."""
+    if soundfont is not None and not soundfont.is_file():
+        err.print(
+            f"[red]There is no soundfont at {escape(str(soundfont))}.[/] [dim]Name a "
+            "General MIDI .sf2 file, or leave --soundfont out to use the one installed.[/]"
+        )
+        raise typer.Exit(2)
+
+
 def compose(
     about: str | None = typer.Option(None, "--about", help="The moment, in your words."),
     memory: str | None = typer.Option(
@@ -72,12 +82,7 @@ def compose(
             'beach", or --memory f3.[/]'
         )
         raise typer.Exit(2)
-    if soundfont is not None and not soundfont.is_file():
-        err.print(
-            f"[red]There is no soundfont at {escape(str(soundfont))}.[/] [dim]Name a "
-            "General MIDI .sf2 file, or leave --soundfont out to use the one installed.[/]"
-        )
-        raise typer.Exit(2)
+    check_soundfont(soundfont)
     tonic, mode = None, None
     if key:
         tonic, _, rest = key.strip().partition(" ")

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from os1.cli.actions import err, opened, out, run
+from os1.cli.music import check_soundfont
 from os1.cli.render import counted_progress
 from os1.config import DEFAULT_USER
 from os1.core.music import Sung
@@ -80,12 +81,7 @@ def song(
             f'{revise} "in G" (or "slower", "make the chorus happier").[/]'
         )
         raise typer.Exit(2)
-    if soundfont is not None and not soundfont.is_file():
-        err.print(
-            f"[red]There is no soundfont at {escape(str(soundfont))}.[/] [dim]Name a "
-            "General MIDI .sf2 file, or leave --soundfont out to use the one installed.[/]"
-        )
-        raise typer.Exit(2)
+    check_soundfont(soundfont)
 
     async def work() -> int:
         async with opened() as companion:

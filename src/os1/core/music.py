@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # composing brings music21 (half a second): imported when fir
     from os1.skills.music.score import Written
     from os1.skills.music.song import Song
 
-__all__ = ["FILES", "SONG_FILES", "Composed", "KeptSong", "Music", "Shelved", "Sung"]
+__all__ = ["FILES", "SONG_FILES", "Composed", "KeptSong", "Music", "Shelved", "Sung", "Written"]
 
 # the files of a piece, by kind: what a door may hand out
 FILES = {
@@ -76,6 +76,16 @@ class Composed:
     moment: Moment
     why: str
     written: Written
+
+
+def _present(folder: Path, files: dict[str, str], want: str) -> Written | None:
+    """The files of ``folder`` (kind → name), if the kind wanted is among them."""
+    from os1.skills.music.score import Written
+
+    there = {kind: folder / name for kind, name in files.items() if (folder / name).is_file()}
+    if want not in there:
+        return None
+    return Written(there, {kind: "not made" for kind in files if kind not in there})
 
 
 class Music:
@@ -196,14 +206,13 @@ class Music:
             MusicError: the person has no such piece.
         """
         from os1.skills.music.compose import compose
-        from os1.skills.music.score import Written, write_piece
+        from os1.skills.music.score import write_piece
 
         store = await self.core.store(user)
         kept = await shelf.one(store, piece)
         folder = self._folder(store.user.id, piece)
-        there = {kind: folder / name for kind, name in FILES.items() if (folder / name).is_file()}
-        if want in there:
-            return Written(there, {k: "not made" for k in FILES if k not in there})
+        if found := _present(folder, FILES, want):
+            return found
         notes = await asyncio.to_thread(compose, kept.plan, kept.seed)
         title = kept.moment.about[:60]
         return await asyncio.to_thread(
@@ -322,14 +331,12 @@ class Music:
             MusicError: the person has no such song.
         """
         from os1.skills.music.leadsheet import write_song
-        from os1.skills.music.score import Written
         from os1.skills.music.song import compose_song
 
         store = await self.core.store(user)
         kept = await songbook.one(store, song)
         folder = self._folder(store.user.id, f"song-{song}")
-        there = {k: folder / n for k, n in SONG_FILES.items() if (folder / n).is_file()}
-        if want in there:
-            return Written(there, {k: "not made" for k in SONG_FILES if k not in there})
+        if found := _present(folder, SONG_FILES, want):
+            return found
         sung = await asyncio.to_thread(compose_song, kept.lyrics, kept.plan)
         return await asyncio.to_thread(write_song, sung, folder, why=kept.why, ogg=True)

@@ -20,7 +20,9 @@ A piece that is not the caller's is 404, as one that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
@@ -33,15 +35,21 @@ from os1.server.problems import HttpProblem
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
 
+if TYPE_CHECKING:
+    from os1.core.music import Written
+
 router = APIRouter(prefix="/api", tags=["music"])
 PieceId = PathParam(ge=1, le=2**62, description="The piece's id (from the list).")
-_TYPES = {
+# the media type of each kind of file a piece or song has
+TYPES = {
     "mid": "audio/midi",
     "wav": "audio/wav",
     "ogg": "audio/ogg",
     "musicxml": "application/vnd.recordare.musicxml+xml",
     "pdf": "application/pdf",
     "why": "text/plain; charset=utf-8",
+    "txt": "text/plain; charset=utf-8",
+    "svg": "image/svg+xml",
 }
 
 
@@ -143,20 +151,32 @@ async def one_piece(account: Caller, svc: Svc, piece: int = PieceId) -> PieceOut
 @router.get("/music/{piece}/{name}", response_class=FileResponse)
 async def piece_file(name: str, account: Caller, svc: Svc, piece: int = PieceId) -> Response:
     """A file of the piece: piece.ogg to listen, piece.pdf to read, piece.mid to play."""
-    kinds = {file: kind for kind, file in FILES.items()}
+    music = svc.companion.music
+    return await music_file(
+        name, FILES, "piece", lambda kind: music.files(account.name, piece, kind)
+    )
+
+
+async def music_file(
+    name: str, files: dict[str, str], what: str, fetch: Callable[[str], Awaitable[Written]]
+) -> Response:
+    """The file ``name`` of a piece or song (``files``: its kinds and names), written
+    again by ``fetch`` if need be; 404 with the reason for a name it has not, or a file
+    that could not be made (no soundfont)."""
+    kinds = {file: kind for kind, file in files.items()}
     if name not in kinds:
         raise HttpProblem(
             404,
             "music_file",
-            f"A piece has no file {name[:40]!r}.",
-            f"Ask for one of {', '.join(FILES.values())}.",
+            f"A {what} has no file {name[:40]!r}.",
+            f"Ask for one of {', '.join(files.values())}.",
         )
-    written = await svc.companion.music.files(account.name, piece, kinds[name])
+    written = await fetch(kinds[name])
     path: Path | None = written.files.get(kinds[name])
     if path is None:
         why = written.missing.get(kinds[name], "it was not made")
-        raise HttpProblem(404, "music_file", f"This piece has no {name}: {why}")
-    return FileResponse(path, media_type=_TYPES[kinds[name]], filename=name)
+        raise HttpProblem(404, "music_file", f"This {what} has no {name}: {why}")
+    return FileResponse(path, media_type=TYPES[kinds[name]], filename=name)
 
 
 @router.delete("/music/{piece}", status_code=204)

@@ -20,8 +20,6 @@ A song that is not the caller's is 404, as one that does not exist.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Response
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
@@ -29,23 +27,13 @@ from pydantic import BaseModel, Field
 
 from os1.core.music import SONG_FILES, KeptSong
 from os1.server.auth import Caller, Svc
-from os1.server.music_api import RememberedOut
+from os1.server.music_api import RememberedOut, music_file
 from os1.server.problems import HttpProblem
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
 
 router = APIRouter(prefix="/api", tags=["music"])
 SongId = PathParam(ge=1, le=2**62, description="The song's id (from the list).")
-_TYPES = {
-    "txt": "text/plain; charset=utf-8",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "musicxml": "application/vnd.recordare.musicxml+xml",
-    "mid": "audio/midi",
-    "wav": "audio/wav",
-    "ogg": "audio/ogg",
-    "why": "text/plain; charset=utf-8",
-}
 
 
 class SongOut(BaseModel):
@@ -136,20 +124,10 @@ async def one_song(account: Caller, svc: Svc, song: int = SongId) -> SongOut:
 @router.get("/songs/{song}/{name}", response_class=FileResponse)
 async def song_file(name: str, account: Caller, svc: Svc, song: int = SongId) -> Response:
     """A file of the song: song.ogg to listen, lead.pdf to read, chords.svg to play."""
-    kinds = {file: kind for kind, file in SONG_FILES.items()}
-    if name not in kinds:
-        raise HttpProblem(
-            404,
-            "music_file",
-            f"A song has no file {name[:40]!r}.",
-            f"Ask for one of {', '.join(SONG_FILES.values())}.",
-        )
-    written = await svc.companion.music.song_files(account.name, song, kinds[name])
-    path: Path | None = written.files.get(kinds[name])
-    if path is None:
-        why = written.missing.get(kinds[name], "it was not made")
-        raise HttpProblem(404, "music_file", f"This song has no {name}: {why}")
-    return FileResponse(path, media_type=_TYPES[kinds[name]], filename=name)
+    music = svc.companion.music
+    return await music_file(
+        name, SONG_FILES, "song", lambda kind: music.song_files(account.name, song, kind)
+    )
 
 
 @router.delete("/songs/{song}", status_code=204)

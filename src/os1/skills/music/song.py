@@ -28,7 +28,7 @@ from music21 import roman
 from os1.errors import MusicError
 from os1.skills.music.compose import AWAY, PROGRESSIONS, Chord, Note, key_of, voice
 from os1.skills.music.plan import LINES, Lyrics, SongPlan, checked_song
-from os1.skills.music.words import Line, Syllable, scan_lines
+from os1.skills.music.words import Syllable, scan_lines
 
 LINE_BARS = 2
 BEATS = 4  # a bar of 4/4
@@ -329,8 +329,3 @@ def compose_song(lyrics: Lyrics, plan: SongPlan) -> Song:
     return Song(
         plan, lyrics, tuple(lines), tuple(chords), tuple(symbols), tuple(scales), len(chords)
     )
-
-
-def scanned_lines(song: Song) -> list[Line]:
-    """The song's lines as scanned (syllables and rhyme), for the lyric checks."""
-    return scan_lines([line.text for line in song.lines])
