@@ -4,6 +4,7 @@ of the conversation, naming itself, the prompt cache, and the CLI end to end."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -80,6 +81,48 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
     )
     assert answer["mood"] == "happy"
     assert {"Anna", "Raj"} <= set(answer["people"])
+
+
+async def test_json_answers_spend_no_tokens_on_layout(real_llm: LocalGGUF) -> None:
+    # left free, the model mostly pretty-prints: a newline and an indent before every key
+    schema = {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "maxLength": 30},
+            "country": {"type": "string", "maxLength": 30},
+            "population_millions": {"type": "number"},
+        },
+        "required": ["city", "country", "population_millions"],
+        "additionalProperties": False,
+    }
+    prompt = "Describe Lisbon as pretty-printed JSON, indented with two spaces."
+    options = GenerationOptions(max_tokens=80, temperature=0, json_schema=schema)
+    answer = await complete(real_llm, [ChatMessage("user", prompt)], options)
+    assert "\n" not in answer.text and ": " not in answer.text, answer.text
+    assert json.loads(answer.text)["city"] == "Lisbon"
+
+
+async def test_background_work_waits_while_the_person_waits_on_more_than_the_model(
+    real_llm: LocalGGUF,
+) -> None:
+    notes = " ".join(f"Note {i}: the baker sold {i * 3} loaves on day {i}." for i in range(60))
+    job = [ChatMessage("system", notes), ChatMessage("user", "Summarise the notes.")]
+    running = asyncio.create_task(complete(real_llm, job, GenerationOptions(background=True)))
+    await _reading(real_llm)
+    async with real_llm.hold_background():  # e.g. a piece being chosen, then rendered
+        assert (await asyncio.wait_for(running, timeout=5)).finish_reason == "preempted"
+        later = asyncio.create_task(
+            complete(real_llm, job, GenerationOptions(max_tokens=1, background=True))
+        )
+        answer = await complete(
+            real_llm,
+            [ChatMessage("user", "What is 5 + 4? Answer with the number.")],
+            GenerationOptions(max_tokens=8, temperature=0),
+        )
+        assert "9" in answer.text
+        await asyncio.sleep(1.0)
+        assert real_llm._background is None and not later.done()  # it did not start
+    assert (await asyncio.wait_for(later, timeout=120)).finish_reason == "length"
 
 
 async def _reading(llm: LocalGGUF, batches: float = 2.0) -> None:

@@ -126,3 +126,18 @@ async def test_a_turn_stopped_before_it_needs_the_model_keeps_the_words_without_
     await again.aclose()
     sent = [m.content for m in model.requests[-1].messages]
     assert "Are you there?" in sent and sent[-1] == "Hello?"
+
+
+async def test_background_work_waits_while_a_person_waits_on_a_render() -> None:
+    # a piece is engraved after the model chose its music: learning that starts then
+    # would take a core from the render, so it waits until the person has the piece
+    lazy = LazyLLM("scripted", 4096, Loads())
+    options = GenerationOptions(background=True)
+    async with lazy.hold_background():
+        learning = asyncio.create_task(complete(lazy, [ChatMessage("user", "hi")], options))
+        await asyncio.sleep(0.1)
+        assert not learning.done()  # not started: the model was not even loaded for it
+        person = await complete(lazy, [ChatMessage("user", "hi")], GenerationOptions())
+        assert person.text == "hello there"  # the person's own request runs as usual
+        assert not learning.done()
+    assert (await asyncio.wait_for(learning, 1)).finish_reason == "stop"

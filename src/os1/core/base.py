@@ -5,6 +5,8 @@ is made."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,13 @@ class Core:
             await erase()
         if self.home is not None:
             await asyncio.to_thread(forget_saved_prompts, self.home)
+
+    def person_waiting(self) -> AbstractAsyncContextManager[None]:
+        """Around work a person waits for that is more than the model's (composing and
+        rendering a piece): background model work (learning, reading the tool menu
+        ahead) gives way until it is done, rather than taking a core from the render."""
+        hold = getattr(self.llm, "hold_background", None)
+        return hold() if callable(hold) else contextlib.nullcontext()
 
     async def store(self, user: str) -> UserStore:
         """The person's scoped store (``InputError`` if there is no such person)."""

@@ -150,26 +150,27 @@ class Music:
 
         override = {name: value for name, value in override.items() if value is not None}
         checked(overridden(PiecePlan(), **override), length="tempo" in override)  # told first
-        moment = await self.moment(user, about, memory)
-        plan = checked(overridden(await choose(self.core.llm, moment, seed), **override))
-        piece = await asyncio.to_thread(compose, plan, seed)
-        reasons = why(piece, moment)
-        title = moment.about if len(moment.about) <= 60 else moment.about[:57] + "…"
-        store = await self.core.store(user)
-        into = out or self._folder(store.user.id, f".new-{secrets.token_hex(6)}")
-        written = await asyncio.to_thread(
-            write_piece,
-            piece,
-            into,
-            title,
-            extra={"why.txt": reasons},
-            soundfont=soundfont,
-            ogg=ogg,
-        )
-        kept = await shelf.keep(store, moment, plan, seed, reasons)
-        if out is None:
-            written = await self._settle(written, into, self._folder(store.user.id, kept.id))
-        return Composed(kept.id, piece, moment, reasons, written)
+        async with self.core.person_waiting():  # the render has the cores
+            moment = await self.moment(user, about, memory)
+            plan = checked(overridden(await choose(self.core.llm, moment, seed), **override))
+            piece = await asyncio.to_thread(compose, plan, seed)
+            reasons = why(piece, moment)
+            title = moment.about if len(moment.about) <= 60 else moment.about[:57] + "…"
+            store = await self.core.store(user)
+            into = out or self._folder(store.user.id, f".new-{secrets.token_hex(6)}")
+            written = await asyncio.to_thread(
+                write_piece,
+                piece,
+                into,
+                title,
+                extra={"why.txt": reasons},
+                soundfont=soundfont,
+                ogg=ogg,
+            )
+            kept = await shelf.keep(store, moment, plan, seed, reasons)
+            if out is None:
+                written = await self._settle(written, into, self._folder(store.user.id, kept.id))
+            return Composed(kept.id, piece, moment, reasons, written)
 
     async def pieces(self, user: str, limit: int = 50) -> list[Shelved]:
         """The person's pieces, newest first."""
@@ -244,10 +245,11 @@ class Music:
         from os1.skills.music.lyrics import write_words
         from os1.skills.music.rhymebook import cache_file
 
-        moment = await self.moment(user, about, memory)
-        words = await write_words(self.core.llm, moment, cache_file(self.core.home), seed)
-        lyrics, plan, drafted, told = words
-        sung = await self._sing(user, moment, lyrics, plan, out, soundfont, ogg, None, told)
+        async with self.core.person_waiting():
+            moment = await self.moment(user, about, memory)
+            words = await write_words(self.core.llm, moment, cache_file(self.core.home), seed)
+            lyrics, plan, drafted, told = words
+            sung = await self._sing(user, moment, lyrics, plan, out, soundfont, ogg, None, told)
         return replace(sung, changes=(), drafted=drafted)
 
     async def revise_song(
@@ -270,9 +272,10 @@ class Music:
 
         kept = await songbook.one(await self.core.store(user), song)
         plan, told = revised(kept.plan, change)
-        return await self._sing(
-            user, kept.moment, kept.lyrics, plan, out, soundfont, ogg, kept.id, tuple(told)
-        )
+        async with self.core.person_waiting():
+            return await self._sing(
+                user, kept.moment, kept.lyrics, plan, out, soundfont, ogg, kept.id, tuple(told)
+            )
 
     async def _sing(
         self,

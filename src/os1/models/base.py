@@ -8,9 +8,11 @@ backend stops generating at the next token.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -64,6 +66,35 @@ class Completion:
     text: str
     finish_reason: str
     usage: Usage = field(default_factory=Usage)
+
+
+class BackgroundGate:
+    """Keeps background model work (learning, reading the tool menu ahead) from
+    starting while a person waits on work that is more than the model's: a piece is
+    rendered and engraved after the model chose its music, and both want the cores."""
+
+    def __init__(self) -> None:
+        self._holds = 0
+        self._open = asyncio.Event()
+        self._open.set()
+
+    @contextlib.asynccontextmanager
+    async def held(self, make_way: Callable[[], None]) -> AsyncIterator[None]:
+        """Closed while the block runs; ``make_way`` stops the background job under way."""
+        self._holds += 1
+        self._open.clear()
+        make_way()
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if not self._holds:
+                self._open.set()
+
+    async def passed(self, options: GenerationOptions) -> None:
+        """Returns at once for a person's request; a background one waits while held."""
+        while options.background and self._holds:
+            await self._open.wait()
 
 
 class CancelToken:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing
 
-from os1.models.base import LLM, CancelToken, ChatMessage, Chunk, GenerationOptions
+from os1.models.base import LLM, BackgroundGate, CancelToken, ChatMessage, Chunk, GenerationOptions
 
 
 class LazyLLM:
@@ -23,6 +23,7 @@ class LazyLLM:
         self._load = load
         self._model: LLM | None = None
         self._loading: asyncio.Future[LLM] | None = None
+        self._gate = BackgroundGate()  # held here, so it holds before the model is loaded
 
     def load_ahead(self) -> asyncio.Future[LLM]:
         """Start loading now, in the background, unless a load is under way or done (one
@@ -49,12 +50,17 @@ class LazyLLM:
         options: GenerationOptions,
         cancel: CancelToken | None = None,
     ) -> AsyncIterator[Chunk]:
+        await self._gate.passed(options)
         model = await self.ready()
         # closed with this one: an inner stream left to the garbage collector would go on
         # reading its prompt and hold the model
         async with aclosing(model.stream(messages, options, cancel)) as chunks:  # type: ignore[type-var]  # backends are async generators
             async for chunk in chunks:
                 yield chunk
+
+    def hold_background(self) -> AbstractAsyncContextManager[None]:
+        """As the model's."""
+        return self._gate.held(self.make_way)
 
     def make_way(self) -> None:
         """As the loaded model's (nothing runs in the background before it loads)."""

@@ -36,7 +36,14 @@ import httpx
 
 from os1.errors import ModelError
 from os1.events import Usage
-from os1.models.base import CancelToken, ChatMessage, Chunk, GenerationOptions, chat_request
+from os1.models.base import (
+    BackgroundGate,
+    CancelToken,
+    ChatMessage,
+    Chunk,
+    GenerationOptions,
+    chat_request,
+)
 from os1.models.prompt_cache import SavedPrompts
 
 log = logging.getLogger(__name__)
@@ -70,16 +77,30 @@ def _slot(options: GenerationOptions) -> int:
     return BACKGROUND_SLOT if options.background else FOREGROUND_SLOT
 
 
+# llguidance, which holds the model to a JSON schema, lets it pretty-print; the small model
+# mostly does, a newline and indent before every key: 131 tokens for a piece's plan
+# instead of 94 (5.0 s instead of 3.3). Its ``x-guidance`` options keep JSON on one line.
+COMPACT_JSON = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+
+
 def request_body(
     messages: list[ChatMessage], options: GenerationOptions, stream: bool
 ) -> dict[str, Any]:
     """The request for ``messages``; shared with the benchmark's raw path."""
-    return {
+    body = {
         "id_slot": _slot(options),
         "stream": stream,
         "return_progress": stream,  # a chunk per prompt batch: the chance to stop
         **chat_request(messages, options),
     }
+    if options.json_schema is not None:
+        import xllamacpp as xlc
+
+        # as a grammar: the server's response_format drops the x-guidance options
+        del body["response_format"]
+        compact = {**options.json_schema, "x-guidance": COMPACT_JSON}
+        body["grammar"] = xlc.json_schema_to_grammar(compact)
+    return body
 
 
 def usage_from(payload: dict[str, Any]) -> Usage:
@@ -225,6 +246,7 @@ class LocalGGUF:
         self._lock = asyncio.Lock()
         self._background: CancelToken | None = None  # the running background job, if any
         self._people_waiting = 0  # foreground requests waiting for the lock
+        self._gate = BackgroundGate()
         self._closed = False
         atexit.register(self.close)
         if self._saved is not None:
@@ -251,6 +273,7 @@ class LocalGGUF:
         if self._closed:
             raise ModelError("model_closed", "The model has been shut down.")
         token = cancel or CancelToken()
+        await self._gate.passed(options)
         if not options.background:
             self.make_way()  # the person comes first
             self._people_waiting += 1
@@ -300,6 +323,11 @@ class LocalGGUF:
                 await asyncio.shield(worker)
         finally:
             self._lock.release()
+
+    def hold_background(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Background work stops now and starts no more until the block ends (the
+        person's own requests in it run as usual)."""
+        return self._gate.held(self.make_way)
 
     def make_way(self) -> None:
         """Stop the background job under way, if any, within one prompt batch; it is

@@ -107,3 +107,22 @@ def test_absurd_plans_are_told_plainly(plan: PiecePlan, code: str) -> None:
 def test_a_length_asked_for_is_kept() -> None:
     piece = compose(PiecePlan(bars=24, tempo=72, form="ABA"), 0)
     assert piece.bars == 24
+
+
+@pytest.mark.parametrize("meter", ["3/4", "6/8"])
+def test_a_long_motif_ornamented_still_fits_its_two_bars(meter: str) -> None:
+    # seven one-syllable words give seven quarter notes; ornamented, fourteen eighths
+    # outgrow two bars of 3/4 (composing this once never ended)
+    plan = PiecePlan(
+        tonic="F",
+        mode="minor",
+        meter=meter,
+        form="theme and variations",
+        motif_word="Marianne",
+        motif_phrase="she got up at her own time",
+    )
+    piece = compose(plan, 28)
+    report = check(piece)
+    assert (report.in_key, report.cadences, report.parallels_per_100) == (1.0, 1.0, 0.0)
+    melody = piece.melody
+    assert all(a.start + a.length <= b.start + 1e-9 for a, b in itertools.pairwise(melody))

@@ -194,8 +194,11 @@ def voice(
 def _fit(lengths: list[float], bar: float) -> tuple[list[float], float]:
     """The motif's lengths halved until it fits two bars, the last note held to the end
     of the bar it ends in; returns the lengths and how many quarters they fill."""
-    while sum(lengths) > 2 * bar and min(lengths) > 0.25:
-        lengths = [max(0.5, x / 2) for x in lengths]
+    # eighths first; sixteenths only for a motif too long for eighths (seven notes
+    # ornamented into fourteen, in 3/4), where halving down to eighths never ended
+    for shortest in (0.5, 0.25):
+        while sum(lengths) > 2 * bar and max(lengths) > shortest:
+            lengths = [max(shortest, x / 2) for x in lengths]
     total = sum(lengths)
     span = bar if total <= bar else 2 * bar
     lengths[-1] += max(0.0, span - total)
