@@ -4,7 +4,6 @@ of the conversation, naming itself, the prompt cache, and the CLI end to end."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import subprocess
@@ -81,25 +80,6 @@ async def test_json_schema_output_is_valid(real_llm: LocalGGUF) -> None:
     )
     assert answer["mood"] == "happy"
     assert {"Anna", "Raj"} <= set(answer["people"])
-
-
-async def test_json_answers_spend_no_tokens_on_layout(real_llm: LocalGGUF) -> None:
-    # left free, the model mostly pretty-prints: a newline and an indent before every key
-    schema = {
-        "type": "object",
-        "properties": {
-            "city": {"type": "string", "maxLength": 30},
-            "country": {"type": "string", "maxLength": 30},
-            "population_millions": {"type": "number"},
-        },
-        "required": ["city", "country", "population_millions"],
-        "additionalProperties": False,
-    }
-    prompt = "Describe Lisbon as pretty-printed JSON, indented with two spaces."
-    options = GenerationOptions(max_tokens=80, temperature=0, json_schema=schema)
-    answer = await complete(real_llm, [ChatMessage("user", prompt)], options)
-    assert "\n" not in answer.text and ": " not in answer.text, answer.text
-    assert json.loads(answer.text)["city"] == "Lisbon"
 
 
 async def test_background_work_waits_while_the_person_waits_on_more_than_the_model(

@@ -77,41 +77,16 @@ def _slot(options: GenerationOptions) -> int:
     return BACKGROUND_SLOT if options.background else FOREGROUND_SLOT
 
 
-def json_layout(messages: list[ChatMessage]) -> dict[str, Any]:
-    """llguidance's ``x-guidance`` options for a JSON answer: on one line, with separators
-    as the prompt's own JSON example writes them, bare if it shows none.
-
-    Left free, the small model mostly pretty-prints (a newline and an indent before every
-    key): 131 tokens for a piece's plan where bare separators take 94 (5.0 s against
-    3.3). But it follows its examples: held to bare separators under a spaced example,
-    the fact extraction closed every line's list at once and found no fact.
-    """
-    spaced = any('": ' in m.content for m in messages)
-    return {
-        "whitespace_flexible": False,
-        "item_separator": ", " if spaced else ",",
-        "key_separator": ": " if spaced else ":",
-    }
-
-
 def request_body(
     messages: list[ChatMessage], options: GenerationOptions, stream: bool
 ) -> dict[str, Any]:
     """The request for ``messages``; shared with the benchmark's raw path."""
-    body = {
+    return {
         "id_slot": _slot(options),
         "stream": stream,
         "return_progress": stream,  # a chunk per prompt batch: the chance to stop
         **chat_request(messages, options),
     }
-    if options.json_schema is not None:
-        import xllamacpp as xlc
-
-        # as a grammar: the server's response_format drops the x-guidance options
-        del body["response_format"]
-        compact = {**options.json_schema, "x-guidance": json_layout(messages)}
-        body["grammar"] = xlc.json_schema_to_grammar(compact)
-    return body
 
 
 def usage_from(payload: dict[str, Any]) -> Usage:
