@@ -11,7 +11,8 @@ share of a question's evidence turns among the k hits, averaged over questions.
 
 Baselines in the same run, over the same turns:
 - BM25 (k1 1.2, b 0.75) with English stop words removed, and keeping them;
-- dense only: the MiniLM embedder's cosine similarity, nothing else.
+- dense only: the cosine similarity of os1's most exact embedder (the last of its
+  ``embedders``: MPNet by default), nothing else.
 
 Conversations 0–4 are the development split (tune on these), 5–9 the held-out split;
 both are reported, and all ten.
@@ -213,7 +214,7 @@ class BM25:
 
 
 class Dense:
-    """Cosine similarity of MiniLM vectors, nothing else."""
+    """Cosine similarity of one embedder's vectors, nothing else."""
 
     def __init__(self, turns: list[Turn], embedder: Any) -> None:
         self.ids = [t.id for t in turns]
@@ -276,7 +277,8 @@ async def run(
     with tempfile.TemporaryDirectory() as home:
         settings = load_settings({"home": home, **overrides})
         companion = await Companion.open(settings)
-        dense_model = embedder_from("minilm", settings.cache_dir, None)
+        exact = settings.embed_routes[-1] if settings.embed_routes else "mpnet"
+        dense_model = embedder_from(exact, settings.cache_dir, None)
         try:
             for number, sample in enumerate(samples):
                 if only is not None and number not in only:

@@ -9,7 +9,7 @@ Speed: one person with 100,000 episodes: acknowledged ingest rate, single-episod
 latency, vectors/s catching up in the background, search p50/p99 for os1 and for BM25
 alone (the ratio), and resident memory.
 
-Run: .venv/bin/python bench/memory.py [--lives 8] [--episodes 100000] [--routes static,minilm]
+Run: .venv/bin/python bench/memory.py [--lives 8] [--episodes 100000] [--routes static+mpnet,static]
 """
 
 from __future__ import annotations
@@ -311,7 +311,7 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--routes",
-        default="static+minilm,static,minilm,none",
+        default="static+mpnet,static,minilm,none",
         help="embedding routes to compare; the first is used for speed",
     )
     os.environ.setdefault("OS1_LLM_BACKEND", "scripted")

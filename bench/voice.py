@@ -789,7 +789,7 @@ if __name__ == "__main__":
         help="seconds of quiet before facts are learned (default: os1's own, 0)",
     )
     parser.add_argument(
-        "--embedders", default=None, help="embedder routes (default: os1's own, static,minilm)"
+        "--embedders", default=None, help="embedder routes (default: os1's own, static,mpnet)"
     )
     parser.add_argument(
         "--recordings",

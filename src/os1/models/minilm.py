@@ -22,6 +22,7 @@ Design choices:
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,16 +114,18 @@ def gelu(x: Floats) -> Floats:
     return out
 
 
-def _layer_norm(x: Floats, gain: Floats, bias: Floats) -> Floats:
+def layer_norm(x: Floats, gain: Floats, bias: Floats, eps: float = LAYER_NORM_EPS) -> Floats:
     mean = x.mean(axis=-1, keepdims=True)
     centred = x - mean
     var = np.mean(centred * centred, axis=-1, keepdims=True)
-    out: Floats = centred / np.sqrt(var + np.float32(LAYER_NORM_EPS)) * gain + bias
+    out: Floats = centred / np.sqrt(var + np.float32(eps)) * gain + bias
     return out
 
 
 @dataclass(frozen=True)
-class _Layer:
+class EncoderLayer:
+    """One post-norm transformer layer's weights, as BERT and MPNet both lay them out."""
+
     qkv_w: Floats  # (HIDDEN, 3 * HIDDEN), transposed for x @ w
     qkv_b: Floats
     out_w: Floats
@@ -137,52 +140,107 @@ class _Layer:
     ln2_b: Floats
 
 
-def _transposed(weights: dict[str, NDArray[np.generic]], key: str) -> Floats:
+def transposed(weights: dict[str, NDArray[np.generic]], key: str) -> Floats:
     return np.ascontiguousarray(weights[key].T, dtype=np.float32)
 
 
-def _vector(weights: dict[str, NDArray[np.generic]], key: str) -> Floats:
+def vector(weights: dict[str, NDArray[np.generic]], key: str) -> Floats:
     return np.ascontiguousarray(weights[key], dtype=np.float32)
 
 
-def _load_layer(weights: dict[str, NDArray[np.generic]], index: int) -> _Layer:
-    p = f"encoder.layer.{index}."
-    parts = ("query", "key", "value")
-    qkv = [_transposed(weights, f"{p}attention.self.{n}.weight") for n in parts]
-    return _Layer(
-        qkv_w=np.ascontiguousarray(np.concatenate(qkv, axis=1)),
-        qkv_b=np.concatenate([_vector(weights, f"{p}attention.self.{n}.bias") for n in parts]),
-        out_w=_transposed(weights, f"{p}attention.output.dense.weight"),
-        out_b=_vector(weights, f"{p}attention.output.dense.bias"),
-        ln1_g=_vector(weights, f"{p}attention.output.LayerNorm.weight"),
-        ln1_b=_vector(weights, f"{p}attention.output.LayerNorm.bias"),
-        up_w=_transposed(weights, f"{p}intermediate.dense.weight"),
-        up_b=_vector(weights, f"{p}intermediate.dense.bias"),
-        down_w=_transposed(weights, f"{p}output.dense.weight"),
-        down_b=_vector(weights, f"{p}output.dense.bias"),
-        ln2_g=_vector(weights, f"{p}output.LayerNorm.weight"),
-        ln2_b=_vector(weights, f"{p}output.LayerNorm.bias"),
-    )
+def load_layer(
+    weights: dict[str, NDArray[np.generic]], prefix: str, names: dict[str, str]
+) -> EncoderLayer:
+    """One layer's weights; ``names`` maps q, k, v, out, ln1, up, down, ln2 to the
+    checkpoint's own names under ``prefix`` (each without ``.weight``/``.bias``)."""
+
+    def w(part: str) -> Floats:
+        return transposed(weights, f"{prefix}{names[part]}.weight")
+
+    def b(part: str) -> Floats:
+        return vector(weights, f"{prefix}{names[part]}.bias")
+
+    def g(part: str) -> Floats:
+        return vector(weights, f"{prefix}{names[part]}.weight")
+
+    qkv = ("q", "k", "v")
+    return EncoderLayer(
+        qkv_w=np.ascontiguousarray(np.concatenate([w(n) for n in qkv], axis=1)),
+        qkv_b=np.concatenate([b(n) for n in qkv]),
+        out_w=w("out"), out_b=b("out"), ln1_g=g("ln1"), ln1_b=b("ln1"),
+        up_w=w("up"), up_b=b("up"), down_w=w("down"), down_b=b("down"),
+        ln2_g=g("ln2"), ln2_b=b("ln2"),
+    )  # fmt: skip
 
 
-def _attention(layer: _Layer, x: Floats, batch: int, key_bias: Floats) -> Floats:
-    """Multi-head self-attention over ``x`` of shape (batch * seq, HIDDEN).
+_BERT_NAMES = {
+    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+    "out": "attention.output.dense", "ln1": "attention.output.LayerNorm",
+    "up": "intermediate.dense", "down": "output.dense", "ln2": "output.LayerNorm",
+}  # fmt: skip
 
-    ``key_bias`` is (batch, 1, 1, seq): 0 for real keys, MASK_BIAS for padding.
+
+def attention(layer: EncoderLayer, x: Floats, batch: int, heads: int, bias: Floats) -> Floats:
+    """Multi-head self-attention over ``x`` of shape (batch * seq, hidden).
+
+    ``bias`` is added to the scores before the softmax: (batch, 1, 1, seq) with 0 for real
+    keys and MASK_BIAS for padding, plus, for MPNet, its relative-position bias.
     """
-    seq, head_dim = x.shape[0] // batch, HIDDEN // HEADS
-    qkv = (x @ layer.qkv_w + layer.qkv_b).reshape(batch, seq, 3, HEADS, head_dim)
+    hidden = x.shape[1]
+    seq, head_dim = x.shape[0] // batch, hidden // heads
+    qkv = (x @ layer.qkv_w + layer.qkv_b).reshape(batch, seq, 3, heads, head_dim)
     qkv = qkv.transpose(2, 0, 3, 1, 4)  # (3, batch, heads, seq, head_dim)
     query, key, value = qkv[0], qkv[1], qkv[2]
     scores = query @ key.transpose(0, 1, 3, 2)
     scores *= np.float32(1.0 / math.sqrt(head_dim))
-    scores += key_bias
+    scores += bias
     scores -= scores.max(axis=-1, keepdims=True)
     np.exp(scores, out=scores)
     scores /= scores.sum(axis=-1, keepdims=True)
-    context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch * seq, HIDDEN)
+    context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch * seq, hidden)
     out: Floats = context @ layer.out_w + layer.out_b
     return out
+
+
+def run_layers(
+    layers: list[EncoderLayer], x: Floats, batch: int, heads: int, bias: Floats, eps: float
+) -> Floats:
+    """The post-norm encoder stack over embedded rows ``x`` (batch * seq, hidden)."""
+    for layer in layers:
+        attended = attention(layer, x, batch, heads, bias)
+        x = layer_norm(x + attended, layer.ln1_g, layer.ln1_b, eps)
+        hidden = gelu(x @ layer.up_w + layer.up_b)
+        x = layer_norm(x + hidden @ layer.down_w + layer.down_b, layer.ln2_g, layer.ln2_b, eps)
+    return x
+
+
+def mean_pool(x: Floats, mask: NDArray[np.bool_]) -> Floats:
+    """The mean of each row's real tokens' states; ``x`` is (batch * seq, hidden)."""
+    batch, seq = mask.shape
+    weights = mask.astype(np.float32)[:, :, None]
+    summed = (x.reshape(batch, seq, -1) * weights).sum(axis=1)
+    pooled: Floats = summed / np.maximum(weights.sum(axis=1), np.float32(1e-9))
+    return pooled
+
+
+def padded_batches(
+    tokenizer: Tokenizer, texts: list[str], pad_id: int
+) -> Iterator[tuple[Ints, Ints, NDArray[np.bool_]]]:
+    """Texts tokenized, sorted by length and cut into batches of ``BATCH_SIZE``, each padded
+    only to its own longest text: (the texts' positions, token ids, real-token mask)."""
+    encodings = tokenizer.encode_batch(list(texts))
+    lengths = np.array([len(e.ids) for e in encodings])
+    order = np.argsort(lengths, kind="stable")
+    for start in range(0, len(order), BATCH_SIZE):
+        chosen = order[start : start + BATCH_SIZE]
+        width = int(lengths[chosen].max())
+        ids = np.full((len(chosen), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(chosen), width), dtype=bool)
+        for row, index in enumerate(chosen):
+            tokens = encodings[index].ids
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = True
+        yield chosen, ids, mask
 
 
 class MiniLMEmbedder:
@@ -202,12 +260,14 @@ class MiniLMEmbedder:
         directory = directory or model_dir()
         self.tokenizer = load_tokenizer(directory)
         weights = load_file(str(directory / "model.safetensors"))
-        self._word = _vector(weights, "embeddings.word_embeddings.weight")
-        self._position = _vector(weights, "embeddings.position_embeddings.weight")
-        self._token_type = _vector(weights, "embeddings.token_type_embeddings.weight")[0]
-        self._ln_g = _vector(weights, "embeddings.LayerNorm.weight")
-        self._ln_b = _vector(weights, "embeddings.LayerNorm.bias")
-        self._layers = [_load_layer(weights, i) for i in range(LAYERS)]
+        self._word = vector(weights, "embeddings.word_embeddings.weight")
+        self._position = vector(weights, "embeddings.position_embeddings.weight")
+        self._token_type = vector(weights, "embeddings.token_type_embeddings.weight")[0]
+        self._ln_g = vector(weights, "embeddings.LayerNorm.weight")
+        self._ln_b = vector(weights, "embeddings.LayerNorm.bias")
+        self._layers = [
+            load_layer(weights, f"encoder.layer.{i}.", _BERT_NAMES) for i in range(LAYERS)
+        ]
 
     @property
     def vocab_size(self) -> int:
@@ -218,22 +278,10 @@ class MiniLMEmbedder:
 
         Texts longer than 256 tokens are truncated, as sentence-transformers does.
         """
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(list(texts))
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(lengths, kind="stable")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            chosen = order[start : start + BATCH_SIZE]
-            width = int(lengths[chosen].max())
-            ids = np.zeros((len(chosen), width), dtype=np.int64)
-            mask = np.zeros((len(chosen), width), dtype=bool)
-            for row, index in enumerate(chosen):
-                tokens = encodings[index].ids
-                ids[row, : len(tokens)] = tokens
-                mask[row, : len(tokens)] = True
-            out[chosen] = self.encode_ids(ids, mask)
+        if texts:
+            for chosen, ids, mask in padded_batches(self.tokenizer, texts, 0):
+                out[chosen] = self.encode_ids(ids, mask)
         return normalize(out)
 
     def encode_ids(self, ids: Ints, mask: NDArray[np.bool_]) -> Floats:
@@ -247,18 +295,15 @@ class MiniLMEmbedder:
         # Rows are kept 2-D, (batch * seq, HIDDEN), so that each projection is one BLAS
         # call rather than one per text.
         x = (self._word[ids] + self._position[:seq] + self._token_type).reshape(-1, HIDDEN)
-        x = _layer_norm(x, self._ln_g, self._ln_b)
-        key_bias = np.where(mask, np.float32(0.0), np.float32(MASK_BIAS)).astype(np.float32)
-        key_bias = key_bias[:, None, None, :]
-        for layer in self._layers:
-            attended = _attention(layer, x, batch, key_bias)
-            x = _layer_norm(x + attended, layer.ln1_g, layer.ln1_b)
-            hidden = gelu(x @ layer.up_w + layer.up_b)
-            x = _layer_norm(x + hidden @ layer.down_w + layer.down_b, layer.ln2_g, layer.ln2_b)
-        weights = mask.astype(np.float32)[:, :, None]
-        summed = (x.reshape(batch, seq, HIDDEN) * weights).sum(axis=1)
-        pooled: Floats = summed / np.maximum(weights.sum(axis=1), np.float32(1e-9))
-        return pooled
+        x = layer_norm(x, self._ln_g, self._ln_b)
+        x = run_layers(self._layers, x, batch, HEADS, key_bias(mask), LAYER_NORM_EPS)
+        return mean_pool(x, mask)
+
+
+def key_bias(mask: NDArray[np.bool_]) -> Floats:
+    """(batch, 1, 1, seq): 0 for real keys, MASK_BIAS for padding."""
+    bias = np.where(mask, np.float32(0.0), np.float32(MASK_BIAS)).astype(np.float32)
+    return bias[:, None, None, :]
 
 
 def normalize(rows: Floats) -> Floats:
