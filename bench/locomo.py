@@ -12,7 +12,7 @@ share of a question's evidence turns among the k hits, averaged over questions.
 Baselines in the same run, over the same turns:
 - BM25 (k1 1.2, b 0.75) with English stop words removed, and keeping them;
 - dense only: the cosine similarity of os1's most exact embedder (the last of its
-  ``embedders``: MPNet by default), nothing else.
+  ``embedders``: MPNet by default) over the bare text of each turn, nothing else.
 
 Conversations 0–4 are the development split (tune on these), 5–9 the held-out split;
 both are reported, and all ten.

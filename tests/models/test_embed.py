@@ -162,6 +162,16 @@ def test_mpnet_files_are_made_again_when_damaged(shared_cache: Path, tmp_path: P
     assert MPNetEmbedder(models / FOLDER).embed(["a cat"]).shape == (1, 768)
 
 
+def test_a_cache_mpnet_cannot_be_unpacked_into_is_a_clear_error(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / FOLDER).write_text("a file where the model's folder should be", "utf-8")
+    with pytest.raises(ModelError) as caught:
+        mpnet_dir(models)
+    assert caught.value.code == "model_cache_unwritable"
+    assert "OS1_CACHE_DIR" in caught.value.hint
+
+
 def test_rows_are_float32_unit_vectors(embedder: Embedder) -> None:
     vectors = embedder.embed(MIXED)
     assert vectors.dtype == np.float32

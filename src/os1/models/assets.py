@@ -174,7 +174,7 @@ def _hash_into(digest: hashlib._Hash, path: Path, limit: int, reporter: _Reporte
             reporter.advance(count)
 
 
-def _storage_error(asset: ModelAsset, cache_dir: Path, exc: OSError) -> ModelError:
+def storage_error(asset: ModelAsset, cache_dir: Path, exc: OSError) -> ModelError:
     hint = f"Set OS1_CACHE_DIR to a writable directory with {asset.size / 1e9:.1f} GB free."
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return ModelError("model_disk_full", f"Not enough disk space in {cache_dir}.", hint)
@@ -183,7 +183,7 @@ def _storage_error(asset: ModelAsset, cache_dir: Path, exc: OSError) -> ModelErr
 
 
 @contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
+def exclusive_lock(path: Path) -> Iterator[None]:
     with path.open("a") as fh:  # closing the file releases the lock, even on error
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         yield
@@ -233,7 +233,7 @@ def _assemble(asset: ModelAsset, final: Path, progress: Progress | None) -> None
         partial.unlink()
         offset = 0
     if shutil.disk_usage(final.parent).free < asset.size - offset:
-        raise _storage_error(asset, final.parent, OSError(errno.ENOSPC, "No space left"))
+        raise storage_error(asset, final.parent, OSError(errno.ENOSPC, "No space left"))
     reporter, digest = _Reporter(progress, asset.size), hashlib.sha256()
     _hash_into(digest, partial, offset, reporter)  # kept bytes are trusted only via the hash
     view = memoryview(bytearray(BLOCK_SIZE))
@@ -285,7 +285,7 @@ def build_asset(
         return cache_dir / asset.filename
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        with _exclusive_lock(cache_dir / f"{asset.filename}.lock"):
+        with exclusive_lock(cache_dir / f"{asset.filename}.lock"):
             # Re-read: another process may have finished while this one waited for the lock.
             status = asset_status(asset, cache_dir)
             if status.state == "valid" and not verify:
@@ -301,7 +301,7 @@ def build_asset(
             _assemble(asset, status.path, progress)
             return status.path
     except OSError as exc:
-        raise _storage_error(asset, cache_dir, exc) from exc
+        raise storage_error(asset, cache_dir, exc) from exc
 
 
 def validate_gguf(path: Path, hint: str = BUILD_HINT) -> Path:

@@ -20,7 +20,6 @@ up to 128). The forward pass checks to 1e-7 against the reference implementation
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
 import os
@@ -34,7 +33,7 @@ from numpy.typing import NDArray
 from safetensors.numpy import load_file
 
 from os1.errors import ModelError
-from os1.models.assets import ModelAsset, Progress, build_asset
+from os1.models.assets import ModelAsset, Progress, build_asset, exclusive_lock, storage_error
 from os1.models.minilm import (
     Floats,
     Ints,
@@ -135,11 +134,13 @@ def mpnet_dir(models: Path, progress: Progress | None = None) -> Path:
     folder = models / FOLDER
     if mpnet_ready(models):
         return folder
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / "extract.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be making it: wait, then see
-        if not mpnet_ready(models):
-            _extract(models, folder, progress)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with exclusive_lock(folder / "extract.lock"):  # another process may be at it
+            if not mpnet_ready(models):
+                _extract(models, folder, progress)
+    except OSError as exc:
+        raise storage_error(mpnet_asset(), models, exc) from exc
     return folder
 
 
