@@ -12,7 +12,8 @@ share of a question's evidence turns among the k hits, averaged over questions.
 Baselines in the same run, over the same turns:
 - BM25 (k1 1.2, b 0.75) with English stop words removed, and keeping them;
 - dense only: the cosine similarity of os1's most exact embedder (the last of its
-  ``embedders``: MPNet by default) over the bare text of each turn, nothing else.
+  ``embedders``: MPNet by default) over "Speaker: text", as os1 embeds a turn, nothing
+  else.
 
 Conversations 0–4 are the development split (tune on these), 5–9 the held-out split;
 both are reported, and all ten.
@@ -219,7 +220,7 @@ class Dense:
     def __init__(self, turns: list[Turn], embedder: Any) -> None:
         self.ids = [t.id for t in turns]
         self.embedder = embedder
-        self.vectors = self._unit(embedder.embed([t.text for t in turns]))
+        self.vectors = self._unit(embedder.embed([f"{t.speaker}: {t.text}" for t in turns]))
 
     @staticmethod
     def _unit(vectors: Any) -> np.ndarray:
