@@ -17,6 +17,9 @@ Design choices:
   formula), well under float32's own rounding once summed over a layer.
 - ``encode_ids`` is public so the static distiller (``embed.py``) can run token ids it
   built itself through the same forward pass.
+- The encoder's pieces (``load_layer``, ``attention``, ``run_layers``, ``mean_pool``,
+  ``padded_batches``) take their sizes from the weights and the caller, so ``mpnet.py``
+  runs MPNet, the same post-norm encoder with a relative-position bias, through them.
 """
 
 from __future__ import annotations
