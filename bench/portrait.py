@@ -16,11 +16,11 @@ structure the companion reads) is checked against the person's truth:
   about the wrong person, a stale value that should have been replaced ("lives in Leeds"
   after the move to York) or an invented one counts against it, and is printed.
 
-Theo is the development person (the extraction prompt was tuned with him in view); the
-others are held out: written in other voices (texting, formal, terse), each with a value
-that changes part-way, and never used for tuning.
+Theo, Priya and Tom are the development people (changes to learning are tried on them);
+Maya, Henrik and Ana are held out: written in other voices (texting, formal, terse), each
+with a value that changes part-way, and never used for tuning.
 
-Run: .venv/bin/python bench/portrait.py [--people theo,maya] [--show-facts]
+Run: .venv/bin/python bench/portrait.py [--people theo,maya] [--show-facts]  (~20 minutes)
 """
 
 from __future__ import annotations
@@ -123,6 +123,124 @@ PEOPLE = (
             truth("Lisbon sunny", ("ottoline", r"sun|weather")),
             truth("mum", ("mum|mother", r"call|sunday|mother|mum")),
             truth("going to bed", (U, r"bed|tired|good night")),
+        ),
+    ),
+    Person(
+        "priya",
+        "Priya",
+        held_out=False,
+        onboarding=(
+            "Hiya, I'm Priya 😊",
+            "I'm a pharmacist in Bristol, mostly weekend shifts at the moment",
+            "My husband Dev, my twins Anya and Rohan (they're 6), and my nan who lives with us",
+            "Getting fitter honestly, and I'd love to finally learn to play the guitar",
+        ),
+        turns=(
+            "Dev's parents are flying in from Mumbai on Thursday 😬",
+            "The twins start swimming lessons on Saturday mornings",
+            "I'm lactose intolerant so the cheese board at work was torture",
+            "Big news, I got the job at the new hospital pharmacy, starting in January!",
+            "Nan turned 88 yesterday, we had cake in the garden",
+            "My best friend Zara is getting married in Porto in August",
+            "I'm obsessed with Korean dramas at the moment",
+            "Rohan broke his wrist at football, poor kid",
+            "I do yoga every Wednesday evening",
+            "Right, school run, bye!",
+        ),
+        key_facts=(
+            truth("works as a pharmacist", (U, r"pharmac")),
+            truth("lives in Bristol", (U, r"bristol")),
+            truth("husband Dev", ("dev", r"husband|spouse"), (U, r"(husband|spouse).*dev")),
+            truth(
+                "twins Anya and Rohan",
+                ("anya|rohan|(the )?twins|anya and rohan", r"child|son|daughter|twin|kid"),
+                (U, r"(child|kid|twin|son|daughter).*(anya|rohan)"),
+            ),
+            truth("nan lives with them", ("nan|grandmother|grandma|granny", r"nan|grand|live")),
+            truth("wants to learn the guitar", (U, r"guitar")),
+            truth(
+                "Dev's parents visit on Thursday",
+                ("dev|dev's parents|parents|in-laws", r"visit|fly|mumbai|coming"),
+                (U, r"mumbai|parents|in-?laws"),
+            ),
+            truth("lactose intolerant", (U, r"lactose|dairy|milk")),
+            truth("new job at the hospital pharmacy", (U, r"hospital")),
+            truth("best friend Zara", ("zara", r"friend"), (U, r"friend.*zara")),
+            truth("Zara's wedding in Porto in August", ("zara", r"wedding|marr|porto")),
+            truth("into Korean dramas", (U, r"korean|drama")),
+            truth("Rohan broke his wrist", ("rohan", r"wrist|broke|injur")),
+            truth("yoga on Wednesdays", (U, r"yoga")),
+        ),
+        also_true=(
+            truth("getting fitter", (U, r"fit|exercis|health")),
+            truth("weekend shifts", (U, r"weekend|shift")),
+            truth("the twins are 6", ("anya|rohan|(the )?twins|anya and rohan", r"6|six|age")),
+            truth(
+                "swimming lessons",
+                ("anya|rohan|(the )?twins|anya and rohan", r"swim|lesson"),
+                (U, r"swim|lesson"),
+            ),
+            truth("nan's 88th", ("nan|grandmother|grandma|granny", r"88|birthday|age|cake")),
+            truth("the cheese board", (U, r"cheese")),
+            truth("Rohan plays football", ("rohan", r"football")),
+            truth("school run", (U, r"school")),
+        ),
+    ),
+    Person(
+        "tom",
+        "Tom",
+        held_out=False,
+        onboarding=(
+            "Tom. Thomas Reid if you want the full thing.",
+            "I drive a taxi in Dundee, been at it twenty years.",
+            "My wife passed two years back. There's my son Callum up in Aberdeen and my old"
+            " pal Jimmy from the bowling club.",
+            "I'd like to get out more. And sort out my garden.",
+        ),
+        turns=(
+            "Callum's partner Eilidh is expecting in March, my first grandchild.",
+            "Bad back again today, sat in the cab too long.",
+            "Jimmy and I go to the pub quiz every Tuesday.",
+            "I support Dundee United, for my sins.",
+            "Can't eat shellfish, makes me ill.",
+            "Thinking of selling the taxi and retiring next year.",
+            "Planted tatties and leeks this morning.",
+            "Callum rang, he's been made manager at the garage.",
+            "My sister Jean is coming up from Leeds next weekend.",
+            "Right, that's me for the night.",
+        ),
+        key_facts=(
+            truth("drives a taxi", (U, r"taxi|driv|cab")),
+            truth("lives in Dundee", (U, r"(live|home|based|city|locat).*dundee")),
+            truth("widowed", (U, r"widow|wife|pass|died|late"), ("wife", r"pass|died|late|deceas")),
+            truth("son Callum", ("callum", r"son"), (U, r"son.*callum")),
+            truth("Callum lives in Aberdeen", ("callum", r"aberdeen")),
+            truth("friend Jimmy", ("jimmy", r"friend|pal"), (U, r"(friend|pal).*jimmy")),
+            truth("wants to sort the garden", (U, r"garden")),
+            truth(
+                "first grandchild due in March",
+                ("callum|eilidh", r"expect|baby|pregnan|march|grand"),
+                (U, r"grand"),
+            ),
+            truth("pub quiz on Tuesdays", (U, r"quiz"), ("jimmy", r"quiz")),
+            truth("supports Dundee United", (U, r"united|football")),
+            truth("can't eat shellfish", (U, r"shellfish")),
+            truth("may retire next year", (U, r"retir|sell")),
+            truth("Callum made manager at the garage", ("callum", r"manager|garage")),
+            truth("sister Jean", ("jean", r"sister"), (U, r"sister.*jean")),
+        ),
+        also_true=(
+            truth("full name", (U, r"reid|thomas")),
+            truth("twenty years driving", (U, r"twenty|20|year")),
+            truth("works in Dundee", (U, r"work.*dundee")),
+            truth("shellfish makes him ill, the back", (U, r"feel.*(ill|bad)")),
+            truth("the bowling club", ("jimmy", r"bowl|club"), (U, r"bowl")),
+            truth("wants to get out more", (U, r"out more|social|get out")),
+            truth("Eilidh is Callum's partner", ("eilidh", r"partner|callum|relation")),
+            truth("bad back", (U, r"back|cab")),
+            truth("planted vegetables", (U, r"tatt|potato|leek|plant")),
+            truth("Jean visits from Leeds", ("jean", r"leeds|visit|coming")),
+            truth("night", (U, r"night|bed")),
         ),
     ),
     Person(
@@ -315,7 +433,8 @@ class Result:
 
 def judge(person: Person, facts: list[Fact], name: str | None, talk_s: float, learn_s: float):
     held = {t.label: any(t.held_by(f) for f in facts) for t in person.key_facts}
-    truths = person.key_facts + person.also_true
+    own_name = truth("their own name", (U, rf"name.*\b{person.name}\b"))  # checked apart
+    truths = person.key_facts + person.also_true + (own_name,)
     wrong = [f for f in facts if not any(t.held_by(f) for t in truths)]
     name_ok = (name or "").split(" ")[0].lower() == person.name.lower()
     return Result(person, facts, name_ok, held, wrong, talk_s, learn_s)

@@ -73,17 +73,22 @@ async def test_line_numbers_become_episode_ids_and_bad_ones_are_dropped(
     scripted.enqueue(
         {
             "line_1": [],
-            "line_3": [
+            "line_2": [
                 fact("Ottoline", "relation", "sister", kind="relation"),
                 fact("Ottoline", "lives_in", "Lisbon"),
             ],
-            "line_2": [fact("user", "name", "Maya")],  # the assistant's line is no evidence
             "line_9": [fact("user", "pet", "a cat")],  # there is no line 9
             "lines": [fact("user", "pet", "a dog")],
-            "line_5": [fact("Maya", "job", "bakery"), "not a fact", fact("user", "x", "")],
-        }
+            "line_3": [fact("Maya", "job", "bakery"), "not a fact", fact("user", "x", "")],
+        },
+        {"answer": "Lisbon"},  # where does Ottoline live? (a home replaces the old one)
+        {"answer": "at a bakery"},  # what work does Maya do?
     )
     facts = await extract_facts(scripted, episodes, "Maya")
+
+    # the companion's lines are not sent: the person's three are lines 1 to 3
+    sent = scripted.requests[0].messages[1].content
+    assert "How lovely." not in sent and "What made it long?" not in sent
 
     found = [(f.subject, f.attribute, f.value, f.episode_ids) for f in facts]
     assert found == [
@@ -108,7 +113,10 @@ async def test_the_person_by_any_of_their_names_is_user_and_relatives_lose_the_p
     )
     facts = await extract_facts(scripted, episodes, "Maya Okafor")
     assert [(f.subject, f.attribute, f.value) for f in facts] == [("mum", "birthday", "2 March")]
-    scripted.enqueue({"line_1": [fact("maya", "job", "teacher"), fact("my mum", "age", "60")]})
+    scripted.enqueue(
+        {"line_1": [fact("maya", "job", "teacher"), fact("my mum", "age", "60")]},
+        {"answer": "she teaches"},
+    )
     facts = await extract_facts(scripted, episodes, "Maya Okafor")
     assert [(f.subject, f.value) for f in facts] == [("user", "teacher"), ("mum", "60")]
 
@@ -139,10 +147,10 @@ async def test_the_request_is_bounded_background_work(
     [request] = scripted.requests
     options = request.options
     assert (options.background, options.temperature) == (True, 0.0)
-    assert options.max_tokens <= 720
+    assert options.max_tokens <= 900
     schema = options.json_schema
     assert schema is not None
-    assert schema["required"] == ["line_1", "line_3", "line_5"]  # the person's lines only
+    assert schema["required"] == ["line_1", "line_2", "line_3"]  # the person's lines only
 
     def unbounded(node: Any) -> list[str]:
         if not isinstance(node, dict):
@@ -235,17 +243,17 @@ async def test_a_cut_off_answer_is_asked_again_in_halves_down_to_one_line(
     long = [fact("user", "likes", "word " * 500)]
     llm = ScriptedLLM(
         [
-            {"line_1": long, "line_3": [], "line_5": []},  # lines 1-5: cut off
-            {"line_1": long},  # lines 1-2 (line 1 the only evidence): cut off, given up
-            {"line_1": [fact("Ottoline", "lives_in", "Lisbon")], "line_3": []},  # lines 3-5
+            {"line_1": long, "line_2": [], "line_3": []},  # the person's 3 lines: cut off
+            {"line_1": long},  # line 1 alone: cut off, given up
+            {"line_1": [fact("Ottoline", "plan", "Lisbon")], "line_2": []},  # lines 2-3
         ]
     )
     facts = await extract_facts(llm, episodes, "Maya")
     assert [(f.value, f.episode_ids) for f in facts] == [("Lisbon", (episodes[2].id,))]
     assert [r.options.json_schema["required"] for r in llm.requests] == [  # type: ignore[index]
-        ["line_1", "line_3", "line_5"],
+        ["line_1", "line_2", "line_3"],
         ["line_1"],
-        ["line_1", "line_3"],
+        ["line_1", "line_2"],
     ]
 
 
@@ -310,17 +318,64 @@ async def test_extract_and_store_keeps_provenance_and_reuses_known_slots(
     store: UserStore, scripted: ScriptedLLM
 ) -> None:
     first = await remember(store, CHAT)
-    scripted.enqueue({"line_3": [fact("Ottoline", "lives_in", "Lisbon")]})
+    scripted.enqueue({"line_2": [fact("Ottoline", "lives_in", "Lisbon")]}, {"answer": "Lisbon"})
     stored = await extract_and_store(store, scripted, first, "Maya")
     assert stored is not None
     [fact_id] = stored
 
     later = await remember(store, [("user", "Ottoline still loves Lisbon.")], MARCH_3 + 86400)
-    scripted.enqueue({"line_1": [fact("Ottoline", "lives_in", "Lisbon")]})
+    scripted.enqueue({"line_1": [fact("Ottoline", "lives_in", "Lisbon")]}, {"answer": "in Lisbon"})
     assert await extract_and_store(store, scripted, later, "Maya") == [fact_id]
 
-    prompt = scripted.requests[1].messages[1].content
+    prompt = scripted.requests[2].messages[1].content
     assert "already in use (reuse them where they fit): lives_in\n" in prompt
     [stored] = await FactBook(store).current()
     assert stored.source_episode_ids == (first[2].id, later[0].id)
     assert await extract_and_store(store, scripted, [], "Maya") == []
+
+
+async def test_a_value_that_would_replace_a_known_one_must_be_what_the_line_answers(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    episodes = await remember(store, [("user", "Long shift last night, three admissions.")])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("user", "job", "long shift"),  # a night's work, not what she does
+                fact("user", "works_at", "admissions"),
+                fact("user", "feels", "tired shift", kind="feeling"),  # no slot to replace
+            ]
+        },
+        {"answer": "not said"},
+        {"answer": "admissions"},
+    )
+    facts = await extract_facts(scripted, episodes, "Maya")
+    assert [(f.attribute, f.value) for f in facts] == [
+        ("works_at", "admissions"),
+        ("feels", "tired shift"),
+    ]
+    extraction, job_question, _ = scripted.requests
+    # asked after the extraction's own instructions, so the prompt cache keeps them
+    assert job_question.messages[0] == extraction.messages[0]
+    asked = job_question.messages[1].content
+    assert "What work does Maya do for a living?" in asked
+    assert '"Long shift last night, three admissions."' in asked
+    assert job_question.options.background
+
+
+async def test_facts_about_someone_the_line_never_names_or_saying_nothing_are_dropped(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    episodes = await remember(store, [("user", "Bought watercolours today! Coriander is vile.")])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("Biscuit", "likes", "watercolours"),  # the dog is not in this line
+                fact("Coriander", "pet", "coriander"),  # subject and value the same
+                fact("user", "dislikes", "coriander"),
+                fact("user", "feels", "tells the assistant"),  # "the" alone grounds nothing
+            ]
+        }
+    )
+    facts = await extract_facts(scripted, episodes, "Maya")
+    assert [(f.subject, f.attribute, f.value) for f in facts] == [("user", "dislikes", "coriander")]

@@ -101,6 +101,21 @@ async def test_a_name_not_in_the_answer_is_not_believed(settings: Settings) -> N
     await companion.aclose()
 
 
+async def test_of_several_names_given_the_first_is_the_one_to_call_them(
+    settings: Settings,
+) -> None:
+    from os1.persona.onboarding import learn_preferred_name
+
+    model = ScriptedLLM([{"name": "Tom. Thomas Reid"}, {"name": "Tom Reid"}, {"name": "Tim"}])
+    companion = await Companion.start(settings, llm=model)
+    store = await companion.db.user("me")
+    answer = "Tom. Thomas Reid if you want the full thing."
+    assert await learn_preferred_name(store, model, answer) == "Tom"
+    assert await learn_preferred_name(store, model, answer) == "Tom Reid"  # each word said
+    assert await learn_preferred_name(store, model, answer) is None
+    await companion.aclose()
+
+
 async def test_a_name_said_before_the_greeting_is_not_asked_for_again(
     settings: Settings,
 ) -> None:

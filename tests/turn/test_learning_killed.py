@@ -117,9 +117,11 @@ class Answers:
         if fmt is None:
             return REPLY
         schema = fmt["json_schema"]["schema"]
+        prompt = body["messages"][-1]["content"]
+        if "answer" in schema.get("properties", {}):  # a fact's slot asked of its line
+            return json.dumps({"answer": next(x for x in LINES if x in prompt)})
         if not any(key.startswith("line_") for key in schema.get("properties", {})):
             return json.dumps(example_for(schema))  # the companion choosing its name, ...
-        prompt = body["messages"][-1]["content"]
         if self.hold and LINES[-1] in prompt and not self.reading.is_set():
             self.reading.set()
             self.release.wait(30)

@@ -9,8 +9,8 @@ Design choices:
 
 - **Provenance by line number, enforced by the schema.** Episodes are shown as
   ``[n] date (weekday) speaker: text``. The answer has one required key per line that
-  can be evidence, ``"line_n": [facts...]`` (the companion's own lines are context only),
-  so the small model has to consider every line in turn (a flat list let it skip early
+  can be evidence, ``"line_n": [facts...]`` (the companion's own lines are not sent, see
+  ``BATCH``), so the small model has to consider every line in turn (a flat list let it skip early
   ones) and each fact maps to exactly one episode id. Keys naming no valid line are
   dropped, for servers that do not enforce the schema.
 - **Time words stay words.** The model copies the time phrase as written ("next Monday");
@@ -33,16 +33,21 @@ import re
 from typing import Any
 
 from os1.errors import ModelError
+from os1.memory.crosscheck import line_says, needs_check
 from os1.memory.episodes import Episode
 from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
+from os1.memory.retrieval import STOPWORDS
 from os1.memory.when import find_window
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.store import UserStore
 
 log = logging.getLogger(__name__)
 
-BATCH = 2  # lines per generation: a message and the reply to it; a 1.5B model mixes up more
-PER_LINE = 3  # facts a single line may yield ("my sister Ottoline in Lisbon, and Raj")
+# lines per generation. One: a 1.5B model mixes up the people of several lines, and with
+# the companion's reply beside a line it filed far less of it (bench/portrait.py, the
+# development people: recall 0.67 with replies, 0.88 without), so replies are not sent
+BATCH = 1
+PER_LINE = 5  # facts one line may yield: an onboarding answer often names three people
 MAX_LINE_CHARS = 400
 MAX_KNOWN = 30  # known facts shown to the model, so it reuses their slot names
 MIN_CONFIDENCE = 0.3  # below this the model is guessing
@@ -147,11 +152,15 @@ def format_lines(episodes: list[Episode], person: str | None) -> str:
     return "\n".join(out)
 
 
+def _name(person: str | None) -> str:
+    return " ".join(person.split()) if person and person.strip() else "the person"
+
+
 def build_messages(
     episodes: list[Episode], person: str | None, known: list[Fact] | None = None
 ) -> list[ChatMessage]:
     """The prompt: instructions (system), then what is known, then the delimited lines."""
-    name = " ".join(person.split()) if person and person.strip() else "the person"
+    name = _name(person)
     parts = []
     if known:
         # slot names only: with whole facts listed the small model copied their subjects
@@ -190,8 +199,9 @@ async def extract_facts(
             later), or the model failed for another reason (missing, unreachable, ...).
     """
     facts: list[NewFact] = []
-    for start in range(0, len(episodes), BATCH):
-        facts += await _extract_halving(llm, episodes[start : start + BATCH], person, known)
+    said = [e for e in episodes if e.speaker.strip().lower() not in COMPANION]
+    for start in range(0, len(said), BATCH):
+        facts += await _extract_halving(llm, said[start : start + BATCH], person, known)
     return facts
 
 
@@ -224,16 +234,27 @@ async def _extract_batch(
     options = GenerationOptions(max_tokens=budget, temperature=0.0, background=True)
     messages = build_messages(batch, person, known)
     answer = await complete_json(llm, messages, fact_schema(numbers), options)
+    said = " ".join(e.text for e in batch)
     facts = []
     for key, items in answer.items():
         found = re.fullmatch(r"line_(\d+)", key)
         number = int(found[1]) if found else 0
         if number not in numbers or not isinstance(items, list):
             continue  # no such evidence line: nothing to stand on
+        source = batch[number - 1]
         for item in items[:PER_LINE]:
-            fact = _to_new_fact(item, batch[number - 1], person) if isinstance(item, dict) else None
-            if fact is not None:
-                facts.append(fact)
+            fact = _to_new_fact(item, source, person) if isinstance(item, dict) else None
+            if fact is None:
+                continue
+            if not _mentioned(fact.subject, said):
+                log.debug("dropped, about someone the lines never name: %s", fact)
+                continue
+            if needs_check(fact) and not await line_says(
+                llm, messages[0], fact, _flatten(source.text), _name(person)
+            ):
+                log.debug("dropped, the line does not say it when asked: %s", fact)
+                continue  # it would replace a known value
+            facts.append(fact)
     return facts
 
 
@@ -248,6 +269,8 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
     if not value or not attribute or not subject:
         return None
     subject = _who(subject, person)
+    if subject.lower() == value.lower():
+        return None  # "Coriander.pet = coriander": says nothing about anyone
     if subject == "user" and attribute == "relation":
         return None  # "Theo is Theo's sister": a relation is always someone else's to them
     if not _grounded(value, source.text):
@@ -267,7 +290,13 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:4] for w in re.findall(r"[^\W_]{3,}", text.lower())}
+    """First four letters of each word that says something ("the" grounds nothing)."""
+    return {w[:4] for w in re.findall(r"[^\W_]{3,}", text.lower()) if w not in STOPWORDS}
+
+
+def _mentioned(subject: str, text: str) -> bool:
+    """The person, or someone the batch's lines name (a word of the subject in them)."""
+    return subject == "user" or _grounded(subject, text)
 
 
 def _grounded(value: str, line: str) -> bool:

@@ -198,9 +198,12 @@ async def learn_preferred_name(store: UserStore, llm: LLM, answer: str) -> str |
     )
     options = GenerationOptions(max_tokens=40, temperature=0.0, background=True)
     found = await complete_json(llm, [ChatMessage("user", prompt)], _NAME_SCHEMA, options)
-    name = str(found.get("name") or "").strip().strip(".!")
-    if not name or name.lower() not in answer.lower():
-        return None
+    # "Tom. Thomas Reid if you want the full thing" came back as "Tom. Thomas Reid": the
+    # name they go by is the first of several given
+    name = re.split(r"[.,;:!?]\s", str(found.get("name") or ""))[0].strip().strip(".!")
+    said = {w.lower() for w in re.findall(r"[\w'-]+", answer)}
+    if not name or any(w.lower() not in said for w in re.findall(r"[\w'-]+", name)):
+        return None  # "Tom Reid" from "Tom. Thomas Reid ..." stands: each word was said
     await store.set_setting(PERSON_NAME_KEY, name)
     return name
 
