@@ -10,9 +10,9 @@ Design choices:
 - **Provenance by line number, enforced by the schema.** Episodes are shown as
   ``[n] date (weekday) speaker: text``. The answer has one required key per line that
   can be evidence, ``"line_n": [facts...]`` (the companion's own lines are not sent, see
-  ``BATCH``), so the small model has to consider every line in turn (a flat list let it skip early
-  ones) and each fact maps to exactly one episode id. Keys naming no valid line are
-  dropped, for servers that do not enforce the schema.
+  ``BATCH``), so the small model has to consider every line in turn (a flat list let it
+  skip early ones) and each fact maps to exactly one episode id. Keys naming no valid
+  line are dropped, for servers that do not enforce the schema.
 - **Time words stay words.** The model copies the time phrase as written ("next Monday");
   a phrase not found in its line is ignored (small models copy the prompt's example), and
   ``find_window`` resolves the rest against that episode's own time, never the clock, so

