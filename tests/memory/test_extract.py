@@ -82,7 +82,9 @@ async def test_line_numbers_become_episode_ids_and_bad_ones_are_dropped(
             "line_3": [fact("Maya", "job", "bakery"), "not a fact", fact("user", "x", "")],
         },
         {"answer": "Lisbon"},  # where does Ottoline live? (a home replaces the old one)
+        {"answer": "Ottoline lives in Lisbon"},  # who lives in Lisbon?
         {"answer": "at a bakery"},  # what work does Maya do?
+        {"answer": "I do"},  # who works as bakery?
     )
     facts = await extract_facts(scripted, episodes, "Maya")
 
@@ -116,6 +118,7 @@ async def test_the_person_by_any_of_their_names_is_user_and_relatives_lose_the_p
     scripted.enqueue(
         {"line_1": [fact("maya", "job", "teacher"), fact("my mum", "age", "60")]},
         {"answer": "she teaches"},
+        {"answer": "Maya"},
     )
     facts = await extract_facts(scripted, episodes, "Maya Okafor")
     assert [(f.subject, f.value) for f in facts] == [("user", "teacher"), ("mum", "60")]
@@ -318,16 +321,24 @@ async def test_extract_and_store_keeps_provenance_and_reuses_known_slots(
     store: UserStore, scripted: ScriptedLLM
 ) -> None:
     first = await remember(store, CHAT)
-    scripted.enqueue({"line_2": [fact("Ottoline", "lives_in", "Lisbon")]}, {"answer": "Lisbon"})
+    scripted.enqueue(
+        {"line_2": [fact("Ottoline", "lives_in", "Lisbon")]},
+        {"answer": "Lisbon"},
+        {"answer": "Ottoline"},
+    )
     stored = await extract_and_store(store, scripted, first, "Maya")
     assert stored is not None
     [fact_id] = stored
 
     later = await remember(store, [("user", "Ottoline still loves Lisbon.")], MARCH_3 + 86400)
-    scripted.enqueue({"line_1": [fact("Ottoline", "lives_in", "Lisbon")]}, {"answer": "in Lisbon"})
+    scripted.enqueue(
+        {"line_1": [fact("Ottoline", "lives_in", "Lisbon")]},
+        {"answer": "in Lisbon"},
+        {"answer": "not said"},  # names no one: the first answer stands
+    )
     assert await extract_and_store(store, scripted, later, "Maya") == [fact_id]
 
-    prompt = scripted.requests[2].messages[1].content
+    prompt = scripted.requests[3].messages[1].content
     assert "already in use (reuse them where they fit): lives_in\n" in prompt
     [stored] = await FactBook(store).current()
     assert stored.source_episode_ids == (first[2].id, later[0].id)
@@ -348,19 +359,48 @@ async def test_a_value_that_would_replace_a_known_one_must_be_what_the_line_answ
         },
         {"answer": "not said"},
         {"answer": "admissions"},
+        {"answer": "me"},
     )
     facts = await extract_facts(scripted, episodes, "Maya")
     assert [(f.attribute, f.value) for f in facts] == [
         ("works_at", "admissions"),
         ("feels", "tired shift"),
     ]
-    extraction, job_question, _ = scripted.requests
+    extraction, job_question, _, _ = scripted.requests
     # asked after the extraction's own instructions, so the prompt cache keeps them
     assert job_question.messages[0] == extraction.messages[0]
     asked = job_question.messages[1].content
     assert "What work does Maya do for a living?" in asked
     assert '"Long shift last night, three admissions."' in asked
     assert job_question.options.background
+
+
+async def test_a_value_that_belongs_to_someone_else_in_the_line_is_filed_as_theirs(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    """ "There's my son Callum up in Aberdeen" answers "Where does Tom live?" with
+    "Aberdeen"; asked who lives in Aberdeen, the line names Callum: it is his home."""
+    line = "There's my son Callum up in Aberdeen, and Tom's Bar is where I drink."
+    episodes = await remember(store, [("user", line)])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("user", "lives_in", "Aberdeen"),
+                fact("Callum", "lives_in", "Aberdeen"),
+                fact("user", "works_at", "Tom's Bar"),
+            ]
+        },
+        {"answer": "Aberdeen"},
+        {"answer": "Callum lives in Aberdeen."},
+        {"answer": "Aberdeen"},
+        {"answer": "Callum lives in Aberdeen."},
+        {"answer": "Tom's Bar"},
+        {"answer": "Tom's son"},  # the writer's son: not the writer
+    )
+    facts = await extract_facts(scripted, episodes, "Tom")
+    assert [(f.subject, f.value) for f in facts] == [("Callum", "Aberdeen"), ("Callum", "Aberdeen")]
+    who = scripted.requests[2].messages[1].content
+    assert "Who lives in Aberdeen?" in who and 'written by Tom, who says "I"' in who
 
 
 async def test_facts_about_someone_the_line_never_names_or_saying_nothing_are_dropped(
@@ -379,3 +419,27 @@ async def test_facts_about_someone_the_line_never_names_or_saying_nothing_are_dr
     )
     facts = await extract_facts(scripted, episodes, "Maya")
     assert [(f.subject, f.attribute, f.value) for f in facts] == [("user", "dislikes", "coriander")]
+
+
+async def test_a_relation_filed_under_the_person_goes_to_whom_the_line_names_with_it(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    """The small model often files "my old pal Jimmy" as the person's own relation; the
+    name right after the word says whose it is. A relation naming no one says nothing."""
+    line = "My wife passed two years back. There's my son Callum and my old pal Jimmy."
+    episodes = await remember(store, [("user", line)])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("Tom", "relation", "wife", kind="relation"),
+                fact("Tom", "relation", "old pal", kind="relation"),
+                fact("user", "relation", "son Callum", kind="relation"),
+                fact("user", "relation", "son Angus", kind="relation"),  # not in the line
+            ]
+        }
+    )
+    facts = await extract_facts(scripted, episodes, "Tom")
+    assert [(f.subject, f.attribute, f.value) for f in facts] == [
+        ("Jimmy", "relation", "old pal"),
+        ("Callum", "relation", "son"),
+    ]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from conftest import collect, turn_request
 from os1.companion import Companion
 from os1.config import Settings
 from os1.events import TextDelta, TurnFinished
-from os1.models.scripted import ScriptedLLM
+from os1.models.base import ChatMessage, Chunk, GenerationOptions, Usage
+from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.persona.identity import choose_name
 from os1.persona.onboarding import QUESTIONS
 
@@ -149,3 +152,43 @@ def test_the_name_answer_is_read_without_the_model_when_it_plainly_is_a_name() -
     assert [name_in_answer(t) for t in unclear] == [None] * len(unclear)
     long = "Well it depends on who is asking, my friends say all sorts of things really"
     assert name_in_answer(long) is None  # the model reads longer answers
+
+
+class StopsTheFirstNameLearning(ScriptedLLM):
+    """The scripted model, stopped (as the local model stops background work when the
+    person speaks) the first time it is asked which name they go by."""
+
+    stopped = False
+
+    async def stream(
+        self, messages: list[ChatMessage], options: GenerationOptions, cancel: object = None
+    ) -> AsyncIterator[Chunk]:
+        if "Which name do they want" in messages[-1].content and not self.stopped:
+            self.stopped = True
+            self.requests.append(ScriptedRequest(list(messages), options))
+            yield Chunk('{"name": "To', "preempted", Usage())
+            return
+        async for chunk in super().stream(messages, options):
+            yield chunk
+
+
+async def test_nothing_is_learned_from_their_words_before_their_name_is_known(
+    settings: Settings,
+) -> None:
+    """Read without the name, "Tom. Thomas Reid" is a stranger, and "I"'s facts are filed
+    under the wrong subject: learning waits for the name, then reads every line with it."""
+    model = StopsTheFirstNameLearning([{"name": "Juniper", "reason": "It sounds kind."}])
+    companion = await Companion.start(settings, llm=model)
+    await collect(companion.greet("ann"))
+    await collect(companion.turn("ann", "Tom. Thomas Reid if you want the full thing."))
+    await companion.wait_background()
+    assert model.stopped
+    notes = [r for r in model.requests if "You keep notes about" in r.messages[0].content]
+    assert notes == []  # the name was not known yet
+    model.enqueue({"name": "Tom"})
+    await collect(companion.turn("ann", "I drive a taxi in Dundee."))
+    await companion.wait_background()
+    notes = [r for r in model.requests if "You keep notes about" in r.messages[0].content]
+    assert notes and all("notes about Tom for" in r.messages[0].content for r in notes)
+    assert "Thomas Reid" in notes[0].messages[1].content  # the first line, read with the name
+    await companion.aclose()

@@ -27,13 +27,14 @@ Design choices:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
 from typing import Any
 
 from os1.errors import ModelError
-from os1.memory.crosscheck import line_says, needs_check
+from os1.memory.crosscheck import needs_check, whose
 from os1.memory.episodes import Episode
 from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
 from os1.memory.retrieval import STOPWORDS
@@ -249,11 +250,12 @@ async def _extract_batch(
             if not _mentioned(fact.subject, said):
                 log.debug("dropped, about someone the lines never name: %s", fact)
                 continue
-            if needs_check(fact) and not await line_says(
-                llm, messages[0], fact, _flatten(source.text), _name(person)
-            ):
-                log.debug("dropped, the line does not say it when asked: %s", fact)
-                continue  # it would replace a known value
+            if needs_check(fact):  # it would replace a known value: the line is asked
+                owner = await whose(llm, messages[0], fact, _flatten(source.text), _name(person))
+                if owner is None:
+                    log.debug("dropped, the line does not say it when asked: %s", fact)
+                    continue
+                fact = dataclasses.replace(fact, subject=_who(owner, person))
             facts.append(fact)
     return facts
 
@@ -272,7 +274,13 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
     if subject.lower() == value.lower():
         return None  # "Coriander.pet = coriander": says nothing about anyone
     if subject == "user" and attribute == "relation":
-        return None  # "Theo is Theo's sister": a relation is always someone else's to them
+        # "Tom's relation = pal" from "my old pal Jimmy": a relation is always someone
+        # else's to them, and the line names who, right after the word ("Theo is Theo's
+        # sister", with no one named, says nothing)
+        named = _named_after(value, source.text, person)
+        if named is None:
+            return None
+        subject, value = named
     if not _grounded(value, source.text):
         return None  # the line does not say it: invented, or read from another line
     kind = str(item.get("kind", "other"))
@@ -287,6 +295,25 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
         confidence=float(min(1.0, confidence)),
         episode_ids=(source.id,),
     )
+
+
+def _named_after(value: str, line: str, person: str | None) -> tuple[str, str] | None:
+    """The person a relation word names in its line, and the word: "pal" in "my old pal
+    Jimmy" gives ("Jimmy", "pal"), as does the value "pal Jimmy"; None when no name
+    (a capitalised word, not the person's own) follows it."""
+    own = {w.lower() for w in re.findall(r"[^\W\d_]+", person or "")}
+    words = value.split()
+    name = words[-1] if len(words) > 1 else ""
+    if (
+        name[:1].isupper()
+        and name.lower() not in own
+        and re.search(rf"\b{re.escape(name)}\b", line)
+    ):
+        return name, " ".join(words[:-1])  # "son Callum"
+    after = re.search(rf"\b{re.escape(value)}\s+([A-Z][^\W\d_]+)", line, re.IGNORECASE)
+    if after is None or not after[1][0].isupper() or after[1].lower() in own:
+        return None
+    return after[1], value
 
 
 def _stems(text: str) -> set[str]:

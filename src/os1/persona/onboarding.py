@@ -208,22 +208,28 @@ async def learn_preferred_name(store: UserStore, llm: LLM, answer: str) -> str |
     return name
 
 
-async def learn_name_if_needed(store: UserStore, llm: LLM) -> None:
+async def learn_name_if_needed(store: UserStore, llm: LLM) -> bool:
     """Learn the preferred name from the onboarding answer, unless already known. Called
-    from background work after each turn, so a preempted attempt is simply tried again."""
+    from background work after each turn, so a preempted attempt is simply tried again.
+
+    Returns:
+        False when the attempt was stopped because the person needed the model: the name
+        they gave is not known yet, so learning from their words should wait for it.
+    """
     if await store.get_setting(PERSON_NAME_KEY) is not None:
-        return
+        return True
     answer = next((a for a in await store.onboarding_answers() if a.topic == "name"), None)
     if answer is None:
-        return
+        return True
     try:
         found = await learn_preferred_name(store, llm, answer.answer)
     except ModelError as exc:
         if exc.code != "generation_stopped":
             raise
-        return
+        return False
     if found is None:
         await store.set_setting(PERSON_NAME_KEY, "")  # asked and answered: no name given
+    return True
 
 
 async def person_name(store: UserStore) -> str | None:

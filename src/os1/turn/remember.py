@@ -110,7 +110,8 @@ async def _learn(turn: Turn) -> None:
     if learning.locked():
         return  # a learner is at work for this person; it drains the queue
     async with learning:
-        await onboarding.learn_name_if_needed(turn.store, turn.deps.llm)
+        if not await onboarding.learn_name_if_needed(turn.store, turn.deps.llm):
+            return  # without their name, "Tom. Thomas Reid" reads as someone else's facts
         log_ = memory.episodes(turn.store)
         person = await onboarding.person_name(turn.store)
         while waiting := await log_.unlearned():
