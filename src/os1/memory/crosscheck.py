@@ -15,8 +15,9 @@ the reverse, "Who lives in Aberdeen?", and the fact stands only if that answer n
 subject ("Callum lives in Aberdeen" does not name Tom), or names no one the line names;
 when it names one other, the fact is theirs (Callum's home, not Tom's).
 
-The question goes after the extraction's own system message, so the model's prompt
-cache keeps that prefix and only the question is read: about half a second each.
+The questions go after the extraction's own system message, so the model's prompt
+cache keeps that prefix and only the question is read: about two seconds for the pair
+on two cores (measured on 24 notes).
 """
 
 from __future__ import annotations
