@@ -101,10 +101,10 @@ def _owner(answer: str, fact: NewFact, line: str, person: str) -> str | None:
     (or if it names no one), else the one other it names. The writer is "I", "me" or their
     name ("Tom's son" is someone else); anyone else is a capitalised word of the line, or a
     word of the subject ("mum")."""
-    own = _lower_words(person) - STOPWORDS
-    subject = {"user"} if fact.subject == "user" else _lower_words(fact.subject) - STOPWORDS
+    own = lower_words(person) - STOPWORDS
+    subject = {"user"} if fact.subject == "user" else lower_words(fact.subject) - STOPWORDS
     capitals = {w.lower(): w for w in re.findall(r"\b[^\W\d_]*[A-Z][^\W\d_]*", line)}
-    others = (set(capitals) | subject) - STOPWORDS - _lower_words(fact.value)  # not "Aberdeen"
+    others = (set(capitals) | subject) - STOPWORDS - lower_words(fact.value)  # not "Aberdeen"
     named: dict[str, str] = {}
     for word, possessive in re.findall(r"([^\W\d_]+)(['’]s\b)?", answer):
         low = word.lower()
@@ -120,5 +120,6 @@ def _owner(answer: str, fact: NewFact, line: str, person: str) -> str | None:
     return "user" if key == "user" else name or None
 
 
-def _lower_words(text: str) -> set[str]:
+def lower_words(text: str) -> set[str]:
+    """Every word of ``text``, lower-cased (names: "Tom Reid" -> {"tom", "reid"})."""
     return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}

@@ -34,7 +34,7 @@ import re
 from typing import Any
 
 from os1.errors import ModelError
-from os1.memory.crosscheck import needs_check, whose
+from os1.memory.crosscheck import lower_words, needs_check, whose
 from os1.memory.episodes import Episode
 from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
 from os1.memory.retrieval import STOPWORDS
@@ -301,7 +301,7 @@ def _named_after(value: str, line: str, person: str | None) -> tuple[str, str] |
     """The person a relation word names in its line, and the word: "pal" in "my old pal
     Jimmy" gives ("Jimmy", "pal"), as does the value "pal Jimmy"; None when no name
     (a capitalised word, not the person's own) follows it."""
-    own = {w.lower() for w in re.findall(r"[^\W\d_]+", person or "")}
+    own = lower_words(person or "")
     words = value.split()
     name = words[-1] if len(words) > 1 else ""
     if (
