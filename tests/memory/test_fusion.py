@@ -39,6 +39,17 @@ def test_a_turn_after_the_matching_words_is_lifted_by_them() -> None:
     assert [h.id for h in learned_order([far, near], rows)] == [3, 9]
 
 
+def test_a_turn_that_says_when_is_put_above_one_that_does_not() -> None:
+    undated = turn(1, "We went camping by the lake.")
+    dated = turn(2, "We went camping on Saturday.")  # the same length, a day named
+    hits = [undated, dated]  # rank fusion put the undated one first
+    rows = features(hits, signals())
+    assert list(rows[:, FEATURES.index("tells_time")]) == [0.0, 1.0]
+    assert [h.id for h in learned_order(hits, rows)] == [2, 1]
+    maybe = features([turn(3, "I may go, in March perhaps.")], signals())
+    assert maybe[0, FEATURES.index("tells_time")] == 0.0  # "may" and "march" are verbs too
+
+
 def test_someone_elses_turn_counts_against_it_when_the_question_names_a_speaker() -> None:
     mine, theirs = turn(1, "I painted a lake."), turn(2, "I painted a lake.", speaker="Mel")
     rows = features([theirs, mine], signals(speaker="Caro"))
