@@ -84,6 +84,10 @@ async def test_a_chat_yields_facts_with_their_sources(tmp_path: Path, real_llm: 
         ("I'm a nurse on the night shift, so I sleep in the mornings.", "user", "job", "nurse",
          "user"),
         ("Right, school run, bye!", "user", "works_at", "school", None),
+        ("I used to be an accountant but now I'm a full-time carer for my dad.", "user", "job",
+         "accountant", None),
+        ("I used to be an accountant but now I'm a full-time carer for my dad.", "user", "job",
+         "carer", "user"),
         ("Rohan broke his wrist at football, poor kid", "Rohan", "works_at", "football", None),
         ("We finally moved to Edinburgh last weekend, boxes everywhere", "user", "lives_in",
          "Edinburgh", "user"),
@@ -97,8 +101,9 @@ async def test_a_slot_that_would_replace_a_known_value_is_asked_of_its_line(
     real_llm: LocalGGUF, line: str, subject: str, slot: str, value: str, owner: str | None
 ) -> None:
     """A night's shift must not replace the person's job: the line is asked the slot's
-    question ("What work does Theo do for a living?") and the value must be its answer.
-    Nor is his son's town his home: asked who lives there, the line names Callum."""
+    question ("What work does Theo do for a living now?") and the value must be its answer,
+    so the job a line says was given up does not come back. Nor is his son's town his
+    home: asked who lives there, the line names Callum."""
     filed = NewFact("person", subject, slot, value, f"{subject} {slot} {value}")
     system = build_messages([], "Theo")[0]
     assert await whose(real_llm, system, filed, line, "Theo") == owner

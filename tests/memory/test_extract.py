@@ -370,7 +370,7 @@ async def test_a_value_that_would_replace_a_known_one_must_be_what_the_line_answ
     # asked after the extraction's own instructions, so the prompt cache keeps them
     assert job_question.messages[0] == extraction.messages[0]
     asked = job_question.messages[1].content
-    assert "What work does Maya do for a living?" in asked
+    assert "What work does Maya do for a living now?" in asked
     assert '"Long shift last night, three admissions."' in asked
     assert job_question.options.background
 
@@ -419,6 +419,29 @@ async def test_facts_about_someone_the_line_never_names_or_saying_nothing_are_dr
     )
     facts = await extract_facts(scripted, episodes, "Maya")
     assert [(f.subject, f.attribute, f.value) for f in facts] == [("user", "dislikes", "coriander")]
+
+
+async def test_a_time_is_no_place_and_manners_are_no_feeling(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    line = "Thank you! I sleep in the mornings, I work the night shift."
+    episodes = await remember(store, [("user", line)])
+    scripted.enqueue(
+        {
+            "line_1": [
+                fact("user", "lives_in", "the mornings"),
+                fact("user", "works_at", "night shift"),
+                fact("user", "feels", "thank you"),
+                fact("user", "likes", "sleep in the mornings", kind="preference"),  # not a place
+            ]
+        }
+    )
+    facts = await extract_facts(scripted, episodes, "Theo")
+    assert [(f.attribute, f.kind, f.value) for f in facts] == [
+        ("works", "routine", "night shift"),  # working hours, not a workplace
+        ("likes", "preference", "sleep in the mornings"),
+    ]
+    assert len(scripted.requests) == 1  # nothing left to ask the line about
 
 
 async def test_a_relation_filed_under_the_person_goes_to_whom_the_line_names_with_it(

@@ -5,7 +5,10 @@ right one: "Long shift last night" filed as ``job = long shift`` replaced "nurse
 small model that filed the fact agrees with nearly any check put to it as yes or no
 (measured on the portrait bench's notes: right on 16 of 28, always "yes"), but it
 answers an open question from the line alone well (23 of 28): "What work does Theo do
-for a living?" gets "not said". So a fact in such a slot is kept only when the line's
+for a living now?" gets "not said". The "now" keeps a job the line says was given up
+("I used to be an accountant, now I'm a carer") from standing: on seven such lines it
+took the right answers from 4 to 6, and changed nothing on the 24 notes the reverse
+question below was measured on. So a fact in such a slot is kept only when the line's
 own answer shares a word with the value (an idea like the verification questions of
 chain-of-verification, Dhuliawala et al. 2023).
 
@@ -29,11 +32,13 @@ from os1.memory.facts import NewFact
 from os1.memory.retrieval import STOPWORDS
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 
+# "now": a line that corrects ("not a nurse any more, I teach now") answers with the new
+# value, not the old one it also names
 QUESTIONS = {
-    "job": "What work does {who} do for a living?",
-    "works_at": "Where does {who} work?",
-    "lives_in": "Where does {who} live?",
-    "studies_at": "Where does {who} study?",
+    "job": "What work does {who} do for a living now?",
+    "works_at": "Where does {who} work now?",
+    "lives_in": "Where does {who} live now?",
+    "studies_at": "Where does {who} study now?",
 }
 WHO = {
     "job": "Who works as {value}?",

@@ -41,6 +41,7 @@ from os1.memory.retrieval import STOPWORDS
 from os1.memory.when import find_window
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.store import UserStore
+from os1.timewords import MONTH_NAMES, WEEKDAY_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,20 @@ MIN_CONFIDENCE = 0.3  # below this the model is guessing
 BEGIN, END = "<<<CHAT LINES", "CHAT LINES>>>"
 COMPANION = frozenset({"assistant", "companion"})  # speakers whose lines are context only
 SELF_NAMES = frozenset({"user", "the user", "i", "me", "myself"})
+PLACES = frozenset({"lives_in", "works_at", "studies_at"})
+# words that say when, never where: "I sleep in the mornings" is no home, and "the night
+# shift" is no workplace but working hours
+WHEN_WORDS = frozenset(
+    {f"{w}s" for w in WEEKDAY_NAMES}
+    | set(WEEKDAY_NAMES) | set(MONTH_NAMES)
+    | {"morning", "mornings", "afternoon", "afternoons", "evening", "evenings", "night",
+       "nights", "day", "days", "daytime", "week", "weeks", "weekend", "weekends", "shift",
+       "shifts", "today", "tonight", "tomorrow", "yesterday", "early", "late", "every",
+       "summer", "winter", "spring", "autumn"}
+)  # fmt: skip
+# manners, not facts: "Thank you, that is all" filed as the feeling "thanks"
+COURTESY = frozenset({"thanks", "thank", "you", "cheers", "bye", "goodbye", "hello", "hi",
+                      "hey", "please", "ta"})  # fmt: skip
 
 # "text" comes first: the small model says the fact in a sentence, then files it, which
 # fills the slots far more sensibly than filing first (measured on bench/portrait.py)
@@ -285,6 +300,12 @@ def _to_new_fact(item: dict[str, Any], source: Episode, person: str | None) -> N
         return None  # the line does not say it: invented, or read from another line
     kind = str(item.get("kind", "other"))
     kind = kind if kind in KINDS else "other"
+    if _only(value, COURTESY):
+        return None
+    if attribute in PLACES and _only(value, WHEN_WORDS):
+        if attribute != "works_at":
+            return None
+        attribute, kind = "works", "routine"  # "works_at = night shift": when, not where
     return NewFact(
         kind=kind,
         subject=subject,
@@ -319,6 +340,12 @@ def _named_after(value: str, line: str, person: str | None) -> tuple[str, str] |
 def _stems(text: str) -> set[str]:
     """First four letters of each word that says something ("the" grounds nothing)."""
     return {w[:4] for w in re.findall(r"[^\W_]{3,}", text.lower()) if w not in STOPWORDS}
+
+
+def _only(value: str, words: frozenset[str]) -> bool:
+    """True when every word of ``value`` that says something is one of ``words``."""
+    said = [w for w in re.findall(r"[^\W\d_]+", value.lower()) if w not in STOPWORDS]
+    return bool(said) and all(w in words for w in said)
 
 
 def _mentioned(subject: str, text: str) -> bool:
