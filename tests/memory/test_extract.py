@@ -24,7 +24,7 @@ MARCH_3 = dt.datetime(2026, 3, 3, 18, 0).timestamp()  # a Tuesday
 CHAT = [
     ("user", "Hi! Long day today."),
     ("assistant", "Hello Maya! What made it long?"),
-    ("user", "I was on the phone with my sister Ottoline. She lives in Lisbon now."),
+    ("user", "I was on the phone with Ottoline, my sister. She lives in Lisbon now."),
     ("assistant", "How lovely."),
     ("user", "And I start a new job at a bakery next Monday!"),
 ]
@@ -398,7 +398,11 @@ async def test_a_value_that_belongs_to_someone_else_in_the_line_is_filed_as_thei
         {"answer": "Tom's son"},  # the writer's son: not the writer
     )
     facts = await extract_facts(scripted, episodes, "Tom")
-    assert [(f.subject, f.value) for f in facts] == [("Callum", "Aberdeen"), ("Callum", "Aberdeen")]
+    assert [(f.subject, f.value) for f in facts] == [
+        ("Callum", "Aberdeen"),
+        ("Callum", "Aberdeen"),
+        ("Callum", "son"),  # introduced as "my son Callum"
+    ]
     who = scripted.requests[2].messages[1].content
     assert "Who lives in Aberdeen?" in who and 'written by Tom, who says "I"' in who
 
@@ -419,6 +423,23 @@ async def test_facts_about_someone_the_line_never_names_or_saying_nothing_are_dr
     )
     facts = await extract_facts(scripted, episodes, "Maya")
     assert [(f.subject, f.attribute, f.value) for f in facts] == [("user", "dislikes", "coriander")]
+
+
+async def test_someone_introduced_as_my_son_callum_is_filed_as_the_persons_son(
+    store: UserStore, scripted: ScriptedLLM
+) -> None:
+    line = "My wife passed. There's my son Callum up in Aberdeen and my old pal Jimmy."
+    episodes = await remember(store, [("user", line), ("Moira", "Oh, my son Angus too.")])
+    scripted.enqueue(
+        {"line_1": [fact("Jimmy", "relation", "pal", kind="relation")]},
+        {"line_1": []},
+    )
+    facts = await extract_facts(scripted, episodes, "Tom")
+    assert [(f.subject, f.value, f.kind, f.episode_ids) for f in facts] == [
+        ("Jimmy", "pal", "relation", (episodes[0].id,)),  # the model's, not twice
+        ("Callum", "son", "relation", (episodes[0].id,)),
+    ]  # and Moira's son is hers, not Tom's
+    assert facts[1].text == "Callum is Tom's son."
 
 
 async def test_a_time_is_no_place_and_manners_are_no_feeling(

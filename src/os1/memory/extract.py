@@ -67,6 +67,19 @@ WHEN_WORDS = frozenset(
        "shifts", "today", "tonight", "tomorrow", "yesterday", "early", "late", "every",
        "summer", "winter", "spring", "autumn"}
 )  # fmt: skip
+# "my son Callum", "my old pal Jimmy": the way people introduce others, read by rule too,
+# since the small model often files the line's other news and not the relation
+# ("Tom's son Callum is up in Aberdeen" as a home only)
+KIN = (
+    "son|daughter|sister|brother|mum|mom|mother|dad|father|wife|husband|partner|boyfriend"
+    "|girlfriend|fianc[eé]e?|friend|pal|mate|cousin|aunt|auntie|uncle|niece|nephew|nan|nana"
+    "|gran|granny|grandma|grandmother|grandad|grandpa|grandfather|grandson|granddaughter"
+    "|boss|colleague|coworker|neighbou?r|flatmate|roommate"
+)
+KIN_WORDS = "old|best|little|big|younger|older|elder|eldest|youngest|oldest|baby|twin|dear|step"
+INTRODUCED = re.compile(
+    rf"\b(?i:my)\s+((?i:(?:(?:{KIN_WORDS})\s+)*(?:{KIN})))\s*,?\s+([A-Z][^\W\d_]+)\b"
+)
 # manners, not facts: "Thank you, that is all" filed as the feeling "thanks"
 COURTESY = frozenset({"thanks", "thank", "you", "cheers", "bye", "goodbye", "hello", "hi",
                       "hey", "please", "ta"})  # fmt: skip
@@ -272,6 +285,36 @@ async def _extract_batch(
                     continue
                 fact = dataclasses.replace(fact, subject=_who(owner, person))
             facts.append(fact)
+    for source in batch:
+        facts += _introduced(source, person, facts)
+    return facts
+
+
+def _introduced(source: Episode, person: str | None, found: list[NewFact]) -> list[NewFact]:
+    """Relations the person's own line introduces ("my son Callum") that the model's
+    facts do not already give."""
+    if _who(source.speaker, person) != "user":
+        return []  # "my son" in someone else's line is theirs, not the person's
+    own = lower_words(person or "") | set(WEEKDAY_NAMES) | set(MONTH_NAMES)
+    related = {f.subject.lower() for f in found if f.attribute == "relation"}
+    facts = []
+    for word, name in INTRODUCED.findall(source.text):
+        if name.lower() in own or name.lower() in related:
+            continue
+        related.add(name.lower())
+        word = " ".join(word.lower().split())
+        facts.append(
+            NewFact(
+                kind="relation",
+                subject=name,
+                attribute="relation",
+                value=word,
+                text=f"{name} is {_name(person)}'s {word}.",
+                valid_at=None,
+                confidence=0.9,
+                episode_ids=(source.id,),
+            )
+        )
     return facts
 
 
