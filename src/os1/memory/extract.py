@@ -387,8 +387,8 @@ def _stems(text: str) -> set[str]:
 
 def _only(value: str, words: frozenset[str]) -> bool:
     """True when every word of ``value`` that says something is one of ``words``."""
-    said = [w for w in re.findall(r"[^\W\d_]+", value.lower()) if w not in STOPWORDS]
-    return bool(said) and all(w in words for w in said)
+    said = lower_words(value) - STOPWORDS
+    return bool(said) and said <= words
 
 
 def _mentioned(subject: str, text: str) -> bool:
