@@ -189,7 +189,9 @@ def _speak_question(path: Path) -> None:
     from os1.models.tts import PiperTTS
     from os1.voice.audio import write_wav
 
-    speech = PiperTTS(*piper_voice_files()).speak_now(QUESTION.replace("4+4", "four plus four"))
+    speech = PiperTTS(*piper_voice_files()).speak_now(
+        QUESTION.replace("4+4", "four plus four"), steady=True
+    )
     write_wav(path, speech.samples, speech.rate)
 
 

@@ -263,7 +263,9 @@ def test_a_spoken_reply_piped_to_a_reader_that_leaves_is_stopped_and_kept(
 ) -> None:
     home, tmpdir = tmp_path / "home", tmp_path / "tmp"
     tmpdir.mkdir()
-    speech = PiperTTS(*piper_voice_files()).speak_now("Tell me a long story about the sea.")
+    speech = PiperTTS(*piper_voice_files()).speak_now(
+        "Tell me a long story about the sea.", steady=True
+    )
     question = io.BytesIO()
     write_wav(question, speech.samples, speech.rate)
     with _door(_env(real_settings, home, tmpdir), "talk", "--in", "-", "--out", "-") as talk:

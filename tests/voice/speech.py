@@ -17,7 +17,8 @@ BLOCK = 512  # what a microphone delivers at a time: 32 ms
 
 
 def said(tts: PiperTTS, text: str) -> np.ndarray:
-    speech = tts.speak_now(text)
+    """``text`` spoken the same way every run, so what Whisper hears does not vary."""
+    speech = tts.speak_now(text, steady=True)
     return resample(speech.samples, speech.rate)
 
 

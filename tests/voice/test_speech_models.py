@@ -27,6 +27,12 @@ async def test_what_piper_says_whisper_hears(tts: PiperTTS, stt: WhisperSTT) -> 
     assert words(heard.text) == words(sentence)
 
 
+def test_steady_speech_is_the_same_every_time(tts: PiperTTS) -> None:
+    sentence = "Thank her for the summers at the lake house."
+    first, second = (tts.speak_now(sentence, steady=True) for _ in range(2))
+    assert first.seconds > 1.0 and np.array_equal(first.samples, second.samples)
+
+
 async def test_silence_and_noise_give_nowords(stt: WhisperSTT) -> None:
     silence = np.zeros(LISTEN_RATE * 2, dtype=np.float32)
     assert (await stt.transcribe(silence)).text == ""

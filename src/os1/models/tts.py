@@ -35,7 +35,10 @@ class PiperTTS:
     """Args:
     model: the voice's ONNX file; config: its JSON config.
 
-    ``speed`` 1.0 is the voice's own pace; 1.2 is 20 % faster.
+    ``speed`` 1.0 is the voice's own pace; 1.2 is 20 % faster. ``steady`` leaves out the
+    voice's random variation (Piper draws fresh noise for every sentence, so the same
+    words differ in length and sound each time): the same words then always give the
+    same samples, which tests and benchmarks need to be repeatable.
     """
 
     def __init__(self, model: Path, config: Path) -> None:
@@ -45,13 +48,15 @@ class PiperTTS:
         self.rate = int(self._voice.config.sample_rate)
         self._lock = threading.Lock()
 
-    def speak_now(self, text: str, speed: float = 1.0) -> Speech:
+    def speak_now(self, text: str, speed: float = 1.0, *, steady: bool = False) -> Speech:
         """Blocking synthesis (call from a worker thread); empty text gives no samples."""
         from piper import SynthesisConfig
 
         if not text.strip():
             return Speech(np.zeros(0, dtype=np.int16), self.rate, text)
         config = SynthesisConfig(length_scale=1.0 / min(4.0, max(0.25, speed)))
+        if steady:
+            config.noise_scale = config.noise_w_scale = 0.0
         with self._lock:
             chunks = [c.audio_int16_array for c in self._voice.synthesize(text, config)]
         samples = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int16)
