@@ -33,6 +33,7 @@ from os1.core.calendar import Calendar
 from os1.core.extensions import ProgressFn, build_llm, load_extensions
 from os1.core.files import Files
 from os1.core.letters import Letters
+from os1.core.library import Library
 from os1.core.mail import Mail
 from os1.core.memories import Memories
 from os1.core.music import Music
@@ -134,6 +135,7 @@ class Companion:
         self.files = Files(self.core)
         self.proofread = Proofread(self.core)
         self.letters = Letters(self.core)
+        self.library = Library(self.core)
         self.music = Music(self.core)
         self.speech = Speech(self.core)
         self._deps = TurnDeps(

@@ -51,3 +51,7 @@ class LetterError(Os1Error):
 class MusicError(Os1Error):
     """A piece could not be planned, composed or rendered (absurd tempo, no bars, no
     synthesizer for the audio)."""
+
+
+class LibraryError(Os1Error):
+    """A book could not be read or found on the person's shelf (binary, empty, missing)."""

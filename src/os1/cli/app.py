@@ -48,6 +48,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "and export .ics files, get reminders, and sync with a CalDAV server."),
     "letters": ("letters", "letters_app",
                 "Letters written by hand: as a print-ready PDF and a picture of each page."),
+    "library": ("library", "library_app",
+                "Your books and documents, read into a library you can search."),
     "compose": ("music", "compose",
                 "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
                 "why.txt."),

@@ -13,6 +13,7 @@ from os1.skills.files.tools import Declutter, FindFile
 from os1.skills.letters import archive as letters_archive
 from os1.skills.letters import own_hands
 from os1.skills.letters.tools import WriteLetter
+from os1.skills.library import shelf as library_shelf
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
@@ -54,6 +55,7 @@ def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) 
         *own_hands.MIGRATIONS,
         *music_shelf.MIGRATIONS,
         *songbook.MIGRATIONS,
+        *library_shelf.MIGRATIONS,
     )
     for name, migrate in migrations:
         register(name, migrate)

@@ -444,7 +444,7 @@ def _grantable(folder: str, data: Path) -> str:
 
 # os1's per-person folders in its data folder, each named by the person's id (never
 # reused, so a newcomer of the same name finds nothing of theirs)
-PERSON_FOLDERS = ("files", "skills", "recordings")
+PERSON_FOLDERS = ("files", "skills", "recordings", "library")
 
 
 def _delete_folders(home: Path, user_id: int) -> None:
