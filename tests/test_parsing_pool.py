@@ -10,8 +10,11 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -130,3 +133,38 @@ async def test_closing_the_companion_stops_the_workers(
     await companion.aclose()
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)  # gone, not only idle
+
+
+_KILLED_SERVER = """
+import asyncio, os, signal
+from os1 import parsing_pool
+
+async def main():
+    print(await parsing_pool.parse(30, os.getpid), flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)  # as kill -9 would, or the kernel's OOM killer
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_a_worker_does_not_outlive_a_process_killed_with_sigkill(tmp_path: Path) -> None:
+    script = tmp_path / "server.py"
+    script.write_text(_KILLED_SERVER)
+    # the worker held the dead process's output open too: this run did not end before
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=60)
+    assert run.returncode == -signal.SIGKILL, run.stderr.decode()
+    worker = int(run.stdout.split()[-1])
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(worker)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -50,6 +50,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -107,14 +108,27 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _enter_worker() -> None:
+def _enter_worker(lifeline: Connection | None = None) -> None:
     """Set up a new worker: marked as one, nicer than the server, deaf to the terminal's
-    Ctrl-C (the server shuts its pool down itself)."""
+    Ctrl-C (the server shuts its pool down itself), and gone when the server is."""
     global _in_worker
     _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         os.nice(_NICENESS)
+    if lifeline is not None:
+        threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    """Wait for the process that started this worker to end, then end too.
+
+    Without this a worker outlived a server killed with kill -9: it waits on its task
+    queue, whose writing end it holds itself, so it never sees the end of it (and a
+    caller reading the dead server's output waits on the worker's copy of it)."""
+    with contextlib.suppress(EOFError, OSError):
+        lifeline.recv()
+    os._exit(0)
 
 
 def _ready() -> int:
@@ -180,6 +194,9 @@ class ParsingPool:
         self._bulk_limit = max(1, len(self._slots) - 1)
         self._line: list[_Waiter] = []
         self._context = _context()
+        # only this process holds the writing end: when it dies, even by kill -9, the
+        # workers read the end of the line and go too (``_exit_with_parent``)
+        self._lifeline, self._lifeline_holder = self._context.Pipe(duplex=False)
 
     async def run(self, budget: float, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker process, abandoned after ``budget`` seconds.
@@ -262,7 +279,10 @@ class ParsingPool:
         with self._lock:
             if slot.executor is None or slot.ready is None:
                 slot.executor = concurrent.futures.ProcessPoolExecutor(
-                    1, mp_context=self._context, initializer=_enter_worker
+                    1,
+                    mp_context=self._context,
+                    initializer=_enter_worker,
+                    initargs=(self._lifeline,),
                 )
                 slot.ready = slot.executor.submit(_ready)
             return slot.executor, slot.ready
