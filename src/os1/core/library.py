@@ -1,0 +1,408 @@
+"""The library for every door: books and documents added in bulk, searched by their
+words, listed and removed. The types a door shows are re-exported from here, so a door
+never imports the skill.
+
+Adding is resumable: a book's passages become searchable only when the index commits
+them, and its row turns ``ready`` just after; whatever was half read when a process
+died is taken out again before the next add (``shelf.unfinished``), then read anew.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from os1.core.base import Core
+from os1.errors import LibraryError
+from os1.parsing_pool import ParsingError, parse_bulk
+from os1.skills.library import shelf
+from os1.skills.library.index import Found, PassageIndex
+from os1.skills.library.ingest import (
+    STREAMED,
+    Candidate,
+    Prepared,
+    Refused,
+    Taken,
+    candidates,
+    groups,
+    prepare,
+    read_into,
+)
+from os1.skills.library.shelf import Read, Shelved
+from os1.store import UserStore
+
+__all__ = ["AddReport", "Added", "Hit", "Library", "Progress", "Shelved", "Skipped"]
+
+COMMIT_CHARS = 256 << 20  # read this much, then commit: a crash costs at most this again
+LONGEST_QUERY = 4000  # characters
+READ_AHEAD = 2  # groups being read while one is indexed: one in a worker, one in a thread
+
+
+@dataclass(frozen=True)
+class Added:
+    book: int
+    title: str
+    source: str
+    passages: int
+    words: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    code: str  # library_missing, library_empty, library_binary, library_duplicate, ...
+    message: str
+
+
+@dataclass
+class AddReport:
+    added: list[Added] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    bytes: int = 0  # of the files read
+    seconds: float = 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an add stands, for a progress bar: the file being read and the whole run."""
+
+    source: str
+    file_done: int
+    file_size: int
+    done: int  # bytes of every file so far
+    total: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    book: int
+    title: str
+    author: str
+    chapter: str
+    start: int  # offsets into the book's kept text (``Library.text``)
+    end: int
+    text: str
+    score: float
+
+
+class Library:
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self._indexes: dict[int, PassageIndex] = {}
+        self._writing: dict[int, asyncio.Lock] = {}
+
+    def _folder(self, user_id: int) -> Path:
+        base = self.core.home or Path(tempfile.gettempdir()) / "os1"
+        return base / "library" / str(user_id)
+
+    async def _index(self, store: UserStore) -> PassageIndex:
+        user_id = store.user.id
+        if user_id not in self._indexes:
+            folder = self._folder(user_id) / "index"
+            self._indexes[user_id] = await asyncio.to_thread(PassageIndex, folder)
+        return self._indexes[user_id]
+
+    def _kept(self, user_id: int, book: int) -> Path:
+        return self._folder(user_id) / "books" / f"{book}.txt"
+
+    async def add(
+        self,
+        user: str,
+        paths: list[Path],
+        progress: Callable[[Progress], None] | None = None,
+    ) -> AddReport:
+        """Read ``paths`` (files, or folders walked for the kinds the library reads)
+        into the person's library. Every file that cannot be read is named in the
+        report with why; the rest go in."""
+        began = time.perf_counter()
+        store = await self.core.store(user)
+        index = await self._index(store)
+        report = AddReport()
+        found, refused = await asyncio.to_thread(candidates, paths)
+        report.skipped += [Skipped(source, e.code, e.message) for source, e in refused]
+        async with self._writing.setdefault(store.user.id, asyncio.Lock()):
+            await asyncio.to_thread(index.hold)
+            try:
+                await self._clear_unfinished(store, index)
+                ready = await shelf.ready_files(store)
+                fresh = []
+                for candidate in found:
+                    if ready.get(candidate.source) == (candidate.size, candidate.modified_ns):
+                        report.skipped.append(
+                            Skipped(candidate.source, "library_already", "Already in your library.")
+                        )
+                    else:
+                        fresh.append(candidate)
+                reading = _Reading(
+                    store, index, report, await shelf.ready_digests(store),
+                    lambda books: self._take_out(store, index, books), progress,
+                    sum(c.size for c in fresh),
+                )  # fmt: skip
+                await self._read_all(store, index, fresh, reading)
+                await reading.commit()
+            except BaseException:
+                await asyncio.to_thread(index.abandon)  # its books stay ``reading``
+                raise
+            await asyncio.to_thread(index.close)
+        report.seconds = time.perf_counter() - began
+        return report
+
+    async def _read_all(
+        self, store: UserStore, index: PassageIndex, fresh: list[Candidate], reading: _Reading
+    ) -> None:
+        """Every fresh book onto the shelf (``reading``) and into the index, committed
+        every ``COMMIT_CHARS``."""
+        ids = await shelf.begin(store, [(_name(c), c.source, c.size, c.modified_ns) for c in fresh])
+        books = dict(zip((c.source for c in fresh), ids, strict=True))
+        async for group, prepared in self._read_ahead(store, books, groups(fresh)):
+            for n, candidate in enumerate(group):
+                book = books[candidate.source]
+                outcome: Taken | Prepared | Refused
+                if prepared is None:  # streamed here, a block at a time
+                    kept = self._kept(store.user.id, book)
+                    outcome = await self._stream(candidate, book, index, kept, reading)
+                else:
+                    outcome = prepared[n]
+                    if isinstance(outcome, Prepared):
+                        await asyncio.to_thread(index.add, book, outcome.passages())
+                await reading.settle(candidate, book, outcome)
+                if reading.pending_chars >= COMMIT_CHARS:
+                    await reading.commit()
+
+    async def _read_ahead(
+        self, store: UserStore, books: dict[str, int], ahead: Iterator[list[Candidate]]
+    ) -> AsyncIterator[tuple[list[Candidate], list[Prepared | Refused] | None]]:
+        """Each group with its books read, in order, while the groups after it are being
+        read: one by a worker process, one by a thread here (the GIL is this process's
+        own, mostly idle while tantivy's threads index); None for a group to stream here
+        (a big book)."""
+        reading: deque[tuple[list[Candidate], asyncio.Task[Any] | None]] = deque()
+        turn = 0
+
+        def start(group: list[Candidate]) -> None:
+            nonlocal turn
+            if len(group) == 1 and group[0].size > STREAMED:
+                reading.append((group, None))
+                return
+            items = [(c.path, self._kept(store.user.id, books[c.source])) for c in group]
+            items[0][1].parent.mkdir(parents=True, exist_ok=True)
+            size = sum(c.size for c in group)
+            work = _prepared(items, size) if turn % 2 == 0 else asyncio.to_thread(prepare, items)
+            reading.append((group, asyncio.ensure_future(work)))
+            turn += 1
+
+        try:
+            for group in islice(ahead, READ_AHEAD):
+                start(group)
+            while reading:
+                group, task = reading.popleft()
+                if (following := next(ahead, None)) is not None:
+                    start(following)
+                yield group, (await task if task is not None else None)
+        finally:
+            for _, task in reading:
+                if task is not None:
+                    task.cancel()
+
+    async def _stream(
+        self,
+        candidate: Candidate,
+        book: int,
+        index: PassageIndex,
+        kept: Path,
+        reading: _Reading,
+    ) -> Taken | Refused:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        seen = reading.seer(candidate)
+        try:
+            return await asyncio.to_thread(read_into, candidate, book, index, kept, seen)
+        except LibraryError as exc:
+            return Refused(exc.code, exc.message)
+
+    async def _take_out(self, store: UserStore, index: PassageIndex, books: list[int]) -> None:
+        """Books read in this add but refused: out of the index (their passages were
+        never committed), the shelf and the kept text."""
+        await asyncio.to_thread(index.remove, books)
+        await self._forget(store, books)
+
+    async def _forget(self, store: UserStore, books: list[int]) -> None:
+        await shelf.drop(store, books)
+        for book in books:
+            self._kept(store.user.id, book).unlink(missing_ok=True)
+
+    async def _clear_unfinished(self, store: UserStore, index: PassageIndex) -> None:
+        """Books left ``reading`` (a process that died mid-add or mid-remove): their
+        passages out of the index and committed, and only then off the shelf, so a
+        crash at any point here leaves them to be cleared next time."""
+        books = await shelf.unfinished(store)
+        if books:
+            await asyncio.to_thread(index.remove, books)
+            await asyncio.to_thread(index.close)
+            await self._forget(store, books)
+
+    async def search(self, user: str, query: str, limit: int = 10) -> list[Hit]:
+        """The passages that best match ``query``, best first, with book and chapter.
+
+        Raises:
+            LibraryError: the query is empty or longer than ``LONGEST_QUERY``.
+        """
+        query = query.strip()
+        if not query:
+            raise LibraryError(
+                "library_empty_query", "Say what to look for.", 'For example: "white whale".'
+            )
+        if len(query) > LONGEST_QUERY:
+            raise LibraryError(
+                "library_query_too_long",
+                f"That query is {len(query):,} characters long; the library takes up to "
+                f"{LONGEST_QUERY:,}.",
+                "Ask with a few words or a phrase from the book.",
+            )
+        store = await self.core.store(user)
+        index = await self._index(store)
+        books = {b.id: b for b in await shelf.listed(store)}
+        found = await asyncio.to_thread(index.search, query, limit * 2)
+        # a book half read when a process died is not shown
+        found = [f for f in found if f.book in books][:limit]
+        texts = await asyncio.to_thread(self._passage_texts, store.user.id, found)
+        hits = [
+            Hit(f.book, books[f.book].title, books[f.book].author, f.chapter, f.start, f.end,
+                text, f.score)
+            for f, text in zip(found, texts, strict=True)
+        ]  # fmt: skip
+        return hits[:limit]
+
+    async def indexed(self, user: str) -> int:
+        """How many passages the person's index holds (every ready book's, no more)."""
+        index = await self._index(await self.core.store(user))
+        return await asyncio.to_thread(index.passages)
+
+    def _passage_texts(self, user_id: int, found: list[Found]) -> list[str]:
+        """Each passage's words, read from its book's kept text."""
+        texts = []
+        for passage in found:
+            try:
+                with self._kept(user_id, passage.book).open("rb") as kept:
+                    kept.seek(passage.byte_start)
+                    raw = kept.read(passage.byte_end - passage.byte_start)
+                texts.append(raw.decode("utf-8", errors="replace"))
+            except OSError:
+                texts.append("")  # the kept text was deleted behind os1's back
+        return texts
+
+    async def books(self, user: str) -> list[Shelved]:
+        return await shelf.listed(await self.core.store(user))
+
+    async def book(self, user: str, book: int) -> Shelved:
+        return await shelf.one(await self.core.store(user), book)
+
+    async def remove(self, user: str, book: int) -> Shelved:
+        """Take a book out of the library and its index (the file it came from stays).
+
+        Raises:
+            LibraryError: there is no such book.
+        """
+        store = await self.core.store(user)
+        gone = await shelf.one(store, book)
+        index = await self._index(store)
+        async with self._writing.setdefault(store.user.id, asyncio.Lock()):
+            await shelf.unready(store, [book])
+            await self._clear_unfinished(store, index)
+        return gone
+
+    async def text(self, user: str, book: int, start: int = 0, end: int | None = None) -> str:
+        """The book's kept text from ``start`` to ``end`` (characters, as in a ``Hit``)."""
+        store = await self.core.store(user)
+        await shelf.one(store, book)
+        kept = self._kept(store.user.id, book)
+        whole = await asyncio.to_thread(kept.read_text, encoding="utf-8")
+        return whole[max(0, start) : end]
+
+
+def _name(candidate: Candidate) -> str:
+    """A book's title until its own is read: the file's name without its suffix."""
+    return Path(candidate.source).stem or candidate.source
+
+
+async def _prepared(items: list[tuple[Path, Path]], size: int) -> list[Prepared | Refused] | None:
+    """A group read in the parsing pool; None if no worker could read it (it is then
+    streamed here instead, book by book)."""
+    try:
+        return await parse_bulk(30.0 + size / 2e6, prepare, items)
+    except ParsingError:
+        return None
+
+
+@dataclass
+class _Reading:
+    """One add's running state: what is read but not yet committed, the texts already
+    on the shelf, and the progress shown."""
+
+    store: UserStore
+    index: PassageIndex
+    report: AddReport
+    digests: dict[str, str]  # digest -> title, of every book on the shelf or read now
+    take_out: Callable[[list[int]], Awaitable[None]]
+    progress: Callable[[Progress], None] | None
+    total: int
+    pending: list[Read] = field(default_factory=list)
+    pending_chars: int = 0
+
+    def seer(self, candidate: Candidate) -> Callable[[int], None]:
+        """A callback for the bytes of ``candidate`` read so far, for the progress bar."""
+        start, read = self.report.bytes, 0
+
+        def seen(count: int) -> None:
+            nonlocal read
+            read += count
+            if self.progress is not None:
+                self.progress(
+                    Progress(candidate.source, read, candidate.size, start + read, self.total)
+                )
+
+        return seen
+
+    async def settle(
+        self, candidate: Candidate, book: int, outcome: Taken | Prepared | Refused
+    ) -> None:
+        """Keep a book read (until the next commit) or take it out again, and say so."""
+        taken: Taken | Refused = outcome.taken if isinstance(outcome, Prepared) else outcome
+        if isinstance(taken, Taken) and taken.digest in self.digests:
+            title = self.digests[taken.digest]
+            taken = Refused(
+                "library_duplicate", f"The same text as “{title}”, already in your library."
+            )
+        if isinstance(taken, Taken):
+            title = taken.book.title or _name(candidate)
+            self.digests[taken.digest] = title
+            self.pending.append(
+                Read(book, title, taken.book.author, taken.digest, taken.book.chars,
+                     taken.book.words, taken.passages)
+            )  # fmt: skip
+            self.pending_chars += taken.book.chars
+            self.report.added.append(
+                Added(book, title, candidate.source, taken.passages, taken.book.words)
+            )
+        else:
+            await self.take_out([book])
+            self.report.skipped.append(Skipped(candidate.source, taken.code, taken.message))
+        self.report.bytes += candidate.size
+        if self.progress is not None:
+            self.progress(Progress(candidate.source, candidate.size, candidate.size,
+                                   self.report.bytes, self.total))  # fmt: skip
+
+    async def commit(self) -> None:
+        await asyncio.to_thread(self.index.commit)
+        await shelf.finish(self.store, self.pending)
+        self.pending, self.pending_chars = [], 0
