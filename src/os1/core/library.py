@@ -271,8 +271,8 @@ class Library:
             )
         store = await self.core.store(user)
         index = await self._index(store)
-        books = {b.id: b for b in await shelf.listed(store)}
         found = await asyncio.to_thread(index.search, query, limit * 2)
+        books = await shelf.some(store, sorted({f.book for f in found}))
         # a book half read when a process died is not shown
         found = [f for f in found if f.book in books][:limit]
         texts = await asyncio.to_thread(self._passage_texts, store.user.id, found)

@@ -27,6 +27,7 @@ import numpy as np
 from os1.memory.fusion import RERANK, Signals, features, learned_order
 from os1.memory.vectors import VectorIndex
 from os1.memory.when import Window, find_window
+from os1.stopwords import STOPWORDS
 from os1.store import UserStore
 from os1.store.user import Scoped
 
@@ -46,13 +47,6 @@ IN_WINDOW = 2000
 COMPANION_WORDS = 0.8  # the companion's replies are weaker evidence of a life than the person's
 RECENCY = 0.5  # share of one rank step given to the newest memory: it breaks ties only
 
-_STOPWORDS = """a about all am an and any are as at be been but by can could did do does doing
-for from had has have having he her hers him his how i if in into is it its just me my myself
-no nor not now of off on once only or our ours out over own same she should so some such than
-that the their them then there these they this those to too under until up very was we were
-what when where which while who whom why will with would you your yours tell remember know
-said say ever"""
-STOPWORDS = frozenset(_STOPWORDS.split())
 HOP_FROM, HOP_WEIGHT = 3, 0.4  # second hop: from the best few, with less weight
 CURRENT = re.compile(
     r"\b(now|currently|these days|at the moment|nowadays|anymore|latest|current|still)\b",

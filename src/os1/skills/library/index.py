@@ -8,6 +8,7 @@ offsets into the kept text, and the words (English stemming, positions for phras
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from os1.errors import LibraryError
 from os1.skills.library.passages import Passage
+from os1.stopwords import STOPWORDS
 
 WRITER_HEAP = 128 << 20  # split between the writer's threads; bounds ingest memory
 WRITER_THREADS = 2
@@ -48,6 +50,19 @@ def _schema() -> Any:
     # which halves the index on disk and makes indexing a fifth faster
     builder.add_text_field("text")
     return builder.build()
+
+
+_PART = re.compile(r'"[^"]*"?|\S+')
+
+
+def telling(query: str) -> str:
+    """``query`` without the words nearly every passage holds ("what does the book
+    say about the sea" asks for "book sea"): they barely move the ranking, and each
+    costs a walk through most of the index. A phrase in quotes is kept whole, and a
+    query of nothing but such words is kept as it is."""
+    parts = _PART.findall(query)
+    kept = [p for p in parts if p.startswith('"') or p.strip(",.;:!?'").lower() not in STOPWORDS]
+    return " ".join(kept) if kept else query
 
 
 class PassageIndex:
@@ -127,10 +142,11 @@ class PassageIndex:
     def search(self, query: str, limit: int = 10) -> list[Found]:
         """The passages that best match ``query`` (words, "a phrase", -not), best first;
         a query with syntax errors is read as well as it can be, never refused."""
-        parsed, _errors = self._index.parse_query_lenient(query, ["text"])
+        parsed, _errors = self._index.parse_query_lenient(telling(query), ["text"])
         searcher = self._index.searcher()
         found = []
-        for score, address in searcher.search(parsed, limit).hits:
+        # count=False: counting every match would walk all of "the" and forgo pruning
+        for score, address in searcher.search(parsed, limit, count=False).hits:
             doc: dict[str, list[Any]] = searcher.doc(address).to_dict()
             found.append(
                 Found(

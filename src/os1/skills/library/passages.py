@@ -120,23 +120,31 @@ def _front_matter(opening: str, book: Book) -> str:
 
 def _cut(text: str, at: int, stop: int) -> int:
     """Where a passage starting at ``at`` ends, no later than ``stop``."""
-    longest, target, shortest = LONGEST, TARGET, SHORTEST
-    window = text[at : at + LONGEST]
-    words = window.count(" ") + window.count("\n") + 1
-    if words > MOST_WORDS:  # short words: the same characters hold more of them
-        scale = MOST_WORDS / words
-        longest, target, shortest = int(longest * scale), int(target * scale), int(shortest * scale)
+    longest = LONGEST
+    while True:
+        end = _cut_within(text, at, stop, longest)
+        if end - at <= 1200:  # too few characters for too many words: not counted
+            return end
+        words = text.count(" ", at, end) + text.count("\n", at, end) + 1
+        if words <= MOST_WORDS:
+            return end
+        # short words: the same characters hold more of them
+        longest = max(SHORTEST, (end - at) * MOST_WORDS * 9 // (words * 10))
+
+
+def _cut_within(text: str, at: int, stop: int, longest: int) -> int:
     if stop - at <= longest:
         return stop
     limit = at + longest
-    cut = text.find("\n\n", at + target, limit)
+    target, shortest = at + TARGET * longest // LONGEST, at + SHORTEST * longest // LONGEST
+    cut = text.find("\n\n", target, limit)
     if cut < 0:
-        cut = text.rfind("\n\n", at + shortest, limit)
+        cut = text.rfind("\n\n", shortest, limit)
     if cut < 0:
-        ends = [m.end() for m in _SENTENCE_END.finditer(text, at + shortest, limit)]
+        ends = [m.end() for m in _SENTENCE_END.finditer(text, shortest, limit)]
         cut = ends[-1] if ends else -1
     if cut < 0:
-        cut = text.rfind(" ", at + shortest, limit)
+        cut = text.rfind(" ", shortest, limit)
     return cut if cut > at else limit
 
 

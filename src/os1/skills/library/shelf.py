@@ -186,6 +186,21 @@ async def listed(store: UserStore) -> list[Shelved]:
     return [_shelved(r) for r in rows]
 
 
+async def some(store: UserStore, books: list[int]) -> dict[int, Shelved]:
+    """The ready books among ``books``, by id."""
+    if not books:
+        return {}
+    marks = ", ".join(f":b{n}" for n in range(len(books)))
+    rows = await store.read(
+        lambda db: db.execute(
+            f"SELECT {_COLUMNS} FROM library_books WHERE user_id = :user_id"
+            f" AND state = 'ready' AND id IN ({marks})",
+            {f"b{n}": book for n, book in enumerate(books)},
+        )
+    )
+    return {int(r[0]): _shelved(r) for r in rows}
+
+
 async def one(store: UserStore, book: int) -> Shelved:
     """Raises: LibraryError: the person has no such book."""
     rows = await store.read(
