@@ -19,6 +19,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.core.library import Progress
 from os1.errors import LibraryError, StoreError
+from os1.models.scripted import ScriptedLLM
 from os1.skills.library.ingest import candidates
 
 WHALE = """Title: Moby Dick
@@ -143,8 +144,8 @@ async def test_a_file_that_vanishes_mid_add_is_named_and_the_rest_go_in(
     for n in range(3):
         (shelf / f"{n}.txt").write_text(f"Book {n} tells of the lighthouse keeper number {n}.")
 
-    def listed_then_gone(paths: list[Path]) -> Any:
-        found = candidates(paths)
+    def listed_then_gone(paths: list[Path], allowed: Any) -> Any:
+        found = candidates(paths, allowed)
         (shelf / "1.txt").unlink()  # between being listed and being read
         return found
 
@@ -152,6 +153,29 @@ async def test_a_file_that_vanishes_mid_add_is_named_and_the_rest_go_in(
     report = await companion.library.add("me", [shelf])
     assert sorted(a.title for a in report.added) == ["0", "2"]
     assert [(Path(s.source).name, s.code) for s in report.skipped] == [("1.txt", "library_missing")]
+
+
+async def test_a_server_account_adds_only_from_its_own_files(
+    settings: Settings, scripted: ScriptedLLM, tmp_path: Path
+) -> None:
+    server = await Companion.start(settings, llm=scripted, local=False)  # as `os1 serve`
+    try:
+        mine = await server.upload("ann", "mine.txt", b"My own book about the orchard in spring.")
+        assert mine.path == "~/mine.txt"  # as the person names it
+        outside = _shelf(tmp_path / "elsewhere")
+        ann = (await server.db.user("ann")).user.id
+        own = Path(settings.home) / "files" / str(ann)
+        (own / "escape.txt").symlink_to(outside / "moby.txt")  # a link out of the folder
+        named = await server.library.add("ann", [Path(mine.path), outside, Path("escape.txt")])
+        assert [a.title for a in named.added] == ["mine"]
+        assert [s.code for s in named.skipped] == ["outside_your_files"] * 2, named.skipped
+        walked = await server.library.add("ann", [Path("~")])  # the link is met in a walk
+        assert [s.code for s in walked.skipped if s.code != "library_already"] == [
+            "library_beyond_reach"
+        ]
+        assert await server.library.search("ann", "whale") == []
+    finally:
+        await server.aclose()
 
 
 _KILLED_MID_ADD = """

@@ -10,6 +10,7 @@ died is taken out again before the next add (``shelf.unfinished``), then read an
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from collections import deque
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from os1.core.base import Core
-from os1.errors import LibraryError
+from os1.errors import InputError, LibraryError
 from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.library import shelf
 from os1.skills.library.index import Found, PassageIndex
@@ -34,6 +35,7 @@ from os1.skills.library.ingest import (
     groups,
     prepare,
     read_into,
+    source_of,
 )
 from os1.skills.library.shelf import Read, Shelved
 from os1.store import UserStore
@@ -129,7 +131,14 @@ class Library:
         store = await self.core.store(user)
         index = await self._index(store)
         report = AddReport()
-        found, refused = await asyncio.to_thread(candidates, paths)
+        reach = (await self.core.tool_context(store)).files
+        named = []
+        for path in paths:
+            try:
+                named.append(Path(reach.resolve(os.fspath(path))))
+            except InputError as exc:
+                report.skipped.append(Skipped(source_of(path), exc.code, exc.message))
+        found, refused = await asyncio.to_thread(candidates, named, reach.allows)
         report.skipped += [Skipped(source, e.code, e.message) for source, e in refused]
         async with self._writing.setdefault(store.user.id, asyncio.Lock()):
             await asyncio.to_thread(index.hold)

@@ -43,13 +43,28 @@ def source_of(path: Path) -> str:
     return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def candidates(paths: list[Path]) -> tuple[list[Candidate], list[tuple[str, LibraryError]]]:
+def candidates(
+    paths: list[Path], allowed: Callable[[str], bool] = lambda _: True
+) -> tuple[list[Candidate], list[tuple[str, LibraryError]]]:
     """The readable files under ``paths`` (folders walked, in name order), and what was
-    named but cannot be read, with why."""
+    named but cannot be read, with why. A file ``allowed`` refuses (a link in a folder
+    pointing beyond the person's reach) is named too, never read."""
     found: list[Candidate] = []
     refused: list[tuple[str, LibraryError]] = []
 
     def take(path: Path) -> None:
+        if not allowed(str(path)):
+            refused.append(
+                (
+                    source_of(path),
+                    LibraryError(
+                        "library_beyond_reach",
+                        f"{shown(path)} leads outside the files you can reach.",
+                        "Add books from your own folders.",
+                    ),
+                )
+            )
+            return
         try:
             stat = path.stat()
         except OSError:
