@@ -345,12 +345,30 @@ def _name(candidate: Candidate) -> str:
 
 
 async def _prepared(items: list[tuple[Path, Path]], size: int) -> list[Prepared | Refused] | None:
-    """A group read in the parsing pool; None if no worker could read it (it is then
-    streamed here instead, book by book)."""
+    """A group read in the parsing pool; None if no worker could be had (the group is
+    then streamed here instead). A group that overran its time or killed its worker is
+    read again book by book, so only the book at fault is refused."""
     try:
-        return await parse_bulk(30.0 + size / 2e6, prepare, items)
-    except ParsingError:
-        return None
+        return await parse_bulk(_budget(size), prepare, items)
+    except ParsingError as exc:
+        if exc.code == "parse_unavailable":
+            return None
+        if len(items) == 1:
+            return [Refused("library_too_slow", f"{items[0][0].name}: {exc.message}")]
+    alone = [await _prepared([item], _size_of(item[0])) for item in items]
+    return [found[0] if found else Refused("library_unreadable", "No worker.") for found in alone]
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone: reading it will say so
+
+
+def _budget(size: int) -> float:
+    """Seconds a worker may take over ``size`` bytes: ample at 2 MB/s."""
+    return 30.0 + size / 2e6
 
 
 @dataclass

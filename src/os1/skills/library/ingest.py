@@ -14,18 +14,20 @@ import hashlib
 import io
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from os1.errors import LibraryError
+from os1.skills.library.formats import BIGGEST_DOCUMENT, DOCUMENTS, read_document
 from os1.skills.library.index import PassageIndex
 from os1.skills.library.passages import Book, Passage, passages
 from os1.skills.library.text import Opened, blocks, open_text, shown
 
 # what the library reads; a folder's other files are passed over without a word
-READABLE = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
+TEXTS = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
+READABLE = TEXTS | DOCUMENTS
 BATCH = 2000  # passages handed to the index at a time
 GROUP_BYTES = 8 << 20  # books read by a worker per task: few tasks, little waiting
 STREAMED = 32 << 20  # a book bigger than this is streamed in a thread, never held whole
@@ -136,6 +138,56 @@ def _opened(path: Path) -> tuple[BinaryIO, Opened]:
         raise
 
 
+@dataclass
+class _Source:
+    """A book opened for reading: its text in blocks, the hash of its bytes as they are
+    read, and the title and author its format gives (a text file's come from its own
+    opening, in ``passages``)."""
+
+    blocks: Iterable[str]
+    hashing: _Hashing | None
+    stream: BinaryIO | None
+    digest: str = ""
+    title: str = ""
+    author: str = ""
+
+    def hexdigest(self) -> str:
+        return self.hashing.hash.hexdigest() if self.hashing else self.digest
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+
+    def name(self, book: Book) -> None:
+        book.title = book.title or self.title
+        book.author = book.author or self.author
+
+
+def _source(path: Path, seen: Callable[[int], None]) -> _Source:
+    """``path`` opened as the kind of book it is."""
+    suffix = path.suffix.lower()
+    if suffix not in DOCUMENTS:
+        stream, opened = _opened(path)
+        hashing = _Hashing(stream, seen)
+        return _Source(blocks(hashing, opened), hashing, stream)  # type: ignore[arg-type]
+    try:
+        size = path.stat().st_size
+        if size > BIGGEST_DOCUMENT:
+            raise LibraryError(
+                "library_too_big",
+                f"{shown(path)} is {size / 1e6:,.0f} MB; documents up to "
+                f"{BIGGEST_DOCUMENT / 1e6:,.0f} MB are read.",
+                "Split it, or add its plain text (any size is streamed).",
+            )
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise _gone(path) from exc
+    seen(len(data))
+    document = read_document(suffix, data, shown(path))
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return _Source([document.text], None, None, digest, document.title, document.author)
+
+
 def _no_words(path: Path) -> LibraryError:
     return LibraryError("library_empty", f"{shown(path)} holds no words.")
 
@@ -153,24 +205,24 @@ def read_into(
     Raises:
         LibraryError: the file is gone, empty, binary or holds no words.
     """
-    stream, opened = _opened(candidate.path)
+    source = _source(candidate.path, seen)
     book = Book()
     count = 0
     try:
-        reader = _Hashing(stream, seen)
         with kept.open("w", encoding="utf-8", newline="\n") as out:
-            for batch in _batched(passages(blocks(reader, opened), out, book)):  # type: ignore[arg-type]
+            for batch in _batched(passages(source.blocks, out, book)):
                 index.add(book_id, batch)
                 count += len(batch)
     except BaseException:
         kept.unlink(missing_ok=True)
         raise
     finally:
-        stream.close()
+        source.close()
     if not count:
         kept.unlink(missing_ok=True)
         raise _no_words(candidate.path)
-    return Taken(book, reader.hash.hexdigest(), count)
+    source.name(book)
+    return Taken(book, source.hexdigest(), count)
 
 
 def _batched(items: Iterator[Passage]) -> Iterator[list[Passage]]:
@@ -225,21 +277,23 @@ def prepare(items: list[tuple[Path, Path]]) -> list[Prepared | Refused]:
 
 
 def _prepare_one(path: Path, kept: Path) -> Prepared:
-    stream, opened = _opened(path)
+    source = _source(path, lambda _: None)
     book = Book()
     out = io.StringIO()
     bounds = array("q")
     chapters: list[str] = []
-    with stream:
-        reader = _Hashing(stream, lambda _: None)
-        for passage in passages(blocks(reader, opened), out, book):  # type: ignore[arg-type]
+    try:
+        for passage in passages(source.blocks, out, book):
             bounds.extend((passage.start, passage.end, passage.byte_start, passage.byte_end))
             chapters.append(passage.chapter)
+    finally:
+        source.close()
     if not chapters:
         raise _no_words(path)
+    source.name(book)
     text = out.getvalue()
     kept.write_text(text, encoding="utf-8", newline="\n")
-    return Prepared(Taken(book, reader.hash.hexdigest(), len(chapters)), text, bounds, chapters)
+    return Prepared(Taken(book, source.hexdigest(), len(chapters)), text, bounds, chapters)
 
 
 def groups(found: list[Candidate]) -> Iterator[list[Candidate]]:

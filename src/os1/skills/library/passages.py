@@ -156,7 +156,7 @@ def _windows(text: str, base: int, byte_base: int, book: Book) -> Iterator[Passa
     # the text is searched with a break before it, so a heading at its very start is
     # found too; m.start() is then where the heading starts in ``text`` itself
     found = _HEADING.finditer("\n\n" + text)
-    heads = [(m.start(), " ".join(m.group(0).split())[:120]) for m in found]
+    heads = [(m.start(), " ".join(m.group(0).split()).lstrip("# ")[:120]) for m in found]
     head = 0
     at = 0
     while at < len(text):
