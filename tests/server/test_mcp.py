@@ -42,6 +42,9 @@ TOOLS = {
     "compose_music",
     "list_music",
     "write_song",
+    "search_library",
+    "list_library",
+    "add_to_library",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -153,8 +156,23 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         assert hands is not None and [h["name"] for h in hands["result"] if h["own"]] == ["mine"]
         garbled = await client.call_tool("learn_hand", {"picture_base64": "%%%"})
         assert garbled.is_error and "base64" in text_of(garbled)
+        # a book of hers: brought, added to her library, searched
+        book = "The lighthouse keeper climbed the hundred steps every night."
+        await client.call_tool("upload_file", {"name": "keeper.txt", "content": book})
+        added = await client.call_tool("add_to_library", {"paths": ["~/keeper.txt", "/etc"]})
+        assert added.structured_content is not None, text_of(added)
+        assert [b["title"] for b in added.structured_content["added"]] == ["keeper"]
+        assert "not among your files" in added.structured_content["skipped"][0]
+        passages = await client.call_tool("search_library", {"query": "hundred steps"})
+        assert [x["text"] for x in passages.structured_content["result"]] == [book]  # type: ignore[index]
+        listed = await client.call_tool("list_library", {})
+        assert [b["title"] for b in listed.structured_content["result"]] == ["keeper"]  # type: ignore[index]
+        blank = await client.call_tool("search_library", {"query": "  "})
+        assert blank.is_error and "empty" in text_of(blank)
     async with over_http(live_server.url, live_server.person("bob").key) as client:
         assert (await client.call_tool("list_letters", {})).structured_content == {"result": []}
+        nothing = await client.call_tool("search_library", {"query": "hundred steps"})
+        assert nothing.structured_content == {"result": []}
         theirs = await client.call_tool("revise_letter", {"letter": letter["id"], "change": "x"})
         assert theirs.is_error and "no letter" in text_of(theirs)
     # the turn is alice's conversation, as if she had typed it in the web UI

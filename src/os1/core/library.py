@@ -334,9 +334,21 @@ class Library:
         """The book's kept text from ``start`` to ``end`` (characters, as in a ``Hit``)."""
         store = await self.core.store(user)
         await shelf.one(store, book)
-        kept = self._kept(store.user.id, book)
-        whole = await asyncio.to_thread(kept.read_text, encoding="utf-8")
-        return whole[max(0, start) : end]
+        return await asyncio.to_thread(_read_chars, self._kept(store.user.id, book), start, end)
+
+
+def _read_chars(path: Path, start: int, end: int | None) -> str:
+    """Characters ``start`` to ``end`` of a kept text, read only as far as ``end`` (a
+    book can be gigabytes; the offsets are characters, so the way there is read)."""
+    start = max(0, start)
+    with path.open(encoding="utf-8", errors="replace", newline="") as kept:
+        left = start
+        while left > 0:
+            step = len(kept.read(min(left, 1 << 20)))
+            if not step:
+                return ""
+            left -= step
+        return kept.read() if end is None else kept.read(max(0, end - start))
 
 
 def _name(candidate: Candidate) -> str:

@@ -28,6 +28,7 @@ from os1.server import (
     dictation_api,
     files_api,
     letters_api,
+    library_api,
     mcp,
     memory_api,
     music_api,
@@ -93,6 +94,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(files_api.router)
     app.include_router(letters_api.router)
     app.include_router(music_api.router)
+    app.include_router(library_api.router)
     app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)

@@ -1,12 +1,13 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers fifteen tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers eighteen tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
 ``revise_letter`` and ``list_letters``, and ``list_hands`` and ``learn_hand`` (the
 person's handwriting from a picture of the filled-in sheet), ``compose_music``,
-``list_music`` and ``write_song``. Like every door it has no
+``list_music`` and ``write_song``, and ``search_library``, ``list_library`` and
+``add_to_library`` (the person's books). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -46,6 +47,7 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Protocol, TypeVar
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
@@ -87,7 +89,8 @@ INSTRUCTIONS = (
     "memories it rests on), remember to keep something they asked "
     "you to keep, talk to speak with the companion itself, profile for what it knows of "
     "them, live_conversations for how many conversations it holds right now, write_letter "
-    "and revise_letter for a letter in the person's voice from their memories."
+    "and revise_letter for a letter in the person's voice from their memories, "
+    "search_library for passages of the person's own books."
 )
 
 T = TypeVar("T")
@@ -198,6 +201,29 @@ def _letter(kept: LetterKept) -> Letter:
         cited=[f"{s.ref} ({s.day}): {s.text}" for s in draft.cited],
         unsupported=list(draft.unsupported),
     )
+
+
+class Passage(BaseModel):
+    """A passage of one of the person's books, found by ``search_library``."""
+
+    book: int
+    title: str
+    author: str
+    chapter: str
+    start: int = Field(description="where it starts in the book's text, in characters")
+    text: str
+
+
+class BookListed(BaseModel):
+    id: int
+    title: str
+    author: str
+    words: int
+
+
+class BooksAdded(BaseModel):
+    added: list[BookListed]
+    skipped: list[str] = Field(description="each file left out, and why")
 
 
 class Uploaded(BaseModel):
@@ -451,6 +477,43 @@ def build_server(resolve: Resolve) -> MCPServer:
             changes=list(done.changes),
             why=done.why,
         )
+
+    @server.tool()
+    async def search_library(query: Query, ctx: Context, k: HowMany = 5) -> list[Passage]:
+        """Search the person's books (their library) for passages, best first; a phrase
+        in double quotes is matched as it stands. Quote from the passages as given."""
+        text = _plain(query, "query", MAX_QUERY)
+        if not 1 <= k <= MAX_K:
+            raise ToolError(f"k must be between 1 and {MAX_K} (got {k}).")
+        speaker = await resolve(ctx)
+        hits = await _guard(speaker.companion.library.search(speaker.name, text, k))
+        return [
+            Passage(book=h.book, title=h.title, author=h.author, chapter=h.chapter,
+                    start=h.start, text=h.text)
+            for h in hits
+        ]  # fmt: skip
+
+    @server.tool()
+    async def list_library(ctx: Context) -> list[BookListed]:
+        """The books in the person's library, by title."""
+        speaker = await resolve(ctx)
+        books = await _guard(speaker.companion.library.books(speaker.name))
+        return [BookListed(id=b.id, title=b.title, author=b.author, words=b.words) for b in books]
+
+    @server.tool()
+    async def add_to_library(paths: list[FileName], ctx: Context) -> BooksAdded:
+        """Add books (.txt, .md, .html, .epub, .pdf, .docx, or folders of them) from the
+        person's files to their library: upload_file first, then name it, e.g. ~/book.epub."""
+        if not 1 <= len(paths) <= 100:
+            raise ToolError("Name between 1 and 100 files or folders.")
+        speaker = await resolve(ctx)
+        named = [Path(_plain(p, "path", 1000)) for p in paths]
+        done = await _guard(speaker.companion.library.add(speaker.name, named))
+        return BooksAdded(
+            added=[BookListed(id=a.book, title=a.title, author="", words=a.words)
+                   for a in done.added],
+            skipped=[f"{s.source}: {s.message}" for s in done.skipped],
+        )  # fmt: skip
 
     @server.tool()
     async def profile(ctx: Context) -> str:

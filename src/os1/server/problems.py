@@ -67,6 +67,8 @@ _STATUS_BY_CODE = {
     "music_song_unknown": 404,
     "music_memory_unknown": 404,
     "music_destination": 500,
+    "library_unknown": 404,
+    "library_busy": 409,
 }
 
 
@@ -75,7 +77,7 @@ def status_for(exc: Os1Error) -> int:
         return exc.status
     if exc.code in _STATUS_BY_CODE:
         return _STATUS_BY_CODE[exc.code]
-    if type(exc).__name__ in ("InputError", "LetterError", "MusicError"):
+    if type(exc).__name__ in ("InputError", "LetterError", "MusicError", "LibraryError"):
         return 422
     return 500
 

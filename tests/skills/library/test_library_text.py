@@ -70,6 +70,10 @@ def test_binary_is_named_not_indexed(raw: bytes) -> None:
 
 
 def test_empty_and_missing_files_get_their_own_words(tmp_path: Path) -> None:
+    (tmp_path / "bom.txt").write_bytes(codecs.BOM_UTF8 + b"\n")  # a BOM and nothing else
+    with pytest.raises(LibraryError) as caught:
+        open_text(tmp_path / "bom.txt")
+    assert caught.value.code == "library_empty"
     (tmp_path / "empty.txt").write_bytes(b"  \n\n ")
     with pytest.raises(LibraryError) as caught:
         open_text(tmp_path / "empty.txt")

@@ -60,6 +60,16 @@ def sniff(head: bytes) -> Opened:
     Raises:
         LibraryError: the bytes are not text (NULs or control characters throughout).
     """
+    opened = _encoding(head)
+    sample = head[opened.skip :].decode(opened.encoding, errors="replace")
+    if not sample.strip():
+        raise LibraryError("library_empty", "It holds no words.")
+    if len(_CONTROL.findall(sample)) > len(sample) // 100 + 2:
+        raise LibraryError("library_binary", "This is not text (it holds binary data).")
+    return opened
+
+
+def _encoding(head: bytes) -> Opened:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return Opened(encoding, len(bom))
@@ -71,11 +81,7 @@ def sniff(head: bytes) -> Opened:
         if even > len(head) // 4 and odd < len(head) // 50:
             return Opened("utf-16-be", 0)
         raise LibraryError("library_binary", "This is not text (it holds binary data).")
-    encoding = "utf-8" if _mostly_utf8(head) else _eight_bit(head)
-    sample = head.decode(encoding, errors="replace")
-    if sample and len(_CONTROL.findall(sample)) > len(sample) // 100 + 2:
-        raise LibraryError("library_binary", "This is not text (it holds binary data).")
-    return Opened(encoding, 0)
+    return Opened("utf-8" if _mostly_utf8(head) else _eight_bit(head), 0)
 
 
 def _mostly_utf8(head: bytes) -> bool:
@@ -172,7 +178,7 @@ def open_text(path: Path) -> tuple[BinaryIO, Opened]:
         opened = sniff(head)
     except LibraryError as exc:
         stream.close()
-        raise LibraryError(exc.code, f"{shown(path)}: {exc.message}") from exc
+        raise LibraryError(exc.code, f"{shown(path)}: {exc.message}", exc.hint) from exc
     stream.seek(opened.skip)
     return stream, opened
 
