@@ -19,6 +19,7 @@ LAYERS = [
         "testing_openai",
         "parsing_pool",
         "timewords",
+        "stopwords",
         "tentative",
     },
     {"models", "store", "plugins"},

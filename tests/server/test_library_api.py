@@ -21,7 +21,7 @@ def test_a_book_is_brought_searched_read_and_removed_by_its_person_only(
 ) -> None:
     ada, bob = client.person("ada"), client.person("bob")
     added = client.put("/api/library/files/lighthouse.txt", content=BOOK, headers=ada.headers)
-    assert added.status_code == 200, added.text
+    assert added.status_code == 201, added.text
     (book,) = added.json()["added"]
     assert book["title"] == "The Lighthouse" and book["passages"] == 1
 

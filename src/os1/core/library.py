@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,10 @@ class Library:
                 named.append(Path(reach.resolve(os.fspath(path))))
             except InputError as exc:
                 report.skipped.append(Skipped(source_of(path), exc.code, exc.message))
+            except (ValueError, OSError) as exc:  # NUL, lone surrogates, a name too long
+                report.skipped.append(
+                    Skipped(source_of(path), "bad_path", f"That is not a usable path ({exc}).")
+                )
         found, refused = await asyncio.to_thread(candidates, named, reach.allows)
         report.skipped += [Skipped(source, e.code, e.message) for source, e in refused]
         async with self._writing.setdefault(store.user.id, asyncio.Lock()):
@@ -165,6 +169,9 @@ class Library:
                 raise
             await asyncio.to_thread(index.close)
         report.seconds = time.perf_counter() - began
+        # paths as the person names them: a server account never sees the server's own
+        report.added = [replace(a, source=reach.shown(a.source)) for a in report.added]
+        report.skipped = [replace(s, source=reach.shown(s.source)) for s in report.skipped]
         return report
 
     async def _read_all(
@@ -311,10 +318,17 @@ class Library:
         return texts
 
     async def books(self, user: str) -> list[Shelved]:
-        return await shelf.listed(await self.core.store(user))
+        store = await self.core.store(user)
+        return await self._as_named(store, await shelf.listed(store))
 
     async def book(self, user: str, book: int) -> Shelved:
-        return await shelf.one(await self.core.store(user), book)
+        store = await self.core.store(user)
+        return (await self._as_named(store, [await shelf.one(store, book)]))[0]
+
+    async def _as_named(self, store: UserStore, books: list[Shelved]) -> list[Shelved]:
+        """``books`` with their sources as the person names them (``~/novels/emma.txt``)."""
+        reach = (await self.core.tool_context(store)).files
+        return [replace(b, source=reach.shown(b.source)) for b in books]
 
     async def remove(self, user: str, book: int) -> Shelved:
         """Take a book out of the library and its index (the file it came from stays).

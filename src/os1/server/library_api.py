@@ -4,7 +4,7 @@
   own files, as named in a request: ``~/books``) -> the ``AddReport``: ``{added: [{book,
   title, source, passages, words}], skipped: [{source, code, message}], bytes, seconds,
   mb_per_s}``. Every file that could not be read is in ``skipped`` with why.
-- ``PUT /api/library/files/NAME`` with a book's bytes as the body -> the ``AddReport``:
+- ``PUT /api/library/files/NAME`` with a book's bytes as the body -> 201, the ``AddReport``:
   the file is kept among the person's files (as ``PUT /api/files/NAME``) and added.
 - ``GET /api/library`` -> ``{books: [Book]}``, by title.
 - ``GET /api/library/search?q=...&k=10`` -> ``{hits: [Hit]}``, best first: each with its
@@ -120,7 +120,7 @@ async def add_books(body: AddIn, account: Caller, svc: Svc) -> AddOut:
     return _report(await svc.companion.library.add(account.name, paths))
 
 
-@router.put("/library/files/{name}", response_model=AddOut)
+@router.put("/library/files/{name}", response_model=AddOut, status_code=201)
 async def upload_book(
     request: Request,
     account: Caller,

@@ -23,7 +23,7 @@ from os1.errors import LibraryError
 from os1.skills.library.formats import BIGGEST_DOCUMENT, DOCUMENTS, read_document
 from os1.skills.library.index import PassageIndex
 from os1.skills.library.passages import Book, Passage, passages
-from os1.skills.library.text import Opened, blocks, open_text, shown
+from os1.skills.library.text import Opened, blocks, open_text, shown, shown_text
 
 # what the library reads; a folder's other files are passed over without a word
 TEXTS = frozenset({".txt", ".text", ".md", ".markdown", ".rst"})
@@ -42,7 +42,8 @@ class Candidate:
 
 
 def source_of(path: Path) -> str:
-    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A path as text, whatever bytes the file system (or a request) holds for it."""
+    return shown_text(str(path))
 
 
 def candidates(

@@ -185,4 +185,14 @@ def open_text(path: Path) -> tuple[BinaryIO, Opened]:
 
 def shown(path: Path) -> str:
     """A file's name as text, whatever bytes the file system holds for it."""
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return shown_text(path.name)
+
+
+def shown_text(name: str) -> str:
+    """``name`` as printable UTF-8: bytes a file system held that are no UTF-8, and
+    lone surrogates a request carried, become U+FFFD."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "replace")
+    return raw.decode("utf-8", "replace")
