@@ -156,12 +156,12 @@ def queries(home: Path, per_kind: int, seed: int = 7) -> dict[str, list[str]]:
         if len(words) < 40:
             continue
 
-        def share(word: str) -> float:
+        def holding(word: str) -> int:
             term = tantivy.Query.term_query(schema, "text", word)
-            return searcher.search(term, 1, count=True).count / passages
+            return int(searcher.search(term, 1, count=True).count)  # type: ignore[attr-defined]
 
-        rare = [w for w in words if len(w) >= 7 and share(w) < 2e-5]
-        common = [w for w in words if share(w) > 0.05]
+        rare = [w for w in words if len(w) >= 7 and holding(w) <= max(3, passages * 2e-5)]
+        common = [w for w in words if holding(w) > passages * 0.05]
         if rare and len(kinds["rare word"]) < per_kind:
             kinds["rare word"].append(rng.choice(rare))
         if len(common) >= 2 and len(kinds["common words"]) < per_kind:
@@ -197,6 +197,8 @@ async def _timed_searches(home: Path, kinds: dict[str, list[str]]) -> dict[str, 
 
 
 def _p(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))], 2)
 
@@ -264,9 +266,9 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as home_dir:
         home = Path(home_dir)
-        figures = {"ingest": ingest(args.folder, home)}
+        figures: dict[str, Any] = {"ingest": ingest(args.folder, home)}
         figures["search"] = search(home, 5 if args.quick else args.queries)
-    figures["corpus"] = str(args.folder.name)
+    figures["corpus"] = args.folder.name
     show(figures)
     if not args.quick:
         print(f"saved: {save('library', figures)}")

@@ -44,3 +44,34 @@ def test_the_letters_benchmark_runs() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "identical neighbours" in done.stdout and "caveat" in done.stdout, done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_the_library_benchmark_runs(tmp_path: Path) -> None:
+    words = [
+        "harbour",
+        "lantern",
+        "keeper",
+        "orchard",
+        "meadow",
+        "whistle",
+        "pebble",
+        "thunder",
+        "saddle",
+        "cobbler",
+    ]
+    for n in range(12):  # a small shelf of made-up books, each long enough to be sampled
+        lines = [
+            f"{words[(n + i) % 10]} and the {words[(3 * i + n) % 10]} went by" for i in range(900)
+        ]
+        lines[450] = f"a singular word{n}xyzzy here"
+        (tmp_path / f"book{n}.txt").write_text("\n\n".join(lines))
+    done = subprocess.run(
+        [sys.executable, "bench/library.py", str(tmp_path), "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "os1 library add" in done.stdout and "raw bulk insert" in done.stdout, done.stdout
+    assert "phrase" in done.stdout and "Traceback" not in done.stderr

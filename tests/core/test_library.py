@@ -15,10 +15,12 @@ from typing import Any
 import pytest
 
 import os1.core.library as library_core
+from conftest import collect
 from os1.companion import Companion
 from os1.config import Settings
 from os1.core.library import Progress
 from os1.errors import LibraryError, StoreError
+from os1.events import ProposalMade, TextDelta
 from os1.models.scripted import ScriptedLLM
 from os1.skills.library.ingest import candidates
 
@@ -240,3 +242,18 @@ async def test_an_add_killed_with_sigkill_resumes_with_nothing_twice_or_lost(
             assert {h.title for h in hits} == {str(n)}
     finally:
         await companion.aclose()
+
+
+async def test_in_conversation_the_books_answer_with_their_own_words(
+    companion: Companion, tmp_path: Path
+) -> None:
+    empty = await companion.propose("me", "search_library", {"query": "whale"})
+    assert isinstance(empty, str) and "library is empty" in empty
+    await companion.library.add("me", [_shelf(tmp_path / "books")])
+    events = await collect(companion.turn("me", "/search_library what does Ahab want?"))
+    reply = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert "Moby Dick by Herman Melville, CHAPTER 42. The Whiteness of the Whale" in reply
+    assert "What the white whale was to Ahab, has been hinted; what, at times" in reply
+    assert not [e for e in events if isinstance(e, ProposalMade)]  # it only reads
+    nothing = await companion.propose("me", "search_library", {"query": "submarine"})
+    assert nothing == 'Nothing in your books matches "submarine".'

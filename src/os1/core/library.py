@@ -24,7 +24,8 @@ from os1.core.base import Core
 from os1.errors import InputError, LibraryError
 from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.library import shelf
-from os1.skills.library.index import Found, PassageIndex
+from os1.skills.library.finding import Hit, find, kept_text, library_folder
+from os1.skills.library.index import PassageIndex
 from os1.skills.library.ingest import (
     STREAMED,
     Candidate,
@@ -43,7 +44,6 @@ from os1.store import UserStore
 __all__ = ["AddReport", "Added", "Hit", "Library", "Progress", "Shelved", "Skipped"]
 
 COMMIT_CHARS = 256 << 20  # read this much, then commit: a crash costs at most this again
-LONGEST_QUERY = 4000  # characters
 READ_AHEAD = 2  # groups being read while one is indexed: one in a worker, one in a thread
 
 
@@ -86,18 +86,6 @@ class Progress:
     total: int
 
 
-@dataclass(frozen=True)
-class Hit:
-    book: int
-    title: str
-    author: str
-    chapter: str
-    start: int  # offsets into the book's kept text (``Library.text``)
-    end: int
-    text: str
-    score: float
-
-
 class Library:
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -105,8 +93,7 @@ class Library:
         self._writing: dict[int, asyncio.Lock] = {}
 
     def _folder(self, user_id: int) -> Path:
-        base = self.core.home or Path(tempfile.gettempdir()) / "os1"
-        return base / "library" / str(user_id)
+        return library_folder(self.core.home or Path(tempfile.gettempdir()) / "os1", user_id)
 
     async def _index(self, store: UserStore) -> PassageIndex:
         user_id = store.user.id
@@ -116,7 +103,7 @@ class Library:
         return self._indexes[user_id]
 
     def _kept(self, user_id: int, book: int) -> Path:
-        return self._folder(user_id) / "books" / f"{book}.txt"
+        return kept_text(self._folder(user_id), book)
 
     async def add(
         self,
@@ -273,49 +260,14 @@ class Library:
         Raises:
             LibraryError: the query is empty or longer than ``LONGEST_QUERY``.
         """
-        query = query.strip()
-        if not query:
-            raise LibraryError(
-                "library_empty_query", "Say what to look for.", 'For example: "white whale".'
-            )
-        if len(query) > LONGEST_QUERY:
-            raise LibraryError(
-                "library_query_too_long",
-                f"That query is {len(query):,} characters long; the library takes up to "
-                f"{LONGEST_QUERY:,}.",
-                "Ask with a few words or a phrase from the book.",
-            )
         store = await self.core.store(user)
         index = await self._index(store)
-        found = await asyncio.to_thread(index.search, query, limit * 2)
-        books = await shelf.some(store, sorted({f.book for f in found}))
-        # a book half read when a process died is not shown
-        found = [f for f in found if f.book in books][:limit]
-        texts = await asyncio.to_thread(self._passage_texts, store.user.id, found)
-        hits = [
-            Hit(f.book, books[f.book].title, books[f.book].author, f.chapter, f.start, f.end,
-                text, f.score)
-            for f, text in zip(found, texts, strict=True)
-        ]  # fmt: skip
-        return hits[:limit]
+        return await find(store, self._folder(store.user.id), index, query, limit)
 
     async def indexed(self, user: str) -> int:
         """How many passages the person's index holds (every ready book's, no more)."""
         index = await self._index(await self.core.store(user))
         return await asyncio.to_thread(index.passages)
-
-    def _passage_texts(self, user_id: int, found: list[Found]) -> list[str]:
-        """Each passage's words, read from its book's kept text."""
-        texts = []
-        for passage in found:
-            try:
-                with self._kept(user_id, passage.book).open("rb") as kept:
-                    kept.seek(passage.byte_start)
-                    raw = kept.read(passage.byte_end - passage.byte_start)
-                texts.append(raw.decode("utf-8", errors="replace"))
-            except OSError:
-                texts.append("")  # the kept text was deleted behind os1's back
-        return texts
 
     async def books(self, user: str) -> list[Shelved]:
         store = await self.core.store(user)
