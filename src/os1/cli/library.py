@@ -12,16 +12,17 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from os1.cli.actions import err, opened_cheaply, out, run
+from os1.cli.actions import err, opened, opened_cheaply, out, run
 from os1.cli.render import transient_progress
 from os1.config import DEFAULT_USER
-from os1.core.library import AddReport, Hit, Progress, Shelved
+from os1.core.library import AddReport, BookAnswer, Hit, Progress, Shelved
 
 library_app = typer.Typer(
     help="Your books and documents, read into a library you can search.\n\n"
     "Examples: `os1 library add ~/Books`, `os1 library add moby-dick.txt notes.md`,"
     ' `os1 library search "white whale"`, `os1 library search \'"call me ishmael"\'`'
-    " (a phrase), `os1 library list`, `os1 library show 3`, `os1 library remove 3`.",
+    ' (a phrase), `os1 library ask "what does Ishmael do when he feels grim?"`,'
+    " `os1 library list`, `os1 library show 3`, `os1 library remove 3`.",
     no_args_is_help=True,
 )
 _User = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose library.")
@@ -118,6 +119,41 @@ def search(
             out.print(f"[bold]{escape(where)}[/] [dim](book {hit.book}, "
                       f"characters {hit.start:,}–{hit.end:,})[/]")  # fmt: skip
             out.print(escape(hit.text), "\n", soft_wrap=False)
+        return 0
+
+    run(work)
+
+
+def _answer_json(answer: BookAnswer) -> dict[str, Any]:
+    return {
+        "answer": answer.text,
+        "known": answer.known,
+        "quotes": [asdict(q) for q in answer.quotes],
+        "unverified": answer.unverified,
+    }
+
+
+@library_app.command("ask")
+def ask(
+    question: str = typer.Argument(..., help="A question about your books."),
+    k: int = typer.Option(3, "-k", min=1, max=5, help="How many passages to read."),
+    user: str = _User,
+    as_json: bool = _Json,
+) -> None:
+    """Answer a question from your books with the local model, quoting them word for word."""
+
+    async def work() -> int:
+        async with opened(quiet=as_json) as companion:
+            with err.status("Reading your books…", spinner="dots"):
+                answer = await companion.library.ask(user, question, k)
+        if as_json:
+            out.print_json(json.dumps(_answer_json(answer)))
+            return 0
+        out.print(escape(answer.text))
+        for quote in answer.quotes:
+            where = quote.title + (f", {quote.chapter}" if quote.chapter else "")
+            out.print(f"\n  “{escape(quote.text)}”\n  [dim]— {escape(where)} "
+                      f"(book {quote.book}, at {quote.start:,})[/]")  # fmt: skip
         return 0
 
     run(work)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,7 +23,8 @@ from os1.core.base import Core
 from os1.errors import InputError, LibraryError
 from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.library import shelf
-from os1.skills.library.finding import Hit, find, kept_text, library_folder
+from os1.skills.library.asking import BookAnswer, Quote, answer_from_books
+from os1.skills.library.finding import Hit, checked_query, find, kept_text, library_folder
 from os1.skills.library.index import PassageIndex
 from os1.skills.library.ingest import (
     STREAMED,
@@ -41,7 +41,10 @@ from os1.skills.library.ingest import (
 from os1.skills.library.shelf import Read, Shelved
 from os1.store import UserStore
 
-__all__ = ["AddReport", "Added", "Hit", "Library", "Progress", "Shelved", "Skipped"]
+__all__ = [
+    "AddReport", "Added", "BookAnswer", "Hit", "Library", "Progress", "Quote", "Shelved",
+    "Skipped",
+]  # fmt: skip
 
 COMMIT_CHARS = 256 << 20  # read this much, then commit: a crash costs at most this again
 READ_AHEAD = 2  # groups being read while one is indexed: one in a worker, one in a thread
@@ -93,7 +96,13 @@ class Library:
         self._writing: dict[int, asyncio.Lock] = {}
 
     def _folder(self, user_id: int) -> Path:
-        return library_folder(self.core.home or Path(tempfile.gettempdir()) / "os1", user_id)
+        """The person's library folder in os1's data (a companion without a data folder
+        has no library: a shared scratch folder would mix one run's books into the next)."""
+        if self.core.home is None:
+            raise LibraryError(
+                "library_no_home", "This companion keeps no data folder, so it has no library."
+            )
+        return library_folder(self.core.home, user_id)
 
     async def _index(self, store: UserStore) -> PassageIndex:
         user_id = store.user.id
@@ -263,6 +272,19 @@ class Library:
         store = await self.core.store(user)
         index = await self._index(store)
         return await find(store, self._folder(store.user.id), index, query, limit)
+
+    async def ask(self, user: str, question: str, k: int = 3) -> BookAnswer:
+        """An answer to ``question`` from the person's books by the local model, resting
+        on quotes cut from them word for word; "Your books do not say." when none
+        supports one.
+
+        Raises:
+            LibraryError: the question is empty or too long.
+            ModelError: the model could not be reached.
+        """
+        hits = await self.search(user, question, k)
+        async with self.core.person_waiting():
+            return await answer_from_books(self.core.llm, checked_query(question), hits)
 
     async def indexed(self, user: str) -> int:
         """How many passages the person's index holds (every ready book's, no more)."""
