@@ -44,6 +44,12 @@ def test_add_search_list_show_and_remove_from_the_terminal(tmp_path: Path) -> No
     shown = run_cli(home, "library", "show", str(hit["book"]))
     assert shown.exit_code == 0 and "by A. Keeper" in shown.stdout and "CHAPTER I" in shown.stdout
 
+    asked = run_cli(home, "library", "ask", "Why did the keeper climb the steps?", "--json")
+    assert asked.exit_code == 0, asked.output  # the scripted model cites nothing
+    assert json.loads(asked.stdout) == {
+        "answer": "Your books do not say.", "known": False, "quotes": [], "unverified": 0
+    }  # fmt: skip
+
     again = run_cli(home, "library", "add", str(books / "lighthouse.txt"), "--json")
     assert json.loads(again.stdout)["skipped"][0]["code"] == "library_already"
 

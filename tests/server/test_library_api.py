@@ -34,6 +34,14 @@ def test_a_book_is_brought_searched_read_and_removed_by_its_person_only(
     ).json()
     assert read["text"] == hit["text"]
     assert client.get(url, headers=ada.headers).json()["author"] == "A. Keeper"
+    client.model.enqueue({"answer": "To keep the ships safe.", "sources": [1]})
+    asked = client.post(
+        "/api/library/ask", json={"question": "Why the great lamp?"}, headers=ada.headers
+    )
+    assert asked.status_code == 200, asked.text
+    answer = asked.json()
+    assert answer["known"] and answer["answer"] == "To keep the ships safe."
+    assert answer["quotes"][0]["text"] in hit["text"] and answer["unverified"] == 0
     listed = client.get("/api/library", headers=ada.headers).json()["books"]
     assert [b["title"] for b in listed] == ["The Lighthouse"]
 
@@ -65,4 +73,6 @@ def test_bad_requests_get_clear_answers(client: AppClient) -> None:
     )
     assert binary.json()["skipped"][0]["code"] == "library_binary"
     assert client.get("/api/library/12345", headers=ada.headers).status_code == 404
+    blank = client.post("/api/library/ask", json={"question": ""}, headers=ada.headers)
+    assert blank.status_code == 422
     assert client.get("/api/library", headers={}).status_code == 401

@@ -43,6 +43,7 @@ TOOLS = {
     "list_music",
     "write_song",
     "search_library",
+    "ask_library",
     "list_library",
     "add_to_library",
 }
@@ -167,6 +168,9 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         assert [x["text"] for x in passages.structured_content["result"]] == [book]  # type: ignore[index]
         listed = await client.call_tool("list_library", {})
         assert [b["title"] for b in listed.structured_content["result"]] == ["keeper"]  # type: ignore[index]
+        asked = await client.call_tool("ask_library", {"question": "Who climbed the steps?"})
+        assert asked.structured_content is not None, text_of(asked)
+        assert asked.structured_content["answer"] in ("Your books do not say.", "Scripted")
         blank = await client.call_tool("search_library", {"query": "  "})
         assert blank.is_error and "empty" in text_of(blank)
     async with over_http(live_server.url, live_server.person("bob").key) as client:

@@ -11,6 +11,10 @@
   book, chapter and character offsets into the book's text.
 - ``GET /api/library/ID`` -> the ``Book``; ``GET /api/library/ID/text?start=&end=`` ->
   ``{text, start, end}``: the book's text between two offsets (a passage in its place).
+- ``POST /api/library/ask`` with ``{"question", "k"?}`` -> ``{answer, known, quotes:
+  [Quote], unverified}``: the local model's answer resting on quotes cut from the books
+  word for word (each with book, chapter and offsets). A model turn: it counts against
+  the person's turn rate and waits its place in the turn line.
 - ``DELETE /api/library/ID`` -> 204: the book leaves the library (its file stays).
 
 A book that is not the caller's is 404, as one that does not exist.
@@ -28,6 +32,7 @@ from pydantic import BaseModel, Field
 from os1.core.library import AddReport, Shelved
 from os1.server.auth import Caller, Svc
 from os1.server.schemas import Strict
+from os1.server.turns import model_turn
 
 router = APIRouter(prefix="/api", tags=["library"])
 BookId = PathParam(ge=1, le=2**62, description="The book's id (from the list).")
@@ -91,6 +96,28 @@ class HitList(BaseModel):
     hits: list[HitOut]
 
 
+class AskIn(Strict):
+    question: str = Field(min_length=1, max_length=2000)
+    k: int = Field(3, ge=1, le=5, description="How many passages to read.")
+
+
+class QuoteOut(BaseModel):
+    book: int
+    title: str
+    author: str
+    chapter: str
+    start: int
+    end: int
+    text: str
+
+
+class AnswerOut(BaseModel):
+    answer: str
+    known: bool
+    quotes: list[QuoteOut]
+    unverified: int = Field(description="quotations in the answer not found in the books")
+
+
 class TextOut(BaseModel):
     text: str
     start: int
@@ -130,6 +157,21 @@ async def upload_book(
     """Bring a book (its bytes as the body): kept among your files, then added."""
     stored = await svc.companion.upload(account.name, name, await request.body())
     return _report(await svc.companion.library.add(account.name, [Path(stored.path)]))
+
+
+@router.post("/library/ask", response_model=AnswerOut)
+async def ask_books(body: AskIn, account: Caller, svc: Svc) -> AnswerOut:
+    """Ask your books: an answer by the local model, quoting them word for word."""
+    library = svc.companion.library
+    answer = await model_turn(
+        svc, account, lambda: library.ask(account.name, body.question, body.k)
+    )
+    return AnswerOut(
+        answer=answer.text,
+        known=answer.known,
+        quotes=[QuoteOut(**asdict(q)) for q in answer.quotes],
+        unverified=answer.unverified,
+    )
 
 
 @router.get("/library", response_model=BookList)

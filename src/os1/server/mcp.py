@@ -1,13 +1,13 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers eighteen tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers nineteen tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
 ``revise_letter`` and ``list_letters``, and ``list_hands`` and ``learn_hand`` (the
 person's handwriting from a picture of the filled-in sheet), ``compose_music``,
-``list_music`` and ``write_song``, and ``search_library``, ``list_library`` and
-``add_to_library`` (the person's books). Like every door it has no
+``list_music`` and ``write_song``, and ``search_library``, ``ask_library``,
+``list_library`` and ``add_to_library`` (the person's books). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -212,6 +212,12 @@ class Passage(BaseModel):
     chapter: str
     start: int = Field(description="where it starts in the book's text, in characters")
     text: str
+
+
+class BooksAnswer(BaseModel):
+    answer: str
+    known: bool = Field(description="False when the books do not say")
+    quotes: list[Passage] = Field(description="the books' own words the answer rests on")
 
 
 class BookListed(BaseModel):
@@ -492,6 +498,25 @@ def build_server(resolve: Resolve) -> MCPServer:
                     start=h.start, text=h.text)
             for h in hits
         ]  # fmt: skip
+
+    @server.tool()
+    async def ask_library(question: Query, ctx: Context) -> BooksAnswer:
+        """Answer a question from the person's books with the local model; every quote
+        given is the books' own words, with book and chapter. "Your books do not say."
+        when no passage supports an answer."""
+        text = _plain(question, "question", MAX_QUERY)
+        speaker = await resolve(ctx)
+        library = speaker.companion.library
+        answer = await _guard(speaker.model(lambda: library.ask(speaker.name, text)))
+        return BooksAnswer(
+            answer=answer.text,
+            known=answer.known,
+            quotes=[
+                Passage(book=q.book, title=q.title, author=q.author, chapter=q.chapter,
+                        start=q.start, text=q.text)
+                for q in answer.quotes
+            ],
+        )  # fmt: skip
 
     @server.tool()
     async def list_library(ctx: Context) -> list[BookListed]:
