@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from figures import save
+from os1.stopwords import STOPWORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW_CHUNK = 1200  # characters a baseline document holds: about os1's passage length
@@ -222,6 +223,65 @@ def search(home: Path, per_kind: int) -> dict[str, Any]:
     return figures
 
 
+def ask_questions(home: Path, count: int, seed: int = 11) -> list[tuple[str, str]]:
+    """``count`` questions from sentences of the kept books (seeded), each with the
+    title of the book it came from: "What does the book say about <its words>?"."""
+    rng = random.Random(seed)
+    books = sorted((home / "library").glob("*/books/*.txt"))
+    rng.shuffle(books)
+    asked: list[tuple[str, str]] = []
+    for book in books:
+        if len(asked) >= count:
+            break
+        text = book.read_text(encoding="utf-8")
+        if len(text) < 5000:
+            continue
+        at = rng.randrange(0, len(text) - 3000)
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", text[at : at + 3000])
+                     if 8 <= len(s.split()) <= 30]  # fmt: skip
+        if not sentences:
+            continue
+        words = [w for w in _WORD.findall(rng.choice(sentences).lower()) if w not in STOPWORDS]
+        if len(words) >= 3:
+            asked.append((f"What does the book say about {' '.join(words[:5])}?", book.stem))
+    return asked
+
+
+async def _timed_asks(home: Path, asked: list[tuple[str, str]]) -> dict[str, Any]:
+    from os1.companion import Companion
+    from os1.config import load_settings
+
+    companion = await Companion.start(load_settings({"home": home}), local=True, warm=False)
+    try:
+        await companion.library.ask("me", "What does the book say about the sea?")  # warm
+        seconds, quotes, verbatim, known, unverified, same_book = [], 0, 0, 0, 0, 0
+        for question, book in asked:
+            began = time.perf_counter()
+            answer = await companion.library.ask("me", question)
+            seconds.append(time.perf_counter() - began)
+            known += answer.known
+            unverified += answer.unverified
+            same_book += any(str(q.book) == book for q in answer.shown)
+            for quote in answer.quotes:
+                kept = await companion.library.text("me", quote.book, quote.start, quote.end)
+                quotes += 1
+                verbatim += kept == quote.text
+        return {
+            "questions": len(asked),
+            "answered": known,
+            "quotes": quotes,
+            "quotes_verbatim": verbatim,
+            "quotations_in_answers_not_found": unverified,
+            "source_book_among_passages": same_book,
+            "p50_s": _p(seconds, 0.5),
+            "p90_s": _p(seconds, 0.9),
+            "max_s": round(max(seconds), 2) if seconds else 0.0,
+            "examples": [q for q, _ in asked[:3]],
+        }
+    finally:
+        await companion.aclose()
+
+
 def show(figures: dict[str, Any]) -> None:
     console = Console(width=100)
     got = figures["ingest"]
@@ -249,12 +309,24 @@ def show(figures: dict[str, Any]) -> None:
         f"targets p50 <= 5 ms, p99 <= 50 ms; first search in a new process "
         f"{figures['search']['first_search_new_process_s']} s (start-up included)"
     )
+    asks = figures.get("ask")
+    if asks:
+        console.print(
+            f"ask (real model, warm): {asks['questions']} questions, {asks['answered']} "
+            f"answered; quotes verbatim {asks['quotes_verbatim']}/{asks['quotes']} "
+            f"(target all); quotations in answers not found "
+            f"{asks['quotations_in_answers_not_found']}; the question's own book among "
+            f"the passages read {asks['source_book_among_passages']}/{asks['questions']}; "
+            f"time p50 "
+            f"{asks['p50_s']} s, p90 {asks['p90_s']} s, max {asks['max_s']} s (target <= 10 s)"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path, help="a folder of books (.txt), e.g. Gutenberg_Text")
     parser.add_argument("--queries", type=int, default=50, help="of each kind")
+    parser.add_argument("--ask", type=int, default=50, help="questions to the model (0: none)")
     parser.add_argument("--quick", action="store_true", help="5 queries a kind; not saved")
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -268,6 +340,9 @@ def main() -> None:
         home = Path(home_dir)
         figures: dict[str, Any] = {"ingest": ingest(args.folder, home)}
         figures["search"] = search(home, 5 if args.quick else args.queries)
+        asks = min(args.ask, 2) if args.quick else args.ask
+        if asks:
+            figures["ask"] = asyncio.run(_timed_asks(home, ask_questions(home, asks)))
     figures["corpus"] = args.folder.name
     show(figures)
     if not args.quick:

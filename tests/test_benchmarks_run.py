@@ -66,7 +66,7 @@ def test_the_library_benchmark_runs(tmp_path: Path) -> None:
         lines[450] = f"a singular word{n}xyzzy here"
         (tmp_path / f"book{n}.txt").write_text("\n\n".join(lines))
     done = subprocess.run(
-        [sys.executable, "bench/library.py", str(tmp_path), "--quick"],
+        [sys.executable, "bench/library.py", str(tmp_path), "--quick", "--ask", "0"],
         cwd=ROOT,
         capture_output=True,
         text=True,
