@@ -96,6 +96,11 @@ export function uploadFile(file) {
   return sendBytes(`files/${encodeURIComponent(file.name)}`, "PUT", file);
 }
 
+/** Bring a book and add it to the library (PUT api/library/files/NAME): the add report. */
+export function addBook(file) {
+  return sendBytes(`library/files/${encodeURIComponent(file.name)}`, "PUT", file);
+}
+
 /** The words said in a recording (POST api/dictation): {text, seconds}. Throws ApiError. */
 export function dictate(recording) {
   return sendBytes("dictation", "POST", recording);

@@ -1,7 +1,7 @@
 // os1's web UI: signing in, the app shell and its pages. Plain ES modules, no build
 // step and nothing from the network but our own server, so it works offline.
 //
-// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/music, #/timeline): every page
+// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/music, #/library, #/timeline): every page
 // has a link and Back works, with no server routes. A one-time sign-in link
 // (#signin=CODE, printed by `os1 serve`) is redeemed first and then scrubbed from the
 // address bar and history, so the code never lingers where it could be copied.
@@ -10,12 +10,13 @@ import { api, describe, whenSignedOut } from "./api.js";
 import { ChatView } from "./chat.js";
 import { $, plural } from "./dom.js";
 import { LettersView } from "./letters.js";
+import { LibraryView } from "./library.js";
 import { MemoryView } from "./memory.js";
 import { MusicView } from "./music.js";
 import { ProfileView } from "./profile.js";
 import { TimelineView } from "./timeline.js";
 
-const VIEWS = ["chat", "memory", "profile", "letters", "music", "timeline"];
+const VIEWS = ["chat", "memory", "profile", "letters", "music", "library", "timeline"];
 const ME_REFRESH_MS = 20000;
 
 const state = { me: null, view: null, meTimer: null };
@@ -30,6 +31,7 @@ const pages = {
   profile: new ProfileView(),
   letters: new LettersView(),
   music: new MusicView(),
+  library: new LibraryView(),
   timeline: new TimelineView(),
 };
 
