@@ -33,6 +33,11 @@ def test_a_book_is_brought_searched_read_and_removed_by_its_person_only(
         f"{url}/text", params={"start": hit["start"], "end": hit["end"]}, headers=ada.headers
     ).json()
     assert read["text"] == hit["text"]
+    place = client.get("/api/library/where", params={"title": "lighthouse"}, headers=ada.headers)
+    assert place.status_code == 200, place.text
+    assert place.json()["at"] == hit["end"] and "The Lighthouse" in place.json()["said"]
+    nowhere = client.get("/api/library/where", params={"title": "lighthouse"}, headers=bob.headers)
+    assert nowhere.status_code == 404
     assert client.get(url, headers=ada.headers).json()["author"] == "A. Keeper"
     client.model.enqueue({"answer": "To keep the ships safe.", "sources": [1]})
     asked = client.post(

@@ -22,7 +22,8 @@ library_app = typer.Typer(
     "Examples: `os1 library add ~/Books`, `os1 library add moby-dick.txt notes.md`,"
     ' `os1 library search "white whale"`, `os1 library search \'"call me ishmael"\'`'
     ' (a phrase), `os1 library ask "what does Ishmael do when he feels grim?"`,'
-    " `os1 library list`, `os1 library show 3`, `os1 library remove 3`.",
+    " `os1 library list`, `os1 library show 3`, `os1 library read 3`,"
+    " `os1 library where moby-dick`, `os1 library remove 3`.",
     no_args_is_help=True,
 )
 _User = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose library.")
@@ -201,6 +202,52 @@ def show(
         out.print(f"[dim]{escape(found.source)}; {_count(found.words, 'word')} in "
                   f"{_count(found.passages, 'passage')}[/]\n")  # fmt: skip
         out.print(escape(opening) + ("…" if len(opening) >= 600 else ""))
+        return 0
+
+    run(work)
+
+
+@library_app.command("read")
+def read(
+    book: int = typer.Argument(..., help="The book's number (see `list`)."),
+    at: int | None = typer.Option(
+        None, "--at", min=0, help="From this character (default: where you stopped)."
+    ),
+    chars: int = typer.Option(3000, "--chars", min=1, max=200_000, help="How much to show."),
+    user: str = _User,
+) -> None:
+    """Read a page of a book; the next `read` goes on from where this one ends."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            page = await companion.library.read(user, book, at, chars)
+        out.print(escape(page.text), soft_wrap=True)
+        share = page.end / page.book.chars if page.book.chars else 1.0
+        out.print(f"\n[dim]{escape(page.book.title)}: characters {page.start:,}–{page.end:,}, "
+                  f"{round(share * 100)}% read.[/]")  # fmt: skip
+        return 0
+
+    run(work)
+
+
+@library_app.command("where")
+def where(
+    title: str = typer.Argument(..., help="Any part of the book's title or its author."),
+    user: str = _User,
+    as_json: bool = _Json,
+) -> None:
+    """Where you were in a book: how far, which chapter, the words you stopped at."""
+
+    async def work() -> int:
+        async with opened_cheaply() as companion:
+            place = await companion.library.where(user, title)
+        if as_json:
+            found = {"book": place.book.id, "title": place.book.title, "at": place.at,
+                     "share": round(place.share, 4), "chapter": place.chapter,
+                     "words": place.words}  # fmt: skip
+            out.print_json(json.dumps(found))
+            return 0
+        out.print(escape(place.said()))
         return 0
 
     run(work)

@@ -38,12 +38,13 @@ from os1.skills.library.ingest import (
     read_into,
     source_of,
 )
+from os1.skills.library.reading import PAGE, Page, Place, place_in, read_chars, which_book
 from os1.skills.library.shelf import Read, Shelved
 from os1.store import UserStore
 
 __all__ = [
-    "AddReport", "Added", "BookAnswer", "Hit", "Library", "Progress", "Quote", "Shelved",
-    "Skipped",
+    "AddReport", "Added", "BookAnswer", "Hit", "Library", "Page", "Place", "Progress",
+    "Quote", "Shelved", "Skipped",
 ]  # fmt: skip
 
 COMMIT_CHARS = 256 << 20  # read this much, then commit: a crash costs at most this again
@@ -322,21 +323,31 @@ class Library:
         """The book's kept text from ``start`` to ``end`` (characters, as in a ``Hit``)."""
         store = await self.core.store(user)
         await shelf.one(store, book)
-        return await asyncio.to_thread(_read_chars, self._kept(store.user.id, book), start, end)
+        return await asyncio.to_thread(read_chars, self._kept(store.user.id, book), start, end)
 
+    async def read(
+        self, user: str, book: int, start: int | None = None, length: int = PAGE
+    ) -> Page:
+        """A page of the book from ``start`` (None: where the person stopped last), and
+        that they have now read up to its end."""
+        store = await self.core.store(user)
+        shelved = await shelf.one(store, book)
+        first = shelved.read_to if start is None else max(0, start)
+        length = max(1, min(length, 200_000))
+        kept = self._kept(store.user.id, book)
+        text = await asyncio.to_thread(read_chars, kept, first, first + length)
+        await shelf.read_up_to(store, book, first + len(text))
+        return Page((await self._as_named(store, [shelved]))[0], first, first + len(text), text)
 
-def _read_chars(path: Path, start: int, end: int | None) -> str:
-    """Characters ``start`` to ``end`` of a kept text, read only as far as ``end`` (a
-    book can be gigabytes; the offsets are characters, so the way there is read)."""
-    start = max(0, start)
-    with path.open(encoding="utf-8", errors="replace", newline="") as kept:
-        left = start
-        while left > 0:
-            step = len(kept.read(min(left, 1 << 20)))
-            if not step:
-                return ""
-            left -= step
-        return kept.read() if end is None else kept.read(max(0, end - start))
+    async def where(self, user: str, title: str) -> Place:
+        """How far the person has read the book ``title`` names: "where was I in Moby-Dick?".
+
+        Raises:
+            LibraryError: no book in their library goes by that title.
+        """
+        store = await self.core.store(user)
+        book = which_book(await shelf.listed(store), title)
+        return await asyncio.to_thread(place_in, book, self._kept(store.user.id, book.id))
 
 
 def _name(candidate: Candidate) -> str:

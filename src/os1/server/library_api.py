@@ -10,11 +10,14 @@
 - ``GET /api/library/search?q=...&k=10`` -> ``{hits: [Hit]}``, best first: each with its
   book, chapter and character offsets into the book's text.
 - ``GET /api/library/ID`` -> the ``Book``; ``GET /api/library/ID/text?start=&end=`` ->
-  ``{text, start, end}``: the book's text between two offsets (a passage in its place).
+  ``{text, start, end}``: the book's text between two offsets (a passage in its place),
+  remembered as read up to its end.
 - ``POST /api/library/ask`` with ``{"question", "k"?}`` -> ``{answer, known, quotes:
   [Quote], unverified}``: the local model's answer resting on quotes cut from the books
   word for word (each with book, chapter and offsets). A model turn: it counts against
   the person's turn rate and waits its place in the turn line.
+- ``GET /api/library/where?title=moby`` -> ``{book, at, share, chapter, words, said}``:
+  how far the person has read the book any part of whose title that is.
 - ``DELETE /api/library/ID`` -> 204: the book leaves the library (its file stays).
 
 A book that is not the caller's is 404, as one that does not exist.
@@ -75,6 +78,8 @@ class BookOut(BaseModel):
     words: int
     passages: int
     added_at: float
+    read_to: int = Field(description="characters into the book where you stopped reading")
+    read_at: float | None = Field(description="when you last read it")
 
 
 class BookList(BaseModel):
@@ -116,6 +121,15 @@ class AnswerOut(BaseModel):
     known: bool
     quotes: list[QuoteOut]
     unverified: int = Field(description="quotations in the answer not found in the books")
+
+
+class PlaceOut(BaseModel):
+    book: BookOut
+    at: int
+    share: float
+    chapter: str
+    words: str = Field(description="the words where you stopped")
+    said: str = Field(description="all of it in a sentence")
 
 
 class TextOut(BaseModel):
@@ -192,6 +206,20 @@ async def search_books(
     return HitList(hits=[HitOut(**asdict(h)) for h in hits])
 
 
+@router.get("/library/where", response_model=PlaceOut)
+async def where_was_i(
+    account: Caller,
+    svc: Svc,
+    title: str = Query(min_length=1, max_length=300, description="Any part of its title."),
+) -> PlaceOut:
+    """How far you have read a book, in which chapter, at which words."""
+    place = await svc.companion.library.where(account.name, title)
+    return PlaceOut(
+        book=_book(place.book), at=place.at, share=round(place.share, 4),
+        chapter=place.chapter, words=place.words, said=place.said(),
+    )  # fmt: skip
+
+
 @router.get("/library/{book}", response_model=BookOut)
 async def one_book(account: Caller, svc: Svc, book: int = BookId) -> BookOut:
     """One of your books."""
@@ -206,10 +234,11 @@ async def book_text(
     start: int = Query(0, ge=0, description="From this character."),
     end: int | None = Query(None, ge=0, description="To this one (at most 200,000 on)."),
 ) -> TextOut:
-    """The book's text between two offsets: a passage found by search, in its place."""
+    """The book's text between two offsets: a passage found by search, in its place. It
+    counts as read: "where was I?" answers with where this ends."""
     stop = min(end if end is not None else start + 5000, start + LONGEST_READ)
-    text = await svc.companion.library.text(account.name, book, start, max(start, stop))
-    return TextOut(text=text, start=start, end=start + len(text))
+    page = await svc.companion.library.read(account.name, book, start, max(1, stop - start))
+    return TextOut(text=page.text, start=page.start, end=page.end)
 
 
 @router.delete("/library/{book}", status_code=204)

@@ -14,7 +14,7 @@ from os1.skills.letters import archive as letters_archive
 from os1.skills.letters import own_hands
 from os1.skills.letters.tools import WriteLetter
 from os1.skills.library import shelf as library_shelf
-from os1.skills.library.tools import SearchLibrary
+from os1.skills.library.tools import SearchLibrary, WhereWasI
 from os1.skills.mail import schema as mail_schema
 from os1.skills.mail.tools import CheckMail, DraftReply, FindMail, SendMail
 from os1.skills.memory_tools import ForgetMemories, RememberNote
@@ -44,6 +44,7 @@ def register_tools(register: Callable[[Any], None]) -> None:
         ComposeMusic(),
         WriteSong(),
         SearchLibrary(),
+        WhereWasI(),
     ):
         register(tool)
 

@@ -197,3 +197,11 @@ def passages(blocks: Iterable[str], kept: TextIO, book: Book) -> Iterator[Passag
         book.words += text.count(" ") + text.count("\n") + 1
         yield from _windows(text, base, byte_base, book)
     book.chars = written
+
+
+def last_heading(text: str) -> str:
+    """The last chapter heading in ``text`` (the chapter a place in a book is in), or ""."""
+    found = ""
+    for match in _HEADING.finditer("\n\n" + text):
+        found = match.group(0)
+    return " ".join(found.split()).lstrip("# ")[:120]

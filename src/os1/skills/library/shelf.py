@@ -44,7 +44,20 @@ def _books(conn: sqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [("library_0001_books", _books)]
+def _reading(conn: sqlite.Connection) -> None:
+    run_statements(
+        conn,
+        """
+        ALTER TABLE library_books ADD COLUMN read_to INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE library_books ADD COLUMN read_at REAL;
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    ("library_0001_books", _books),
+    ("library_0002_reading", _reading),  # where the person stopped reading each book
+]
 
 
 @dataclass(frozen=True)
@@ -59,15 +72,20 @@ class Shelved:
     passages: int
     ready: bool
     added_at: float
+    read_to: int = 0  # characters into the kept text where the person stopped reading
+    read_at: float | None = None  # when they last read it (None: never)
 
 
-_COLUMNS = "id, title, author, source, size, chars, words, passages, state, added_at"
+_COLUMNS = (
+    "id, title, author, source, size, chars, words, passages, state, added_at, read_to, read_at"
+)
 
 
 def _shelved(row: Any) -> Shelved:
     return Shelved(
         int(row[0]), row[1], row[2], row[3], int(row[4]), int(row[5]), int(row[6]),
-        int(row[7]), row[8] == "ready", float(row[9]),
+        int(row[7]), row[8] == "ready", float(row[9]), int(row[10]),
+        None if row[11] is None else float(row[11]),
     )  # fmt: skip
 
 
@@ -150,6 +168,17 @@ async def unfinished(store: UserStore) -> list[int]:
         )
     )
     return [int(r[0]) for r in rows]
+
+
+async def read_up_to(store: UserStore, book: int, at: int) -> None:
+    """Remember that the person read book ``book`` up to character ``at``, now."""
+    await store.transaction(
+        lambda db: db.execute(
+            "UPDATE library_books SET read_to = :at, read_at = :now"
+            " WHERE user_id = :user_id AND id = :id",
+            {"id": book, "at": at, "now": time.time()},
+        )
+    )
 
 
 async def unready(store: UserStore, books: list[int]) -> None:
