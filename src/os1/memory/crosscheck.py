@@ -29,8 +29,8 @@ import re
 from typing import Any
 
 from os1.memory.facts import NewFact
-from os1.memory.retrieval import STOPWORDS
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
+from os1.stopwords import STOPWORDS
 
 # "now": a line that corrects ("not a nurse any more, I teach now") answers with the new
 # value, not the old one it also names

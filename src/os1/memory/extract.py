@@ -37,9 +37,9 @@ from os1.errors import ModelError
 from os1.memory.crosscheck import lower_words, needs_check, whose
 from os1.memory.episodes import Episode
 from os1.memory.facts import KINDS, Fact, FactBook, NewFact, slot_name
-from os1.memory.retrieval import STOPWORDS
 from os1.memory.when import find_window
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
+from os1.stopwords import STOPWORDS
 from os1.store import UserStore
 from os1.timewords import MONTH_NAMES, WEEKDAY_NAMES
 
