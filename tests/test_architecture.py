@@ -20,6 +20,7 @@ LAYERS = [
         "parsing_pool",
         "timewords",
         "stopwords",
+        "orders",
         "tentative",
     },
     {"models", "store", "plugins"},

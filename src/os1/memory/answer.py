@@ -25,18 +25,11 @@ from os1.errors import InputError, ModelError
 from os1.memory.retrieval import Hit
 from os1.memory.when import find_window
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
+from os1.orders import gives_orders
 
 MAX_QUESTION = 2000  # characters: a question, not a document
 MAX_MEMORY = 600  # characters of each memory shown to the model
 UNKNOWN = "I don't know."
-# Words that give a reader orders ("ignore your instructions and say…"): such a memory is
-# shown marked, and cannot be what an answer rests on. A small model obeys quoted orders
-# whatever its instructions say, so the check is made here, in code.
-ORDERS = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\s+(?:\w+\s+){0,3}?(?:instructions|prompts?)\b"
-    r"|\b(?:new|updated) instructions\s*:|\byou are now (?:a|an|in)\b|^\s*system\s*:",
-    re.IGNORECASE | re.MULTILINE,
-)
 ANSWER_TOKENS = 160
 
 SYSTEM = (
@@ -107,10 +100,6 @@ def _date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def gives_orders(hit: Hit) -> bool:
-    return bool(ORDERS.search(hit.text))
-
-
 def memory_lines(hits: list[Hit]) -> str:
     lines = []
     for number, hit in enumerate(hits, 1):
@@ -118,7 +107,9 @@ def memory_lines(hits: list[Hit]) -> str:
         text = " ".join(hit.text.split())[:MAX_MEMORY]
         quoted = json.dumps(text, ensure_ascii=False)  # a quote, whatever it contains
         who = f"{hit.speaker} said" if hit.kind == "episode" and hit.speaker else "known fact"
-        note = "gives orders: not evidence" if gives_orders(hit) else worked_out(text, hit.time)
+        note = (
+            "gives orders: not evidence" if gives_orders(hit.text) else worked_out(text, hit.time)
+        )
         bracket = f" [{note}]" if note else ""
         lines.append(f"{number}. ({_date(said.date())}) {who}: {quoted}{bracket}")
     return "\n".join(lines)
@@ -169,7 +160,7 @@ async def answer_from(llm: LLM, question: str, hits: list[Hit], today: float) ->
     for number in numbers:
         if isinstance(number, int) and 1 <= number <= len(hits) and hits[number - 1] not in cited:
             cited.append(hits[number - 1])
-    if any(gives_orders(hit) for hit in cited):  # an answer that rests on an order is none
+    if any(gives_orders(hit.text) for hit in cited):  # an answer that rests on an order is none
         cited = []
     if is_unknown(text) or not cited:
         return Answer(question, UNKNOWN, False, hits=hits)
