@@ -242,6 +242,8 @@ class Library:
             return await asyncio.to_thread(read_into, candidate, book, index, kept, seen)
         except LibraryError as exc:
             return Refused(exc.code, exc.message)
+        except OSError as exc:  # the disk failed it half-way (its passages come out again)
+            return Refused("library_unreadable", f"{Path(candidate.source).name}: {exc}")
 
     async def _take_out(self, store: UserStore, index: PassageIndex, books: list[int]) -> None:
         """Books read in this add but refused: out of the index (their passages were
@@ -257,11 +259,12 @@ class Library:
     async def _clear_unfinished(self, store: UserStore, index: PassageIndex) -> None:
         """Books left ``reading`` (a process that died mid-add or mid-remove): their
         passages out of the index and committed, and only then off the shelf, so a
-        crash at any point here leaves them to be cleared next time."""
+        crash at any point here leaves them to be cleared next time. The writer stays
+        held (the caller closes it)."""
         books = await shelf.unfinished(store)
         if books:
             await asyncio.to_thread(index.remove, books)
-            await asyncio.to_thread(index.close)
+            await asyncio.to_thread(index.commit)
             await self._forget(store, books)
 
     async def search(self, user: str, query: str, limit: int = 10) -> list[Hit]:
@@ -316,7 +319,10 @@ class Library:
         index = await self._index(store)
         async with self._writing.setdefault(store.user.id, asyncio.Lock()):
             await shelf.unready(store, [book])
-            await self._clear_unfinished(store, index)
+            try:
+                await self._clear_unfinished(store, index)
+            finally:
+                await asyncio.to_thread(index.close)
         return gone
 
     async def text(self, user: str, book: int, start: int = 0, end: int | None = None) -> str:
