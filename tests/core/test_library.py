@@ -257,3 +257,22 @@ async def test_in_conversation_the_books_answer_with_their_own_words(
     assert not [e for e in events if isinstance(e, ProposalMade)]  # it only reads
     nothing = await companion.propose("me", "search_library", {"query": "submarine"})
     assert nothing == 'Nothing in your books matches "submarine".'
+
+
+async def test_a_book_too_big_to_hold_is_streamed_a_block_at_a_time(
+    companion: Companion, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.txt"
+    paragraph = ("The tide came in over the long grey flats and went out again. " * 12) + "\n\n"
+    with big.open("w") as out:
+        while out.tell() < 40 << 20:  # past the 32 MB a worker would take whole
+            out.write(paragraph * 100)
+        out.write("At the very end the keeper found the driftwood marionette.\n")
+    seen: list[Progress] = []
+    report = await companion.library.add("me", [big], seen.append)
+    (added,) = report.added
+    assert added.passages > 20_000
+    reads = [p.file_done for p in seen if p.source.endswith("big.txt")]
+    assert len(reads) >= 10 and reads == sorted(reads)  # block by block, as it was read
+    (hit,) = await companion.library.search("me", "driftwood marionette")
+    assert hit.text.endswith("driftwood marionette.")
