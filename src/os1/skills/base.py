@@ -130,6 +130,17 @@ class Outcome:
     undo: dict[str, Any] | None = None
 
 
+class ReadOnly:
+    """A base for tools that only read (a search, a listing, a draft): they never
+    propose, so there is never anything of theirs to run or undo."""
+
+    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
+        raise LookupError("this tool only reads; there is nothing to run")
+
+    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
+        raise LookupError("this tool only reads; there is nothing to undo")
+
+
 class Tool(Protocol):
     """Set these as plain class attributes: ``name = "add_event"``, ``Args = EventArgs``.
 

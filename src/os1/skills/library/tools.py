@@ -6,12 +6,11 @@ so there is never anything to confirm."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from pydantic import BaseModel, Field
 
 from os1.errors import LibraryError
-from os1.skills.base import Outcome, ToolContext, args_from_text
+from os1.skills.base import ReadOnly, ToolContext, args_from_text
 from os1.skills.library import shelf
 from os1.skills.library.finding import find, kept_text, library_folder
 from os1.skills.library.index import PassageIndex
@@ -29,20 +28,9 @@ class SearchArgs(BaseModel):
     )
 
 
-class _ReadsOnly:
-    """The library's tools read the person's own books: nothing to run or undo."""
-
-    touches = "own_data"
-
-    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
-        raise LookupError("this tool only reads; there is nothing to run")
-
-    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
-        raise LookupError("this tool only reads; there is nothing to undo")
-
-
-class SearchLibrary(_ReadsOnly):
+class SearchLibrary(ReadOnly):
     name = "search_library"
+    touches = "own_data"
     # (substrings of the message: "read" would match "ready", so it is not one)
     cues = ("book", "library", "novel", "chapter", "passage", "quote", "say about",
             "says about", "said about", "write about", "writes about", "wrote about")  # fmt: skip
@@ -84,8 +72,9 @@ class PlaceArgs(BaseModel):
     )
 
 
-class WhereWasI(_ReadsOnly):
+class WhereWasI(ReadOnly):
     name = "where_was_i"
+    touches = "own_data"
     # ("how far" alone would take "how far is Lisbon?")
     cues = ("where was i", "where did i stop", "where did i leave", "left off", "how far am i",
             "how far have i", "how far did i", "up to in")  # fmt: skip

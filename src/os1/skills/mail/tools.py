@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from os1.errors import InputError, LetterError
-from os1.skills.base import Outcome, Plan, ToolContext, args_from_text
+from os1.skills.base import Outcome, Plan, ReadOnly, ToolContext, args_from_text
 from os1.skills.letters.attach import as_data, attached_pdf, letter_attachment
 from os1.skills.letters.hands import DEFAULT_HAND
 from os1.skills.mail import query
@@ -55,23 +55,13 @@ MAIL_CUES = ("mail", "inbox", "wrote", "reply", "respond", "send", "@")
 MAIL_HINTS = (*MAIL_CUES, "email", "e-mail", "message", "letter", "draft", "answer", "forward")
 
 
-class _ReadOnly:
-    """Reading tools never propose, so there is never anything of theirs to run or undo."""
-
-    async def run(self, ctx: ToolContext, args: dict[str, Any]) -> Outcome:
-        raise LookupError("this tool only reads; there is nothing to run")
-
-    async def undo(self, ctx: ToolContext, undo: dict[str, Any]) -> str:
-        raise LookupError("this tool only reads; there is nothing to undo")
-
-
 class CheckArgs(BaseModel):
     focus: str = Field(
         "", max_length=200, description="Optional: whose or which mail to look at, e.g. 'Amy'."
     )
 
 
-class CheckMail(_ReadOnly):
+class CheckMail(ReadOnly):
     name = "check_mail"
     touches = "account"
     cues = MAIL_CUES
@@ -113,7 +103,7 @@ class FindArgs(BaseModel):
     )
 
 
-class FindMail(_ReadOnly):
+class FindMail(ReadOnly):
     name = "find_mail"
     touches = "account"
     cues = MAIL_CUES
@@ -146,7 +136,7 @@ class DraftArgs(BaseModel):
     firm: bool = Field(False, description="A firm, factual reply citing the thread.")
 
 
-class DraftReply(_ReadOnly):
+class DraftReply(ReadOnly):
     name = "draft_reply"
     touches = "account"
     cues = MAIL_CUES
