@@ -6,12 +6,18 @@ how much memory that takes, against a raw bulk insert into the same engine.
   same files read as UTF-8 and cut every 1,200 characters, straight into a tantivy index
   of os1's own schema and writer settings: no repair, no passages, no shelf, no kept
   text. MB/s of each (bytes of the files), and the ratio.
+- Meanings: the same add then works out every passage's static embedding (the semantic
+  layer, ``skills.library.meanings``); its seconds are reported apart from the words'.
 - Memory: the peak resident set of each process (the kernel's ``ru_maxrss``).
 - Search, through the core API (``Library.search``, 10 passages) in a warm process, over
   a mixed query set drawn from the books themselves with a fixed seed: rare words,
   common words, quoted phrases, and long questions in everyday wording. p50 and p99 of
   each kind and of all; and the first search in a new process (``os1 library search``,
   start-up included), the cold path.
+- Other words: the local model is shown passages drawn from the books (seeded) and asked
+  for a question each one answers, in other words than the passage's. Each question is
+  searched by words alone and by words and meaning, and the passage it came from is
+  looked for in the top 10 (and its book, a looser test).
 
 The headline run uses Project Gutenberg's books: the ``rcdm-uga/Gutenberg_Text``
 repository (3,381 books, 1.22 GB), read from where you put it and never committed.
@@ -100,7 +106,7 @@ def ingest(folder: Path, home: Path) -> dict[str, Any]:
             [sys.executable, __file__, "--raw", str(folder), "--index", raw_dir]
         )
     raw = json.loads(out)
-    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "none"}
+    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "static"}
     out, wall, os1_peak = _run_measured(
         [str(ROOT / ".venv/bin/os1"), "library", "add", str(folder), "--json"], env
     )
@@ -117,6 +123,9 @@ def ingest(folder: Path, home: Path) -> dict[str, Any]:
         "os1_mb_s": round(report["mb_per_s"], 1),
         "os1_seconds": round(report["seconds"], 1),
         "os1_process_seconds": round(wall, 1),
+        "meaning_books": report["understood"],
+        "meaning_seconds": round(report["meaning_seconds"], 1),
+        "meaning_mb_s": round(report["bytes"] / 1e6 / max(report["meaning_seconds"], 1e-9), 1),
         "raw_mb_s": round(raw_mb_s, 1),
         "raw_seconds": round(raw["seconds"], 1),
         "ratio": round(report["mb_per_s"] / raw_mb_s, 2),
@@ -182,10 +191,11 @@ async def _timed_searches(home: Path, kinds: dict[str, list[str]]) -> dict[str, 
     from os1.companion import Companion
     from os1.config import load_settings
 
-    settings = load_settings({"home": home, "embedders": "none"})
+    settings = load_settings({"home": home, "embedders": "static"})
     companion = await Companion.open(settings)
     try:
         await companion.library.search("me", "warm up")
+        await companion.library.search("me", "what does the book say about the long winter")
         times: dict[str, list[float]] = {}
         for kind, asked in kinds.items():
             for query in asked:
@@ -207,9 +217,12 @@ def _p(values: list[float], share: float) -> float:
 def search(home: Path, per_kind: int) -> dict[str, Any]:
     kinds = queries(home, per_kind)
     times = asyncio.run(_timed_searches(home, kinds))
-    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "none"}
+    env = {**os.environ, "OS1_HOME": str(home), "OS1_EMBEDDERS": "static"}
     _, cold, _ = _run_measured(
         [str(ROOT / ".venv/bin/os1"), "library", "search", kinds["phrase"][0], "--json"], env
+    )
+    _, cold_meaning, _ = _run_measured(
+        [str(ROOT / ".venv/bin/os1"), "library", "search", kinds["question"][0], "--json"], env
     )
     every = [t for ts in times.values() for t in ts]
     figures: dict[str, Any] = {
@@ -219,8 +232,70 @@ def search(home: Path, per_kind: int) -> dict[str, Any]:
     figures["all"] = {"n": len(every), "p50_ms": _p(every, 0.5), "p99_ms": _p(every, 0.99),
                       "mean_ms": round(statistics.mean(every), 2)}  # fmt: skip
     figures["first_search_new_process_s"] = round(cold, 2)
+    figures["first_question_new_process_s"] = round(cold_meaning, 2)
     figures["examples"] = {kind: asked[:3] for kind, asked in kinds.items()}
     return figures
+
+
+PARAPHRASE = (
+    "Here is a passage from a book. Write one short question (at most 15 words) that "
+    "this passage answers, the way a reader who half remembers it would ask. Use your "
+    "own everyday words: do not copy names or unusual words from the passage.\n\n"
+)
+
+
+async def _other_words(home: Path, count: int, seed: int = 13) -> dict[str, Any]:
+    """Questions in other words than the passage's, by words alone and with meaning."""
+    from os1.companion import Companion
+    from os1.config import load_settings
+    from os1.models.base import ChatMessage, GenerationOptions, complete_json
+    from os1.skills.library.index import PassageIndex
+
+    companion = await Companion.start(load_settings({"home": home, "embedders": "static"}),
+                                      local=True, warm=False)  # fmt: skip
+    rng = random.Random(seed)
+    books = sorted((home / "library").glob("*/books/*.txt"))
+    rng.shuffle(books)
+    index = PassageIndex(next((home / "library").glob("*/index")))
+    schema = {"type": "object", "properties": {"question": {"type": "string", "maxLength": 160}},
+              "required": ["question"], "additionalProperties": False}  # fmt: skip
+    found = {"words": [0, 0], "words and meaning": [0, 0]}  # passage, book in the top 10
+    examples, asked = [], 0
+    try:
+        for book in books:
+            if asked >= count:
+                break
+            text = book.read_text(encoding="utf-8")
+            passages = index.of_book(int(book.stem), 100_000)
+            long = [p for p in passages if len(text[p.start : p.end].split()) >= 60]
+            if not long:
+                continue
+            source = rng.choice(sorted(long, key=lambda p: p.start))
+            shown = " ".join(text[source.start : source.end].split())
+            reply = await complete_json(
+                companion.llm,
+                [ChatMessage("user", PARAPHRASE + shown)],
+                schema,
+                GenerationOptions(max_tokens=60, temperature=0.0),
+            )
+            question = str(reply.get("question", "")).strip()
+            if len(question.split()) < 4:
+                continue
+            asked += 1
+            if len(examples) < 3:
+                examples.append(question)
+            for way, meaning in (("words", False), ("words and meaning", True)):
+                top = await companion.library.search("me", question, 10, by_meaning=meaning)
+                found[way][0] += any((h.book, h.start) == (source.book, source.start) for h in top)
+                found[way][1] += any(h.book == source.book for h in top)
+    finally:
+        await companion.aclose()
+    return {
+        "questions": asked,
+        **{f"{way}_passage_at_10": n[0] for way, n in found.items()},
+        **{f"{way}_book_at_10": n[1] for way, n in found.items()},
+        "examples": examples,
+    }
 
 
 def ask_questions(home: Path, count: int, seed: int = 11) -> list[tuple[str, str]]:
@@ -298,6 +373,10 @@ def show(figures: dict[str, Any]) -> None:
         f"{got['books_added']} books, {got['passages']:,} passages, left out {got['left_out']}; "
         f"index and kept text {got['index_mb']} MB; whole process {got['os1_process_seconds']} s"
     )
+    console.print(
+        f"then the meanings of {got['meaning_books']} books in {got['meaning_seconds']} s "
+        f"({got['meaning_mb_s']} MB/s of files), in the same process and peak"
+    )
     table = Table(title="Search (10 passages, warm process)")
     for column in ("queries", "n", "p50 ms", "p99 ms"):
         table.add_column(column, justify="right")
@@ -307,8 +386,18 @@ def show(figures: dict[str, Any]) -> None:
     console.print(table)
     console.print(
         f"targets p50 <= 5 ms, p99 <= 50 ms; first search in a new process "
-        f"{figures['search']['first_search_new_process_s']} s (start-up included)"
+        f"{figures['search']['first_search_new_process_s']} s, first question (by meaning "
+        f"too) {figures['search']['first_question_new_process_s']} s (start-up included)"
     )
+    other = figures.get("other_words")
+    if other:
+        n = other["questions"]
+        console.print(
+            f"questions in other words (local model, {n}): the passage in the top 10 by words "
+            f"{other['words_passage_at_10']}/{n}, by words and meaning "
+            f"{other['words and meaning_passage_at_10']}/{n}; its book "
+            f"{other['words_book_at_10']}/{n} and {other['words and meaning_book_at_10']}/{n}"
+        )
     asks = figures.get("ask")
     if asks:
         console.print(
@@ -327,6 +416,8 @@ def main() -> None:
     parser.add_argument("folder", type=Path, help="a folder of books (.txt), e.g. Gutenberg_Text")
     parser.add_argument("--queries", type=int, default=50, help="of each kind")
     parser.add_argument("--ask", type=int, default=50, help="questions to the model (0: none)")
+    parser.add_argument("--other-words", type=int, default=50,
+                        help="questions in other words, by the model (0: none)")  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="5 queries a kind; not saved")
     parser.add_argument("--raw", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -341,6 +432,10 @@ def main() -> None:
         figures: dict[str, Any] = {"ingest": ingest(args.folder, home)}
         figures["search"] = search(home, 5 if args.quick else args.queries)
         asks = min(args.ask, 2) if args.quick else args.ask
+        if args.other_words:
+            figures["other_words"] = asyncio.run(
+                _other_words(home, 3 if args.quick else args.other_words)
+            )
         if asks:
             figures["ask"] = asyncio.run(_timed_asks(home, ask_questions(home, asks)))
     figures["corpus"] = args.folder.name

@@ -66,7 +66,16 @@ def test_the_library_benchmark_runs(tmp_path: Path) -> None:
         lines[450] = f"a singular word{n}xyzzy here"
         (tmp_path / f"book{n}.txt").write_text("\n\n".join(lines))
     done = subprocess.run(
-        [sys.executable, "bench/library.py", str(tmp_path), "--quick", "--ask", "0"],
+        [
+            sys.executable,
+            "bench/library.py",
+            str(tmp_path),
+            "--quick",
+            "--ask",
+            "0",
+            "--other-words",
+            "0",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -75,3 +84,4 @@ def test_the_library_benchmark_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert "os1 library add" in done.stdout and "raw bulk insert" in done.stdout, done.stdout
     assert "phrase" in done.stdout and "Traceback" not in done.stderr
+    assert "then the meanings of 12 books" in done.stdout, done.stdout

@@ -47,6 +47,8 @@ def _report_json(report: AddReport) -> dict[str, Any]:
         "bytes": report.bytes,
         "seconds": round(report.seconds, 3),
         "mb_per_s": round(report.mb_per_s, 1),
+        "understood": report.understood,
+        "meaning_seconds": round(report.meaning_seconds, 3),
     }
 
 
@@ -67,7 +69,8 @@ def add(
             one = bar.add_task("", total=None)
 
             def moved(at: Progress) -> None:
-                bar.update(whole, completed=at.done, total=at.total)
+                stage = "all" if at.stage == "reading" else "meanings"
+                bar.update(whole, description=stage, completed=at.done, total=at.total)
                 name = escape(Path(at.source).name[:40])
                 bar.update(one, description=name, completed=at.file_done, total=at.file_size)
 
@@ -86,7 +89,13 @@ def add(
         out.print(
             f"[dim]{len(report.added)} added, {len(report.skipped)} left out; "
             f"{report.bytes / 1e6:,.1f} MB in {report.seconds:.1f} s "
-            f"({report.mb_per_s:,.1f} MB/s).[/]"
+            f"({report.mb_per_s:,.1f} MB/s)"
+            + (
+                f"; the meanings of {_count(report.understood, 'book')} worked out in "
+                f"{report.meaning_seconds:.1f} s, for questions in other words.[/]"
+                if report.understood
+                else ".[/]"
+            )
         )
         return 0 if report.added or not report.skipped else 1
 
@@ -104,7 +113,10 @@ def search(
     user: str = _User,
     as_json: bool = _Json,
 ) -> None:
-    """The passages that best match, each with its book, chapter and place."""
+    """The passages that best match, each with its book, chapter and place. For a
+    question of three or more telling words, the last places (one in five) and any the
+    words leave empty go to passages near it in meaning, so other words than the
+    book's find it too."""
 
     async def work() -> int:
         async with opened_cheaply() as companion:
@@ -117,8 +129,9 @@ def search(
             return 0
         for hit in hits:
             where = f"{hit.title}" + (f", {hit.chapter}" if hit.chapter else "")
+            near = ", near in meaning" if hit.by == "meaning" else ""
             out.print(f"[bold]{escape(where)}[/] [dim](book {hit.book}, "
-                      f"characters {hit.start:,}–{hit.end:,})[/]")  # fmt: skip
+                      f"characters {hit.start:,}–{hit.end:,}{near})[/]")  # fmt: skip
             out.print(escape(hit.text), "\n", soft_wrap=False)
         return 0
 

@@ -2,6 +2,11 @@
 words, listed and removed. The types a door shows are re-exported from here, so a door
 never imports the skill.
 
+A book is found by its words as soon as they are committed; its meanings (the static
+embedder's vectors, ``skills.library.meanings``) are worked out just after, book by
+book, for questions put in other words than the book's. Both steps resume where a
+killed add left them.
+
 Adding is resumable: a book's passages become searchable only when the index commits
 them, and its row turns ``ready`` just after; whatever was half read when a process
 died is taken out again before the next add (``shelf.unfinished``), then read anew.
@@ -14,6 +19,7 @@ import os
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -24,7 +30,15 @@ from os1.errors import InputError, LibraryError
 from os1.parsing_pool import ParsingError, parse_bulk
 from os1.skills.library import shelf
 from os1.skills.library.asking import BookAnswer, Quote, answer_from_books
-from os1.skills.library.finding import Hit, checked_query, find, kept_text, library_folder
+from os1.skills.library.finding import (
+    Hit,
+    Meaning,
+    by_meaning_too,
+    checked_query,
+    find,
+    kept_text,
+    library_folder,
+)
 from os1.skills.library.index import PassageIndex
 from os1.skills.library.ingest import (
     STREAMED,
@@ -37,6 +51,18 @@ from os1.skills.library.ingest import (
     prepare,
     read_into,
     source_of,
+)
+from os1.skills.library.meanings import (
+    MeaningIndex,
+    Words,
+    centre_of,
+    forget,
+    meanings_folder,
+    spread,
+    take_centre,
+    texts_of,
+    understand,
+    understood,
 )
 from os1.skills.library.reading import PAGE, Page, Place, place_in, read_chars, which_book
 from os1.skills.library.shelf import Read, Shelved
@@ -72,7 +98,9 @@ class AddReport:
     added: list[Added] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     bytes: int = 0  # of the files read
-    seconds: float = 0.0
+    seconds: float = 0.0  # until every book was found by its words
+    understood: int = 0  # books whose meanings were worked out (this add's and any left over)
+    meaning_seconds: float = 0.0
 
     @property
     def mb_per_s(self) -> float:
@@ -88,12 +116,15 @@ class Progress:
     file_size: int
     done: int  # bytes of every file so far
     total: int
+    stage: str = "reading"  # then "meaning": the books' meanings worked out, in kept bytes
 
 
 class Library:
     def __init__(self, core: Core) -> None:
         self.core = core
         self._indexes: dict[int, PassageIndex] = {}
+        self._meanings: dict[int, tuple[float, MeaningIndex]] = {}
+        self._words: Words | None = None
         self._writing: dict[int, asyncio.Lock] = {}
 
     def _folder(self, user_id: int) -> Path:
@@ -165,11 +196,74 @@ class Library:
                 await asyncio.to_thread(index.abandon)  # its books stay ``reading``
                 raise
             await asyncio.to_thread(index.close)
-        report.seconds = time.perf_counter() - began
+            report.seconds = time.perf_counter() - began
+            await self._understand(store, index, report, progress)
         # paths as the person names them: a server account never sees the server's own
         report.added = [replace(a, source=reach.shown(a.source)) for a in report.added]
         report.skipped = [replace(s, source=reach.shown(s.source)) for s in report.skipped]
         return report
+
+    async def _by_meaning(self) -> Words | None:
+        """The static embedder a word at a time, when the settings search by meaning
+        (``embedders`` names ``static``, as by default); loaded on first use."""
+        settings = self.core.settings
+        if settings is None or "static" not in settings.embed_routes:
+            return None
+        if self._words is None:
+            from os1.models.embed import StaticEmbedder
+
+            static = await asyncio.to_thread(StaticEmbedder.from_cache, settings.cache_dir)
+            self._words = Words(static)
+        return self._words
+
+    async def _understand(
+        self,
+        store: UserStore,
+        index: PassageIndex,
+        report: AddReport,
+        progress: Callable[[Progress], None] | None,
+    ) -> None:
+        """Work out the meanings of every ready book that lacks them: this add's, and
+        any an earlier add was stopped before; first the shelf's centre, when there is
+        none yet or the shelf has outgrown it (``meanings.Centre``)."""
+        words = await self._by_meaning()
+        if words is None:
+            return
+        began = time.perf_counter()
+        folder = meanings_folder(self._folder(store.user.id))
+        ready = [b for b in await shelf.listed(store) if b.ready and b.passages]
+        centre = await asyncio.to_thread(centre_of, folder)
+        if centre is None or centre.due(sum(b.passages for b in ready)):
+            texts = await asyncio.to_thread(self._sample, store.user.id, index, ready)
+            centre = await asyncio.to_thread(take_centre, words, folder, texts)
+        done = await asyncio.to_thread(understood, folder)
+        todo = [b for b in ready if b.id not in done]
+        total, so_far = sum(b.chars for b in todo), 0
+        for book in todo:
+            kept = self._kept(store.user.id, book.id)
+            passages = await asyncio.to_thread(index.of_book, book.id, book.passages)
+            try:
+                await asyncio.to_thread(understand, words, folder, centre, book.id, passages, kept)
+                report.understood += 1
+            except OSError:
+                pass  # its kept text is gone: found by its words alone, and tried next add
+            so_far += book.chars
+            if progress is not None:
+                progress(Progress(book.title, book.chars, book.chars, so_far, total, "meaning"))
+        if todo:
+            await self._meaning_index(store)  # loaded now, and stacked for the next process
+        report.meaning_seconds = time.perf_counter() - began
+
+    def _sample(self, user_id: int, index: PassageIndex, books: list[Shelved]) -> list[str]:
+        """Passages spread over the shelf, for its centre."""
+        texts: list[str] = []
+        sizes = {b.id: b.passages for b in books}
+        for book, numbers in spread(list(sizes.items())).items():
+            passages = sorted(index.of_book(book, sizes[book]), key=lambda p: p.start)
+            chosen = [passages[n] for n in numbers if n < len(passages)]
+            with suppress(OSError):  # its kept text deleted behind os1's back
+                texts += texts_of(chosen, self._kept(user_id, book))
+        return texts
 
     async def _read_all(
         self, store: UserStore, index: PassageIndex, fresh: list[Candidate], reading: _Reading
@@ -253,8 +347,26 @@ class Library:
 
     async def _forget(self, store: UserStore, books: list[int]) -> None:
         await shelf.drop(store, books)
+        folder = self._folder(store.user.id)
+        forget(meanings_folder(folder), books)
         for book in books:
             self._kept(store.user.id, book).unlink(missing_ok=True)
+
+    async def _meaning_index(self, store: UserStore) -> MeaningIndex | None:
+        """The person's meanings, reloaded when their folder changed (another process
+        may have added books); None when the settings do not search by meaning."""
+        if self.core.settings is None or "static" not in self.core.settings.embed_routes:
+            return None
+        folder = meanings_folder(self._folder(store.user.id))
+        try:
+            changed = folder.stat().st_mtime
+        except OSError:
+            return None  # nothing understood yet
+        seen, meanings = self._meanings.get(store.user.id, (None, MeaningIndex(folder)))
+        if seen != changed:
+            await asyncio.to_thread(meanings.refresh)
+            self._meanings[store.user.id] = (changed, meanings)
+        return meanings
 
     async def _clear_unfinished(self, store: UserStore, index: PassageIndex) -> None:
         """Books left ``reading`` (a process that died mid-add or mid-remove): their
@@ -267,15 +379,25 @@ class Library:
             await asyncio.to_thread(index.commit)
             await self._forget(store, books)
 
-    async def search(self, user: str, query: str, limit: int = 10) -> list[Hit]:
-        """The passages that best match ``query``, best first, with book and chapter.
+    async def search(
+        self, user: str, query: str, limit: int = 10, by_meaning: bool = True
+    ) -> list[Hit]:
+        """The passages that best match ``query``, best first, with book and chapter:
+        by its words, and (for a question of several words, when ``by_meaning``) by
+        its meaning too.
 
         Raises:
             LibraryError: the query is empty or longer than ``LONGEST_QUERY``.
         """
         store = await self.core.store(user)
         index = await self._index(store)
-        return await find(store, self._folder(store.user.id), index, query, limit)
+        meaning = None
+        wanted = by_meaning and by_meaning_too(checked_query(query))
+        if wanted and (meanings := await self._meaning_index(store)) is not None:
+            words = await self._by_meaning()
+            if words is not None:
+                meaning = Meaning(words, meanings)
+        return await find(store, self._folder(store.user.id), index, query, limit, meaning)
 
     async def ask(self, user: str, question: str, k: int = 3) -> BookAnswer:
         """An answer to ``question`` from the person's books by the local model, resting

@@ -95,9 +95,9 @@ class StaticEmbedder:
 
     def __init__(self, table: Floats, tokenizer: Tokenizer) -> None:
         self.dim = int(table.shape[1])
-        self._table = table
+        self.table = table
         self._empty = table[-1]
-        self._tokenizer = tokenizer
+        self.tokenizer = tokenizer
 
     @classmethod
     def from_cache(cls, cache_dir: Path, progress: Progress | None = None) -> StaticEmbedder:
@@ -122,14 +122,14 @@ class StaticEmbedder:
     def embed(self, texts: list[str]) -> Floats:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         present = np.flatnonzero(lengths)
         if present.size:
             ids = np.concatenate([np.asarray(encodings[i].ids, dtype=np.int64) for i in present])
             starts = np.concatenate(([0], np.cumsum(lengths[present])[:-1]))
-            out[present] = np.add.reduceat(self._table[ids], starts, axis=0)
+            out[present] = np.add.reduceat(self.table[ids], starts, axis=0)
         # No tokens, or only weightless ones ([CLS], [SEP] typed as text): the empty text.
         blank = np.einsum("ij,ij->i", out, out) < 1e-12
         out[blank] = self._empty

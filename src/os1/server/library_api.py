@@ -95,6 +95,8 @@ class HitOut(BaseModel):
     end: int
     text: str
     score: float
+    by: str = Field("words", description='"words", or "meaning": near the question in '
+                    "meaning, not in its words")  # fmt: skip
 
 
 class HitList(BaseModel):

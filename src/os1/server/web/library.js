@@ -120,6 +120,7 @@ export class LibraryView {
       { class: "card" },
       h("strong", {}, hit.title),
       hit.chapter ? h("span", { class: "muted" }, ` · ${hit.chapter}`) : null,
+      hit.by === "meaning" ? h("span", { class: "muted small" }, " · near in meaning") : null,
       h("blockquote", {}, hit.text),
       h("button", { type: "button", onclick: () => this.read(hit) }, "Read in its place"),
     );

@@ -32,6 +32,7 @@ class Found:
     byte_start: int  # the same in its UTF-8 bytes
     byte_end: int
     score: float
+    by: str = "words"  # how it was found: by its words, or by meaning (``finding.joined``)
 
 
 def _schema() -> Any:
@@ -139,6 +140,17 @@ class PassageIndex:
             self._writer.wait_merging_threads()
             self._writer = None
 
+    def of_book(self, book: int, count: int) -> list[Found]:
+        """Up to ``count`` of ``book``'s passages (as last committed), in no set order."""
+        import tantivy
+
+        if count <= 0:
+            return []
+        searcher = self._index.searcher()
+        term = tantivy.Query.term_query(self._index.schema, "book", book)
+        return [_found(searcher.doc(address).to_dict(), 0.0)
+                for _, address in searcher.search(term, count, count=False).hits]  # fmt: skip
+
     def search(self, query: str, limit: int = 10) -> list[Found]:
         """The passages that best match ``query`` (words, "a phrase", -not), best first;
         a query with syntax errors is read as well as it can be, never refused."""
@@ -147,19 +159,20 @@ class PassageIndex:
         found = []
         # count=False: counting every match would walk all of "the" and forgo pruning
         for score, address in searcher.search(parsed, limit, count=False).hits:
-            doc: dict[str, list[Any]] = searcher.doc(address).to_dict()
-            found.append(
-                Found(
-                    int(doc["book"][0]),
-                    str(doc["chapter"][0]),
-                    int(doc["start"][0]),
-                    int(doc["end"][0]),
-                    int(doc["byte_start"][0]),
-                    int(doc["byte_end"][0]),
-                    float(score),
-                )
-            )
+            found.append(_found(searcher.doc(address).to_dict(), float(score)))
         return found
 
     def passages(self) -> int:
         return int(self._index.searcher().num_docs)
+
+
+def _found(doc: dict[str, list[Any]], score: float) -> Found:
+    return Found(
+        int(doc["book"][0]),
+        str(doc["chapter"][0]),
+        int(doc["start"][0]),
+        int(doc["end"][0]),
+        int(doc["byte_start"][0]),
+        int(doc["byte_end"][0]),
+        score,
+    )
