@@ -31,7 +31,7 @@ It runs after the words are committed, book by book, so a book is searchable by 
 words first; a book whose meanings are missing (an add killed half-way) is understood
 on the next add. Files per book, in ``<library>/meanings``:
 
-- ``<book>.npy``: int8 rows, one per passage, read through a memory map at search time;
+- ``<book>.npy``: int8 rows, one per passage; a search reads only its candidates' rows;
 - ``<book>.npz``: the bit codes, each row's scale, where each passage lies and its
   chapter. Written last: its presence says the book is understood;
 - ``centre.npz``: the centre, and how many passages it was taken from;
@@ -63,12 +63,12 @@ Floats = NDArray[np.float32]
 
 # what reading a damaged or foreign file raises, from numpy and the zip reader under it
 DAMAGED = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
-COARSE = 256  # codes nearest the question that are reranked exactly
+COARSE = 128  # codes nearest the question that are reranked exactly
 BATCH = 256  # passages embedded at once
 CENTRE_SAMPLE = 8192  # passages the centre is taken from, spread over the shelf
 CENTRE_BOOKS = 512  # books they are drawn from, at most
 REGROWTH = 4  # a centre from fewer than CENTRE_SAMPLE passages is taken again at 4x
-KNOWN_WORDS = 100_000  # words whose sums are kept (~150 MB); rarer ones are summed each time
+KNOWN_WORDS = 50_000  # words whose sums are kept (~77 MB); rarer ones are summed each time
 # BERT's pre-tokenizer splits on spaces and around punctuation, which is then left out
 _WORD = re.compile(r"[^\W_]+")
 
@@ -119,7 +119,9 @@ class Words:
         room = max(0, KNOWN_WORDS - len(self._row))
         need = len(self._row) + len(words)
         if need > len(self._sums):
-            grown = np.zeros((max(need, 2 * len(self._sums)), self.dim), dtype=np.float32)
+            # doubling, but never far past the kept words: memory stays bounded
+            size = max(need, min(2 * len(self._sums), KNOWN_WORDS + len(words)))
+            grown = np.zeros((size, self.dim), dtype=np.float32)
             grown[: len(self._row)] = self._sums[: len(self._row)]
             self._sums = grown
         extra: dict[str, int] = {}
@@ -274,7 +276,35 @@ class _Book:
     bounds: NDArray[np.int64]
     chapter_ids: NDArray[np.int32]
     chapters: list[str]
-    rows: NDArray[np.int8] | None = None  # memory-mapped on first use
+
+
+def _read_rows(
+    path: Path, wanted: NDArray[np.int64], count: int, dim: int
+) -> NDArray[np.int8] | None:
+    """Rows ``wanted`` of a book's ``.npy`` of ``count`` int8 rows, each read where it
+    lies: a search touches a hundred books or so, and mapping each one (its header
+    parsed) cost more than the search. None when the file is not that (damaged, or
+    cut with other codes)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(12)
+            if head[:6] != b"\x93NUMPY" or len(head) < 12:
+                return None
+            if head[6] == 1:  # format 1.0 gives its header's length in 2 bytes
+                start = 10 + int.from_bytes(head[8:10], "little")
+            else:  # later ones in 4
+                start = 12 + int.from_bytes(head[8:12], "little")
+            if os.fstat(file.fileno()).st_size != start + count * dim:
+                return None
+            out = np.empty((len(wanted), dim), dtype=np.int8)
+            for n, row in enumerate(wanted.tolist()):
+                data = os.pread(file.fileno(), dim, start + row * dim)
+                if len(data) != dim:
+                    return None
+                out[n] = np.frombuffer(data, dtype=np.int8)
+            return out
+    except OSError:
+        return None
 
 
 def _read_book(folder: Path, book: int) -> _Book | None:
@@ -345,8 +375,8 @@ def _scratch(size: int) -> Scratch:
 
 class MeaningIndex:
     """The meanings of one person's books, loaded once and kept in step with the shelf.
-    Only the bit codes stay in memory (48 bytes a passage); the int8 rows are read
-    through a memory map for the candidates alone."""
+    Only the bit codes and places stay in memory (about 90 bytes a passage); the int8
+    rows are read from disk for the candidates alone."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -419,11 +449,12 @@ class MeaningIndex:
             books = self._book_of[near]
             for book in np.unique(books).tolist():
                 shelf = self._books[book]
-                rows = self._rows(book, shelf)
+                mine = np.sort(self._row_of[near[books == book]])
+                rows = _read_rows(self.folder / f"{book}.npy", mine, len(shelf.codes),
+                                  8 * shelf.codes.shape[1])  # fmt: skip
                 if rows is None:
                     continue
-                mine = np.sort(self._row_of[near[books == book]])
-                exact = (rows[mine].astype(np.float32) @ vector) * shelf.scales[mine]
+                exact = (rows.astype(np.float32) @ vector) * shelf.scales[mine]
                 scored += zip(exact.tolist(), [book] * len(mine), mine.tolist(), strict=True)
             scored.sort(reverse=True)
             found = []
@@ -433,19 +464,6 @@ class MeaningIndex:
                 chapter = shelf.chapters[int(shelf.chapter_ids[row])]
                 found.append(Found(book, chapter, start, end, first, last, score))
             return found
-
-    def _rows(self, book: int, shelf: _Book) -> NDArray[np.int8] | None:
-        """The book's int8 rows, mapped on first use; None if its file is damaged or
-        was not cut with its codes (the book is then found by its words alone)."""
-        if shelf.rows is None:
-            try:
-                rows = np.load(self.folder / f"{book}.npy", mmap_mode="r")
-            except DAMAGED:
-                return None
-            if rows.dtype != np.int8 or rows.shape != (len(shelf.codes), 8 * shelf.codes.shape[1]):
-                return None
-            shelf.rows = rows
-        return shelf.rows
 
     def _nearest(self, code: NDArray[np.uint64]) -> NDArray[np.intp]:
         """The rows of the ``COARSE`` codes nearest ``code`` in Hamming distance."""
