@@ -203,15 +203,21 @@ class Library:
         report.skipped = [replace(s, source=reach.shown(s.source)) for s in report.skipped]
         return report
 
-    async def _by_meaning(self) -> Words | None:
-        """The static embedder a word at a time, when the settings search by meaning
-        (``embedders`` names ``static``, as by default); loaded on first use."""
+    def _searches_by_meaning(self) -> bool:
+        """Whether the settings search by meaning: ``embedders`` names ``static``, as by
+        default."""
         settings = self.core.settings
-        if settings is None or "static" not in settings.embed_routes:
+        return settings is not None and "static" in settings.embed_routes
+
+    async def _by_meaning(self) -> Words | None:
+        """The static embedder a word at a time, when the settings search by meaning;
+        loaded on first use."""
+        if not self._searches_by_meaning():
             return None
         if self._words is None:
             from os1.models.embed import StaticEmbedder
 
+            settings = self.core.needs_settings()
             static = await asyncio.to_thread(StaticEmbedder.from_cache, settings.cache_dir)
             self._words = Words(static)
         return self._words
@@ -355,14 +361,16 @@ class Library:
     async def _meaning_index(self, store: UserStore) -> MeaningIndex | None:
         """The person's meanings, reloaded when their folder changed (another process
         may have added books); None when the settings do not search by meaning."""
-        if self.core.settings is None or "static" not in self.core.settings.embed_routes:
+        if not self._searches_by_meaning():
             return None
         folder = meanings_folder(self._folder(store.user.id))
         try:
             changed = folder.stat().st_mtime
         except OSError:
             return None  # nothing understood yet
-        seen, meanings = self._meanings.get(store.user.id, (None, MeaningIndex(folder)))
+        seen, meanings = self._meanings.get(store.user.id, (None, None))
+        if meanings is None:
+            meanings = MeaningIndex(folder)
         if seen != changed:
             await asyncio.to_thread(meanings.refresh)
             self._meanings[store.user.id] = (changed, meanings)

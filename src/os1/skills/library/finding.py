@@ -109,15 +109,15 @@ async def find(
     meaning: Meaning | None = None,
 ) -> list[Hit]:
     """The passages that best match ``query``, best first, with book and chapter: by
-    its words, and by meaning too when ``meaning`` is given and the query is a
-    question of several words (``joined``).
+    its words, and by meaning too when ``meaning`` is given (the caller gives it for a
+    question of several words, ``by_meaning_too``; see ``joined``).
 
     Raises:
         LibraryError: the query is empty or too long.
     """
     query = checked_query(query)
     searches = [asyncio.to_thread(index.search, query, limit * 2)]
-    if meaning is not None and by_meaning_too(query):
+    if meaning is not None:
         searches.append(asyncio.to_thread(meaning.index.search, meaning.words, query, limit))
     by_words, *by_sense = await asyncio.gather(*searches)
     named = {f.book for ranking in (by_words, *by_sense) for f in ranking}
