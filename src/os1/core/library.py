@@ -18,7 +18,7 @@ import asyncio
 import os
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -91,6 +91,7 @@ class Skipped:
     source: str
     code: str  # library_missing, library_empty, library_binary, library_duplicate, ...
     message: str
+    book: int | None = None  # the book on the shelf with these words (already, duplicate)
 
 
 @dataclass
@@ -179,9 +180,11 @@ class Library:
                 ready = await shelf.ready_files(store)
                 fresh = []
                 for candidate in found:
-                    if ready.get(candidate.source) == (candidate.size, candidate.modified_ns):
+                    kept = ready.get(candidate.source)
+                    if kept is not None and kept[:2] == (candidate.size, candidate.modified_ns):
+                        already = "Already in your library."
                         report.skipped.append(
-                            Skipped(candidate.source, "library_already", "Already in your library.")
+                            Skipped(candidate.source, "library_already", already, kept[2])
                         )
                     else:
                         fresh.append(candidate)
@@ -238,6 +241,8 @@ class Library:
         began = time.perf_counter()
         folder = meanings_folder(self._folder(store.user.id))
         ready = [b for b in await shelf.listed(store) if b.ready and b.passages]
+        if not ready:
+            return  # an empty shelf has no centre to take
         centre = await asyncio.to_thread(centre_of, folder)
         if centre is None or centre.due(sum(b.passages for b in ready)):
             texts = await asyncio.to_thread(self._sample, store.user.id, index, ready)
@@ -388,11 +393,16 @@ class Library:
             await self._forget(store, books)
 
     async def search(
-        self, user: str, query: str, limit: int = 10, by_meaning: bool = True
+        self,
+        user: str,
+        query: str,
+        limit: int = 10,
+        by_meaning: bool = True,
+        within: Collection[int] | None = None,
     ) -> list[Hit]:
         """The passages that best match ``query``, best first, with book and chapter:
         by its words, and (for a question of several words, when ``by_meaning``) by
-        its meaning too.
+        its meaning too; from the books ``within`` only when given (a persona's).
 
         Raises:
             LibraryError: the query is empty or longer than ``LONGEST_QUERY``.
@@ -405,7 +415,19 @@ class Library:
             words = await self._by_meaning()
             if words is not None:
                 meaning = Meaning(words, meanings)
-        return await find(store, self._folder(store.user.id), index, query, limit, meaning)
+        folder = self._folder(store.user.id)
+        return await find(store, folder, index, query, limit, meaning, within)
+
+    async def unmentioned(self, user: str, words: list[str], within: Collection[int]) -> list[str]:
+        """Those of ``words`` that no passage of the books ``within`` holds in any form
+        (a word's stem, its last letters cut, begins none of theirs)."""
+        index = await self._index(await self.core.store(user))
+
+        def absent() -> list[str]:
+            stems = {w: w.lower()[: max(5, len(w) - 2)] for w in words}
+            return [w for w, stem in stems.items() if not index.mentions(stem, within)]
+
+        return await asyncio.to_thread(absent) if words and within else list(words)
 
     async def ask(self, user: str, question: str, k: int = 3) -> BookAnswer:
         """An answer to ``question`` from the person's books by the local model, resting
@@ -526,7 +548,7 @@ class _Reading:
     store: UserStore
     index: PassageIndex
     report: AddReport
-    digests: dict[str, str]  # digest -> title, of every book on the shelf or read now
+    digests: dict[str, tuple[int, str]]  # digest -> (book, title), on the shelf or read now
     take_out: Callable[[list[int]], Awaitable[None]]
     progress: Callable[[Progress], None] | None
     total: int
@@ -553,13 +575,17 @@ class _Reading:
         """Keep a book read (until the next commit) or take it out again, and say so."""
         taken: Taken | Refused = outcome.taken if isinstance(outcome, Prepared) else outcome
         if isinstance(taken, Taken) and taken.digest in self.digests:
-            title = self.digests[taken.digest]
-            taken = Refused(
-                "library_duplicate", f"The same text as “{title}”, already in your library."
-            )
+            same, title = self.digests[taken.digest]
+            await self.take_out([book])
+            self.report.skipped.append(Skipped(
+                candidate.source, "library_duplicate",
+                f"The same text as “{title}”, already in your library.", same,
+            ))  # fmt: skip
+            self._seen(candidate)
+            return
         if isinstance(taken, Taken):
             title = taken.book.title or _name(candidate)
-            self.digests[taken.digest] = title
+            self.digests[taken.digest] = (book, title)
             self.pending.append(
                 Read(book, title, taken.book.author, taken.digest, taken.book.chars,
                      taken.book.words, taken.passages)
@@ -571,6 +597,9 @@ class _Reading:
         else:
             await self.take_out([book])
             self.report.skipped.append(Skipped(candidate.source, taken.code, taken.message))
+        self._seen(candidate)
+
+    def _seen(self, candidate: Candidate) -> None:
         self.report.bytes += candidate.size
         if self.progress is not None:
             self.progress(Progress(candidate.source, candidate.size, candidate.size,

@@ -15,6 +15,7 @@ a question in wholly other words than its passage finds it (``joined``)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -107,18 +108,22 @@ async def find(
     query: str,
     limit: int,
     meaning: Meaning | None = None,
+    within: Collection[int] | None = None,
 ) -> list[Hit]:
     """The passages that best match ``query``, best first, with book and chapter: by
     its words, and by meaning too when ``meaning`` is given (the caller gives it for a
-    question of several words, ``by_meaning_too``; see ``joined``).
+    question of several words, ``by_meaning_too``; see ``joined``); from the books
+    ``within`` only when given.
 
     Raises:
         LibraryError: the query is empty or too long.
     """
     query = checked_query(query)
-    searches = [asyncio.to_thread(index.search, query, limit * 2)]
+    searches = [asyncio.to_thread(index.search, query, limit * 2, within)]
     if meaning is not None:
-        searches.append(asyncio.to_thread(meaning.index.search, meaning.words, query, limit))
+        searches.append(
+            asyncio.to_thread(meaning.index.search, meaning.words, query, limit, within)
+        )
     by_words, *by_sense = await asyncio.gather(*searches)
     named = {f.book for ranking in (by_words, *by_sense) for f in ranking}
     books = await shelf.some(store, sorted(named))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,16 +151,39 @@ class PassageIndex:
         return [_found(searcher.doc(address).to_dict(), 0.0)
                 for _, address in searcher.search(term, count, count=False).hits]  # fmt: skip
 
-    def search(self, query: str, limit: int = 10) -> list[Found]:
-        """The passages that best match ``query`` (words, "a phrase", -not), best first;
-        a query with syntax errors is read as well as it can be, never refused."""
+    def search(
+        self, query: str, limit: int = 10, within: Collection[int] | None = None
+    ) -> list[Found]:
+        """The passages that best match ``query`` (words, "a phrase", -not), best first,
+        from the books ``within`` only when given; a query with syntax errors is read
+        as well as it can be, never refused."""
+        import tantivy
+
         parsed, _errors = self._index.parse_query_lenient(telling(query), ["text"])
+        if within is not None:
+            books = tantivy.Query.term_set_query(self._index.schema, "book", sorted(within))
+            parsed = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, parsed), (tantivy.Occur.Must, books)]
+            )
         searcher = self._index.searcher()
         found = []
         # count=False: counting every match would walk all of "the" and forgo pruning
         for score, address in searcher.search(parsed, limit, count=False).hits:
             found.append(_found(searcher.doc(address).to_dict(), float(score)))
         return found
+
+    def mentions(self, prefix: str, within: Collection[int]) -> bool:
+        """Whether a passage of the books ``within`` holds a word beginning ``prefix``
+        (lower case): a question's subject is in the books in any of its forms."""
+        import tantivy
+
+        schema = self._index.schema
+        words = tantivy.Query.regex_query(schema, "text", re.escape(prefix) + ".*")
+        books = tantivy.Query.term_set_query(schema, "book", sorted(within))
+        both = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, words), (tantivy.Occur.Must, books)]
+        )
+        return bool(self._index.searcher().search(both, 1, count=False).hits)
 
     def passages(self) -> int:
         return int(self._index.searcher().num_docs)

@@ -45,7 +45,7 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -438,13 +438,21 @@ class MeaningIndex:
     def size(self) -> int:
         return len(self._book_of)
 
-    def search(self, words: Words, query: str, limit: int) -> list[Found]:
-        """The passages nearest ``query`` in meaning, best first, scored by cosine."""
+    def search(
+        self, words: Words, query: str, limit: int, within: Collection[int] | None = None
+    ) -> list[Found]:
+        """The passages nearest ``query`` in meaning, best first, scored by cosine; from
+        the books ``within`` only when given (every one of their passages scored exactly:
+        a few books, not a shelf)."""
         with self._lock:
             if not self.size or limit <= 0 or self.centre is None:
                 return []
             vector = words.embed([query], self.centre.vector)[0]
-            near = self._nearest(np.packbits(vector > 0).view(np.uint64))
+            if within is None:
+                near = self._nearest(np.packbits(vector > 0).view(np.uint64))
+            else:
+                chosen = np.fromiter(within, dtype=np.int64, count=len(within))
+                near = np.flatnonzero(np.isin(self._book_of, chosen))
             scored: list[tuple[float, int, int]] = []
             books = self._book_of[near]
             for book in np.unique(books).tolist():

@@ -140,25 +140,27 @@ async def finish(store: UserStore, done: list[Read]) -> None:
     await store.transaction(mark)
 
 
-async def ready_files(store: UserStore) -> dict[str, tuple[int, int]]:
-    """Each ready book's source file, with the size and modification time it was read at."""
+async def ready_files(store: UserStore) -> dict[str, tuple[int, int, int]]:
+    """Each ready book's source file, with the size and modification time it was read at,
+    and the book."""
     rows = await store.read(
         lambda db: db.execute(
-            "SELECT source, size, modified_ns FROM library_books"
+            "SELECT source, size, modified_ns, id FROM library_books"
             " WHERE user_id = :user_id AND state = 'ready'"
         )
     )
-    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
 
 
-async def ready_digests(store: UserStore) -> dict[str, str]:
-    """Each ready book's title, by the digest of its file's bytes."""
+async def ready_digests(store: UserStore) -> dict[str, tuple[int, str]]:
+    """Each ready book and its title, by the digest of its file's bytes."""
     rows = await store.read(
         lambda db: db.execute(
-            "SELECT digest, title FROM library_books WHERE user_id = :user_id AND state = 'ready'"
+            "SELECT digest, id, title FROM library_books"
+            " WHERE user_id = :user_id AND state = 'ready'"
         )
     )
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: (int(r[1]), r[2]) for r in rows}
 
 
 async def unfinished(store: UserStore) -> list[int]:
