@@ -37,6 +37,7 @@ from os1.core.library import Library
 from os1.core.mail import Mail
 from os1.core.memories import Memories
 from os1.core.music import Music
+from os1.core.personas import Personas
 from os1.core.proofread import Proofread
 from os1.core.speech import Speech
 from os1.errors import InputError, Os1Error
@@ -136,6 +137,7 @@ class Companion:
         self.proofread = Proofread(self.core)
         self.letters = Letters(self.core)
         self.library = Library(self.core)
+        self.personas = Personas(self.core, self.library)
         self.music = Music(self.core)
         self.speech = Speech(self.core)
         self._deps = TurnDeps(

@@ -55,3 +55,8 @@ class MusicError(Os1Error):
 
 class LibraryError(Os1Error):
     """A book could not be read or found on the person's shelf (binary, empty, missing)."""
+
+
+class PersonaError(Os1Error):
+    """A persona could not be built, found or spoken with (no consent, no readable
+    source, a name taken by a person)."""

@@ -69,6 +69,34 @@ class TurnFinished(TurnEvent):
 
 
 @dataclass(frozen=True)
+class Source:
+    """Words of a persona's writer as they stand in a source: ``text`` is the kept text
+    of book ``book`` from ``start`` to ``end``."""
+
+    number: int  # as the reply cites it: [1], [2]
+    book: int
+    title: str
+    chapter: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Cited(TurnEvent):
+    """The passages a persona's reply rests on (just before ``TurnFinished``); ``read``
+    are all it was shown, ``beyond`` says the reply goes beyond the writings, and
+    ``unverified`` counts quotations it made that were not the writer's exact words
+    (shown without quotation marks)."""
+
+    kind: ClassVar[str] = "citations"
+    sources: tuple[Source, ...]
+    read: tuple[Source, ...] = ()
+    beyond: bool = False
+    unverified: int = 0
+
+
+@dataclass(frozen=True)
 class ErrorEvent(TurnEvent):
     """A stage failed; ``hint`` says what the person can do next."""
 

@@ -21,6 +21,7 @@ from os1.skills.memory_tools import ForgetMemories, RememberNote
 from os1.skills.music import shelf as music_shelf
 from os1.skills.music import songbook
 from os1.skills.music.tools import ComposeMusic, WriteSong
+from os1.skills.personas import records as persona_records
 from os1.skills.proofread.tools import Proofread
 
 
@@ -59,6 +60,7 @@ def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) 
         *music_shelf.MIGRATIONS,
         *songbook.MIGRATIONS,
         *library_shelf.MIGRATIONS,
+        *persona_records.MIGRATIONS,
     )
     for name, migrate in migrations:
         register(name, migrate)
