@@ -46,6 +46,8 @@ TOOLS = {
     "ask_library",
     "list_library",
     "add_to_library",
+    "list_personas",
+    "ask_persona",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -173,10 +175,27 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         assert asked.structured_content["answer"] in ("Your books do not say.", "Scripted")
         blank = await client.call_tool("search_library", {"query": "  "})
         assert blank.is_error and "empty" in text_of(blank)
+        # a persona of the keeper's words, built over REST, then asked over MCP
+        async with httpx.AsyncClient(base_url=live_server.url, timeout=60) as http:
+            made = await http.post("/api/personas", json={"name": "keeper",
+                                   "paths": ["~/keeper.txt"]}, headers=alice.headers)  # fmt: skip
+        assert made.status_code == 201, made.text
+        personas = await client.call_tool("list_personas", {})
+        assert [p["name"] for p in personas.structured_content["result"]] == ["keeper"]  # type: ignore[index]
+        said = await client.call_tool(
+            "ask_persona", {"persona": "keeper", "message": "Who climbed the hundred steps?"}
+        )
+        assert said.structured_content is not None, text_of(said)
+        assert said.structured_content["reply"] and said.structured_content["sources"]
+        assert said.structured_content["sources"][0]["text"] == book
     async with over_http(live_server.url, live_server.person("bob").key) as client:
         assert (await client.call_tool("list_letters", {})).structured_content == {"result": []}
         nothing = await client.call_tool("search_library", {"query": "hundred steps"})
         assert nothing.structured_content == {"result": []}
+        none = await client.call_tool("list_personas", {})
+        assert none.structured_content == {"result": []}
+        stranger = await client.call_tool("ask_persona", {"persona": "keeper", "message": "hi"})
+        assert stranger.is_error and "no persona called 'keeper'" in text_of(stranger)
         theirs = await client.call_tool("revise_letter", {"letter": letter["id"], "change": "x"})
         assert theirs.is_error and "no letter" in text_of(theirs)
     # the turn is alice's conversation, as if she had typed it in the web UI

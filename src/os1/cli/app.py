@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "undo": ("actions", "undo",
              "Put things back as they were before an action, where the world allows."),
-    "chat": ("chat", "chat", "Talk with your companion."),
+    "chat": ("chat", "chat", "Talk with your companion, or with a persona."),
     "doctor": ("doctor", "doctor",
                "Check Python, packages, data folder, disk, database, privacy and model; say "
                "how to fix each."),
@@ -50,6 +50,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Letters written by hand: as a print-ready PDF and a picture of each page."),
     "library": ("library", "library_app",
                 "Your books and documents, read into a library you can search."),
+    "persona": ("persona", "persona_app",
+                "Personas: a writer rebuilt from their own words, with consent and sources."),
     "compose": ("music", "compose",
                 "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
                 "why.txt."),

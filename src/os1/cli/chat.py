@@ -28,8 +28,8 @@ from os1.cli.render import Renderer
 from os1.cli.session import catches_signals, start_companion
 from os1.companion import Companion
 from os1.core.turns import CancelToken
-from os1.errors import Os1Error
-from os1.events import ActionSettled, ProposalMade, TurnEvent, TurnFinished
+from os1.errors import InputError, Os1Error
+from os1.events import ActionSettled, ErrorEvent, ProposalMade, TurnEvent, TurnFinished
 
 HELP = """Commands:
   /help            this list
@@ -164,8 +164,10 @@ async def _show_turn(
     cancel: CancelToken,
     render: Renderer,
     onboarding: bool,
+    persona: str | None = None,
 ) -> list[ProposalMade]:
-    """One turn, shown as it comes; returns the proposals still waiting for a decision.
+    """One turn (with ``persona`` when given, else the companion), shown as it comes;
+    returns the proposals still waiting for a decision.
 
     If showing an event fails (the reader went away), the turn is stopped, not dropped:
     it runs on unseen to its end, so the person's words are stored and the part of the
@@ -174,7 +176,11 @@ async def _show_turn(
     Raises:
         BrokenPipeError: the reader went away during the turn.
     """
-    events = companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding)
+    events = (
+        _persona_turn(companion, user, persona, line, cancel)
+        if persona
+        else companion.turn(user, line, cancel=cancel, onboarding_enabled=onboarding)
+    )
     proposals: list[ProposalMade] = []
     unread = False
     async with aclosing(_with_interrupt(events, cancel)) as shown:
@@ -191,7 +197,7 @@ async def _show_turn(
                 proposals.append(event)
             if isinstance(event, ActionSettled):  # a standing policy ran it already
                 proposals = [p for p in proposals if p.proposal_id != event.proposal_id]
-            if isinstance(event, TurnFinished) and render.speaker == "":
+            if isinstance(event, TurnFinished) and render.speaker == "" and not persona:
                 render.speaker = (await companion.identity(user)).name
     if unread:
         raise BrokenPipeError
@@ -285,7 +291,27 @@ async def _recap(companion: Companion, user: str, render: Renderer) -> None:
         render.info(f"{who} › {text}", "dim")
 
 
-async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: str | None) -> int:
+async def _persona_turn(
+    companion: Companion, user: str, persona: str, line: str, cancel: CancelToken
+) -> AsyncIterator[TurnEvent]:
+    """A persona's reply as a turn's events; a message it cannot take (empty, too long)
+    is an error event, and the conversation goes on."""
+    try:
+        async with aclosing(companion.personas.reply(user, persona, line, cancel=cancel)) as got:
+            async for event in got:
+                yield event
+    except InputError as exc:
+        yield ErrorEvent(exc.code, exc.message, exc.hint)
+
+
+async def run_chat(
+    user: str,
+    as_json: bool,
+    new: bool,
+    onboarding: bool,
+    home: str | None,
+    persona: str | None = None,
+) -> int:
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     interactive = sys.stdin.isatty()
@@ -306,9 +332,13 @@ async def run_chat(user: str, as_json: bool, new: bool, onboarding: bool, home: 
             if not reader.gone.is_set():
                 companion.load_model_ahead()
             with companion.presence.hold(user):
+                if persona:  # a name that is no persona fails now, not at the first line
+                    card = await companion.personas.show(user, persona)
+                    render.speaker = f"{card.writer} (persona)"
                 await _converse(
-                    companion, user, render, reader.gone, new=new, onboarding=onboarding
-                )
+                    companion, user, render, reader.gone, new=new, onboarding=onboarding,
+                    persona=persona,
+                )  # fmt: skip
         except Os1Error as exc:
             render.error(exc.message, exc.hint)
             return 1
@@ -324,12 +354,13 @@ async def _converse(
     *,
     new: bool,
     onboarding: bool,
+    persona: str | None = None,
 ) -> None:
     """Line after line until the person leaves, stdin ends or the reader goes away."""
     interactive = sys.stdin.isatty()
-    if new:
+    if new and not persona:
         await companion.new_conversation(user)
-    if interactive:
+    if interactive and not persona:
         render.speaker = (await companion.identity(user)).name
         await _recap(companion, user, render)
         if onboarding:
@@ -350,7 +381,7 @@ async def _converse(
             await companion.model_ready()
         cancel = CancelToken()
         shown = asyncio.create_task(
-            _show_turn(companion, user, line, cancel, render, onboarding and interactive)
+            _show_turn(companion, user, line, cancel, render, onboarding and interactive, persona)
         )
         proposals = await unless_output_closed(shown, cancel.cancel, gone)
         for proposal in proposals:
@@ -375,8 +406,11 @@ def chat(
     home: str | None = typer.Option(
         None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."
     ),
+    persona: str | None = typer.Option(
+        None, "--persona", help="Talk with one of your personas instead (`os1 persona list`)."
+    ),
 ) -> None:
-    """Talk with your companion.
+    """Talk with your companion, or with a persona.
 
     Examples:
 
@@ -385,5 +419,7 @@ def chat(
       echo "What's a good name for a cat?" | os1 chat     # one reply per input line
 
       printf 'hi\\nhow are you?\\n' | os1 chat --json --user alice
+
+      os1 chat --persona thoreau                 # talk with a writer's persona
     """
-    raise typer.Exit(asyncio.run(run_chat(user, as_json, new, onboarding, home)))
+    raise typer.Exit(asyncio.run(run_chat(user, as_json, new, onboarding, home, persona)))

@@ -15,7 +15,15 @@ from rich.progress import (
 )
 
 from os1.companion import dumps_event
-from os1.events import ActionSettled, ErrorEvent, Notice, TextDelta, TurnEvent, TurnFinished
+from os1.events import (
+    ActionSettled,
+    Cited,
+    ErrorEvent,
+    Notice,
+    TextDelta,
+    TurnEvent,
+    TurnFinished,
+)
 
 
 def transient_progress(console: Console, *columns: str | ProgressColumn) -> Progress:
@@ -67,6 +75,10 @@ class Renderer:
             if self._open_reply or not self.interactive:
                 self.out.print()
             self._open_reply = False
+        elif isinstance(event, Cited):
+            if event.sources or event.unverified:
+                self._end_line()
+                self._show_sources(event)
         elif isinstance(event, ActionSettled):
             self._end_line()
             style = {"done": "green", "failed": "red"}.get(event.status, "yellow")
@@ -79,6 +91,19 @@ class Renderer:
             self.failed = True
             hint = f" [dim]{event.hint}[/]" if event.hint else ""
             self.err.print(f"[red]{event.message}[/]{hint}", highlight=False)
+
+    def _show_sources(self, cited: Cited) -> None:
+        """The passages a persona's reply rests on, each its writer's exact words."""
+        for source in cited.sources:
+            where = source.title + (f", {source.chapter}" if source.chapter else "")
+            words = " ".join(source.text.split())
+            more = "…" if len(words) > 200 else ""
+            self.out.print(f"  [{source.number}] {where} (at {source.start:,}): "
+                           f"“{words[:200]}{more}”", style="dim", markup=False,
+                           highlight=False)  # fmt: skip
+        if cited.unverified:
+            self.out.print(f"  {cited.unverified} quotation(s) not found in the writings are "
+                           "shown without quotation marks.", style="dim", markup=False)  # fmt: skip
 
     def _end_line(self) -> None:
         if self._open_reply:

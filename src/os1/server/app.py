@@ -33,6 +33,7 @@ from os1.server import (
     memory_api,
     music_api,
     openai_api,
+    personas_api,
     problems,
     song_api,
     ws,
@@ -95,6 +96,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(letters_api.router)
     app.include_router(music_api.router)
     app.include_router(library_api.router)
+    app.include_router(personas_api.router)
     app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)

@@ -1,13 +1,14 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers nineteen tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twenty-one tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
 ``revise_letter`` and ``list_letters``, and ``list_hands`` and ``learn_hand`` (the
 person's handwriting from a picture of the filled-in sheet), ``compose_music``,
 ``list_music`` and ``write_song``, and ``search_library``, ``ask_library``,
-``list_library`` and ``add_to_library`` (the person's books). Like every door it has no
+``list_library`` and ``add_to_library`` (the person's books), ``list_personas`` and
+``ask_persona`` (a writer rebuilt from their words, ``os1 persona``). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -69,7 +70,7 @@ from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
 from os1.errors import Os1Error
-from os1.events import ErrorEvent, TurnEvent, TurnFinished
+from os1.events import Cited, ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
@@ -230,6 +231,19 @@ class BookListed(BaseModel):
 class BooksAdded(BaseModel):
     added: list[BookListed]
     skipped: list[str] = Field(description="each file left out, and why")
+
+
+class PersonaListed(BaseModel):
+    name: str
+    writer: str
+    kind: str = Field(description="author (published writing) or person (a private one)")
+    sources: int
+
+
+class PersonaReply(BaseModel):
+    reply: str
+    sources: list[Passage] = Field(description="the writer's own words the reply rests on")
+    beyond: bool = Field(description="True when it goes beyond the writings, and says so")
 
 
 class Uploaded(BaseModel):
@@ -539,6 +553,37 @@ def build_server(resolve: Resolve) -> MCPServer:
                    for a in done.added],
             skipped=[f"{s.source}: {s.message}" for s in done.skipped],
         )  # fmt: skip
+
+    @server.tool()
+    async def list_personas(ctx: Context) -> list[PersonaListed]:
+        """The person's personas: writers rebuilt from their own words, each with consent
+        and sources recorded (built with `os1 persona build`)."""
+        speaker = await resolve(ctx)
+        found = await _guard(speaker.companion.personas.listed(speaker.name))
+        return [PersonaListed(name=p.name, writer=p.writer, kind=p.kind, sources=p.sources)
+                for p in found]  # fmt: skip
+
+    @server.tool()
+    async def ask_persona(persona: Short, message: Text, ctx: Context) -> PersonaReply:
+        """Say something to one of the person's personas: its reply, from passages of its
+        writer's works, with those passages (their exact words). It is a reconstruction,
+        not the writer, and says so when it goes beyond the writings."""
+        name, text = _plain(persona, "persona", 40), _plain(message, "message", MAX_TEXT)
+        speaker = await resolve(ctx)
+        personas = speaker.companion.personas
+
+        async def reply() -> PersonaReply:
+            said, cited = "", Cited(())
+            async for event in personas.reply(speaker.name, name, text):
+                if isinstance(event, Cited):
+                    cited = event
+                elif isinstance(event, TurnFinished):
+                    said = event.text
+            sources = [Passage(book=s.book, title=s.title, author="", chapter=s.chapter,
+                               start=s.start, text=s.text) for s in cited.sources]  # fmt: skip
+            return PersonaReply(reply=said, sources=sources, beyond=cited.beyond)
+
+        return await _guard(speaker.model(reply))
 
     @server.tool()
     async def profile(ctx: Context) -> str:

@@ -1,8 +1,10 @@
 """The OpenAI-compatible door (``/v1``): any OpenAI client can talk to the companion.
 
-``GET /v1/models`` lists one model, ``os1``; ``POST /v1/chat/completions`` runs one turn,
-plain or streamed as server-sent events. The API key (``Authorization: Bearer os1_…``)
-says who is talking, so two keys are two people, each with their own companion memory.
+``GET /v1/models`` lists ``os1`` and each of the caller's personas as ``persona:NAME``;
+``POST /v1/chat/completions`` runs one turn, plain or streamed as server-sent events:
+with the companion, or with the persona its ``model`` names (``os1 persona``). The API
+key (``Authorization: Bearer os1_…``) says who is talking, so two keys are two people,
+each with their own companion memory.
 
 os1 is stateful, unlike OpenAI's API. It answers only the **last user message** of
 ``messages``, in the person's current conversation; the companion keeps its own history
@@ -65,20 +67,33 @@ KEEPALIVE = 10.0  # seconds of silence before a comment line, well under proxy t
 _BORN = int(time.time())
 _END = object()  # the turn's task is over
 _GONE = object()  # the client hung up
+PERSONA = "persona:"  # a model name that talks with one of the caller's personas
 
 
 @router.get("/models", response_model=ModelList)
-async def list_models(_: Caller) -> ModelList:
-    return ModelList(data=[ModelCard(id=MODEL_ID, created=_BORN)])
+async def list_models(account: Caller, svc: Svc) -> ModelList:
+    """``os1``, and each of the caller's personas as ``persona:NAME``."""
+    personas = await svc.companion.personas.listed(account.name)
+    return ModelList(
+        data=[ModelCard(id=MODEL_ID, created=_BORN)]
+        + [ModelCard(id=f"{PERSONA}{p.name}", created=int(p.built_at)) for p in personas]
+    )
 
 
 @router.get("/models/{model_id}", response_model=ModelCard)
-async def get_model(model_id: str, _: Caller) -> ModelCard:
-    if model_id != MODEL_ID:
+async def get_model(model_id: str, account: Caller, svc: Svc) -> ModelCard:
+    found = {m.id: m for m in (await list_models(account, svc)).data}
+    if model_id not in found:
         raise HttpProblem(
-            404, "model_not_found", f"There is no model {model_id!r} here.", "Use 'os1'."
-        )
-    return ModelCard(id=MODEL_ID, created=_BORN)
+            404, "model_not_found", f"There is no model {model_id!r} here.",
+            "Use 'os1', or 'persona:NAME' for one of your personas.",
+        )  # fmt: skip
+    return found[model_id]
+
+
+def _persona(model: str | None) -> str | None:
+    """The persona a request's ``model`` names (``persona:NAME``), if any."""
+    return model[len(PERSONA) :] if model and model.startswith(PERSONA) else None
 
 
 @router.post("/chat/completions", response_model=None)
@@ -90,14 +105,16 @@ async def chat_completions(
     svc.companion.presence.touch(account.name, "api")
     reply = Reply(CancelToken(), body.reply_cap, svc.companion.limits.max_reply_tokens)
     model = body.model or MODEL_ID
+    persona = _persona(body.model)
     if body.stream:
-        run = TurnRun(svc, account, text, reply)
+        run = TurnRun(svc, account, text, reply, persona)
         first = await run.items.get()
         if isinstance(first, Exception):  # refused before anything was said: a plain error
             await run.close(stop=False)
             raise first
         return TurnStream(run, first, SseWriter(reply, model, int(time.time()), body.include_usage))
-    async with aclosing(turn_events(svc, account, text, cancel=reply.cancel)) as events:
+    turn = turn_events(svc, account, text, cancel=reply.cancel, persona=persona)
+    async with aclosing(turn) as events:
         async for event in events:
             reply.take(event)
     svc.companion.presence.touch(account.name, "api")
@@ -187,8 +204,11 @@ class TurnRun:
     """One turn in a task of its own, its events handed over through a queue, so that the
     response can watch the connection and send keep-alives while the turn runs."""
 
-    def __init__(self, svc: Services, account: Account, text: str, reply: Reply) -> None:
+    def __init__(
+        self, svc: Services, account: Account, text: str, reply: Reply, persona: str | None
+    ) -> None:
         self.svc = svc
+        self.persona = persona
         self.account = account
         self.reply = reply
         self.started = False
@@ -197,8 +217,9 @@ class TurnRun:
 
     async def _pump(self, text: str) -> None:
         events = turn_events(
-            self.svc, self.account, text, cancel=self.reply.cancel, on_wait=self._queued
-        )
+            self.svc, self.account, text, cancel=self.reply.cancel, on_wait=self._queued,
+            persona=self.persona,
+        )  # fmt: skip
         try:
             async with aclosing(events) as stream:
                 async for event in stream:

@@ -69,6 +69,10 @@ _STATUS_BY_CODE = {
     "music_destination": 500,
     "library_unknown": 404,
     "library_busy": 409,
+    "persona_unknown": 404,
+    "persona_name_taken": 409,
+    "persona_kind_differs": 409,
+    "persona_consent_ended": 403,
 }
 
 
@@ -77,7 +81,13 @@ def status_for(exc: Os1Error) -> int:
         return exc.status
     if exc.code in _STATUS_BY_CODE:
         return _STATUS_BY_CODE[exc.code]
-    if type(exc).__name__ in ("InputError", "LetterError", "MusicError", "LibraryError"):
+    if type(exc).__name__ in (
+        "InputError",
+        "LetterError",
+        "MusicError",
+        "LibraryError",
+        "PersonaError",
+    ):
         return 422
     return 500
 

@@ -56,9 +56,11 @@ async def turn_events(
     cancel: CancelToken | None = None,
     on_wait: WaitFn | None = None,
     tentative: Tentative | None = None,
+    persona: str | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
-    """The events of one turn of ``account``, under the server's limits. A tentative
-    turn that is dropped gives its turn back to the person's rate.
+    """The events of one turn of ``account`` (with their persona ``persona`` when given),
+    under the server's limits. A tentative turn that is dropped gives its turn back to
+    the person's rate.
 
     Raises:
         HttpProblem: 429 over the turn rate, 503 when the line is full or the server
@@ -68,7 +70,7 @@ async def turn_events(
     svc.turns.take(f"u{account.id}", "turns")
     try:
         async with aclosing(
-            _turn_in_line(svc, account, text, cancel or CancelToken(), on_wait, tentative)
+            _turn_in_line(svc, account, text, cancel or CancelToken(), on_wait, tentative, persona)
         ) as events:
             async for event in events:
                 yield event
@@ -84,6 +86,7 @@ async def _turn_in_line(
     token: CancelToken,
     on_wait: WaitFn | None,
     tentative: Tentative | None,
+    persona: str | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
     with svc.live.turn(account, token):
         async with svc.gate.slot(on_wait):
@@ -94,7 +97,11 @@ async def _turn_in_line(
             svc.inflight.add(token)
             svc.idle.clear()
             try:
-                events = svc.companion.turn(account.name, text, cancel=token, tentative=tentative)
+                events = (
+                    svc.companion.personas.reply(account.name, persona, text, cancel=token)
+                    if persona
+                    else svc.companion.turn(account.name, text, cancel=token, tentative=tentative)
+                )
                 async with aclosing(events) as stream:
                     async for event in stream:
                         yield event

@@ -1,7 +1,8 @@
 // os1's web UI: signing in, the app shell and its pages. Plain ES modules, no build
 // step and nothing from the network but our own server, so it works offline.
 //
-// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/music, #/library, #/timeline): every page
+// Routing is by URL fragment (#/chat, #/memory, #/profile, #/letters, #/music, #/library,
+// #/personas, #/timeline): every page
 // has a link and Back works, with no server routes. A one-time sign-in link
 // (#signin=CODE, printed by `os1 serve`) is redeemed first and then scrubbed from the
 // address bar and history, so the code never lingers where it could be copied.
@@ -13,10 +14,11 @@ import { LettersView } from "./letters.js";
 import { LibraryView } from "./library.js";
 import { MemoryView } from "./memory.js";
 import { MusicView } from "./music.js";
+import { PersonasView } from "./personas.js";
 import { ProfileView } from "./profile.js";
 import { TimelineView } from "./timeline.js";
 
-const VIEWS = ["chat", "memory", "profile", "letters", "music", "library", "timeline"];
+const VIEWS = ["chat", "memory", "profile", "letters", "music", "library", "personas", "timeline"];
 const ME_REFRESH_MS = 20000;
 
 const state = { me: null, view: null, meTimer: null };
@@ -32,6 +34,7 @@ const pages = {
   letters: new LettersView(),
   music: new MusicView(),
   library: new LibraryView(),
+  personas: new PersonasView(),
   timeline: new TimelineView(),
 };
 
