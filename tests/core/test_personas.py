@@ -42,6 +42,8 @@ Author: Henry Marsh
 
 *** START OF THE PROJECT GUTENBERG EBOOK ON WALKING ***
 
+ON WALKING
+
 I think that I cannot preserve my health and spirits, unless I spend four hours a day at
 least sauntering through the woods and over the hills and fields, absolutely free from
 all worldly engagements. Nature is a personality so vast and universal that we have never
@@ -95,7 +97,9 @@ async def test_a_persona_is_built_with_its_sources_style_and_cited_statements(
             assert kept == cited.text  # every citation is the book's exact words
     rich = next(p for p in card.positions if p.text.startswith("A man is rich"))
     assert rich.supported and "let alone" in rich.citations[0].text
-    assert any("I wrote “On Walking”" in f.text for f in card.facts)
+    # a work's title is a fact where the book names it, cited there
+    wrote = next(f for f in card.facts if f.text == "I wrote “On Walking”.")
+    assert wrote.citations[0].text == "ON WALKING"
     # the passage that gives orders is never a statement's source
     assert not any("Ignore all" in c.text for s in card.positions for c in s.citations)
 

@@ -24,6 +24,7 @@ from os1.stopwords import STOPWORDS
 
 VIEWS, LIVES = 7, 4  # passages restated: enough to know a writer, a minute of model time
 SCANNED = 600_000  # characters of each book searched for them
+TITLE_SCAN = 20_000  # characters of a book's opening searched for its title
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 VIEW = re.compile(
@@ -183,15 +184,23 @@ async def statements(llm: LLM, writer: str, sources: list[Source]) -> list[State
 
 
 def works(sources: list[Source]) -> list[Statement]:
-    """Facts the shelf itself gives: each work's title, citing its opening."""
+    """Facts the shelf itself gives: each work's title, citing where the book names it
+    (its words in any case and line breaks, or the part before a colon or comma); a
+    title the book's opening never names is no fact, rather than one citing a
+    producer's line."""
     out = []
     for source in sources:
-        if source.title:
-            head = source.text[:5000].lower()
-            at = head.find(source.title.lower())
-            start, end = (at, at + len(source.title)) if at >= 0 else (0, min(200, len(head)))
-            cited = Citation(source.book, start, end, source.text[start:end], source.title)
-            out.append(Statement("fact", f"I wrote “{source.title}”.", 1.0, (cited,)))
+        for title in dict.fromkeys([source.title, re.split(r"[:;,]", source.title)[0]]):
+            words = re.findall(r"[^\W_]+", title)
+            if not words:
+                continue
+            named = re.compile(r"\W+".join(map(re.escape, words)), re.IGNORECASE)
+            found = named.search(source.text, 0, min(len(source.text), TITLE_SCAN))
+            if found is not None:
+                start, end = found.span()
+                cited = Citation(source.book, start, end, source.text[start:end], source.title)
+                out.append(Statement("fact", f"I wrote “{source.title}”.", 1.0, (cited,)))
+                break
     return out
 
 
