@@ -40,13 +40,13 @@ def test_a_persona_is_built_talked_with_and_forgotten(
     essay = tmp_path / "walking.txt"
     essay.write_text(ESSAY)
 
-    page.get_by_label("Persona's name").fill("lena")
+    page.get_by_label("Called").fill("lena")
     page.get_by_label("Whose writing").select_option("person")
     page.get_by_label("Their writing").set_input_files([essay])
     page.get_by_role("button", name="Build").click()
     expect(page.locator("#persona-build-status")).to_contain_text("needs their consent")
 
-    page.get_by_label("Persona's name").fill("brook")
+    page.get_by_label("Called").fill("brook")
     page.get_by_label("Whose writing").select_option("author")
     page.get_by_role("button", name="Build").click()
     expect(page.locator("#persona-build-status")).to_contain_text("Built brook", timeout=30_000)

@@ -26,6 +26,7 @@ from typing import Literal
 from os1.models.base import ChatMessage
 from os1.orders import gives_orders
 from os1.skills.library.finding import Hit
+from os1.skills.personas.derive import telling
 from os1.skills.personas.records import Citation, Said
 from os1.stopwords import STOPWORDS
 
@@ -38,7 +39,6 @@ _QUOTE_OPEN = {'"': '"', "“": "”"}
 _WORD = re.compile(r"[^\W\d_]{5,}")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _RUN_WORD = re.compile(r"[^\W_]+")
-_STEM_WORD = re.compile(r"[^\W\d_]{3,}")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _DIALOGUE = ('"', "“", "”", "‘")
 _ASKS_TO_BE = re.compile(
@@ -85,14 +85,14 @@ def closing_quote(message: str, passages: list[Passage]) -> tuple[int, Citation]
     their passage: the sentence sharing the most telling words with the message (the
     better passage's on a tie), and the one after it when it is short and follows on.
     None when no sentence shares a word, or every passage gives orders."""
-    asked = telling_stems(message)
+    asked = telling(message)
     best: tuple[int, int, int, int, Passage] | None = None
     for number, passage in enumerate(passages, 1):
         if passage.orders:
             continue
         spans = _sentences(passage.hit.text)
         for n, (start, end) in enumerate(spans):
-            shared = len(asked & telling_stems(passage.hit.text[start:end]))
+            shared = len(asked & telling(passage.hit.text[start:end]))
             if shared and (best is None or (shared, -number) > (best[0], -best[1])):
                 follows = n + 1 < len(spans) and spans[n + 1][0] - end <= 2
                 if end - start < SHORT_QUOTE and follows:
@@ -104,10 +104,6 @@ def closing_quote(message: str, passages: list[Passage]) -> tuple[int, Citation]
     hit = passage.hit
     return number, Citation(hit.book, hit.start + start, hit.start + end, hit.text[start:end],
                             hit.title)  # fmt: skip
-
-
-def telling_stems(text: str) -> set[str]:
-    return {w.lower()[:5] for w in _STEM_WORD.findall(text) if w.lower() not in STOPWORDS}
 
 
 def quoted(number: int, quote: Citation) -> str:
