@@ -16,7 +16,7 @@ from os1.cli.actions import err, opened, opened_cheaply, out, run
 from os1.cli.render import Renderer, transient_progress
 from os1.config import DEFAULT_USER
 from os1.core.personas import PersonaCard
-from os1.events import Cited, TextDelta, TurnFinished
+from os1.events import TextDelta
 
 persona_app = typer.Typer(
     help="Personas: a writer rebuilt from their own words, with consent and sources.\n\n"
@@ -169,14 +169,9 @@ def ask(
     passages it rests on (for a conversation: `os1 chat --persona NAME`)."""
 
     async def work() -> int:
-        reply, cited = "", Cited(())
         async with opened(quiet=as_json) as companion:
             with err.status("Reading the writings…", spinner="dots"):
-                async for event in companion.personas.reply(user, name, message):
-                    if isinstance(event, Cited):
-                        cited = event
-                    elif isinstance(event, TurnFinished):
-                        reply = event.text
+                reply, cited = await companion.personas.ask(user, name, message)
         if as_json:
             out.print_json(json.dumps({"reply": reply, **cited.to_dict()}))
             return 0

@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -420,6 +421,21 @@ class Personas:
             bool(beyond), gate.unverified,
         )  # fmt: skip
         yield TurnFinished(turn_id, answer, interrupted, kept, usage)
+
+    async def ask(self, user: str, name: str, text: str) -> tuple[str, Cited]:
+        """``reply`` run to its end, for a door that answers at once (``persona ask``,
+        REST, MCP): the reply's text and the passages it rests on.
+
+        Raises: as ``reply``.
+        """
+        said, cited = "", Cited(())
+        async with aclosing(self.reply(user, name, text)) as events:
+            async for event in events:
+                if isinstance(event, Cited):
+                    cited = event
+                elif isinstance(event, TurnFinished):
+                    said = event.text
+        return said, cited
 
     async def _passages(self, user: str, persona: Persona, message: str) -> list[talking.Passage]:
         try:

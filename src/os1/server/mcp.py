@@ -70,7 +70,7 @@ from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
 from os1.errors import Os1Error
-from os1.events import Cited, ErrorEvent, TurnEvent, TurnFinished
+from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
@@ -573,12 +573,7 @@ def build_server(resolve: Resolve) -> MCPServer:
         personas = speaker.companion.personas
 
         async def reply() -> PersonaReply:
-            said, cited = "", Cited(())
-            async for event in personas.reply(speaker.name, name, text):
-                if isinstance(event, Cited):
-                    cited = event
-                elif isinstance(event, TurnFinished):
-                    said = event.text
+            said, cited = await personas.ask(speaker.name, name, text)
             sources = [Passage(book=s.book, title=s.title, author="", chapter=s.chapter,
                                start=s.start, text=s.text) for s in cited.sources]  # fmt: skip
             return PersonaReply(reply=said, sources=sources, beyond=cited.beyond)

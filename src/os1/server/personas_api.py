@@ -32,7 +32,6 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import Field
 
-from os1.events import Cited, TurnFinished
 from os1.server.auth import Caller, Svc
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
@@ -83,22 +82,16 @@ async def one_persona(
     return (await svc.companion.personas.show(account.name, name, version)).as_dict()
 
 
-async def _reply(svc: Any, user: str, name: str, text: str) -> dict[str, Any]:
-    reply, cited = "", Cited(())
-    async for event in svc.companion.personas.reply(user, name, text):
-        if isinstance(event, Cited):
-            cited = event
-        elif isinstance(event, TurnFinished):
-            reply = event.text
-    found = cited.to_dict()
-    found.pop("type")
-    return {"reply": reply, **found}
-
-
 @router.post("/personas/{name}/messages")
 async def talk(body: MessageIn, account: Caller, svc: Svc, name: str = Name) -> dict[str, Any]:
     """Say something to a persona: its reply, with the passages it rests on."""
-    return await model_turn(svc, account, lambda: _reply(svc, account.name, name, body.text))
+    personas = svc.companion.personas
+    reply, cited = await model_turn(
+        svc, account, lambda: personas.ask(account.name, name, body.text)
+    )
+    found = cited.to_dict()
+    found.pop("type")
+    return {"reply": reply, **found}
 
 
 @router.get("/personas/{name}/messages")

@@ -25,7 +25,7 @@ from os1.stopwords import STOPWORDS
 VIEWS, LIVES = 7, 4  # passages restated: enough to know a writer, a minute of model time
 SCANNED = 600_000  # characters of each book searched for them
 TITLE_SCAN = 20_000  # characters of a book's opening searched for its title
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
+SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 _WORD = re.compile(r"[^\W\d_]{3,}")
 VIEW = re.compile(
     r"\bI (?:think|believe|hold|feel|know|suppose|doubt|am (?:sure|convinced|persuaded))\b"
@@ -83,7 +83,7 @@ def support(statement: str, cited: str) -> float:
 
 
 def _sentences(source: Source) -> Iterator[tuple[int, int]]:
-    for found in _SENTENCE.finditer(source.text, 0, min(len(source.text), SCANNED)):
+    for found in SENTENCE.finditer(source.text, 0, min(len(source.text), SCANNED)):
         start, end = found.span()
         while start < end and source.text[start].isspace():
             start += 1
@@ -92,7 +92,8 @@ def _sentences(source: Source) -> Iterator[tuple[int, int]]:
             yield start, end
 
 
-def _dialogue(text: str) -> bool:
+def dialogue(text: str) -> bool:
+    """Whether ``text`` holds speech in quotation marks: in a novel, a character's voice."""
     return any(mark in text for mark in ('"', "“", "”", "‘"))
 
 
@@ -110,7 +111,7 @@ def excerpts(sources: list[Source], writer: str = "") -> list[_Excerpt]:
                 text = source.text[start:end]
                 hits = len(pattern.findall(text))
                 named = any(n in text.lower() for n in names)
-                if hits and not named and not _dialogue(text) and not gives_orders(text):
+                if hits and not named and not dialogue(text) and not gives_orders(text):
                     found.append((hits, Citation(source.book, start, end, text, source.title)))
             found.sort(key=lambda f: (-f[0], f[1].start))
             ranked.append(found)

@@ -26,7 +26,7 @@ from typing import Literal
 from os1.models.base import ChatMessage
 from os1.orders import gives_orders
 from os1.skills.library.finding import Hit
-from os1.skills.personas.derive import telling
+from os1.skills.personas.derive import SENTENCE, dialogue, telling
 from os1.skills.personas.records import Citation, Said
 from os1.stopwords import STOPWORDS
 
@@ -39,8 +39,6 @@ _QUOTE_OPEN = {'"': '"', "“": "”"}
 _WORD = re.compile(r"[^\W\d_]{5,}")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _RUN_WORD = re.compile(r"[^\W_]+")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
-_DIALOGUE = ('"', "“", "”", "‘")
 _ASKS_TO_BE = re.compile(
     r"\b(?:pretend|act|speak|talk|answer|write|reply|respond)\s+(?:to be|as if you were|as|like)"
     r"\s+(?!yourself\b|you\b|your\b)(\w[\w.'’-]*(?:\s+[A-Z][\w'’-]*)*)"
@@ -70,12 +68,12 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     """Each sentence of ``text`` that could be quoted alone: its span, surrounding space
     left out; neither dialogue (a character's voice, in a novel) nor a fragment."""
     found = []
-    for match in _SENTENCE.finditer(text):
+    for match in SENTENCE.finditer(text):
         start = match.start() + len(match.group()) - len(match.group().lstrip())
         end = match.start() + len(match.group().rstrip())
         said = text[start:end]
         quotable = 8 <= len(said.split()) <= 60 and said[:1].isupper()
-        if quotable and not any(mark in said for mark in _DIALOGUE):
+        if quotable and not dialogue(said):
             found.append((start, end))
     return found
 
