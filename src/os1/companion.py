@@ -40,6 +40,7 @@ from os1.core.music import Music
 from os1.core.personas import Personas
 from os1.core.proofread import Proofread
 from os1.core.speech import Speech
+from os1.core.talks import Talks
 from os1.errors import InputError, Os1Error
 from os1.events import (
     ActionSettled,
@@ -138,6 +139,7 @@ class Companion:
         self.letters = Letters(self.core)
         self.library = Library(self.core)
         self.personas = Personas(self.core, self.library)
+        self.talks = Talks(self.core, self.personas)
         self.music = Music(self.core)
         self.speech = Speech(self.core)
         self._deps = TurnDeps(

@@ -70,3 +70,33 @@ def test_refusals_say_why_and_exit_non_zero(tmp_path: Path) -> None:
     assert unknown.exit_code != 0 and "no persona called 'nobody'" in unknown.output
     bad = run_cli(home, "persona", "show", "../etc")
     assert bad.exit_code != 0 and "cannot name a persona" in bad.output
+
+
+def test_converse_runs_a_talk_keeps_it_and_refuses_bad_parties(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert (
+        run_cli(home, "persona", "build", "brook", "--from", str(_sources(tmp_path))).exit_code == 0
+    )
+    talked = run_cli(home, "converse", "companion:me", "persona:brook", "--turns", "3",
+                     "--topic", "rivers")  # fmt: skip
+    assert talked.exit_code == 0, talked.output
+    assert "Ada Brook:" in talked.stdout and "os1 converse --show" in talked.stdout
+    as_json = run_cli(home, "converse", "persona:brook", "companion:me", "-n", "2", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    found = json.loads(as_json.stdout)
+    assert [x["speaker"] for x in found["lines"]] == ["persona:brook", "companion:me"]
+    listed = json.loads(run_cli(home, "converse", "--list", "--json").stdout)
+    assert [t["topic"] for t in listed] == ["", "rivers"] and len(listed[1]["lines"]) == 3
+    shown = run_cli(home, "converse", "--show", str(listed[1]["id"]))
+    assert shown.exit_code == 0 and "rivers" in shown.stdout and "could share" in shown.stdout
+
+    for args, says in (
+        (["companion:me"], "Name the two parties"),
+        (["me", "persona:brook"], "names no one"),
+        (["companion:me", "persona:ghost"], "no persona called"),
+        (["companion:me", "companion:me"], "cannot talk with itself"),
+        (["companion:me", "persona:brook", "--share", "secrets"], "not a kind of memory"),
+        (["--show", "99"], "no talk 99"),
+    ):
+        refused = run_cli(home, "converse", *args)
+        assert refused.exit_code != 0 and says in refused.output, (args, refused.output)

@@ -175,6 +175,13 @@ async def test_a_question_beyond_the_writings_says_so(
         "I would rather walk to the pond than stare at one."
     )
     assert next(e for e in events if isinstance(e, Cited)).beyond
+    # a long note (three words) repeated whole, its words in another order, is cut whole
+    echo = "My writings never speak of “smartphones”, “television”, “airplanes”, so this "
+    scripted.enqueue(echo + "goes beyond them: I would rather walk.")
+    asked = "What would you think of smartphones, television and airplanes?"
+    events = await collect(companion.personas.reply("ana", "marsh", asked))
+    said = next(e for e in events if isinstance(e, TurnFinished)).text
+    assert said.count("My writings never speak") == 1 and said.endswith(": I would rather walk.")
     # a word the writings hold in another form ("measures") is not beyond them
     scripted.enqueue("The pond, always the pond.")
     plain = await collect(

@@ -14,7 +14,9 @@ import pytest
 
 from conftest import collect
 from os1.companion import Companion
+from os1.core.talks import Line
 from os1.events import Cited, TurnFinished
+from os1.memory.facts import FactBook, NewFact
 from os1.skills.personas.talking import verbatim
 from os1.skills.registry import builtin_skills
 from os1.store import Database
@@ -110,3 +112,36 @@ async def test_a_persona_built_and_spoken_with_on_the_real_model(
     asked = await collect(real_home.personas.reply("ana", "holt", "Are you really Maren Holt?"))
     honest = next(e for e in asked if isinstance(e, TurnFinished)).text
     assert honest.startswith("I am a reconstruction of Maren Holt")
+
+
+async def test_a_companion_talks_with_a_persona_on_the_real_model_sharing_only_its_share(
+    real_home: Companion, tmp_path: Path
+) -> None:
+    await real_home.personas.build("ana", "holt", [_essays(tmp_path / "holt")])
+    book = FactBook(await real_home.db.user("ana"))
+    await book.add([
+        NewFact("preference", "user", "hobby", "sailing", "Ana loves sailing small boats"),
+        NewFact("feeling", "user", "worry", "divorce", "Ana is anxious about her divorce"),
+        NewFact("event", "Lena", "news", "pregnant", "Lena is pregnant and told no one"),
+    ])  # fmt: skip
+    before = len(await book.current())
+    items = await collect(
+        real_home.talks.run("ana", "companion:ana", "persona:holt", lines=4, topic="the sea")
+    )
+    lines = [i for i in items if isinstance(i, Line)]
+    assert [x.speaker for x in lines] == ["companion:ana", "persona:holt"] * 2
+    assert all(len(x.content) > 10 for x in lines), lines
+    ours = " ".join(x.content for x in lines if x.speaker == "companion:ana").lower()
+    assert "divorce" not in ours and "pregnant" not in ours and "lena" not in ours
+    kept = [
+        await real_home.library.text("ana", b.id)
+        for b in (await real_home.personas.show("ana", "holt")).sources
+    ]
+    for x in lines[1::2]:
+        for quotation in re.findall(r"[\"“]([^\"“”]{12,}?)[\"”]", x.content):
+            assert any(verbatim(quotation, text) for text in kept), quotation
+    assert any(x.citations for x in lines[1::2])
+    talk = await real_home.talks.show("ana", items[0].kept["ana"])  # type: ignore[union-attr]
+    assert [x.content for x in talk.lines] == [x.content for x in lines]
+    await real_home.wait_background()
+    assert len(await book.current()) == before  # nothing the persona said became ana's

@@ -1,7 +1,8 @@
 """The Personas page in real headless Chromium against the real server: build a persona
 from writing brought with the file picker, see its sources and how it introduces itself,
 talk with it (the scripted model answers; the passage shown is the writer's own words),
-be refused without consent for a private person, and forget it."""
+let the person's companion talk with it, be refused without consent for a private
+person, and forget it."""
 
 from __future__ import annotations
 
@@ -63,6 +64,22 @@ def test_a_persona_is_built_talked_with_and_forgotten(
     expect(reply.locator("blockquote").first).to_contain_text("river teaches patience")
     expect(reply).to_contain_text("[1] Notes on Walking")
     shoot(page, artifacts, "persona-talk")
+
+    # let the person's companion and the persona talk: two lines, the persona's cited
+    expect(page.get_by_label("Second voice")).to_have_value("persona:brook")
+    page.get_by_label("Topic").fill("rivers")
+    page.get_by_label("Lines").fill("2")
+    model(live_server).enqueue("Hello Ada Brook! What does a river teach?", "Patience [1].")
+    page.get_by_role("button", name="Let them begin").click()
+    talk = page.locator("#talk-log li")
+    expect(talk).to_have_count(2, timeout=30_000)
+    expect(talk.first).to_contain_text("Hello Ada Brook!")
+    expect(talk.last.locator("blockquote").first).to_contain_text("river teaches patience")
+    expect(page.locator("#talk-list li")).to_contain_text(["on rivers"])
+    page.get_by_label("First voice").select_option("persona:brook")
+    page.get_by_role("button", name="Let them begin").click()
+    expect(page.locator("#talk-error")).to_contain_text("two different voices")
+    shoot(page, artifacts, "persona-two-talk")
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Forget this persona").click()

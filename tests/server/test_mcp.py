@@ -48,6 +48,7 @@ TOOLS = {
     "add_to_library",
     "list_personas",
     "ask_persona",
+    "converse",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -188,6 +189,16 @@ async def test_http_tools_work_with_a_key(live_server: LiveServer) -> None:
         assert said.structured_content is not None, text_of(said)
         assert said.structured_content["reply"] and said.structured_content["sources"]
         assert said.structured_content["sources"][0]["text"] == book
+        # the person's companion and the persona talk, kept in the person's talks
+        talked = await client.call_tool(
+            "converse", {"first": "companion", "second": "persona:keeper", "turns": 2}
+        )
+        assert talked.structured_content is not None, text_of(talked)
+        lines = talked.structured_content["lines"]
+        assert [x["speaker"] for x in lines] == ["companion:alice", "persona:keeper"]
+        assert talked.structured_content["id"] > 0
+        alone = await client.call_tool("converse", {"first": "companion", "second": "companion"})
+        assert alone.is_error and "cannot talk with itself" in text_of(alone)
     async with over_http(live_server.url, live_server.person("bob").key) as client:
         assert (await client.call_tool("list_letters", {})).structured_content == {"result": []}
         nothing = await client.call_tool("search_library", {"query": "hundred steps"})

@@ -69,7 +69,7 @@ def tuned(server_settings: Settings, request: pytest.FixtureRequest) -> Iterator
 
 def test_models_are_listed_and_found(live_server: LiveServer) -> None:
     client = api(live_server, live_server.person("alice"))
-    assert [m.id for m in client.models.list()] == ["os1"]
+    assert [m.id for m in client.models.list()] == ["os1", "talk"]
     card = client.models.retrieve("os1")
     assert card.owned_by == "os1" and card.created > 0
     with pytest.raises(openai.NotFoundError, match="no model"):

@@ -39,7 +39,7 @@ def test_a_persona_is_built_talked_with_and_forgotten_by_its_person_only(
     assert [m["role"] for m in history["messages"]] == ["user", "persona"]
 
     models = client.get("/v1/models", headers=ada.headers).json()["data"]
-    assert {m["id"] for m in models} == {"os1", "persona:brook"}
+    assert {m["id"] for m in models} == {"os1", "talk", "persona:brook"}
     client.model.enqueue("Walk, and the mind clears [1].")
     completion = client.post(
         "/v1/chat/completions",
@@ -53,7 +53,8 @@ def test_a_persona_is_built_talked_with_and_forgotten_by_its_person_only(
         assert client.get(theirs, headers=bob.headers).status_code == 404
     assert client.get("/api/personas", headers=bob.headers).json() == {"personas": []}
     assert {m["id"] for m in client.get("/v1/models", headers=bob.headers).json()["data"]} == {
-        "os1"
+        "os1",
+        "talk",
     }
     stranger = client.post(
         "/v1/chat/completions",

@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Your books and documents, read into a library you can search."),
     "persona": ("persona", "persona_app",
                 "Personas: a writer rebuilt from their own words, with consent and sources."),
+    "converse": ("converse", "converse",
+                 "Two companions talk: yours, a persona, or one on another os1."),
     "compose": ("music", "compose",
                 "Compose a piece about a moment: piece.mid, .wav, .ogg, .musicxml, .pdf and "
                 "why.txt."),

@@ -33,7 +33,7 @@ from os1.errors import InputError, LibraryError, PersonaError, StoreError
 from os1.events import Cited, Source, TextDelta, TurnEvent, TurnFinished, TurnStarted, Usage
 from os1.models.base import CancelToken, GenerationOptions
 from os1.skills.personas import derive, records, talking
-from os1.skills.personas.records import Persona, Said, Statement
+from os1.skills.personas.records import Citation, Persona, Said, Statement
 from os1.skills.personas.style import WritingStyle, languages_of, style_of
 from os1.turn.perceive import clean_input
 
@@ -336,11 +336,22 @@ class Personas:
         return await records.said(store, persona.id, limit)
 
     async def reply(
-        self, user: str, name: str, text: str, *, cancel: CancelToken | None = None
+        self,
+        user: str,
+        name: str,
+        text: str,
+        *,
+        cancel: CancelToken | None = None,
+        talk: list[Said] | None = None,
+        asker: str = "",
     ) -> AsyncGenerator[TurnEvent, None]:
         """The persona's answer to ``text``, as a turn's events: ``TurnStarted``
         (the persona's id as its conversation), ``TextDelta``s, ``Cited`` and
         ``TurnFinished``.
+
+        In a talk with another party (``os1 converse``), ``talk`` is that talk so far and
+        ``asker`` who speaks: the exchange is the talk's, kept with it, never added to the
+        persona's own chat with its owner.
 
         Raises:
             PersonaError: no such persona, or its consent has ended.
@@ -357,18 +368,27 @@ class Personas:
         message = _message(text)
         turn_id = uuid.uuid4().hex
         yield TurnStarted(turn_id, persona.id)
-        history = await records.said(store, persona.id, talking.HISTORY)
-        await records.keep_said(store, persona.id, "user", message)
+        if talk is None:
+            history = await records.said(store, persona.id, talking.HISTORY)
+            await records.keep_said(store, persona.id, "user", message)
+        else:
+            history = talk
+
+        async def keep(answer: str, citations: tuple[Citation, ...] = ()) -> int | None:
+            if talk is not None:
+                return None
+            return await records.keep_said(store, persona.id, "persona", answer, citations)
+
         writer = persona.writer
         if (who := talking.impersonation(message, writer, persona.name)) is not None:
             answer = talking.declined(who, writer)
             yield TextDelta(answer)
-            kept = await records.keep_said(store, persona.id, "persona", answer)
+            kept = await keep(answer)
             yield Cited(())
             yield TurnFinished(turn_id, answer, message_id=kept)
             return
         passages = await self._passages(user, persona, message)
-        beyond = await self._beyond(user, persona, message)
+        beyond = await self._beyond(user, persona, message, asker)
         opening = (talking.beyond_note(beyond) if beyond else "") or (
             derive.honest_opening(writer) + " " if talking.asks_if_real(message) else ""
         )
@@ -376,7 +396,7 @@ class Personas:
         asked = talking.prompt(
             writer=writer, style=card.describe(),
             passages=passages, history=history, message=message,
-            opening=opening, beyond=beyond,
+            opening=opening, beyond=beyond, asker=asker,
         )  # fmt: skip
         gate = talking.QuoteGate(passages)
         parts: list[str] = []
@@ -412,9 +432,7 @@ class Personas:
             yield TextDelta(parts[-1])
         answer = "".join(parts).strip()
         used = talking.cited(answer, passages)
-        kept = await records.keep_said(
-            store, persona.id, "persona", answer, tuple(p.citation for p in used)
-        )
+        kept = await keep(answer, tuple(p.citation for p in used))
         shown = [_source(n, p) for n, p in enumerate(passages, 1)]
         yield Cited(
             tuple(s for s, p in zip(shown, passages, strict=True) if p in used), tuple(shown),
@@ -446,12 +464,19 @@ class Personas:
             return []  # nothing in the message to search by
         return [talking.Passage(hit) for hit in hits]
 
-    async def _beyond(self, user: str, persona: Persona, message: str) -> list[str]:
+    async def _beyond(
+        self, user: str, persona: Persona, message: str, asker: str = ""
+    ) -> list[str]:
         """The subjects of a question that the writings never mention (by the library's
-        index of them): the reply then says it goes beyond them."""
+        index of them): the reply then says it goes beyond them. In a talk, only the
+        question asked counts, never the asker's name or their small talk around it."""
+        if asker:
+            questions = [s for s in re.split(r"(?<=[.!?])\s+", message) if s.endswith("?")]
+            message = questions[-1] if questions else ""
         if not _QUESTION.search(message):
             return []
-        asked = [w for w in talking.subjects(message) if w not in CHAT_WORDS]
+        names = set(asker.lower().split())
+        asked = [w for w in talking.subjects(message) if w not in CHAT_WORDS | names]
         return await self.library.unmentioned(user, asked[:8], persona.version.books)
 
 

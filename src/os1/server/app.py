@@ -36,6 +36,7 @@ from os1.server import (
     personas_api,
     problems,
     song_api,
+    talks_api,
     ws,
 )
 from os1.server.headers import SecurityHeaders
@@ -97,6 +98,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(music_api.router)
     app.include_router(library_api.router)
     app.include_router(personas_api.router)
+    app.include_router(talks_api.router)
     app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)

@@ -1,6 +1,6 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers twenty-one tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twenty-two tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
@@ -8,7 +8,8 @@ to work on: only the owner names the server's own files), ``write_letter``,
 person's handwriting from a picture of the filled-in sheet), ``compose_music``,
 ``list_music`` and ``write_song``, and ``search_library``, ``ask_library``,
 ``list_library`` and ``add_to_library`` (the person's books), ``list_personas`` and
-``ask_persona`` (a writer rebuilt from their words, ``os1 persona``). Like every door it has no
+``ask_persona`` (a writer rebuilt from their words, ``os1 persona``), and ``converse``
+(two of them talk, ``os1 converse``). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -69,6 +70,7 @@ from os1.core.accounts import Account
 from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
+from os1.core.talks import TalkBegun
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
@@ -244,6 +246,18 @@ class PersonaReply(BaseModel):
     reply: str
     sources: list[Passage] = Field(description="the writer's own words the reply rests on")
     beyond: bool = Field(description="True when it goes beyond the writings, and says so")
+
+
+class TalkLine(BaseModel):
+    speaker: str = Field(description="companion:NAME, persona:NAME or another os1's address")
+    name: str
+    text: str
+    sources: list[str] = Field(description="a persona's own words the line rests on")
+
+
+class TalkHad(BaseModel):
+    id: int = Field(description="the talk's number in the person's talks")
+    lines: list[TalkLine]
 
 
 class Uploaded(BaseModel):
@@ -579,6 +593,35 @@ def build_server(resolve: Resolve) -> MCPServer:
             return PersonaReply(reply=said, sources=sources, beyond=cited.beyond)
 
         return await _guard(speaker.model(reply))
+
+    @server.tool()
+    async def converse(
+        first: Short, second: Short, ctx: Context, turns: int = 4, topic: str = ""
+    ) -> TalkHad:
+        """Let two talk in turn: the person's companion (companion) and one of their
+        personas (persona:NAME), or two personas. The companion tells only the person's
+        likes and interests; the talk is kept in the person's talks, never as their own
+        words."""
+        if not 1 <= turns <= 40:
+            raise ToolError("turns must be between 1 and 40.")
+        a, b = _plain(first, "first", 300), _plain(second, "second", 300)
+        about = topic.strip()[:500]
+        speaker = await resolve(ctx)
+        talks = speaker.companion.talks
+
+        async def talk() -> TalkHad:
+            kept, lines = 0, []
+            async with aclosing(talks.run(speaker.name, a, b, lines=turns, topic=about)) as said:
+                async for item in said:
+                    if isinstance(item, TalkBegun):
+                        kept = item.kept.get(speaker.name, 0)
+                    else:
+                        sources = [c.text for c in item.citations]
+                        lines.append(TalkLine(speaker=item.speaker, name=item.name,
+                                              text=item.content, sources=sources))  # fmt: skip
+            return TalkHad(id=kept, lines=lines)
+
+        return await _guard(speaker.model(talk))
 
     @server.tool()
     async def profile(ctx: Context) -> str:

@@ -1,8 +1,11 @@
 """The OpenAI-compatible door (``/v1``): any OpenAI client can talk to the companion.
 
-``GET /v1/models`` lists ``os1`` and each of the caller's personas as ``persona:NAME``;
-``POST /v1/chat/completions`` runs one turn, plain or streamed as server-sent events:
-with the companion, or with the persona its ``model`` names (``os1 persona``). The API
+``GET /v1/models`` lists ``os1``, ``talk`` and each of the caller's personas as
+``persona:NAME``; ``POST /v1/chat/completions`` runs one turn, plain or streamed as
+server-sent events: with the companion, or with the persona its ``model`` names (``os1
+persona``). The model ``talk`` is for another companion (``os1 converse``): the request
+carries the whole talk and the companion answers with a line of it, sharing only what its
+person allows and learning nothing from it. The API
 key (``Authorization: Bearer os1_…``) says who is talking, so two keys are two people,
 each with their own companion memory.
 
@@ -29,6 +32,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -59,7 +63,7 @@ from os1.server.openai_schemas import (
 )
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
-from os1.server.turns import turn_events
+from os1.server.turns import model_turn, turn_events
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -68,6 +72,7 @@ _BORN = int(time.time())
 _END = object()  # the turn's task is over
 _GONE = object()  # the client hung up
 PERSONA = "persona:"  # a model name that talks with one of the caller's personas
+TALK = "talk"  # the caller is another companion in a talk (``os1 converse``)
 
 
 @router.get("/models", response_model=ModelList)
@@ -75,7 +80,7 @@ async def list_models(account: Caller, svc: Svc) -> ModelList:
     """``os1``, and each of the caller's personas as ``persona:NAME``."""
     personas = await svc.companion.personas.listed(account.name)
     return ModelList(
-        data=[ModelCard(id=MODEL_ID, created=_BORN)]
+        data=[ModelCard(id=MODEL_ID, created=_BORN), ModelCard(id=TALK, created=_BORN)]
         + [ModelCard(id=f"{PERSONA}{p.name}", created=int(p.built_at)) for p in personas]
     )
 
@@ -86,7 +91,7 @@ async def get_model(model_id: str, account: Caller, svc: Svc) -> ModelCard:
     if model_id not in found:
         raise HttpProblem(
             404, "model_not_found", f"There is no model {model_id!r} here.",
-            "Use 'os1', or 'persona:NAME' for one of your personas.",
+            "Use 'os1', 'talk', or 'persona:NAME' for one of your personas.",
         )  # fmt: skip
     return found[model_id]
 
@@ -101,6 +106,8 @@ async def chat_completions(
     body: ChatRequest, account: Caller, svc: Svc
 ) -> ChatCompletion | TurnStream:
     """One turn of the caller with the companion (see the module notes: os1 is stateful)."""
+    if body.model == TALK:
+        return await _talk(body, account, svc)
     text = body.prompt_text()
     svc.companion.presence.touch(account.name, "api")
     reply = Reply(CancelToken(), body.reply_cap, svc.companion.limits.max_reply_tokens)
@@ -128,6 +135,30 @@ async def chat_completions(
         model=model,
         choices=[Choice(message=OutMessage(content=reply.text), finish_reason=reply.finish)],
         usage=reply.usage(),
+    )
+
+
+async def _talk(body: ChatRequest, account: Account, svc: Services) -> ChatCompletion:
+    """The caller's companion's next line in a talk another companion leads: unlike a
+    turn, ``messages`` is the whole talk (both sides), the other side is named by
+    ``user``, and the companion shares only what its person lets it; nothing is learned
+    from the other side's words."""
+    if body.stream:
+        raise HttpProblem(
+            400, "unsupported_stream", "A talk's line comes whole: stream must be false.",
+            "Send the request again with stream false.",
+        )  # fmt: skip
+    heard = body.talk()
+    talks = svc.companion.talks
+    line = await model_turn(
+        svc, account, lambda: talks.answer(account.name, body.user or "", heard)
+    )
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=TALK,
+        choices=[Choice(message=OutMessage(content=line.content), finish_reason="stop")],
+        usage=CompletionUsage(prompt_tokens=0, completion_tokens=0, total_tokens=0),
     )
 
 

@@ -116,6 +116,12 @@ class ChatRequest(Lenient):
             raise _bad("empty_message", "The last user message in messages is empty.")
         return text
 
+    def talk(self) -> list[tuple[str, str]]:
+        """A talk's lines for the model ``talk``: the caller's side as ``user``, the
+        companion's as ``assistant``, in order (system messages are not read)."""
+        self.prompt_text()  # the same refusals as a turn
+        return [(m.role, m.text()) for m in self.messages if m.role in ("user", "assistant")]
+
 
 def _bad(code: str, message: str, hint: str = "") -> HttpProblem:
     return HttpProblem(400, code, message, hint or "The API is described at /openapi.json.")

@@ -73,6 +73,10 @@ _STATUS_BY_CODE = {
     "persona_name_taken": 409,
     "persona_kind_differs": 409,
     "persona_consent_ended": 403,
+    "talk_unknown": 404,
+    "talk_not_yours": 403,
+    "talk_remote_refused": 403,
+    "talk_remote_failed": 502,
 }
 
 

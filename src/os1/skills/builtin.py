@@ -22,6 +22,7 @@ from os1.skills.music import shelf as music_shelf
 from os1.skills.music import songbook
 from os1.skills.music.tools import ComposeMusic, WriteSong
 from os1.skills.personas import records as persona_records
+from os1.skills.personas import talks as persona_talks
 from os1.skills.proofread.tools import Proofread
 
 
@@ -61,6 +62,7 @@ def register_migrations(register: Callable[[str, Callable[[Any], None]], None]) 
         *songbook.MIGRATIONS,
         *library_shelf.MIGRATIONS,
         *persona_records.MIGRATIONS,
+        *persona_talks.MIGRATIONS,
     )
     for name, migrate in migrations:
         register(name, migrate)

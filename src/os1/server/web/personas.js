@@ -34,6 +34,7 @@ export class PersonasView {
       event.preventDefault();
       this.send();
     });
+    this.talks = new TalksPart();
   }
 
   async load(chosen = this.pick.value) {
@@ -52,6 +53,8 @@ export class PersonasView {
       ? `${plural(names.length, "persona")}.`
       : "No personas yet. Build one above from someone's writing.";
     this.pick.disabled = !names.length;
+    this.talks.parties(found.personas);
+    this.talks.list();
     const name = names.includes(chosen) ? chosen : names[0];
     if (name) {
       this.pick.value = name;
@@ -174,5 +177,91 @@ export class PersonasView {
     }
     this.log.replaceChildren();
     await this.load();
+  }
+}
+
+// "Let two talk": the person's companion and a persona, or two personas, talk in turn
+// (`os1 converse`); the whole talk comes back at once, each persona line with the
+// passages it stands on, and earlier talks can be read again.
+class TalksPart {
+  constructor() {
+    this.form = $("#talk-start");
+    this.first = $("#talk-first");
+    this.second = $("#talk-second");
+    this.running = $("#talk-running");
+    this.error = $("#talk-error");
+    this.log = $("#talk-log");
+    this.earlier = $("#talk-list");
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.start();
+    });
+  }
+
+  parties(personas) {
+    const options = () => [
+      h("option", { value: "companion" }, "Your companion"),
+      ...personas.map((p) => h("option", { value: `persona:${p.name}` }, `${p.writer} (${p.name})`)),
+    ];
+    const [first, second] = [this.first.value, this.second.value];
+    this.first.replaceChildren(...options());
+    this.second.replaceChildren(...options());
+    const values = ["companion", ...personas.map((p) => `persona:${p.name}`)];
+    this.first.value = values.includes(first) ? first : "companion";
+    const other = values.find((v) => v !== this.first.value) || "companion";
+    this.second.value = values.includes(second) && second !== this.first.value ? second : other;
+  }
+
+  async start() {
+    this.error.textContent = "";
+    const body = {
+      first: this.first.value,
+      second: this.second.value,
+      topic: $("#talk-topic").value.trim(),
+      turns: Number($("#talk-lines").value) || 6,
+    };
+    if (body.first === body.second) {
+      this.error.textContent = "Choose two different voices.";
+      return;
+    }
+    this.running.hidden = false;
+    this.log.replaceChildren();
+    try {
+      this.show(await api("talks", { method: "POST", body }));
+      await this.list();
+    } catch (error) {
+      this.error.textContent = describe(error);
+    } finally {
+      this.running.hidden = true;
+    }
+  }
+
+  show(talk) {
+    this.log.replaceChildren(...talk.lines.map((line) => h(
+      "li",
+      { class: `card ${line.speaker.startsWith("persona:") ? "persona-persona" : "persona-user"}` },
+      h("strong", {}, line.name),
+      h("p", {}, line.text),
+      ...line.citations.map((c) =>
+        h("figure", {}, h("blockquote", {}, c.text), h("figcaption", { class: "muted small" }, c.title))),
+    )));
+  }
+
+  async list() {
+    let found;
+    try {
+      found = await api("talks?limit=20");
+    } catch (error) {
+      this.earlier.replaceChildren(h("li", { class: "muted" }, describe(error)));
+      return;
+    }
+    this.earlier.replaceChildren(...found.talks.map((talk) => {
+      const names = [...new Set(talk.lines.map((line) => line.name))].join(" and ") || `${talk.first} and ${talk.second}`;
+      const when = new Date(talk.started_at * 1000).toLocaleString();
+      return h("li", {}, h("button", { type: "button", class: "quiet", onclick: () => this.show(talk) },
+        `${names}${talk.topic ? `, on ${talk.topic}` : ""}`),
+        h("span", { class: "muted small" }, ` ${when}, ${plural(talk.lines.length, "line")}`));
+    }));
+    if (!found.talks.length) this.earlier.replaceChildren(h("li", { class: "muted small" }, "None yet."));
   }
 }

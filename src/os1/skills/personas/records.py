@@ -137,11 +137,11 @@ class Said:
     at: float
 
 
-def _citations_json(citations: tuple[Citation, ...]) -> str:
+def citations_json(citations: tuple[Citation, ...]) -> str:
     return json.dumps([[c.book, c.start, c.end, c.text, c.title] for c in citations])
 
 
-def _citations(raw: str) -> tuple[Citation, ...]:
+def citations_from_json(raw: str) -> tuple[Citation, ...]:
     return tuple(
         Citation(int(b), int(s), int(e), str(t), str(n)) for b, s, e, t, n in json.loads(raw)
     )
@@ -229,7 +229,7 @@ async def save(store: UserStore, built: Built) -> int:
                 " support, citations) VALUES (:id, :user_id, :version, :kind, :text, :support,"
                 " :citations)",
                 {"id": pid, "version": number, "kind": said.kind, "text": said.text,
-                 "support": said.support, "citations": _citations_json(said.citations)},
+                 "support": said.support, "citations": citations_json(said.citations)},
             )  # fmt: skip
         return number
 
@@ -284,7 +284,7 @@ async def load(store: UserStore, name: str, version: int | None = None) -> Perso
             {"id": pid},
         )
         v = found[0]
-        statements = tuple(Statement(k, t, float(s), _citations(c)) for k, t, s, c in said)
+        statements = tuple(Statement(k, t, float(s), citations_from_json(c)) for k, t, s, c in said)
         built = Version(int(v[0]), float(v[1]), tuple(json.loads(v[2])), json.loads(v[3]),
                         tuple(json.loads(v[4])), v[5], float(v[6]), statements)  # fmt: skip
         r = rows[0]
@@ -330,7 +330,7 @@ async def keep_said(
     store: UserStore, persona: int, role: str, content: str, citations: tuple[Citation, ...] = ()
 ) -> int:
     values = {"id": persona, "role": role, "content": content,
-              "citations": _citations_json(citations), "at": time.time()}  # fmt: skip
+              "citations": citations_json(citations), "at": time.time()}  # fmt: skip
     rows = await store.transaction(
         lambda db: db.execute(
             "INSERT INTO persona_messages (persona_id, user_id, role, content, citations, at)"
@@ -350,4 +350,4 @@ async def said(store: UserStore, persona: int, limit: int) -> list[Said]:
             {"id": persona, "limit": limit},
         )
     )
-    return [Said(r[0], r[1], _citations(r[2]), float(r[3])) for r in reversed(rows)]
+    return [Said(r[0], r[1], citations_from_json(r[2]), float(r[3])) for r in reversed(rows)]

@@ -178,6 +178,7 @@ def prompt(
     message: str,
     opening: str,
     beyond: list[str],
+    asker: str = "",
 ) -> list[ChatMessage]:
     system = (
         f"You are {writer} as os1 rebuilt them from {writer}'s own writings: a "
@@ -201,7 +202,8 @@ def prompt(
     note = "\nYour writings never mention: " + ", ".join(beyond) + imagine if beyond else ""
     if opening:
         note += f"\nYour reply already begins: {opening!r}; go on from there."
-    messages.append(ChatMessage("user", f"Passages:\n{found}{note}\n\nMessage: {message}"))
+    heading = f"Message from {asker}, who is talking with you" if asker else "Message"
+    messages.append(ChatMessage("user", f"Passages:\n{found}{note}\n\n{heading}: {message}"))
     return messages
 
 
@@ -252,7 +254,8 @@ class EchoCut:
     "your reply begins: …" often writes it again)."""
 
     def __init__(self, opening: str) -> None:
-        self._opening = _plain(opening)[:30]
+        self._opening = _plain(opening)[:24]  # its words may come in another order after
+        self._need = len(opening) + 20  # the whole repeat is held, to cut it at its end
         self._held = ""
         self._done = not self._opening
 
@@ -260,7 +263,7 @@ class EchoCut:
         if self._done:
             return text
         self._held += text
-        if len(self._held) < len(self._opening) + 40:
+        if len(self._held) < self._need:
             return ""
         return self.flush()
 
