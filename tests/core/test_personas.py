@@ -150,8 +150,13 @@ async def test_a_reply_rests_on_its_own_books_with_exact_quotes_only(
     for source in cited.sources:
         assert source.text == await companion.library.text("ana", source.book, source.start,
                                                            source.end)  # fmt: skip
+    # marks that do not pair up, and one never closed, leave no quotation unchecked
+    scripted.enqueue('He said “the pond is a mirror of my dreams" and “the woods are my home')
+    odd = await collect(companion.personas.reply("ana", "marsh", "What is the pond to you?"))
+    said = next(e for e in odd if isinstance(e, TurnFinished)).text.split("\n\nAs I wrote")[0]
+    assert said == "He said the pond is a mirror of my dreams and the woods are my home"
     history = await companion.personas.history("ana", "marsh")
-    assert [h.role for h in history] == ["user", "persona"]
+    assert [h.role for h in history] == ["user", "persona"] * 2
     # the prompt held the passages as quoted data, and no memory of the owner
     prompt = scripted.requests[-1].messages
     assert "reconstruction" in prompt[0].content and "Passages:" in prompt[-1].content

