@@ -9,19 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from serving import AppClient, LiveServer, settings_for
+from test_personas_api import ESSAY
 
 from conftest import collect
 from os1.companion import Companion
 from os1.core.talks import Line, TalkBegun
 from os1.memory.facts import FactBook, NewFact
 from os1.models.scripted import ScriptedLLM
-
-ESSAY = b"""Title: Notes on Walking
-Author: Ada Brook
-
-I think that a walk in the rain is the best cure for a crowded mind, and I believe the
-river teaches patience better than any book. We must learn to wander without a purpose.
-"""
 
 
 def test_a_companion_talks_with_its_persons_persona_and_the_talk_is_kept(

@@ -36,7 +36,7 @@ from os1.errors import InputError, ModelError, Os1Error, PersonaError, StoreErro
 from os1.events import Cited, TurnFinished
 from os1.memory.facts import KINDS, Fact, FactBook
 from os1.models.base import ChatMessage, GenerationOptions, complete
-from os1.persona.identity import ensure_identity, system_prompt
+from os1.persona.identity import Identity, ensure_identity, system_prompt
 from os1.persona.onboarding import person_name
 from os1.skills.personas import talks as kept
 from os1.skills.personas.records import Citation, Said
@@ -128,6 +128,7 @@ class _Side:
     owner: str | None  # whose talks keep it; None for a remote os1
     name: str  # what it is called in the talk
     share: tuple[str, ...]
+    identity: Identity | None = None  # a companion's, read once for the talk
 
 
 class Talks:
@@ -175,20 +176,41 @@ class Talks:
             )
         sides = [await self._side(user, a, shared), await self._side(user, b, shared)]
         owners = dict.fromkeys(s.owner for s in sides if s.owner is not None)
-        talk_ids = {}
+        keeping: dict[str, tuple[UserStore, int]] = {}
         for owner in owners:
             mine = tuple(s for side in sides if side.owner == owner for s in side.share)
             store = await self.core.store(owner)
-            talk_ids[owner] = await kept.start(store, a.spec, b.spec, about, mine)
-        yield TalkBegun(sides[0].name, sides[1].name, talk_ids)
+            keeping[owner] = (store, await kept.start(store, a.spec, b.spec, about, mine))
+        yield TalkBegun(sides[0].name, sides[1].name, {o: t for o, (_, t) in keeping.items()})
         said: list[Line] = []
         for n in range(lines):
             me, other = sides[n % 2], sides[(n + 1) % 2]
             line = await self._line(user, me, other, said, about, key)
             said.append(line)
-            for owner, talk in talk_ids.items():
-                await kept.add_line(await self.core.store(owner), talk, line)
+            for store, talk in keeping.values():
+                await kept.add_line(store, talk, line)
             yield line
+
+    async def have(self, user: str, first: str, second: str, **options: Any) -> Talk:
+        """``run`` to its end, for a door that answers at once (REST, MCP): the talk as
+        ``user`` keeps it, or (numbered 0) as said when neither side is theirs
+        (``options`` as for ``run``).
+
+        Raises: as ``run``.
+        """
+        begun: TalkBegun | None = None
+        lines: list[Line] = []
+        async with aclosing(self.run(user, first, second, **options)) as said:
+            async for item in said:
+                if isinstance(item, TalkBegun):
+                    begun = item
+                else:
+                    lines.append(item)
+        assert begun is not None
+        if user in begun.kept:
+            return await self.show(user, begun.kept[user])
+        a, b = (_own(party(spec), user).spec for spec in (first, second))
+        return Talk(0, a, b, "", (), time.time(), tuple(lines))  # kept by its owners alone
 
     async def listed(self, user: str, limit: int = 50) -> list[Talk]:
         return await kept.listed(await self.core.store(user), limit)
@@ -259,7 +281,7 @@ class Talks:
                 "Check the name, or add them with `os1 users add NAME`.",
             ) from None  # fmt: skip
         identity = await ensure_identity(store, self.core.llm)
-        return _Side(who, who.name, identity.name, share)
+        return _Side(who, who.name, identity.name, share, identity)
 
     async def _line(
         self, user: str, me: _Side, other: _Side, said: list[Line], topic: str, key: str
@@ -271,9 +293,9 @@ class Talks:
         return await self._companion(me, other, said, topic)
 
     async def _companion(self, me: _Side, other: _Side, said: list[Line], topic: str) -> Line:
-        assert me.owner is not None
+        assert me.owner is not None and me.identity is not None
         store = await self.core.store(me.owner)
-        identity = await ensure_identity(store, self.core.llm)
+        identity = me.identity
         person = await person_name(store) or ""
         facts = await _shareable(store, me.share)
         messages = [
@@ -297,7 +319,7 @@ class Talks:
         )
         async with self.core.person_waiting():
             done = await complete(self.core.llm, messages, options)
-        text = _own_words(done.text, me.name)
+        text = _own_words(done.text)
         return Line(me.party.spec, me.name, text or "…", (), time.time())
 
     async def _persona(
@@ -404,7 +426,7 @@ def _talk_rules(me: str, person: str, other: str, facts: list[Fact], topic: str)
     )
 
 
-def _own_words(text: str, name: str) -> str:
+def _own_words(text: str) -> str:
     """The line without a speaker tag ("Ada: ...") and without the other side's lines a
     small model sometimes writes on after its own."""
     text = _SPEAKER_TAG.sub("", text.strip(), count=1)

@@ -70,7 +70,6 @@ from os1.core.accounts import Account
 from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
-from os1.core.talks import TalkBegun
 from os1.errors import Os1Error
 from os1.events import ErrorEvent, TurnEvent, TurnFinished
 from os1.server.auth import credential, identify
@@ -610,16 +609,13 @@ def build_server(resolve: Resolve) -> MCPServer:
         talks = speaker.companion.talks
 
         async def talk() -> TalkHad:
-            kept, lines = 0, []
-            async with aclosing(talks.run(speaker.name, a, b, lines=turns, topic=about)) as said:
-                async for item in said:
-                    if isinstance(item, TalkBegun):
-                        kept = item.kept.get(speaker.name, 0)
-                    else:
-                        sources = [c.text for c in item.citations]
-                        lines.append(TalkLine(speaker=item.speaker, name=item.name,
-                                              text=item.content, sources=sources))  # fmt: skip
-            return TalkHad(id=kept, lines=lines)
+            had = await talks.have(speaker.name, a, b, lines=turns, topic=about)
+            lines = [
+                TalkLine(speaker=x.speaker, name=x.name, text=x.content,
+                         sources=[c.text for c in x.citations])
+                for x in had.lines
+            ]  # fmt: skip
+            return TalkHad(id=had.id, lines=lines)
 
         return await _guard(speaker.model(talk))
 

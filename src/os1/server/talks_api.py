@@ -16,14 +16,13 @@ Another os1's companion joins a talk through ``/v1/chat/completions`` with the m
 
 from __future__ import annotations
 
-from contextlib import aclosing
 from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import Field
 
-from os1.core.talks import LINES_DEFAULT, LINES_MOST, SHARED_BY_DEFAULT, TalkBegun, talk_dict
+from os1.core.talks import LINES_DEFAULT, LINES_MOST, SHARED_BY_DEFAULT, talk_dict
 from os1.server.auth import Caller, Svc
 from os1.server.schemas import Strict
 from os1.server.turns import model_turn
@@ -46,19 +45,12 @@ class TalkIn(Strict):
 async def start_talk(body: TalkIn, account: Caller, svc: Svc) -> dict[str, Any]:
     """Let two parties talk; the whole talk, as kept."""
     talks = svc.companion.talks
-
-    async def work() -> int:
-        kept = 0
-        said = talks.run(account.name, body.first, body.second, lines=body.turns,
-                         topic=body.topic, share=tuple(body.share))  # fmt: skip
-        async with aclosing(said) as items:
-            async for item in items:
-                if isinstance(item, TalkBegun):
-                    kept = item.kept.get(account.name, 0)
-        return kept
-
-    talk = await model_turn(svc, account, work)
-    return talk_dict(await talks.show(account.name, talk))
+    talk = await model_turn(
+        svc, account,
+        lambda: talks.have(account.name, body.first, body.second, lines=body.turns,
+                           topic=body.topic, share=tuple(body.share)),
+    )  # fmt: skip
+    return talk_dict(talk)
 
 
 @router.get("/talks")
