@@ -101,6 +101,25 @@ async def test_a_companion_and_a_persona_talk_in_turn_and_the_owner_keeps_it(
     assert await companion.personas.history("ana", "marsh") == []
 
 
+async def test_small_talk_in_a_talk_is_answered_from_the_writings_on_its_topic(
+    companion: Companion, scripted: ScriptedLLM, tmp_path: Path
+) -> None:
+    await _marsh(companion, scripted, tmp_path)
+    await companion.identity("ana")
+    scripted.requests.clear()
+    scripted.enqueue("Hello Henry Marsh. How are you today?", "Very well, thank you.")
+    items = await collect(
+        companion.talks.run("ana", "companion:ana", "persona:marsh", lines=2, topic="the ice")
+    )
+    opening = scripted.requests[0].messages[-1].content
+    assert "what they think about the ice" in opening
+    answer = [i for i in items if isinstance(i, Line)][1]
+    # nothing in "how are you" is in the books, but the talk is about the ice: the
+    # persona's answer ends in its own words on it, with the passage cited
+    assert "walked across the ice" in answer.content
+    assert answer.citations and "ice of the pond" in answer.citations[0].text
+
+
 async def test_two_companions_on_one_os1_each_keep_the_talk_and_share_only_their_own(
     companion: Companion, scripted: ScriptedLLM
 ) -> None:

@@ -344,6 +344,7 @@ class Personas:
         cancel: CancelToken | None = None,
         talk: list[Said] | None = None,
         asker: str = "",
+        topic: str = "",
     ) -> AsyncGenerator[TurnEvent, None]:
         """The persona's answer to ``text``, as a turn's events: ``TurnStarted``
         (the persona's id as its conversation), ``TextDelta``s, ``Cited`` and
@@ -351,7 +352,8 @@ class Personas:
 
         In a talk with another party (``os1 converse``), ``talk`` is that talk so far and
         ``asker`` who speaks: the exchange is the talk's, kept with it, never added to the
-        persona's own chat with its owner.
+        persona's own chat with its owner. The talk's ``topic`` joins the search for
+        passages, so that small talk ("how are you?") is still answered from the writings.
 
         Raises:
             PersonaError: no such persona, or its consent has ended.
@@ -387,7 +389,8 @@ class Personas:
             yield Cited(())
             yield TurnFinished(turn_id, answer, message_id=kept)
             return
-        passages = await self._passages(user, persona, message)
+        sought = f"{message} {topic}" if topic else message
+        passages = await self._passages(user, persona, sought)
         beyond = await self._beyond(user, persona, message, asker)
         opening = (talking.beyond_note(beyond) if beyond else "") or (
             derive.honest_opening(writer) + " " if talking.asks_if_real(message) else ""
@@ -426,7 +429,7 @@ class Personas:
         if tail := gate.feed(echo.flush()) + gate.flush() + ("…" if cut else ""):
             parts.append(tail)
             yield TextDelta(tail)
-        ending = talking.closing_quote(message, passages) if not gate.verified else None
+        ending = talking.closing_quote(sought, passages) if not gate.verified else None
         if ending is not None and not beyond and not interrupted:
             parts.append(talking.quoted(*ending))
             yield TextDelta(parts[-1])

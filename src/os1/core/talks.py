@@ -308,7 +308,7 @@ class Talks:
             else:
                 messages.append(ChatMessage("user", f"{other.name}: {line.content}"))
         if not said:  # a small model told only "begin" greets itself by its own name
-            about = f" and bring up {topic}" if topic else ""
+            about = f" and ask what they think about {topic}" if topic else ""
             messages.append(ChatMessage(
                 "user", f"({other.name} has joined. You are {me.name}: greet {other.name}"
                 f"{about}, in your first line.)",
@@ -335,7 +335,7 @@ class Talks:
             message = f"Hello. Shall we talk about {topic}?" if topic else "Hello."
         text, cited = "", Cited(())
         replies = self.personas.reply(user, me.party.name, message, talk=history[:-1],
-                                      asker=other.name)  # fmt: skip
+                                      asker=other.name, topic=topic)  # fmt: skip
         async with aclosing(replies) as events:
             async for event in events:
                 if isinstance(event, Cited):
@@ -415,7 +415,7 @@ async def _shareable(store: UserStore, share: tuple[str, ...]) -> list[Fact]:
 def _talk_rules(me: str, person: str, other: str, facts: list[Fact], topic: str) -> str:
     whose = person or "your person"
     known = "\n".join(f"- {f.text}" for f in facts) or "- (nothing: keep their life private)"
-    about = f" The topic: {topic}." if topic else ""
+    about = f" Keep to the topic: {topic}." if topic else ""
     return (
         f"Right now you are not talking with {whose} but with {other}, another AI, in a "
         f"talk {whose} asked for.{about} Speak as {me}, for yourself, in one to three "
