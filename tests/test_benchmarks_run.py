@@ -85,3 +85,33 @@ def test_the_library_benchmark_runs(tmp_path: Path) -> None:
     assert "os1 library add" in done.stdout and "raw bulk insert" in done.stdout, done.stdout
     assert "phrase" in done.stdout and "Traceback" not in done.stderr
     assert "then the meanings of 12 books" in done.stdout, done.stdout
+
+
+def _goemotions_like(folder: Path, rows: int) -> Path:
+    """A split in GoEmotions' layout (text, label ids, comment id), each of the 28 labels
+    present, since the real data may not be committed."""
+    from os1.persona.emotions import EMOTIONS
+
+    folder.mkdir(exist_ok=True)
+    lines = [f"I feel {EMOTIONS[n % 28]} about thing{n % 7}, truly {n % 5}\t{n % 28}\tc{n}"
+             for n in range(rows)]  # fmt: skip
+    for split in ("train", "dev", "test"):
+        (folder / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_the_affect_benchmarks_train_and_score(tmp_path: Path) -> None:
+    data = _goemotions_like(tmp_path / "goemotions", 280)
+    weights = tmp_path / "weights.npz"
+    trained = subprocess.run(
+        [sys.executable, "bench/affect_train.py", str(data), "--folds", "2", "--out", str(weights)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert "out-of-fold macro-F1" in trained.stdout and weights.stat().st_size > 0
+    scored = subprocess.run(
+        [sys.executable, "bench/affect.py", str(data), "--timed", "20", "--no-save"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    assert "macro-F1 over 28 labels" in scored.stdout and "Cold:" in scored.stdout

@@ -31,6 +31,7 @@ from os1.core.briefing import Briefing
 from os1.core.briefing import morning as morning_briefing
 from os1.core.calendar import Calendar
 from os1.core.extensions import ProgressFn, build_llm, load_extensions
+from os1.core.feelings import Feelings
 from os1.core.files import Files
 from os1.core.letters import Letters
 from os1.core.library import Library
@@ -129,7 +130,8 @@ class Companion:
         self.skills = skills if skills is not None else builtin_skills()
         self.core = Core(db, llm, memory, self.skills, home, local, settings)
         self.settings = settings
-        self.memories = Memories(self.core)
+        self.feelings = Feelings(self.core)
+        self.memories = Memories(self.core, self.feelings.read)
         self.accounts = Accounts(self.core)
         self.actions = Actions(self.core)
         self.mail = Mail(self.core)

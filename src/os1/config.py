@@ -164,7 +164,8 @@ def _default_home() -> Path:
     return Path(platformdirs.user_data_dir("os1", appauthor=False))
 
 
-def _default_cache() -> Path:
+def default_cache() -> Path:
+    """Where built model files live unless ``cache_dir`` says otherwise."""
     return Path(platformdirs.user_cache_dir("os1", appauthor=False))
 
 
@@ -207,7 +208,7 @@ def load_settings(
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     env_values = _from_env(env)
     home = Path(flags.get("home") or env_values.get("home") or _default_home()).expanduser()
-    layered: dict[str, Any] = {"home": home, "cache_dir": _default_cache()}
+    layered: dict[str, Any] = {"home": home, "cache_dir": default_cache()}
     layered.update(_read_toml(home / "config.toml"))
     layered.update(env_values)
     layered.update(flags)

@@ -235,6 +235,8 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     expect(page.locator("figure.chart path.closeness-line")).to_have_count(1)
     expect(page.locator("figure.chart figcaption")).to_contain_text("we talked on 1 day")
     expect(page.locator(".legend")).to_contain_text("Mood")
+    # what the day felt like, in the GoEmotions feelings and the words behind them
+    expect(page.locator("#timeline-felt")).to_contain_text("What each day felt like")
     assert chart.get_attribute("aria-labelledby") == "timeline-summary"
     assert page.locator("#view-timeline table").count() == 0
     shoot(page, artifacts, "desktop-timeline")

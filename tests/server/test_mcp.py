@@ -49,6 +49,7 @@ TOOLS = {
     "list_personas",
     "ask_persona",
     "converse",
+    "read_feelings",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -94,6 +95,12 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         assert text_of(reply) == "(scripted reply to: What's a good name for a cat?)"
         live = await client.call_tool("live_conversations", {})
         assert live.structured_content == {"result": 1}
+        felt = await client.call_tool("read_feelings", {"text": "Thank you, you saved my day!"})
+        assert felt.structured_content is not None, text_of(felt)
+        assert felt.structured_content["feelings"][0]["label"] == "gratitude"
+        assert "thank" in felt.structured_content["words"]
+        foreign = await client.call_tool("read_feelings", {"text": "Muchas gracias por todo hoy"})
+        assert foreign.structured_content["language"] == "unknown"  # type: ignore[index]
         known = await client.call_tool("profile", {})
         assert not known.is_error and text_of(known)
         stranger = await client.call_tool("write_letter", {"to": "Bart", "about": "thanks"})

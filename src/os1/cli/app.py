@@ -52,6 +52,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                 "Your books and documents, read into a library you can search."),
     "persona": ("persona", "persona_app",
                 "Personas: a writer rebuilt from their own words, with consent and sources."),
+    "affect": ("affect", "affect",
+               "Read the feelings in text: one message a line, from the arguments or "
+               "standard input."),
+    "mood": ("affect", "mood",
+             "Your mood day by day: the feelings in what you said, and the words behind them."),
     "converse": ("converse", "converse",
                  "Two companions talk: yours, a persona, or one on another os1."),
     "compose": ("music", "compose",

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from os1.core.base import Core
+from os1.core.feelings import MOST_TEXTS
 from os1.errors import ConfigError
 from os1.memory.answer import Answer, answer_from, checked_question
 from os1.memory.archive import RestoreReport, export_memory, import_memory, iso_time
@@ -30,6 +31,7 @@ from os1.memory.profile import SECTIONS, Profile, build_profile
 from os1.memory.retrieval import Hit, Kind
 from os1.memory.store import Memory
 from os1.persona.affect import DayMood, timeline
+from os1.persona.emotions import Reading, Summary, summary
 from os1.persona.onboarding import person_name
 from os1.store import Scoped, UserStore
 
@@ -84,9 +86,13 @@ def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any]]
     return [(float(r[0]), str(r[1])) for r in said], list(totals[0])
 
 
+Reader = Callable[[Sequence[str]], Awaitable[list[Reading]]]
+
+
 class Memories:
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, feelings: Reader | None = None) -> None:
         self.core = core
+        self._feelings = feelings  # reads the day's feelings for the timeline
 
     @property
     def available(self) -> bool:
@@ -246,7 +252,41 @@ class Memories:
         since = dt.datetime.combine(start, dt.time()).timestamp()  # local midnight
         said, (met, messages, conversations) = await store.read(lambda db: _said(db, since))
         entries = await asyncio.to_thread(timeline, said, first, today)
+        if self._feelings is not None:
+            entries = await _felt(self._feelings, entries, said, first)
         known = 0 if met is None else (today - dt.datetime.fromtimestamp(met).date()).days + 1
         return Timeline(
             entries, Relationship(met, max(0, known), int(conversations), int(messages))
         )
+
+
+async def _felt(
+    read: Reader, entries: list[DayMood], said: list[tuple[float, str]], first: dt.date
+) -> list[DayMood]:
+    """The days' mood and feelings as the emotion reader reads them: each day's
+    messages summed up (``emotions.summary``); closeness stays as it was."""
+    by_day: dict[dt.date, list[str]] = {}
+    for stamp, text in said:
+        day = dt.datetime.fromtimestamp(stamp).date()
+        if day >= first:
+            by_day.setdefault(day, []).append(text)
+    texts = [t for day in sorted(by_day) for t in by_day[day]]
+    readings: list[Reading] = []
+    for start in range(0, len(texts), MOST_TEXTS):
+        readings += await read(texts[start : start + MOST_TEXTS])
+    summed: dict[dt.date, Summary] = {}
+    at = 0
+    for day in sorted(by_day):
+        summed[day] = summary(readings[at : at + len(by_day[day])])
+        at += len(by_day[day])
+    out = []
+    for entry in entries:
+        felt = summed.get(entry.date)
+        if felt is None:
+            out.append(entry)
+            continue
+        out.append(replace(
+            entry, mood=felt.valence, mood_label=felt.label,
+            feelings=tuple((f.label, f.intensity) for f in felt.feelings), words=felt.words,
+        ))  # fmt: skip
+    return out

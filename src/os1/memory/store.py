@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +29,9 @@ from os1.memory.retrieval import Hit, Kind, Retriever, Route
 from os1.memory.vectors import VectorIndex
 from os1.store import UserStore
 from os1.store.user import Scoped
+
+if TYPE_CHECKING:
+    from os1.models.embed import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,11 @@ class Memory:
                     )
                     self._routes.append(Route(embedder, VectorIndex(embedder.name, embedder.dim)))
         return self._routes
+
+    def loaded_embedder(self, name: str) -> Embedder | None:
+        """The embedder ``name`` if memory has it loaded already (None otherwise: the
+        caller loads its own rather than waiting for every route)."""
+        return next((r.embedder for r in self._routes if r.embedder.name == name), None)
 
     def spoke(self, store: UserStore) -> int:
         """Note that the person just spoke; returns a mark that ``still_quiet`` checks."""

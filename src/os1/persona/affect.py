@@ -156,13 +156,17 @@ class Mood:
 
 @dataclass(frozen=True)
 class DayMood:
-    """One calendar day: messages, mean mood (None on a silent day), label, closeness."""
+    """One calendar day: messages, mean mood (None on a silent day), label, closeness;
+    with the emotion reader (``persona.emotions``), the day's strongest feelings as
+    (label, share) and the words that drove them."""
 
     date: dt.date
     messages: int
     mood: float | None
     mood_label: str | None
     closeness: float
+    feelings: tuple[tuple[str, float], ...] = ()
+    words: tuple[str, ...] = ()
 
 
 def _normal(word: str) -> str:

@@ -26,6 +26,7 @@ from os1.server import (
     actions_api,
     auth,
     dictation_api,
+    feelings_api,
     files_api,
     letters_api,
     library_api,
@@ -99,6 +100,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(library_api.router)
     app.include_router(personas_api.router)
     app.include_router(talks_api.router)
+    app.include_router(feelings_api.router)
     app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)

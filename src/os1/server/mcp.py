@@ -1,6 +1,6 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers twenty-two tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twenty-three tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
@@ -9,7 +9,8 @@ person's handwriting from a picture of the filled-in sheet), ``compose_music``,
 ``list_music`` and ``write_song``, and ``search_library``, ``ask_library``,
 ``list_library`` and ``add_to_library`` (the person's books), ``list_personas`` and
 ``ask_persona`` (a writer rebuilt from their words, ``os1 persona``), and ``converse``
-(two of them talk, ``os1 converse``). Like every door it has no
+(two of them talk, ``os1 converse``), and ``read_feelings`` (``os1 affect``). Like every
+door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -257,6 +258,19 @@ class TalkLine(BaseModel):
 class TalkHad(BaseModel):
     id: int = Field(description="the talk's number in the person's talks")
     lines: list[TalkLine]
+
+
+class FeelingRead(BaseModel):
+    label: str = Field(description="a GoEmotions feeling (admiration … surprise) or neutral")
+    intensity: float = Field(description="0..1")
+
+
+class AffectRead(BaseModel):
+    language: str = Field(description="en, or unknown: another language, or no words")
+    feelings: list[FeelingRead] = Field(description="those present, strongest first")
+    valence: float = Field(description="-1 unpleasant .. +1 pleasant")
+    arousal: float = Field(description="0 calm .. 1 excited")
+    words: list[str] = Field(description="the words that drove the first feeling")
 
 
 class Uploaded(BaseModel):
@@ -618,6 +632,22 @@ def build_server(resolve: Resolve) -> MCPServer:
             return TalkHad(id=had.id, lines=lines)
 
         return await _guard(speaker.model(talk))
+
+    @server.tool()
+    async def read_feelings(text: Text, ctx: Context) -> AffectRead:
+        """The feelings in a message (the 28 GoEmotions feelings, with intensities), its
+        valence and arousal, and the words behind them. Another language, or no words,
+        reads as unknown rather than a guess. Nothing is kept."""
+        if len(text) > MAX_TEXT:
+            raise ToolError(f"The text is too long ({len(text):,} characters; at most "
+                            f"{MAX_TEXT:,}).")  # fmt: skip
+        speaker = await resolve(ctx)
+        [reading] = await _guard(speaker.companion.feelings.read([text]))
+        return AffectRead(
+            language=reading.language, valence=reading.valence, arousal=reading.arousal,
+            feelings=[FeelingRead(label=f.label, intensity=f.intensity) for f in reading.feelings],
+            words=list(reading.words),
+        )  # fmt: skip
 
     @server.tool()
     async def profile(ctx: Context) -> str:

@@ -114,12 +114,19 @@ class ProfileOut(BaseModel):
     sections: list[SectionOut]
 
 
+class FeelingOut(BaseModel):
+    label: str = Field(description="A GoEmotions feeling (admiration … surprise)")
+    share: float = Field(description="Its share of the day's feeling, 0..1")
+
+
 class DayOut(BaseModel):
     date: str
     messages: int
     mood: float | None = Field(description="-1 sad or angry .. +1 happy; null on a silent day")
-    mood_label: str | None
+    mood_label: str | None = Field(description="The day's strongest feeling, or neutral")
     closeness: float
+    feelings: list[FeelingOut] = Field(default=[], description="The day's strongest feelings")
+    words: list[str] = Field(default=[], description="The words that drove them most")
 
 
 class RelationshipOut(BaseModel):
@@ -294,6 +301,8 @@ async def mood_timeline(
                 mood=e.mood,
                 mood_label=e.mood_label,
                 closeness=e.closeness,
+                feelings=[FeelingOut(label=label, share=share) for label, share in e.feelings],
+                words=list(e.words),
             )
             for e in found.days
         ],

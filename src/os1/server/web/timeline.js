@@ -72,8 +72,28 @@ export class TimelineView {
       legend(),
       caption,
     );
-    this.chartBox.replaceChildren(figure);
+    this.chartBox.replaceChildren(figure, feltDays(this.data.days));
   }
+}
+
+/** A day's feelings and the words behind them: "sadness 60 %, remorse 20 % — miss, lonely". */
+function feltText(day) {
+  const feelings = (day.feelings || []).map((f) => `${f.label} ${Math.round(f.share * 100)} %`).join(", ");
+  const words = (day.words || []).join(", ");
+  if (!feelings) return day.mood_label || "";
+  return words ? `${feelings} — ${words}` : feelings;
+}
+
+/** What each talked day felt like, newest first, with the words that drove it. */
+function feltDays(days) {
+  const talked = days.filter((day) => day.messages > 0 && (day.feelings || []).length).reverse().slice(0, 14);
+  if (!talked.length) return h("p", { id: "timeline-felt", class: "muted" }, "No feelings to show yet: they appear here once we talk.");
+  return h(
+    "section",
+    { id: "timeline-felt", "aria-labelledby": "timeline-felt-title" },
+    h("h2", { id: "timeline-felt-title" }, "What each day felt like"),
+    h("ul", { class: "felt-days" }, ...talked.map((day) => h("li", {}, h("strong", {}, longDay.format(localDate(day.date))), ` ${feltText(day)}`))),
+  );
 }
 
 function legend() {
@@ -207,7 +227,8 @@ function chart(days, width) {
 
   // hover targets: each day's numbers as a tooltip
   days.forEach((day, i) => {
-    const mood = day.mood === null || day.mood === undefined ? "no reading" : `${signed(day.mood)}${day.mood_label ? ` (${day.mood_label})` : ""}`;
+    const felt = feltText(day);
+    const mood = day.mood === null || day.mood === undefined ? "no reading" : `${signed(day.mood)}${felt ? ` (${felt})` : ""}`;
     const text = `${longDay.format(localDate(day.date))}: ${plural(day.messages, "message")}, mood ${mood}, closeness ${Math.round(day.closeness * 100)} %`;
     svg.append(s("rect", { x: m.left + band * i, y: upperTop, width: band, height: lowerBottom - upperTop, class: "hover" }, s("title", {}, text)));
   });

@@ -1,0 +1,43 @@
+"""Feelings over HTTP: the GoEmotions feelings in a few messages, read as ``os1 affect``
+reads them (the day-by-day mood is ``GET /api/timeline``, in ``memory_api``).
+
+- ``POST /api/affect`` with ``{"texts": [...]}`` (1 to 200 texts of at most 20,000
+  characters) -> ``{"readings": [...]}``, one per text in order: its language (``en`` or
+  ``unknown``), its feelings with intensities, valence, arousal and the words behind them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import Field
+
+from os1.errors import InputError
+from os1.server.auth import Caller, Svc
+from os1.server.schemas import Strict
+
+router = APIRouter(prefix="/api", tags=["feelings"])
+MOST_TEXTS = 200
+LONGEST_TEXT = 20_000
+
+
+class AffectIn(Strict):
+    texts: list[str] = Field(
+        min_length=1, max_length=MOST_TEXTS,
+        examples=[["Thank you so much, this made my day!"]],
+    )  # fmt: skip
+
+
+@router.post("/affect")
+async def read_affect(body: AffectIn, account: Caller, svc: Svc) -> dict[str, Any]:
+    """The feelings in each text (read only: nothing is kept)."""
+    too_long = [n for n, text in enumerate(body.texts, 1) if len(text) > LONGEST_TEXT]
+    if too_long:
+        raise InputError(
+            "affect_too_long",
+            f"Text {too_long[0]} is longer than {LONGEST_TEXT} characters.",
+            "Send one message per text.",
+        )
+    readings = await svc.companion.feelings.read(body.texts)
+    return {"readings": [r.as_dict() for r in readings]}

@@ -1,0 +1,32 @@
+"""Feelings on the real model: a person tells the companion about a loss, the companion
+answers on the embedded model, and the day's mood, read from the person's own words (never
+the companion's reply), shows the loss as sadness or grief with the words behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from conftest import collect
+from os1.companion import Companion
+from os1.events import TurnFinished
+
+pytestmark = pytest.mark.real_model
+
+
+async def test_the_mood_timeline_reads_the_persons_words_after_real_turns(
+    real_companion: Companion,
+) -> None:
+    await real_companion.skip_onboarding("ada")
+    said = "My grandmother died last night and I can't stop crying."
+    events = await collect(real_companion.turn("ada", said))
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text
+    assert reply.strip()
+    timeline = await real_companion.memories.timeline("ada", days=2)
+    today = timeline.days[-1]
+    assert today.date == dt.date.today() and today.messages == 1
+    # the day's feeling is the person's grief, whatever the companion said back
+    assert today.mood is not None and today.mood < -0.3, today
+    assert {"sadness", "grief"} & {label for label, _ in today.feelings}, today
+    assert {"crying", "died", "stop crying"} & set(today.words), today

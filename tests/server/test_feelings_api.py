@@ -1,0 +1,28 @@
+"""``POST /api/affect``: the feelings in a few messages, for a signed-in person only, with
+a clear refusal for too many, too long or malformed texts."""
+
+from __future__ import annotations
+
+from serving import AppClient
+
+
+def test_a_person_reads_the_feelings_in_their_messages(client: AppClient) -> None:
+    ada = client.person("ada")
+    texts = ["I'm so proud of my daughter, she graduated today!", "Das ist mir egal", ""]
+    got = client.post("/api/affect", json={"texts": texts}, headers=ada.headers)
+    assert got.status_code == 200, got.text
+    proud, german, empty = got.json()["readings"]
+    assert proud["label"] in {"pride", "admiration", "joy"} and proud["valence"] > 0.3
+    assert "proud" in " ".join(proud["words"])
+    assert german["language"] == empty["language"] == "unknown"
+    assert german["feelings"] == [] and empty["label"] == "unknown"
+
+
+def test_bad_requests_get_a_clear_refusal(client: AppClient) -> None:
+    ada = client.person("ada")
+    assert client.post("/api/affect", json={"texts": ["hi"]}).status_code == 401
+    for body in ({"texts": []}, {"texts": ["x"] * 201}, {"texts": "hello"}, {"text": ["hi"]},
+                 {"texts": [None]}):  # fmt: skip
+        assert client.post("/api/affect", json=body, headers=ada.headers).status_code == 422
+    long = client.post("/api/affect", json={"texts": ["ok", "a" * 20_001]}, headers=ada.headers)
+    assert long.status_code == 422 and "Text 2 is longer" in long.text, long.text
