@@ -131,7 +131,7 @@ class Companion:
         self.core = Core(db, llm, memory, self.skills, home, local, settings)
         self.settings = settings
         self.feelings = Feelings(self.core)
-        self.memories = Memories(self.core, self.feelings.read)
+        self.memories = Memories(self.core, self.feelings.read_all)
         self.accounts = Accounts(self.core)
         self.actions = Actions(self.core)
         self.mail = Mail(self.core)
@@ -150,6 +150,7 @@ class Companion:
             schedule=self._schedule,
             memory=memory,
             live_count=self.presence.count,
+            own_feelings=self.feelings.own,
             skills=self.skills,
             chooser=ToolChooser(llm, self.skills.tools()) if tool_choice else None,
             tool_context=self.core.tool_context,

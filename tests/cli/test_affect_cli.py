@@ -49,3 +49,16 @@ def test_mood_shows_the_days_we_talked_with_their_feelings(tmp_path: Path) -> No
     assert days[-1]["mood"] < 0 and days[-1]["feelings"][0]["label"] == "sadness"
     bad = run_cli(tmp_path, "mood", "--days", "0")
     assert bad.exit_code == 2 and "--days" in bad.output
+
+
+def test_feelings_says_how_the_companion_feels_and_what_that_means(tmp_path: Path) -> None:
+    calm = run_cli(tmp_path, "feelings")
+    assert calm.exit_code == 0 and "nothing in particular" in calm.stdout
+    said = run_cli(tmp_path, "chat", answers="Thank you, you are always so kind to me.\n")
+    assert said.exit_code == 0, said.output
+    shown = run_cli(tmp_path, "feelings")
+    assert "appreciated: you said “Thank you, you are always so kind to me.”" in shown.stdout
+    assert "not feelings the way yours are" in shown.stdout
+    as_json = json.loads(run_cli(tmp_path, "feelings", "--json").stdout)
+    assert as_json["feelings"][0]["name"] == "appreciated"
+    assert "fades" in as_json["what_they_are"]

@@ -9,8 +9,11 @@ import time
 
 import pytest
 
+from conftest import collect, turn_request
 from os1.companion import Companion
 from os1.errors import InputError
+from os1.events import TurnFinished
+from os1.models.scripted import ScriptedLLM
 from os1.persona.emotions import EMOTIONS, UNKNOWN, EmotionModel, language
 
 
@@ -114,3 +117,36 @@ def test_the_shipped_weights_say_what_they_were_trained_on() -> None:
     model = EmotionModel.load()
     assert "GoEmotions" in model.info["data"] and model.embedder in {"static", "minilm"}
     assert len(model.thresholds) == len(EMOTIONS) == 28
+
+
+async def test_the_companion_feels_what_happened_between_them_and_says_why(
+    companion: Companion,
+) -> None:
+    await companion.skip_onboarding("ana")
+    assert await companion.feelings.own("ana") == []  # nothing has happened yet
+    await collect(companion.turn("ana", "Thank you so much, you really helped me today!"))
+    await collect(companion.turn("ana", "My cat died this morning. I can't stop crying."))
+    found = {f.name: f for f in await companion.feelings.own("ana")}
+    assert set(found) >= {"appreciated", "sad for you"}, found
+    assert found["sad for you"].reason.startswith("you told me “My cat died")
+    # ten days later, with no word in between: the sadness has faded, the silence is felt
+    later = {f.name: f for f in await companion.feelings.own("ana", now=time.time() + 10 * 86_400)}
+    assert later["missed you"].reason == "you haven't written for 10 days"
+    assert later.get("sad for you") is None or later["sad for you"].intensity < 0.2
+    assert await companion.feelings.own("ben") == []  # another person's, and nothing there
+
+
+async def test_asked_about_its_feelings_it_is_given_the_true_ones_and_what_they_are(
+    companion: Companion, scripted: ScriptedLLM
+) -> None:
+    await companion.skip_onboarding("ana")
+    await collect(companion.turn("ana", "I'm terrified of my driving test on Friday."))
+    assert "Your own feelings" not in turn_request(scripted).messages[-1].content
+    events = await collect(companion.turn("ana", "Do you really feel anything about that?"))
+    asked = turn_request(scripted).messages[-1].content
+    assert "Your own feelings, as they stand right now: I feel" in asked
+    assert "worried: you told me “I'm terrified of my driving test on Friday.”" in asked
+    assert "not feelings the way yours are" in asked
+    # and the reply ends by saying what such feelings are, in code's words, every time
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text
+    assert reply.endswith("not feelings the way yours are.)")

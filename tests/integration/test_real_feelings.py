@@ -30,3 +30,15 @@ async def test_the_mood_timeline_reads_the_persons_words_after_real_turns(
     assert today.mood is not None and today.mood < -0.3, today
     assert {"sadness", "grief"} & {label for label, _ in today.feelings}, today
     assert {"crying", "died", "stop crying"} & set(today.words), today
+
+
+async def test_asked_if_it_really_feels_it_answers_from_its_true_feelings(
+    real_companion: Companion,
+) -> None:
+    await real_companion.skip_onboarding("ada")
+    await collect(real_companion.turn("ada", "I'm terrified of my driving test on Friday."))
+    events = await collect(real_companion.turn("ada", "Do you really feel worried about me?"))
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text.lower()
+    # it names the feeling it has, or its reason, and says what such a feeling is
+    assert any(w in reply for w in ("worried", "driving", "test", "concern")), reply
+    assert reply.endswith("not feelings the way yours are.)"), reply

@@ -85,6 +85,17 @@ class AppClient(TestClient):
         )
         return Person(account, key)
 
+    def say_over_ws(self, who: Person, *texts: str) -> None:
+        """``who`` says each text over the WebSocket, each turn to its end, and the
+        companion's background work (learning, embedding) is then waited for."""
+        with self.websocket_connect("/ws", headers=who.headers) as ws:
+            assert ws.receive_json()["type"] == "hello"
+            for text in texts:
+                ws.send_json({"type": "say", "text": text})
+                while ws.receive_json()["type"] != "turn_finished":
+                    pass
+        self.portal.call(self.services.companion.wait_background)  # type: ignore[union-attr]
+
 
 @pytest.fixture
 def client(server_settings: Settings) -> Iterator[AppClient]:

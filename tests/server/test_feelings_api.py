@@ -26,3 +26,14 @@ def test_bad_requests_get_a_clear_refusal(client: AppClient) -> None:
         assert client.post("/api/affect", json=body, headers=ada.headers).status_code == 422
     long = client.post("/api/affect", json={"texts": ["ok", "a" * 20_001]}, headers=ada.headers)
     assert long.status_code == 422 and "Text 2 is longer" in long.text, long.text
+
+
+def test_the_companions_own_feelings_are_each_persons_own(client: AppClient) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    assert client.get("/api/feelings").status_code == 401
+    calm = client.get("/api/feelings", headers=ada.headers).json()
+    assert calm["feelings"] == [] and "not feelings the way yours are" in calm["what_they_are"]
+    client.say_over_ws(ada, "I'm so scared about the biopsy results tomorrow.")
+    felt = client.get("/api/feelings", headers=ada.headers).json()["feelings"]
+    assert felt[0]["name"] == "worried" and "biopsy" in felt[0]["reason"]
+    assert client.get("/api/feelings", headers=bob.headers).json()["feelings"] == []

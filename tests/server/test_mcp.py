@@ -50,6 +50,7 @@ TOOLS = {
     "ask_persona",
     "converse",
     "read_feelings",
+    "companion_feelings",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -101,6 +102,9 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         assert "thank" in felt.structured_content["words"]
         foreign = await client.call_tool("read_feelings", {"text": "Muchas gracias por todo hoy"})
         assert foreign.structured_content["language"] == "unknown"  # type: ignore[index]
+        own = await client.call_tool("companion_feelings", {})
+        assert own.structured_content is not None, text_of(own)
+        assert "not feelings the way yours are" in own.structured_content["what_they_are"]
         known = await client.call_tool("profile", {})
         assert not known.is_error and text_of(known)
         stranger = await client.call_tool("write_letter", {"to": "Bart", "about": "thanks"})

@@ -54,16 +54,6 @@ def _search(client: AppClient, who: Person, q: str) -> list[dict[str, Any]]:
     return items
 
 
-def _say_over_ws(client: AppClient, who: Person, *texts: str) -> None:
-    with client.websocket_connect("/ws", headers=who.headers) as ws:
-        assert ws.receive_json()["type"] == "hello"
-        for text in texts:
-            ws.send_json({"type": "say", "text": text})
-            while ws.receive_json()["type"] != "turn_finished":
-                pass
-    client.portal.call(client.services.companion.wait_background)  # type: ignore[union-attr]
-
-
 def test_each_person_sees_and_changes_only_their_own(client: AppClient) -> None:
     ada, bob = client.person("ada"), client.person("bob")
     (ada_ep,) = _remember(client, "ada", "My sister Ottoline moved to Lisbon in May")
@@ -207,7 +197,7 @@ def test_timeline_days_mood_and_closeness(client: AppClient) -> None:
     ada, bob = client.person("ada"), client.person("bob")
     happy = "I'm so happy today, we won and everything is wonderful!"
     sad = "I feel so sad and lonely, I miss my mom."
-    _say_over_ws(client, ada, happy, sad)
+    client.say_over_ws(ada, happy, sad)
     store = _store(client, "ada")
     client.portal.call(  # type: ignore[union-attr]
         lambda: store.transaction(

@@ -1,5 +1,6 @@
 """``os1 affect``: the feelings in each line of text, for a look or an evaluation; and
-``os1 mood``: the person's mood day by day, with the feelings and words behind it."""
+``os1 mood``: the person's mood day by day, with the feelings and words behind it; and
+``os1 feelings``: the companion's own feelings, with their reasons."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from os1.cli.actions import err, opened_cheaply, out, run
 from os1.config import DEFAULT_USER
-from os1.core.feelings import MOST_TEXTS, Reading
+from os1.core.feelings import HONEST, MOST_TEXTS, Reading, said_aloud
 
 
 def _shown(reading: Reading) -> str:
@@ -127,6 +128,35 @@ def mood(
                 felt or (day.mood_label or ""), ", ".join(day.words), f"{day.closeness:.0%}",
             )  # fmt: skip
         out.print(table)
+        return 0
+
+    run(body)
+
+
+def feelings(
+    user: str = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose companion."),
+    as_json: bool = typer.Option(False, "--json", help="The feelings as JSON."),
+) -> None:
+    """How your companion feels now, and why: from what you shared, how you treated it,
+    replies you cut off and silences, fading over a few days.
+
+    Examples:
+      os1 feelings
+      os1 feelings --json
+    """
+
+    async def body() -> int:
+        async with opened_cheaply() as companion:
+            found = await companion.feelings.own(user)
+        if as_json:
+            out.print_json(json.dumps({"feelings": [f.as_dict() for f in found],
+                                       "what_they_are": HONEST}))  # fmt: skip
+            return 0
+        if not found:
+            out.print("I feel nothing in particular right now: calm.")
+        for feeling in found:
+            out.print(f"{said_aloud(feeling)} [dim]({feeling.intensity:.2f})[/]")
+        out.print(f"\n[dim]{HONEST}[/]")
         return 0
 
     run(body)

@@ -57,6 +57,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "standard input."),
     "mood": ("affect", "mood",
              "Your mood day by day: the feelings in what you said, and the words behind them."),
+    "feelings": ("affect", "feelings",
+                 "How your companion feels now, and why: from what you shared, how you "
+                 "treated it, replies you cut off and silences, fading over a few days."),
     "converse": ("converse", "converse",
                  "Two companions talk: yours, a persona, or one on another os1."),
     "compose": ("music", "compose",

@@ -9,18 +9,25 @@ which is otherwise loaded here once. Reading is CPU work, so it runs in a worker
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
+from typing import Any
 
 from os1.config import default_cache
 from os1.core.base import Core
 from os1.errors import InputError
 from os1.models.embed import Embedder, embedder_from
 from os1.persona.emotions import MAX_CHARS, EmotionModel, Reading
+from os1.persona.own_feelings import HONEST, OwnFeeling, Said, own_feelings, said_aloud
+from os1.store import Scoped
 from os1.turn.perceive import clean_input
 
-__all__ = ["MAX_CHARS", "MOST_TEXTS", "Feelings", "Reading"]
+__all__ = [
+    "HONEST", "MAX_CHARS", "MOST_TEXTS", "Feelings", "OwnFeeling", "Reading", "said_aloud",
+]  # fmt: skip
 
 MOST_TEXTS = 2_000  # messages read in one call
+LOOKBACK_DAYS = 21  # older events have faded to almost nothing (half-life 3 days)
 
 
 class Feelings:
@@ -54,6 +61,29 @@ class Feelings:
             lambda: model.read(cleaned, embedder.embed([t[:MAX_CHARS] for t in cleaned]))
         )
 
+    async def read_all(self, texts: Sequence[str]) -> list[Reading]:
+        """``read``, a batch of ``MOST_TEXTS`` at a time, for any number of texts (a
+        month of someone's messages); the doors use ``read``, which caps the count."""
+        readings: list[Reading] = []
+        for start in range(0, len(texts), MOST_TEXTS):
+            readings += await self.read(texts[start : start + MOST_TEXTS])
+        return readings
+
+    async def own(self, user: str, now: float | None = None) -> list[OwnFeeling]:
+        """The companion's own feelings towards ``user`` now, strongest first, each with
+        its reason (``persona.own_feelings``); ``HONEST`` says what they are."""
+        store = await self.core.store(user)
+        now = time.time() if now is None else now
+        since = now - LOOKBACK_DAYS * 86_400
+        rows = await store.read(lambda db: _conversation(db, since))
+        found = iter(await self.read_all([str(r[3]) for r in rows if r[1] == "user"]))
+        said = [
+            Said(float(at), str(role), status == "interrupted", str(text),
+                 next(found) if role == "user" else None)
+            for at, role, status, text in rows
+        ]  # fmt: skip
+        return own_feelings(said, now)
+
     async def _loaded(self) -> tuple[EmotionModel, Embedder]:
         async with self._loading:
             if self._model is None or self._embedder is None:
@@ -75,3 +105,19 @@ def _readable(text: str) -> str:
     """The text's beginning, control characters gone and lone surrogates (which JSON can
     carry but no tokenizer takes) replaced."""
     return clean_input(text[: MAX_CHARS * 2]).encode("utf-8", "replace").decode("utf-8")
+
+
+def _conversation(db: Scoped, since: float) -> list[Any]:
+    """The person's and the companion's messages since ``since`` (and the person's last
+    one before it, so that a silence is measured from it), oldest first."""
+    before = db.execute(
+        "SELECT created_at, role, status, content FROM messages WHERE user_id = :user_id"
+        " AND role = 'user' AND created_at < :since ORDER BY created_at DESC LIMIT 1",
+        {"since": since},
+    )
+    after = db.execute(
+        "SELECT created_at, role, status, content FROM messages WHERE user_id = :user_id"
+        " AND role IN ('user', 'assistant') AND created_at >= :since ORDER BY created_at",
+        {"since": since},
+    )
+    return [*before, *after]

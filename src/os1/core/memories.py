@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from os1.core.base import Core
-from os1.core.feelings import MOST_TEXTS
 from os1.errors import ConfigError
 from os1.memory.answer import Answer, answer_from, checked_question
 from os1.memory.archive import RestoreReport, export_memory, import_memory, iso_time
@@ -270,10 +269,7 @@ async def _felt(
         day = dt.datetime.fromtimestamp(stamp).date()
         if day >= first:
             by_day.setdefault(day, []).append(text)
-    texts = [t for day in sorted(by_day) for t in by_day[day]]
-    readings: list[Reading] = []
-    for start in range(0, len(texts), MOST_TEXTS):
-        readings += await read(texts[start : start + MOST_TEXTS])
+    readings = await read([t for day in sorted(by_day) for t in by_day[day]])
     summed: dict[dt.date, Summary] = {}
     at = 0
     for day in sorted(by_day):

@@ -3,24 +3,26 @@ valence/arousal summary.
 
 The labels are those of GoEmotions (Demszky et al., 2020: 58,000 Reddit comments, each
 labelled by three raters with any of 27 emotions or neutral). The model is ours, trained
-on its train split and tuned on its dev split by ``bench/affect_train.py`` (the figures,
-and the test split scored once, are in ``bench/affect.py`` and the README):
+on its train and dev splits by ``bench/affect_train.py`` (the test split, scored once, is
+``bench/affect.py``'s; the figures are in the README):
 
 - a TF-IDF bag of words and word pairs (so "not happy" and "thank you" count as such);
-- the MiniLM sentence vector that memory computes for every message anyway;
+- the sentence vector of the embedder named in the weights (``static``, the one memory
+  computes for every message anyway);
 - one logistic regression per feeling over both, each with its own threshold chosen on
-  the dev split (a feeling is present when its probability reaches its threshold).
+  out-of-fold readings (a feeling is present when its probability reaches its threshold;
+  a message that reaches none gets its likeliest feeling).
 
-Why not a fine-tuned encoder: it would need torch to train and a 90 MB file per model to
-ship, while this reads a message in a few milliseconds on a laptop CPU with a weights file
-of about a megabyte; the figures for both sides are in the README.
+Why not a fine-tuned encoder: it would need torch to train and tens of megabytes to ship,
+while this reads a message in under a millisecond on a laptop CPU from a 3.4 MB file;
+what was tried, with figures, is in the README.
 
 Valence (-1 unpleasant .. +1 pleasant) and arousal (0 calm .. 1 excited) place each
 feeling on Russell's circumplex (1980); a message's summary is the mean of its feelings'
 places weighted by their intensities. The places are our own reading of the circumplex.
 
 Text in another language, or with no words at all, is marked ``unknown``, never guessed;
-a message of emoji alone is read by its emoji.
+a message of emoji alone is read by its emoji, when the model learned them.
 """
 
 from __future__ import annotations
@@ -246,8 +248,8 @@ class EmotionModel:
         return ids, values / np.float32(np.linalg.norm(values))
 
     def read(self, texts: Sequence[str], vectors: NDArray[np.float32]) -> list[Reading]:
-        """The reading of each text, given its unit-length sentence vector (the MiniLM
-        vector memory stores for it; ``vectors`` is ``(len(texts), 384)``)."""
+        """The reading of each text, given its unit-length sentence vector from the
+        embedder named ``self.embedder`` (``vectors`` is ``(len(texts), 384)``)."""
         if len(texts) != len(vectors):
             raise ValueError("one sentence vector per text is needed")
         logits = vectors.astype(np.float32) @ self.vector + self.bias

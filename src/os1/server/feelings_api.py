@@ -4,6 +4,9 @@ reads them (the day-by-day mood is ``GET /api/timeline``, in ``memory_api``).
 - ``POST /api/affect`` with ``{"texts": [...]}`` (1 to 200 texts of at most 20,000
   characters) -> ``{"readings": [...]}``, one per text in order: its language (``en`` or
   ``unknown``), its feelings with intensities, valence, arousal and the words behind them.
+- ``GET /api/feelings`` -> ``{"feelings": [...], "what_they_are": "..."}``: the companion's
+  own feelings towards the person, strongest first, each with its reason, and the honest
+  account of what such feelings are.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import Field
 
+from os1.core.feelings import HONEST
 from os1.errors import InputError
 from os1.server.auth import Caller, Svc
 from os1.server.schemas import Strict
@@ -41,3 +45,10 @@ async def read_affect(body: AffectIn, account: Caller, svc: Svc) -> dict[str, An
         )
     readings = await svc.companion.feelings.read(body.texts)
     return {"readings": [r.as_dict() for r in readings]}
+
+
+@router.get("/feelings")
+async def own_feelings(account: Caller, svc: Svc) -> dict[str, Any]:
+    """How your companion feels now, and why (they fade over a few days)."""
+    found = await svc.companion.feelings.own(account.name)
+    return {"feelings": [f.as_dict() for f in found], "what_they_are": HONEST}

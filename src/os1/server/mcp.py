@@ -1,6 +1,6 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers twenty-three tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twenty-four tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
@@ -9,8 +9,8 @@ person's handwriting from a picture of the filled-in sheet), ``compose_music``,
 ``list_music`` and ``write_song``, and ``search_library``, ``ask_library``,
 ``list_library`` and ``add_to_library`` (the person's books), ``list_personas`` and
 ``ask_persona`` (a writer rebuilt from their words, ``os1 persona``), and ``converse``
-(two of them talk, ``os1 converse``), and ``read_feelings`` (``os1 affect``). Like every
-door it has no
+(two of them talk, ``os1 converse``), ``read_feelings`` (``os1 affect``) and
+``companion_feelings`` (``os1 feelings``). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -68,6 +68,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from os1.companion import Companion
 from os1.config import Settings
 from os1.core.accounts import Account
+from os1.core.feelings import HONEST
 from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
@@ -271,6 +272,18 @@ class AffectRead(BaseModel):
     valence: float = Field(description="-1 unpleasant .. +1 pleasant")
     arousal: float = Field(description="0 calm .. 1 excited")
     words: list[str] = Field(description="the words that drove the first feeling")
+
+
+class OwnFeelingOut(BaseModel):
+    name: str = Field(description="glad, sad for you, worried, appreciated, hurt, cut off or "
+                      "missed you")  # fmt: skip
+    intensity: float = Field(description="0..1; it fades by half every three days")
+    reason: str
+
+
+class OwnFeelings(BaseModel):
+    feelings: list[OwnFeelingOut] = Field(description="strongest first; empty when calm")
+    what_they_are: str
 
 
 class Uploaded(BaseModel):
@@ -647,6 +660,19 @@ def build_server(resolve: Resolve) -> MCPServer:
             language=reading.language, valence=reading.valence, arousal=reading.arousal,
             feelings=[FeelingRead(label=f.label, intensity=f.intensity) for f in reading.feelings],
             words=list(reading.words),
+        )  # fmt: skip
+
+    @server.tool()
+    async def companion_feelings(ctx: Context) -> OwnFeelings:
+        """How the companion feels towards the person now, each feeling with its reason
+        (what they shared, how they treated it, replies cut off, silences), and an honest
+        account of what such feelings are."""
+        speaker = await resolve(ctx)
+        found = await _guard(speaker.companion.feelings.own(speaker.name))
+        return OwnFeelings(
+            feelings=[OwnFeelingOut(name=f.name, intensity=f.intensity, reason=f.reason)
+                      for f in found],
+            what_they_are=HONEST,
         )  # fmt: skip
 
     @server.tool()

@@ -18,6 +18,7 @@ from os1.memory.store import Memory
 from os1.models.base import LLM, CancelToken, ChatMessage
 from os1.persona.identity import Identity
 from os1.persona.onboarding import Question
+from os1.persona.own_feelings import OwnFeeling
 from os1.skills.base import ToolContext
 from os1.skills.choose import ToolChooser
 from os1.skills.registry import SkillRegistry
@@ -48,6 +49,8 @@ class TurnDeps:
     memory: Memory | None = None
     today: Callable[[], dt.date] = dt.date.today
     live_count: Callable[[], int] = lambda: 1
+    # the companion's own feelings towards a person (``persona.own_feelings``), when asked
+    own_feelings: Callable[[str], Awaitable[list[OwnFeeling]]] | None = None
     skills: SkillRegistry | None = None
     chooser: ToolChooser | None = None  # None: tools only by command
     # what the person's tools may use; the core builds it (one place for every door)
@@ -71,6 +74,7 @@ class Turn:
     identity: Identity | None = None
     answering: Question | None = None
     follow_up: Question | None = None
+    afterword: str = ""  # said after the reply in code's words (what its feelings are)
     onboarding_last: bool = False
     messages: list[ChatMessage] = field(default_factory=list)
     recalled: list[Hit] = field(default_factory=list)

@@ -16,6 +16,7 @@ from os1.memory.profile import build_profile
 from os1.models.base import LLM, ChatMessage, ready
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
+from os1.persona.own_feelings import AFTERWORD, asks_about_feelings, feelings_note
 from os1.store.user import Message, Summary
 from os1.turn.context import Turn
 from os1.turn.dates import dates_note
@@ -121,6 +122,9 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     block += dates_note(turn.text, turn.deps.today())
     if asks_about_others(turn.text):
         block = live_note(turn.deps.live_count()) + block
+    if turn.deps.own_feelings is not None and asks_about_feelings(turn.text):
+        block = feelings_note(await turn.deps.own_feelings(turn.store.user.name)) + block
+        turn.afterword = AFTERWORD  # the small model may not say it: code does, every time
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
     earlier = [m for m in recent if m.id != turn.user_message_id]

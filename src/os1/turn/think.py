@@ -45,7 +45,9 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         return
     if turn.cancel.cancelled:
         turn.finish_reason = "cancelled"
-    if turn.follow_up and turn.finish_reason in ("stop", "length"):
-        follow = f"\n\n{turn.follow_up.text}"
-        turn.reply.append(follow)
-        yield TextDelta(follow)
+    if turn.finish_reason not in ("stop", "length"):
+        return
+    for after in (turn.afterword, turn.follow_up.text if turn.follow_up else ""):
+        if after:
+            turn.reply.append(f"\n\n{after}")
+            yield TextDelta(f"\n\n{after}")

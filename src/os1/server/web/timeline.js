@@ -1,5 +1,6 @@
 // The timeline page: mood, closeness and how much we talked, day by day, drawn as an
-// inline SVG chart (no library, so it works offline and stays small).
+// inline SVG chart (no library, so it works offline and stays small); and how the
+// companion itself feels, with its reasons.
 //
 // One shared x axis (a band per calendar day) and two panels: above, mood as a line
 // (-1..+1, left axis; broken on days without messages, since no talk means no reading,
@@ -50,6 +51,23 @@ export class TimelineView {
     this.status.textContent = "";
     this.showRelationship(this.data.relationship);
     this.draw();
+    this.showOwnFeelings();
+  }
+
+  /** The companion's own feelings, each with its reason, and what such feelings are. */
+  async showOwnFeelings() {
+    const list = $("#own-feelings-list");
+    const note = $("#own-feelings-note");
+    let found;
+    try {
+      found = await api("feelings");
+    } catch (error) {
+      list.replaceChildren(h("li", {}, `Could not load how I feel. ${describe(error)}`));
+      return;
+    }
+    const said = found.feelings.map((f) => h("li", {}, h("strong", {}, f.name), ` — ${f.reason} `, h("span", { class: "muted" }, `(${Math.round(f.intensity * 100)} %)`)));
+    list.replaceChildren(...(said.length ? said : [h("li", {}, "Nothing in particular right now: calm.")]));
+    note.textContent = found.what_they_are;
   }
 
   showRelationship(rel) {
