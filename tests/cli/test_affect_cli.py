@@ -47,6 +47,9 @@ def test_mood_shows_the_days_we_talked_with_their_feelings(tmp_path: Path) -> No
     days = json.loads(run_cli(tmp_path, "mood", "--days", "3", "--json").stdout)
     assert len(days) == 3 and days[-1]["messages"] == 1 and days[0]["mood"] is None
     assert days[-1]["mood"] < 0 and days[-1]["feelings"][0]["label"] == "sadness"
+    talks = json.loads(run_cli(tmp_path, "mood", "--conversations", "--json").stdout)
+    assert [t["mood_label"] for t in talks] == ["sadness"] and talks[0]["messages"] == 1
+    assert "sadness" in run_cli(tmp_path, "mood", "-c").stdout
     bad = run_cli(tmp_path, "mood", "--days", "0")
     assert bad.exit_code == 2 and "--days" in bad.output
 

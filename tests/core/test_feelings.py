@@ -150,3 +150,15 @@ async def test_asked_about_its_feelings_it_is_given_the_true_ones_and_what_they_
     # and the reply ends by saying what such feelings are, in code's words, every time
     reply = next(e for e in events if isinstance(e, TurnFinished)).text
     assert reply.endswith("not feelings the way yours are.)")
+
+
+async def test_each_conversation_has_its_own_mood_newest_first(companion: Companion) -> None:
+    await companion.skip_onboarding("ana")
+    await collect(companion.turn("ana", "I got the job!! I'm so happy I could scream."))
+    await companion.new_conversation("ana")
+    await collect(companion.turn("ana", "My dad is in hospital and I'm scared."))
+    latest, earlier = await companion.feelings.conversations("ana")
+    assert latest.felt.label in {"fear", "nervousness"} and latest.felt.valence < 0
+    assert earlier.felt.label in {"joy", "excitement"} and earlier.felt.valence > 0
+    assert latest.last_at > earlier.last_at and "scared" in " ".join(latest.felt.words)
+    assert [c.id for c in await companion.feelings.conversations("ana", limit=1)] == [latest.id]

@@ -237,6 +237,7 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     expect(page.locator(".legend")).to_contain_text("Mood")
     # what the day felt like, in the GoEmotions feelings and the words behind them
     expect(page.locator("#timeline-felt")).to_contain_text("What each day felt like")
+    expect(page.locator("#timeline-conversations")).to_contain_text("each conversation felt")
     # and how the companion feels itself, honest about what that is
     expect(page.get_by_role("heading", name="How I feel")).to_be_visible()
     expect(page.locator("#own-feelings-note")).to_contain_text("not feelings the way yours are")

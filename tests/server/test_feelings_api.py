@@ -37,3 +37,13 @@ def test_the_companions_own_feelings_are_each_persons_own(client: AppClient) -> 
     felt = client.get("/api/feelings", headers=ada.headers).json()["feelings"]
     assert felt[0]["name"] == "worried" and "biopsy" in felt[0]["reason"]
     assert client.get("/api/feelings", headers=bob.headers).json()["feelings"] == []
+    # the same words, as the mood of the conversation they were said in
+    [talk] = client.get("/api/mood/conversations", headers=ada.headers).json()["conversations"]
+    assert talk["messages"] == 1 and talk["mood"] < 0 and talk["mood_label"] == "fear"
+    assert "scared" in " ".join(talk["words"])
+    assert client.get("/api/mood/conversations", headers=bob.headers).json() == {
+        "conversations": []
+    }
+    for bad in ("0", "201", "many"):
+        got = client.get("/api/mood/conversations", params={"limit": bad}, headers=ada.headers)
+        assert got.status_code == 422

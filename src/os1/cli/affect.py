@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -90,17 +91,25 @@ def mood(
     days: int = typer.Option(14, "--days", "-d", min=1, max=365, help="Days to show."),
     user: str = typer.Option(DEFAULT_USER, "--user", "-u", help="Whose mood."),
     as_json: bool = typer.Option(False, "--json", help="Every day as JSON."),
+    by_conversation: bool = typer.Option(
+        False, "--conversations", "-c", help="Each of your latest conversations instead."
+    ),
 ) -> None:
     """Your mood day by day: the feelings in what you said, and the words behind them.
 
     Each day you talked shows its mood (-1 low .. +1 good), its strongest feelings and
     the words that drove them, and how close we have grown; silent days are left out
-    (with --json every day is there).
+    (with --json every day is there). With --conversations, the same for each of your
+    latest conversations.
 
     Examples:
       os1 mood
       os1 mood --days 60 --json
+      os1 mood --conversations
     """
+    if by_conversation:
+        run(lambda: _by_conversation(user, as_json))
+        return
 
     async def body() -> int:
         async with opened_cheaply() as companion:
@@ -131,6 +140,29 @@ def mood(
         return 0
 
     run(body)
+
+
+async def _by_conversation(user: str, as_json: bool) -> int:
+    async with opened_cheaply() as companion:
+        found = await companion.feelings.conversations(user)
+    if as_json:
+        out.print_json(json.dumps([c.as_dict() for c in found]))
+        return 0
+    if not found:
+        out.print("We have not talked yet, so there is no mood to show.")
+        return 0
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("began", "said", "mood", "feelings", "because of"):
+        table.add_column(column, overflow="fold")
+    for talk in found:
+        began = dt.datetime.fromtimestamp(talk.started_at).strftime("%a %d %b %H:%M")
+        felt = ", ".join(f"{f.label} {f.intensity:.0%}" for f in talk.felt.feelings)
+        table.add_row(
+            began + (f"\n{talk.title}" if talk.title else ""), str(talk.felt.messages),
+            _bar(talk.felt.valence), felt or "neutral", ", ".join(talk.felt.words),
+        )  # fmt: skip
+    out.print(table)
+    return 0
 
 
 def feelings(

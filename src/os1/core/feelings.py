@@ -11,23 +11,47 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from os1.config import default_cache
 from os1.core.base import Core
 from os1.errors import InputError
 from os1.models.embed import Embedder, embedder_from
-from os1.persona.emotions import MAX_CHARS, EmotionModel, Reading
+from os1.persona.emotions import MAX_CHARS, EmotionModel, Reading, Summary, summary
 from os1.persona.own_feelings import HONEST, OwnFeeling, Said, own_feelings, said_aloud
 from os1.store import Scoped
 from os1.turn.perceive import clean_input
 
 __all__ = [
-    "HONEST", "MAX_CHARS", "MOST_TEXTS", "Feelings", "OwnFeeling", "Reading", "said_aloud",
+    "HONEST", "MAX_CHARS", "MOST_TEXTS", "ConversationMood", "Feelings", "OwnFeeling",
+    "Reading", "said_aloud",
 ]  # fmt: skip
 
 MOST_TEXTS = 2_000  # messages read in one call
 LOOKBACK_DAYS = 21  # older events have faded to almost nothing (half-life 3 days)
+PER_CONVERSATION = 500  # a conversation's newest messages read for its mood
+
+
+@dataclass(frozen=True)
+class ConversationMood:
+    """One conversation's feelings: its number and title, when it began and last moved,
+    and the person's messages in it summed up (``emotions.summary``)."""
+
+    id: int
+    title: str
+    started_at: float
+    last_at: float
+    felt: Summary
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "started_at": self.started_at,
+            "last_at": self.last_at, "messages": self.felt.messages,
+            "mood": self.felt.valence, "mood_label": self.felt.label,
+            "feelings": [{"label": f.label, "share": f.intensity} for f in self.felt.feelings],
+            "words": list(self.felt.words),
+        }  # fmt: skip
 
 
 class Feelings:
@@ -84,6 +108,16 @@ class Feelings:
         ]  # fmt: skip
         return own_feelings(said, now)
 
+    async def conversations(self, user: str, limit: int = 20) -> list[ConversationMood]:
+        """The feelings of the person's ``limit`` latest conversations, newest first."""
+        store = await self.core.store(user)
+        rows = await store.read(lambda db: _conversations(db, limit))
+        out = []
+        for number, title, started, last, texts in rows:
+            felt = summary(await self.read_all(texts))
+            out.append(ConversationMood(number, title, started, last, felt))
+        return out
+
     async def _loaded(self) -> tuple[EmotionModel, Embedder]:
         async with self._loading:
             if self._model is None or self._embedder is None:
@@ -121,3 +155,23 @@ def _conversation(db: Scoped, since: float) -> list[Any]:
         {"since": since},
     )
     return [*before, *after]
+
+
+def _conversations(db: Scoped, limit: int) -> list[tuple[int, str, float, float, list[str]]]:
+    latest = db.execute(
+        "SELECT c.id, c.title, c.started_at, MAX(m.created_at) FROM conversations c"
+        " JOIN messages m ON m.conversation_id = c.id AND m.role = 'user'"
+        " WHERE c.user_id = :user_id AND m.user_id = :user_id"
+        " GROUP BY c.id ORDER BY MAX(m.created_at) DESC LIMIT :limit",
+        {"limit": limit},
+    )
+    out = []
+    for number, title, started, last in latest:
+        texts = db.execute(
+            "SELECT content FROM messages WHERE user_id = :user_id AND conversation_id = :c"
+            " AND role = 'user' ORDER BY created_at DESC LIMIT :most",
+            {"c": number, "most": PER_CONVERSATION},
+        )
+        out.append((int(number), str(title), float(started), float(last),
+                    [str(r[0]) for r in reversed(texts)]))  # fmt: skip
+    return out

@@ -4,6 +4,8 @@ reads them (the day-by-day mood is ``GET /api/timeline``, in ``memory_api``).
 - ``POST /api/affect`` with ``{"texts": [...]}`` (1 to 200 texts of at most 20,000
   characters) -> ``{"readings": [...]}``, one per text in order: its language (``en`` or
   ``unknown``), its feelings with intensities, valence, arousal and the words behind them.
+- ``GET /api/mood/conversations?limit=20`` -> ``{"conversations": [...]}``: the mood of
+  each of the person's latest conversations, newest first, with its feelings and words.
 - ``GET /api/feelings`` -> ``{"feelings": [...], "what_they_are": "..."}``: the companion's
   own feelings towards the person, strongest first, each with its reason, and the honest
   account of what such feelings are.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from os1.core.feelings import HONEST
@@ -52,3 +54,12 @@ async def own_feelings(account: Caller, svc: Svc) -> dict[str, Any]:
     """How your companion feels now, and why (they fade over a few days)."""
     found = await svc.companion.feelings.own(account.name)
     return {"feelings": [f.as_dict() for f in found], "what_they_are": HONEST}
+
+
+@router.get("/mood/conversations")
+async def conversation_moods(
+    account: Caller, svc: Svc, limit: int = Query(20, ge=1, le=200)
+) -> dict[str, Any]:
+    """The mood of each of your latest conversations, newest first."""
+    found = await svc.companion.feelings.conversations(account.name, limit)
+    return {"conversations": [c.as_dict() for c in found]}

@@ -52,6 +52,22 @@ export class TimelineView {
     this.showRelationship(this.data.relationship);
     this.draw();
     this.showOwnFeelings();
+    this.showConversations();
+  }
+
+  /** Each of the latest conversations with what it felt like, below the days. */
+  async showConversations() {
+    let found;
+    try {
+      found = (await api("mood/conversations?limit=10")).conversations;
+    } catch {
+      return; // the days above still stand; this list is a detail
+    }
+    const felt = found.filter((c) => c.feelings.length);
+    const items = felt.map((c) => h("li", {}, h("strong", {}, longDay.format(new Date(c.started_at * 1000)) + (c.title ? ` · ${c.title}` : "")), ` ${feltText(c)}`));
+    $("#timeline-conversations").replaceChildren(
+      ...(felt.length ? [h("h2", { id: "timeline-conversations-title" }, "What each conversation felt like"), h("ul", { class: "felt-days" }, ...items)] : []),
+    );
   }
 
   /** The companion's own feelings, each with its reason, and what such feelings are. */
