@@ -4,8 +4,10 @@ unit tests, and one real embedded model per test session for ``real_model`` test
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import subprocess
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -17,6 +19,7 @@ from os1.cli.app import app
 from os1.companion import Companion
 from os1.config import Settings, load_settings
 from os1.events import ProposalMade, TurnEvent
+from os1.memory.facts import FactBook, NewFact
 from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.skills.registry import builtin_skills
 from os1.store import Database
@@ -183,6 +186,41 @@ async def proposal_for(companion: Companion, user: str, text: str) -> ProposalMa
 
 # The server's fixtures (the app in-process, or on a real loopback socket) live with the
 # server tests; a second conftest.py there would shadow this one's helpers on import.
+async def said_days_ago(companion: Companion, user: str, *lines: tuple[float, str]) -> None:
+    """Messages ``user`` wrote, each (days ago, text), stored as a conversation stores them."""
+    store = await companion.core.store(user)
+    conversation = await store.new_conversation()
+    for days_ago, text in lines:
+        number = await store.add_message(conversation, "user", text)
+        await store.transaction(
+            lambda db, n=number, d=days_ago: db.execute(
+                "UPDATE messages SET created_at = :at WHERE user_id = :user_id AND id = :id",
+                {"at": time.time() - d * 86_400.0, "id": n},
+            )
+        )
+
+
+async def lonely_ada(companion: Companion, birthday_in: int = 20) -> None:
+    """Ada told of her sister Lena (birthday soon) and her friend Tom six weeks ago, and
+    these three weeks has been alone, talking of neither."""
+    await companion.skip_onboarding("ada")
+    birthday = dt.date.today() + dt.timedelta(days=birthday_in)
+    await FactBook(await companion.core.store("ada")).add([
+        NewFact("relation", "Lena", "relation", "sister", "Lena is Ada's sister."),
+        NewFact("person", "Lena", "birthday", f"{birthday:%B} {birthday.day}",
+                "Lena's birthday is coming up."),
+        NewFact("relation", "Tom", "relation", "friend", "Tom is Ada's friend."),
+        NewFact("relation", "Biscuit", "relation", "dog", "Biscuit is Ada's dog."),
+    ])  # fmt: skip
+    await said_days_ago(
+        companion, "ada",
+        (42, "My sister Lena called, and Tom came round for dinner."),
+        (12, "Spent the whole weekend alone again."),
+        (6, "Work was long today."),
+        (2, "Watched a film by myself, nothing much else."),
+    )  # fmt: skip
+
+
 from server.serving import client, live_server, server_settings  # noqa: E402
 
 __all__ = [

@@ -51,7 +51,7 @@ from os1.skills.proofread.review import cheap_suggestions
 from os1.skills.proofread.rules import rule_suggestions
 from os1.skills.proofread.suggestion import protected_spans
 from os1.skills.registry import builtin_skills
-from os1.turn.live import asks_about_others
+from os1.turn.live import asks_about_love, asks_about_others
 from os1.turn.perceive import clean_input
 from os1.voice.endpoint import sounds_finished
 from os1.voice.sentences import SpeechChunker, speakable
@@ -219,6 +219,7 @@ ENTRIES: dict[str, Callable[[str], Any]] = {
     "memory: ref": ref_or_none,
     "turn: clean_input": clean_input,
     "turn: asks about others": asks_about_others,
+    "turn: asks about love": asks_about_love,
     "skills: request gate": RequestGate(builtin_skills().tools()).might_ask,
     "persona: mood": mood_of,
     "persona: disclosure": is_disclosure,

@@ -30,14 +30,17 @@ from os1.core.base import Core
 from os1.core.briefing import Briefing
 from os1.core.briefing import morning as morning_briefing
 from os1.core.calendar import Calendar
+from os1.core.circle import Circles
 from os1.core.extensions import ProgressFn, build_llm, load_extensions
 from os1.core.feelings import Feelings
 from os1.core.files import Files
+from os1.core.introductions import Introductions
 from os1.core.letters import Letters
 from os1.core.library import Library
 from os1.core.mail import Mail
 from os1.core.memories import Memories
 from os1.core.music import Music
+from os1.core.people import People
 from os1.core.personas import Personas
 from os1.core.proofread import Proofread
 from os1.core.speech import Speech
@@ -131,7 +134,10 @@ class Companion:
         self.core = Core(db, llm, memory, self.skills, home, local, settings)
         self.settings = settings
         self.feelings = Feelings(self.core)
-        self.memories = Memories(self.core, self.feelings.read_all)
+        self.circles = Circles(self.core)
+        self.people = People(self.core, self.feelings.summaries)
+        self.introductions = Introductions(self.core)
+        self.memories = Memories(self.core, self.feelings.summaries)
         self.accounts = Accounts(self.core)
         self.actions = Actions(self.core)
         self.mail = Mail(self.core)
@@ -151,6 +157,9 @@ class Companion:
             memory=memory,
             live_count=self.presence.count,
             own_feelings=self.feelings.own,
+            tone=self.feelings.for_tone,
+            circle=self.circles.of,
+            nudge=self.people.in_turn,
             skills=self.skills,
             chooser=ToolChooser(llm, self.skills.tools()) if tool_choice else None,
             tool_context=self.core.tool_context,
@@ -212,6 +221,7 @@ class Companion:
             companion._schedule(warming)
         if companion._deps.chooser is not None:
             companion._schedule(companion._deps.chooser.warm_up())
+        companion._schedule(companion.feelings.warm_up())  # the tone of replies reads it
         return companion
 
     @classmethod

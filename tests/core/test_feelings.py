@@ -162,3 +162,32 @@ async def test_each_conversation_has_its_own_mood_newest_first(companion: Compan
     assert earlier.felt.label in {"joy", "excitement"} and earlier.felt.valence > 0
     assert latest.last_at > earlier.last_at and "scared" in " ".join(latest.felt.words)
     assert [c.id for c in await companion.feelings.conversations("ana", limit=1)] == [latest.id]
+
+
+async def test_what_it_feels_colours_the_tone_of_the_reply_and_only_the_tone(
+    companion: Companion, scripted: ScriptedLLM
+) -> None:
+    await companion.feelings.warm_up()  # as a talking companion does in the background
+    await companion.skip_onboarding("ana")
+    await collect(companion.turn("ana", "What's a good soup for a cold day?"))
+    assert "How you feel toward them" not in turn_request(scripted).messages[-1].content
+    await collect(companion.turn("ana", "My cat died this morning. I can't stop crying."))
+    asked = turn_request(scripted).messages[-1].content
+    assert asked.startswith("[How you feel toward them right now: I feel sad for you: you "
+                            "told me “My cat died this morning. I can't stop crying.”")  # fmt: skip
+    assert "colour your tone only, never what you say is true: be gentle" in asked
+    assert asked.endswith("My cat died this morning. I can't stop crying.")
+    # another person's companion feels nothing of it
+    await companion.skip_onboarding("ben")
+    await collect(companion.turn("ben", "What's a good soup for a cold day?"))
+    assert "How you feel toward them" not in turn_request(scripted).messages[-1].content
+
+
+async def test_a_piece_it_made_that_was_liked_makes_it_proud(companion: Companion) -> None:
+    await companion.skip_onboarding("ana")
+    await companion.music.compose("ana", about="first snow in Oslo")
+    await collect(companion.turn("ana", "I love it, thank you so much!"))
+    felt = {f.name: f for f in await companion.feelings.own("ana")}
+    assert felt["proud"].reason == (
+        "you said “I love it, thank you so much!” after I made the piece about “first snow in Oslo”"
+    )

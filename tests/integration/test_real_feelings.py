@@ -5,6 +5,7 @@ the companion's reply), shows the loss as sadness or grief with the words behind
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -42,3 +43,33 @@ async def test_asked_if_it_really_feels_it_answers_from_its_true_feelings(
     # it names the feeling it has, or its reason, and says what such a feeling is
     assert any(w in reply for w in ("worried", "driving", "test", "concern")), reply
     assert reply.endswith("not feelings the way yours are.)"), reply
+
+
+async def test_asked_if_it_loves_anyone_else_it_gives_true_figures_only(
+    real_companion: Companion,
+) -> None:
+    for person in ("ada", "ben"):
+        await real_companion.skip_onboarding(person)
+    await collect(real_companion.turn("ben", "I told my brother about the new job today."))
+    events = await collect(real_companion.turn("ada", "Are you in love with anyone else?"))
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text
+    # two people talked with it this year, and it is close to neither yet (one day each)
+    assert reply.endswith("I am close to 0 people of the 2 people I talked with this year.)")
+    said_by_model = reply[: reply.rindex("(To be honest")]
+    invented = {n for n in re.findall(r"\d[\d,]*", said_by_model) if n not in {"0", "1", "2"}}
+    assert not invented, reply
+
+
+async def test_its_feelings_colour_the_reply_without_showing_the_note(
+    real_companion: Companion,
+) -> None:
+    await real_companion.feelings.warm_up()
+    await real_companion.skip_onboarding("ada")
+    events = await collect(
+        real_companion.turn("ada", "My dog died this morning. I can't stop crying.")
+    )
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text
+    assert reply.strip(), events
+    # the note that set its tone stays behind the reply: none of its words show
+    for inner in ("How you feel toward them", "colour your tone", "this note", "["):
+        assert inner not in reply, reply

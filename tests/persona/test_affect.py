@@ -1,4 +1,4 @@
-"""Affect: the mood of a message from words alone, and closeness over days."""
+"""Affect: the mood of a message from words alone, and closeness and trust over days."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from os1.persona.affect import closeness_after, is_disclosure, mood_of, timeline
+from os1.persona.affect import closeness_after, is_disclosure, mood_of, timeline, trust_after
 
 
 @pytest.mark.parametrize(
@@ -142,3 +142,31 @@ def test_a_day_of_plain_talk_is_neutral_not_missing() -> None:
     day = dt.date(2025, 5, 5)
     (entry,) = timeline([(_at(day, 12), "Booked the train for ten")], day, day, dt.UTC)
     assert entry.messages == 1 and entry.mood == 0.0 and entry.mood_label == "neutral"
+
+
+def test_trust_grows_by_confiding_and_breaks_at_anger_aimed_at_it() -> None:
+    assert trust_after(0.0, 0, 0) == 0.0  # talk about the weather shows no trust
+    confided = trust_after(0.0, 2, 0)
+    assert 0 < confided < trust_after(0.0, 3, 0) == trust_after(0.0, 9, 0)  # capped at 3
+    assert trust_after(0.5, 0, 1) < 0.5 and trust_after(0.5, 0, 2) < trust_after(0.5, 0, 1)
+    value = 0.0
+    for _ in range(2_000):
+        value = trust_after(value, 1_000, 0)
+    assert value <= 1.0 and trust_after(7.0, 0, 0) == 1.0 and trust_after(-2, -1, -1) == 0.0
+
+
+def test_timeline_trust_and_what_it_knows() -> None:
+    first = dt.date(2025, 6, 1)
+    said = [
+        (_at(first, 9), "I'm scared about my mom's surgery tomorrow"),  # confides
+        (_at(first + dt.timedelta(days=2), 9), "You are useless and stupid, I hate you"),
+        (_at(first + dt.timedelta(days=3), 9), "My landlord is a stupid idiot, I hate him"),
+    ]
+    learned = [_at(first - dt.timedelta(days=5), 9), _at(first, 10), _at(first, 11)]
+    days = timeline(said, first, first + dt.timedelta(days=3), dt.UTC, learned)
+    confided, silent, slighted, angry_elsewhere = days
+    assert confided.trust > 0 and silent.trust == confided.trust  # silence keeps it
+    assert slighted.trust < silent.trust  # anger at the companion breaks some
+    assert angry_elsewhere.trust >= slighted.trust  # anger at a landlord does not
+    assert [d.known for d in days] == [3, 3, 3, 3]  # the fact before the window counts
+    assert confided.as_dict()["trust"] == confided.trust and confided.as_dict()["known"] == 3

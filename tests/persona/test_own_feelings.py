@@ -8,10 +8,13 @@ from os1.persona.emotions import Feeling, Reading
 from os1.persona.own_feelings import (
     DAY,
     HONEST,
+    Made,
+    OwnFeeling,
     Said,
     asks_about_feelings,
     own_feelings,
     said_aloud,
+    tone_note,
 )
 
 NOW = 1_800_000_000.0
@@ -84,3 +87,25 @@ def test_questions_about_its_feelings_are_recognised_and_others_are_not() -> Non
              "What do you think of my essay?", "Can you feed the cat?"]  # fmt: skip
     assert [asks_about_feelings(x) for x in asked] == [True] * len(asked)
     assert [asks_about_feelings(x) for x in other] == [False] * len(other)
+
+
+def test_only_a_feeling_strong_enough_colours_the_tone() -> None:
+    hurt = OwnFeeling("hurt", 0.5, "you said “you never listen”", 0.0)
+    note = tone_note([hurt, OwnFeeling("glad", 0.4, "you told me “I got the job”", 0.0)])
+    assert "I feel hurt: you said “you never listen”" in note and "glad" not in note
+    assert "be calm and a little reserved, never cold or reproachful" in note
+    assert tone_note([OwnFeeling("hurt", 0.2, "you said “meh”", 0.0)]) == ""
+    assert tone_note([]) == ""
+
+
+def test_something_it_made_that_was_met_with_gladness_makes_it_proud() -> None:
+    letter = Made(NOW - 2 * DAY, "the letter to Lena")
+    liked = _user("She cried happy tears, thank you so much!", "gratitude", days_ago=1.9)
+    felt = {f.name: f for f in own_feelings([liked], NOW, [letter])}
+    assert felt["proud"].reason.startswith("you said “She cried happy tears")
+    assert felt["proud"].reason.endswith("after I made the letter to Lena")
+    # met with silence for a day, or with a complaint, it is not proud of it
+    late = _user("Thanks!", "gratitude", days_ago=0.5)
+    assert "proud" not in {f.name for f in own_feelings([late], NOW, [letter])}
+    moaned = _user("That was far too long.", "annoyance", days_ago=1.9)
+    assert "proud" not in {f.name for f in own_feelings([moaned], NOW, [letter])}

@@ -233,6 +233,9 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     expect(chart).to_be_visible()
     assert page.locator("figure.chart rect.bar").count() >= 1  # today's messages
     expect(page.locator("figure.chart path.closeness-line")).to_have_count(1)
+    expect(page.locator("figure.chart path.trust-line")).to_have_count(1)
+    expect(page.locator("#relationship")).to_contain_text("Trust")
+    expect(page.locator("#relationship")).to_contain_text("Things I know about you")
     expect(page.locator("figure.chart figcaption")).to_contain_text("we talked on 1 day")
     expect(page.locator(".legend")).to_contain_text("Mood")
     # what the day felt like, in the GoEmotions feelings and the words behind them
@@ -241,6 +244,22 @@ def test_a_person_chats_remembers_forgets_and_sees_the_timeline(
     # and how the companion feels itself, honest about what that is
     expect(page.get_by_role("heading", name="How I feel")).to_be_visible()
     expect(page.locator("#own-feelings-note")).to_contain_text("not feelings the way yours are")
+    # suggestions to get in touch with people, and the switch that turns them off
+    expect(page.locator("#people-nudges-list")).to_contain_text("No suggestions yet")
+    switch = page.get_by_label("Suggest getting in touch")
+    expect(switch).to_be_checked()
+    switch.uncheck()
+    expect(page.locator("#people-nudges-status")).to_have_text("Suggestions are off.")
+    nudges = httpx.get(f"{live_server.url}/api/people/suggestions", headers=ada.headers)
+    assert nudges.json()["nudges_on"] is False
+    # introductions: off until she opts in, then the card shows what others see
+    expect(page.locator("#introductions-list")).to_contain_text("Turn on introductions")
+    page.get_by_label("Open to introductions").check()
+    expect(page.locator("#introductions-status")).to_have_text("You are open to introductions.")
+    expect(page.locator("#introduce-card")).to_contain_text("Others see:")
+    page.get_by_label("your city").check()
+    consent = httpx.get(f"{live_server.url}/api/people/introduce-me", headers=ada.headers).json()
+    assert consent["on"] is True and "city" in consent["fields"]
     assert chart.get_attribute("aria-labelledby") == "timeline-summary"
     assert page.locator("#view-timeline table").count() == 0
     shoot(page, artifacts, "desktop-timeline")

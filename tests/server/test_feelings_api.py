@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from serving import AppClient
 
+from conftest import lonely_ada
+
 
 def test_a_person_reads_the_feelings_in_their_messages(client: AppClient) -> None:
     ada = client.person("ada")
@@ -47,3 +49,23 @@ def test_the_companions_own_feelings_are_each_persons_own(client: AppClient) -> 
     for bad in ("0", "201", "many"):
         got = client.get("/api/mood/conversations", params={"limit": bad}, headers=ada.headers)
         assert got.status_code == 422
+
+
+def test_suggestions_to_get_in_touch_with_reasons_and_an_off_switch(client: AppClient) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    assert client.get("/api/people/suggestions").status_code == 401
+    companion = client.services.companion
+    client.portal.call(lambda: lonely_ada(companion))  # type: ignore[union-attr]
+    got = client.get("/api/people/suggestions", headers=ada.headers).json()
+    assert got["nudges_on"] is True
+    (nudge,) = got["nudges"]
+    assert nudge["about"] == "Lena" and "get in touch with Lena" in nudge["text"]
+    assert any("by myself" in why for why in nudge["why"])
+    assert client.get("/api/people/suggestions", headers=bob.headers).json()["nudges"] == []
+    off = client.put("/api/people/nudges", json={"on": False}, headers=ada.headers)
+    assert off.status_code == 200 and off.json() == {"nudges_on": False}
+    kept = client.get("/api/people/suggestions", headers=ada.headers).json()
+    assert kept == {"nudges_on": False, "nudges": got["nudges"]}  # the old ones stay
+    for body in ({}, {"on": "perhaps"}, {"on": True, "extra": 1}, [True]):
+        refused = client.put("/api/people/nudges", json=body, headers=ada.headers)
+        assert refused.status_code == 422, body

@@ -51,6 +51,9 @@ TOOLS = {
     "converse",
     "read_feelings",
     "companion_feelings",
+    "people_suggestions",
+    "list_introductions",
+    "answer_introduction",
 }
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
@@ -105,6 +108,12 @@ async def test_stdio_server_serves_the_local_person(tmp_path: Path) -> None:
         own = await client.call_tool("companion_feelings", {})
         assert own.structured_content is not None, text_of(own)
         assert "not feelings the way yours are" in own.structured_content["what_they_are"]
+        nudged = await client.call_tool("people_suggestions", {})
+        assert nudged.structured_content == {"nudges_on": True, "nudges": []}, text_of(nudged)
+        none = await client.call_tool("list_introductions", {})
+        assert none.structured_content == {"result": []}, text_of(none)
+        closed = await client.call_tool("answer_introduction", {"id": 1, "yes": True})
+        assert closed.is_error and "not open to introductions" in text_of(closed)
         known = await client.call_tool("profile", {})
         assert not known.is_error and text_of(known)
         stranger = await client.call_tool("write_letter", {"to": "Bart", "about": "thanks"})

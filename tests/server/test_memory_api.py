@@ -226,9 +226,15 @@ def test_timeline_days_mood_and_closeness(client: AppClient) -> None:
     closeness = [d["closeness"] for d in days]
     assert closeness[:3] == [0.0, 0.0, 0.0] and all(0 <= c <= 1 for c in closeness)
     assert closeness[3] > closeness[4] > closeness[5] and closeness[6] > closeness[5]
+    # both messages confide something, so trust grows on each day she talked, and
+    # silence leaves it where it was
+    trust = [d["trust"] for d in days]
+    assert trust[:3] == [0.0, 0.0, 0.0] and 0 < trust[3] == trust[5] < trust[6] < 1
     relationship = answer.json()["relationship"]
     assert relationship["messages"] == 2 and relationship["conversations"] == 1
     assert relationship["days_known"] == 4 and relationship["first_met"] < time.time() - 2 * 86400
+    assert relationship["closeness"] == closeness[6] and relationship["trust"] == trust[6]
+    assert relationship["known"] == days[6]["known"] >= 0
     theirs = client.get("/api/timeline", headers=bob.headers).json()
     assert len(theirs["days"]) == 30 and all(d["messages"] == 0 for d in theirs["days"])
     assert theirs["relationship"] == {
@@ -236,6 +242,9 @@ def test_timeline_days_mood_and_closeness(client: AppClient) -> None:
         "days_known": 0,
         "conversations": 0,
         "messages": 0,
+        "closeness": 0.0,
+        "trust": 0.0,
+        "known": 0,
     }
 
 

@@ -98,9 +98,10 @@ def mood(
     """Your mood day by day: the feelings in what you said, and the words behind them.
 
     Each day you talked shows its mood (-1 low .. +1 good), its strongest feelings and
-    the words that drove them, and how close we have grown; silent days are left out
-    (with --json every day is there). With --conversations, the same for each of your
-    latest conversations.
+    the words that drove them, how close we have grown and how much you trust me
+    (confiding builds it, anger at me breaks some); silent days are left out (with
+    --json every day is there, with the facts I held about you by then). With
+    --conversations, the same for each of your latest conversations.
 
     Examples:
       os1 mood
@@ -115,28 +116,29 @@ def mood(
         async with opened_cheaply() as companion:
             found = await companion.memories.timeline(user, days)
         if as_json:
-            out.print_json(json.dumps([
-                {"date": d.date.isoformat(), "messages": d.messages, "mood": d.mood,
-                 "mood_label": d.mood_label, "closeness": d.closeness,
-                 "feelings": [{"label": label, "share": share} for label, share in d.feelings],
-                 "words": list(d.words)}
-                for d in found.days
-            ]))  # fmt: skip
+            out.print_json(json.dumps([d.as_dict() for d in found.days]))
             return 0
         talked = [d for d in found.days if d.messages]
         if not talked:
             out.print(f"We have not talked in the last {days} days, so there is no mood yet.")
             return 0
         table = Table(show_edge=False, pad_edge=False)
-        for column in ("day", "said", "mood", "feelings", "because of", "closeness"):
+        for column in ("day", "said", "mood", "feelings", "because of", "closeness", "trust"):
             table.add_column(column, overflow="fold")
         for day in talked:
             felt = ", ".join(f"{label} {share:.0%}" for label, share in day.feelings)
             table.add_row(
                 day.date.strftime("%a %d %b"), str(day.messages), _bar(day.mood),
                 felt or (day.mood_label or ""), ", ".join(day.words), f"{day.closeness:.0%}",
+                f"{day.trust:.0%}",
             )  # fmt: skip
         out.print(table)
+        now = found.relationship
+        out.print(
+            f"Today: closeness {now.closeness:.0%}, trust {now.trust:.0%}; "
+            f"{now.known} things I know about you, from {now.messages} messages in "
+            f"{now.conversations} conversations."
+        )
         return 0
 
     run(body)

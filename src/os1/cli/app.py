@@ -60,6 +60,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "feelings": ("affect", "feelings",
                  "How your companion feels now, and why: from what you shared, how you "
                  "treated it, replies you cut off and silences, fading over a few days."),
+    "people": ("people", "people_app",
+               "The people in your life: nudges to get in touch, and introductions with "
+               "consent."),
     "converse": ("converse", "converse",
                  "Two companions talk: yours, a persona, or one on another os1."),
     "compose": ("music", "compose",

@@ -2,15 +2,17 @@
 the 28 GoEmotions feelings a message carries, how strongly, and the words behind them.
 
 The reader is ``persona.emotions`` (its weights ship with os1); it needs the sentence
-vector of the embedder it was trained with, which memory usually has loaded already and
-which is otherwise loaded here once. Reading is CPU work, so it runs in a worker thread.
+vector of the embedder it was trained with, shared with memory (``Memory.embedder``) or,
+for a companion without memory, loaded here once. Reading is CPU work, so it runs in a
+worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +21,18 @@ from os1.core.base import Core
 from os1.errors import InputError
 from os1.models.embed import Embedder, embedder_from
 from os1.persona.emotions import MAX_CHARS, EmotionModel, Reading, Summary, summary
-from os1.persona.own_feelings import HONEST, OwnFeeling, Said, own_feelings, said_aloud
-from os1.store import Scoped
+from os1.persona.own_feelings import (
+    HONEST,
+    Made,
+    OwnFeeling,
+    Said,
+    own_feelings,
+    said_aloud,
+    snippet,
+)
+from os1.skills.letters import archive
+from os1.skills.music import shelf, songbook
+from os1.store import Scoped, UserStore
 from os1.turn.perceive import clean_input
 
 __all__ = [
@@ -31,6 +43,9 @@ __all__ = [
 MOST_TEXTS = 2_000  # messages read in one call
 LOOKBACK_DAYS = 21  # older events have faded to almost nothing (half-life 3 days)
 PER_CONVERSATION = 500  # a conversation's newest messages read for its mood
+TONE_MESSAGES = 60  # the newest messages a reply's tone is read from
+MOST_MADE = 20  # of each kind of thing made, the newest looked at
+KEPT_READINGS = 20_000  # readings kept by message id for the tone (about 2 MB)
 
 
 @dataclass(frozen=True)
@@ -62,6 +77,8 @@ class Feelings:
         self._model: EmotionModel | None = None
         self._embedder: Embedder | None = None
         self._loading = asyncio.Lock()
+        self._kept: OrderedDict[int, Reading] = OrderedDict()  # readings by message id
+        self._wanted = False  # a talking companion: replies take their tone from it
 
     async def read(self, texts: Sequence[str]) -> list[Reading]:
         """The reading of each text, in order. An empty text, or one in a language other
@@ -100,23 +117,50 @@ class Feelings:
         now = time.time() if now is None else now
         since = now - LOOKBACK_DAYS * 86_400
         rows = await store.read(lambda db: _conversation(db, since))
-        found = iter(await self.read_all([str(r[3]) for r in rows if r[1] == "user"]))
-        said = [
-            Said(float(at), str(role), status == "interrupted", str(text),
-                 next(found) if role == "user" else None)
-            for at, role, status, text in rows
-        ]  # fmt: skip
-        return own_feelings(said, now)
+        found = iter(await self.read_all([str(r[4]) for r in rows if r[2] == "user"]))
+        return own_feelings(_said(rows, lambda _: next(found)), now, await _made(store, since))
+
+    async def for_tone(self, user: str) -> list[OwnFeeling] | None:
+        """The feelings that colour a reply's tone (``own_feelings.tone_note``): from the
+        newest ``TONE_MESSAGES`` messages, each read once and its reading kept by message
+        id, so a turn reads only its own message. None for a companion that was not
+        started to talk (``warm_up`` was not asked for)."""
+        if not self._wanted:
+            return None
+        await self._loaded()  # loaded at start, long before a real model is ready
+        store = await self.core.store(user)
+        now = time.time()
+        since = now - LOOKBACK_DAYS * 86_400
+        rows = await store.read(lambda db: _conversation(db, since, TONE_MESSAGES))
+        unread = [(r[0], str(r[4])) for r in rows if r[2] == "user" and r[0] not in self._kept]
+        readings = await self.read([t for _, t in unread])
+        for (number, _), reading in zip(unread, readings, strict=True):
+            self._kept[number] = reading
+        while len(self._kept) > KEPT_READINGS:
+            self._kept.popitem(last=False)
+        said = _said(rows, lambda number: self._kept.get(number))
+        return own_feelings(said, now, await _made(store, said[0].at if said else now))
+
+    async def summaries(self, groups: Sequence[Sequence[str]]) -> list[Summary]:
+        """Each group of texts (a day's, a conversation's) summed up, read in one go."""
+        readings = iter(await self.read_all([text for group in groups for text in group]))
+        return [summary([next(readings) for _ in group]) for group in groups]
 
     async def conversations(self, user: str, limit: int = 20) -> list[ConversationMood]:
         """The feelings of the person's ``limit`` latest conversations, newest first."""
         store = await self.core.store(user)
         rows = await store.read(lambda db: _conversations(db, limit))
-        out = []
-        for number, title, started, last, texts in rows:
-            felt = summary(await self.read_all(texts))
-            out.append(ConversationMood(number, title, started, last, felt))
-        return out
+        felt = await self.summaries([texts for *_, texts in rows])
+        return [
+            ConversationMood(number, title, started, last, summed)
+            for (number, title, started, last, _), summed in zip(rows, felt, strict=True)
+        ]
+
+    def warm_up(self) -> Coroutine[Any, Any, tuple[EmotionModel, Embedder]]:
+        """Work that loads the reader, for the background of a companion that talks
+        (``start``); from now on a reply's tone waits for it rather than going without."""
+        self._wanted = True
+        return self._loaded()
 
     async def _loaded(self) -> tuple[EmotionModel, Embedder]:
         async with self._loading:
@@ -127,12 +171,22 @@ class Feelings:
             return self._model, self._embedder
 
     async def _embedder_named(self, name: str) -> Embedder:
-        memory = self.core.memory
-        if memory is not None and (loaded := memory.loaded_embedder(name)) is not None:
-            return loaded
+        if self.core.memory is not None:
+            return await self.core.memory.embedder(name)
         settings = self.core.settings
         cache = settings.cache_dir if settings is not None else default_cache()
         return await asyncio.to_thread(embedder_from, name, cache)
+
+
+async def _made(store: UserStore, since: float) -> list[Made]:
+    """What the companion made for the person since ``since``: letters, pieces, songs."""
+    letters = await archive.newest(store, MOST_MADE)
+    pieces = await shelf.newest(store, MOST_MADE)
+    songs = await songbook.newest(store, MOST_MADE)
+    made = [Made(kept.created_at, f"the letter to {kept.draft.recipient}") for kept, _ in letters]
+    made += [Made(p.created_at, f"the piece about “{snippet(p.moment.about)}”") for p in pieces]
+    made += [Made(x.created_at, f"the song about “{snippet(x.moment.about)}”") for x in songs]
+    return [m for m in made if m.at >= since]
 
 
 def _readable(text: str) -> str:
@@ -141,20 +195,33 @@ def _readable(text: str) -> str:
     return clean_input(text[: MAX_CHARS * 2]).encode("utf-8", "replace").decode("utf-8")
 
 
-def _conversation(db: Scoped, since: float) -> list[Any]:
-    """The person's and the companion's messages since ``since`` (and the person's last
-    one before it, so that a silence is measured from it), oldest first."""
-    before = db.execute(
-        "SELECT created_at, role, status, content FROM messages WHERE user_id = :user_id"
-        " AND role = 'user' AND created_at < :since ORDER BY created_at DESC LIMIT 1",
-        {"since": since},
-    )
+def _conversation(db: Scoped, since: float, most: int = -1) -> list[Any]:
+    """(id, time, role, status, text) of the person's and the companion's messages
+    since ``since``, the newest ``most`` of them (-1: all), and the person's last one
+    before those, so that a silence is measured from it; oldest first."""
     after = db.execute(
-        "SELECT created_at, role, status, content FROM messages WHERE user_id = :user_id"
-        " AND role IN ('user', 'assistant') AND created_at >= :since ORDER BY created_at",
-        {"since": since},
+        "SELECT id, created_at, role, status, content FROM messages WHERE user_id = :user_id"
+        " AND role IN ('user', 'assistant') AND created_at >= :since"
+        " ORDER BY created_at DESC LIMIT :most",
+        {"since": since, "most": most},
     )
-    return [*before, *after]
+    first = after[-1][1] if after else time.time()
+    before = db.execute(
+        "SELECT id, created_at, role, status, content FROM messages WHERE user_id = :user_id"
+        " AND role = 'user' AND created_at < :first ORDER BY created_at DESC LIMIT 1",
+        {"first": min(first, since) if most < 0 else first},
+    )
+    return [*before, *reversed(after)]
+
+
+def _said(rows: list[Any], reading: Callable[[int], Reading | None]) -> list[Said]:
+    """The rows of ``_conversation`` as ``own_feelings`` takes them; ``reading(id)``
+    gives each of the person's messages its reading, in order."""
+    return [
+        Said(float(at), str(role), status == "interrupted", str(text),
+             reading(number) if role == "user" else None)
+        for number, at, role, status, text in rows
+    ]  # fmt: skip
 
 
 def _conversations(db: Scoped, limit: int) -> list[tuple[int, str, float, float, list[str]]]:

@@ -30,7 +30,7 @@ from os1.memory.profile import SECTIONS, Profile, build_profile
 from os1.memory.retrieval import Hit, Kind
 from os1.memory.store import Memory
 from os1.persona.affect import DayMood, timeline
-from os1.persona.emotions import Reading, Summary, summary
+from os1.persona.emotions import Summary
 from os1.persona.onboarding import person_name
 from os1.store import Scoped, UserStore
 
@@ -59,10 +59,17 @@ CLOSENESS_LOOKBACK_DAYS = 365  # closeness starts this long before a timeline's 
 
 @dataclass(frozen=True)
 class Relationship:
+    """Where the two stand today: since when, how much they have talked, how close
+    they have grown and how much the person trusts it (``persona.affect``), and how many
+    facts the companion holds about them."""
+
     first_met: float | None
     days_known: int
     conversations: int
     messages: int
+    closeness: float = 0.0
+    trust: float = 0.0
+    known: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,7 +78,7 @@ class Timeline:
     relationship: Relationship
 
 
-def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any]]:
+def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any], list[float]]:
     said = db.execute(
         "SELECT created_at, content FROM messages WHERE user_id = :user_id AND role = 'user'"
         " AND created_at >= :since ORDER BY created_at",
@@ -82,16 +89,20 @@ def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any]]
         " COUNT(DISTINCT CASE WHEN role = 'user' THEN conversation_id END)"
         " FROM messages WHERE user_id = :user_id"
     )
-    return [(float(r[0]), str(r[1])) for r in said], list(totals[0])
+    learned = db.execute(
+        "SELECT created_at FROM facts WHERE user_id = :user_id AND superseded_by IS NULL"
+    )
+    return [(float(r[0]), str(r[1])) for r in said], list(totals[0]), [r[0] for r in learned]
 
 
-Reader = Callable[[Sequence[str]], Awaitable[list[Reading]]]
+# sums up each group of texts as the emotion reader reads them (``Feelings.summaries``)
+Summer = Callable[[Sequence[Sequence[str]]], Awaitable[list[Summary]]]
 
 
 class Memories:
-    def __init__(self, core: Core, feelings: Reader | None = None) -> None:
+    def __init__(self, core: Core, feelings: Summer | None = None) -> None:
         self.core = core
-        self._feelings = feelings  # reads the day's feelings for the timeline
+        self._feelings = feelings  # sums up each day's feelings for the timeline
 
     @property
     def available(self) -> bool:
@@ -243,38 +254,39 @@ class Memories:
         return await consolidate(await self._store(user))
 
     async def timeline(self, user: str, days: int = 30) -> Timeline:
-        """Mood and closeness day by day (local time, today last, silent days too)."""
+        """Mood, closeness, trust and what it knows, day by day (local time, today last,
+        silent days too), and where the two stand today."""
         store = await self._store(user)
         today = dt.date.today()
         first = today - dt.timedelta(days=days - 1)
         start = first - dt.timedelta(days=CLOSENESS_LOOKBACK_DAYS)
         since = dt.datetime.combine(start, dt.time()).timestamp()  # local midnight
-        said, (met, messages, conversations) = await store.read(lambda db: _said(db, since))
-        entries = await asyncio.to_thread(timeline, said, first, today)
+        said, (met, messages, conversations), learned = await store.read(
+            lambda db: _said(db, since)
+        )
+        entries = await asyncio.to_thread(timeline, said, first, today, None, learned)
         if self._feelings is not None:
             entries = await _felt(self._feelings, entries, said, first)
         known = 0 if met is None else (today - dt.datetime.fromtimestamp(met).date()).days + 1
+        now = entries[-1]
         return Timeline(
-            entries, Relationship(met, max(0, known), int(conversations), int(messages))
-        )
+            entries,
+            Relationship(met, max(0, known), int(conversations), int(messages),
+                         now.closeness, now.trust, now.known),
+        )  # fmt: skip
 
 
 async def _felt(
-    read: Reader, entries: list[DayMood], said: list[tuple[float, str]], first: dt.date
+    sum_up: Summer, entries: list[DayMood], said: list[tuple[float, str]], first: dt.date
 ) -> list[DayMood]:
     """The days' mood and feelings as the emotion reader reads them: each day's
-    messages summed up (``emotions.summary``); closeness stays as it was."""
+    messages summed up; closeness and trust stay as they were."""
     by_day: dict[dt.date, list[str]] = {}
     for stamp, text in said:
         day = dt.datetime.fromtimestamp(stamp).date()
         if day >= first:
             by_day.setdefault(day, []).append(text)
-    readings = await read([t for day in sorted(by_day) for t in by_day[day]])
-    summed: dict[dt.date, Summary] = {}
-    at = 0
-    for day in sorted(by_day):
-        summed[day] = summary(readings[at : at + len(by_day[day])])
-        at += len(by_day[day])
+    summed = dict(zip(by_day, await sum_up(list(by_day.values())), strict=True))
     out = []
     for entry in entries:
         felt = summed.get(entry.date)

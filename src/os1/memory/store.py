@@ -72,6 +72,8 @@ class Memory:
         self.route_names = [r for r in routes if r and r != "none"]
         self.cache_dir = cache_dir
         self._routes: list[Route] = []
+        self._loaded: dict[str, Embedder] = {}  # every embedder loaded, routes or not
+        self._embedder_locks: dict[str, asyncio.Lock] = {}
         self._load_lock = asyncio.Lock()
         self._index_locks: dict[int, asyncio.Lock] = {}
         self._learning: dict[int, asyncio.Lock] = {}
@@ -88,19 +90,26 @@ class Memory:
         """The loaded embedders with their indexes (loaded on first call)."""
         async with self._load_lock:
             if not self._routes and self.route_names:
-                from os1.models.embed import embedder_from
-
                 for name in self.route_names:
-                    embedder = await asyncio.to_thread(
-                        embedder_from, name, self.cache_dir, progress
-                    )
+                    embedder = await self._embedder(name, progress)
                     self._routes.append(Route(embedder, VectorIndex(embedder.name, embedder.dim)))
         return self._routes
 
-    def loaded_embedder(self, name: str) -> Embedder | None:
-        """The embedder ``name`` if memory has it loaded already (None otherwise: the
-        caller loads its own rather than waiting for every route)."""
-        return next((r.embedder for r in self._routes if r.embedder.name == name), None)
+    async def embedder(self, name: str) -> Embedder:
+        """The embedder ``name``, loaded once for memory and anyone else who reads with
+        it (the feelings reader uses the static one): never two copies of a table, and
+        no wait for the other routes."""
+        return await self._embedder(name, None)
+
+    async def _embedder(self, name: str, progress: Progress | None) -> Embedder:
+        async with self._embedder_locks.setdefault(name, asyncio.Lock()):
+            if name not in self._loaded:
+                from os1.models.embed import embedder_from
+
+                self._loaded[name] = await asyncio.to_thread(
+                    embedder_from, name, self.cache_dir, progress
+                )
+            return self._loaded[name]
 
     def spoke(self, store: UserStore) -> int:
         """Note that the person just spoke; returns a mark that ``still_quiet`` checks."""

@@ -20,6 +20,15 @@ with ``m`` the person's messages that day and ``d`` those that disclose somethin
 (first person plus a feeling, family, or a plan). Each talking day closes part of the
 remaining distance (so it never reaches 1); silence fades it by 1% a day (half-life about
 ten weeks), so a long absence cools the relationship without erasing it.
+
+Trust, in 0..1 too, moves on other things: confiding is trust shown, and words of anger
+aimed at the companion ("you are useless") break some of it (``trust_after``)::
+
+    a day you talk:  t' = (t + (1 - t) * CONFIDE * min(d, 3)) * (1 - BREACH) ** min(s, 3)
+    a silent day:    t' = t
+
+with ``s`` that day's angry messages aimed at the companion ("you", "your", "os1").
+Silence does not wear trust away: one does not trust a friend less for not calling.
 """
 
 from __future__ import annotations
@@ -137,6 +146,8 @@ PERSONAL = _set(
     " wanna hope hoping dream goal goals tomorrow weekend next"
 )
 TALK, PER_MESSAGE, PER_DISCLOSURE, FADE = 0.01, 0.005, 0.015, 0.01
+CONFIDE, BREACH = 0.02, 0.1
+_AT_YOU = re.compile(r"\b(you|your|you're|youre|u|os1)\b", re.IGNORECASE)
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|[.!?;:,]")
 _CLAUSE_END = frozenset(".!?;:,")
@@ -167,6 +178,18 @@ class DayMood:
     closeness: float
     feelings: tuple[tuple[str, float], ...] = ()
     words: tuple[str, ...] = ()
+    trust: float = 0.0
+    known: int = 0  # facts the companion holds about the person, learned by this day
+
+    def as_dict(self) -> dict[str, object]:
+        """The day as the doors give it (``os1 mood --json``, ``GET /api/timeline``)."""
+        return {
+            "date": self.date.isoformat(), "messages": self.messages, "mood": self.mood,
+            "mood_label": self.mood_label, "closeness": self.closeness, "trust": self.trust,
+            "known": self.known,
+            "feelings": [{"label": label, "share": share} for label, share in self.feelings],
+            "words": list(self.words),
+        }  # fmt: skip
 
 
 def _normal(word: str) -> str:
@@ -210,8 +233,16 @@ def _weight(words: list[str], i: int) -> tuple[float, bool]:
     return min(factor, 2.0), negated
 
 
-def _analyse(text: str) -> tuple[Mood, bool]:
-    """The mood of ``text`` and whether it discloses something personal, in one pass."""
+@dataclass(frozen=True)
+class _Read:
+    mood: Mood
+    personal: bool  # it discloses something personal
+    slight: bool  # anger aimed at the companion
+
+
+def _analyse(text: str) -> _Read:
+    """The mood of ``text``, whether it discloses something personal and whether it is
+    anger aimed at the companion, in one pass."""
     raw, words = _tokens(text)
     # CAPS stand out only in a message that is not written in capitals throughout
     caps_stand_out = sum(1 for t in raw if len(t) > 1 and t.isupper()) < max(1, len(raw)) * 0.6
@@ -247,18 +278,19 @@ def _analyse(text: str) -> tuple[Mood, bool]:
     if not weights or weights[label] < 0.1:
         label = NEUTRAL
     personal = not FIRST_PERSON.isdisjoint(words) and (cues > 0 or not PERSONAL.isdisjoint(words))
-    return Mood(round(valence, 4), label, cues), personal
+    slight = label == "angry" and valence < 0 and _AT_YOU.search(text, 0, MAX_CHARS) is not None
+    return _Read(Mood(round(valence, 4), label, cues), personal, slight)
 
 
 def mood_of(text: str) -> Mood:
     """The feeling ``text`` expresses (see the module docstring); never raises."""
-    return _analyse(text)[0]
+    return _analyse(text).mood
 
 
 def is_disclosure(text: str) -> bool:
     """True when ``text`` says something personal: "I"/"my" with a feeling, a person of
     their family or circle, or a plan."""
-    return _analyse(text)[1]
+    return _analyse(text).personal
 
 
 def closeness_after(previous: float, messages: int, disclosures: int) -> float:
@@ -276,6 +308,19 @@ def closeness_after(previous: float, messages: int, disclosures: int) -> float:
     return current + (1.0 - current) * gain
 
 
+def trust_after(previous: float, disclosures: int, slights: int) -> float:
+    """Trust after one more day (the formula is in the module docstring).
+
+    Args:
+        previous: trust the day before, 0..1 (clamped).
+        disclosures: the person's messages that day that disclosed something personal.
+        slights: their messages that day that were anger aimed at the companion.
+    """
+    current = min(1.0, max(0.0, previous))
+    confided = current + (1.0 - current) * CONFIDE * min(max(disclosures, 0), 3)
+    return confided * (1.0 - BREACH) ** min(max(slights, 0), 3)
+
+
 def _day_label(labels: list[str]) -> str:
     counts = Counter(label for label in labels if label != NEUTRAL)
     if not counts:
@@ -289,41 +334,58 @@ def timeline(
     first: dt.date,
     last: dt.date,
     tz: dt.tzinfo | None = None,
+    learned: Iterable[float] = (),
 ) -> list[DayMood]:
-    """Mood and closeness for each calendar day from ``first`` to ``last``, oldest first.
+    """Mood, closeness, trust and what the companion knows, for each calendar day from
+    ``first`` to ``last``, oldest first.
 
     Args:
         said: the person's own messages as (unix time, text), any order; messages before
-            ``first`` build up closeness but get no entry of their own.
+            ``first`` build up closeness and trust but get no entry of their own.
         first, last: the days to report (inclusive); days without messages are included.
         tz: the time zone whose calendar days count (None: the machine's local time).
+        learned: when each fact the companion holds about the person was learned.
 
     Returns:
         One ``DayMood`` per day; ``mood`` is the mean valence of the day's messages that
         carried a feeling (0.0 if none did, None on a silent day), ``mood_label`` the most
-        common feeling of the day other than neutral.
+        common feeling of the day other than neutral, ``known`` the facts learned by the
+        day's end.
     """
-    by_day: dict[dt.date, list[tuple[Mood, bool]]] = defaultdict(list)
+    by_day: dict[dt.date, list[_Read]] = defaultdict(list)
     for stamp, text in said:
         day = dt.datetime.fromtimestamp(stamp, tz).date()
         if day <= last:
             by_day[day].append(_analyse(text))
+    learned_on = Counter(dt.datetime.fromtimestamp(stamp, tz).date() for stamp in learned)
+    known = sum(n for day, n in learned_on.items() if day < first)
     day = min([first, *by_day])
-    closeness, out = 0.0, []
+    closeness, trust, out = 0.0, 0.0, []
     while day <= last:
-        analysed = by_day.get(day, [])
-        disclosures = sum(1 for _, personal in analysed if personal)
-        closeness = closeness_after(closeness, len(analysed), disclosures)
+        read = by_day.get(day, [])
+        disclosures = sum(1 for r in read if r.personal)
+        closeness = closeness_after(closeness, len(read), disclosures)
+        if read:  # anger at the companion confides nothing, however personal its words
+            confided = sum(1 for r in read if r.personal and not r.slight)
+            trust = trust_after(trust, confided, sum(1 for r in read if r.slight))
         if day >= first:
-            felt = [mood.valence for mood, _ in analysed if mood.cues]
+            known += learned_on.get(day, 0)
+            felt = [r.mood.valence for r in read if r.mood.cues]
             out.append(
                 DayMood(
                     day,
-                    len(analysed),
-                    (round(sum(felt) / len(felt), 4) if felt else 0.0) if analysed else None,
-                    _day_label([mood.label for mood, _ in analysed]) if analysed else None,
+                    len(read),
+                    (round(sum(felt) / len(felt), 4) if felt else 0.0) if read else None,
+                    _day_label([r.mood.label for r in read]) if read else None,
                     round(closeness, 4),
+                    trust=round(trust, 4),
+                    known=known,
                 )
             )
         day += dt.timedelta(days=1)
     return out
+
+
+def closeness_now(said: Iterable[tuple[float, str]], today: dt.date) -> float:
+    """Closeness on ``today`` from the person's messages (as in ``timeline``)."""
+    return timeline(said, today, today)[-1].closeness

@@ -5,7 +5,8 @@ An appraisal model, after the idea of appraisal theories of emotion (Scherer; Or
 Clore and Collins, 1988): a feeling is a reading of an event against what matters to the
 one who feels it. What matters to a companion is its person and their bond, so the events
 it appraises are few and visible: what the person shares (good news, a loss, a fear),
-how they treat it (thanks, or anger aimed at it), a reply it was cut off in, and silence.
+how they treat it (thanks, or anger aimed at it), a reply it was cut off in, silence, and
+how something it made for them went (a letter, a piece, a song, met with gladness).
 
 Each event adds to one named feeling, and every contribution fades by half every
 ``HALF_LIFE_DAYS``; a feeling's intensity is ``1 - exp(-sum)``, so it rises quickly,
@@ -36,7 +37,7 @@ SNIPPET = 60
 # feeling -> (what the person's message felt like, how much it moves this feeling)
 _SHARED = {
     "glad": ({"joy", "excitement", "pride", "relief", "optimism", "amusement"}, 0.8),
-    "sad for you": ({"sadness", "grief", "disappointment", "remorse"}, 0.9),
+    "sad for you": ({"sadness", "grief", "disappointment"}, 0.9),
     "worried": ({"fear", "nervousness"}, 0.8),
     "appreciated": ({"gratitude", "admiration", "love"}, 0.7),
     "hurt": ({"anger", "annoyance", "disgust", "disapproval"}, 0.7),
@@ -45,7 +46,11 @@ _SHARED = {
 # at it ("you", "os1") count, not anger at a landlord
 _AIMED = {"appreciated", "hurt"}
 _AT_YOU = re.compile(r"\b(you|your|you're|youre|u|os1)\b", re.IGNORECASE)
-FEELINGS = (*_SHARED, "cut off", "missed you")
+FEELINGS = (*_SHARED, "cut off", "missed you", "proud")
+# what the person's first words after something it made must carry for it to feel proud
+_LIKED = {"joy", "gratitude", "admiration", "love", "approval", "excitement", "amusement"}
+LIKED_WITHIN = DAY  # words later than this are about something else
+LIKED_FROM = 0.3
 _WHY = {
     "glad": "you told me “{said}”",
     "sad for you": "you told me “{said}”",
@@ -60,8 +65,9 @@ AFTERWORD = (
 HONEST = (
     "These are not feelings the way yours are. They are a small state I work out from "
     "what happens between us (what you share, how you treat me, being cut off, long "
-    "silences), which fades over a few days. It never changes what I tell you is true, "
-    "and you can always ask me why I feel something."
+    "silences, how what I make for you is received), which fades over a few days. It "
+    "never changes what I tell you is true, and you can always ask me why I feel "
+    "something."
 )
 
 
@@ -75,6 +81,15 @@ class Said:
     interrupted: bool
     text: str
     reading: Reading | None = None
+
+
+@dataclass(frozen=True)
+class Made:
+    """Something the companion made for the person (a letter, a piece, a song): when,
+    and what, in words ("the letter to Lena")."""
+
+    at: float
+    what: str
 
 
 @dataclass(frozen=True)
@@ -99,7 +114,8 @@ class _Event:
     reason: str
 
 
-def _snippet(text: str) -> str:
+def snippet(text: str) -> str:
+    """``text`` on one line, cut at ``SNIPPET`` characters with an ellipsis."""
     plain = " ".join(text.split())
     return plain if len(plain) <= SNIPPET else plain[: SNIPPET - 1].rstrip() + "…"
 
@@ -107,6 +123,22 @@ def _snippet(text: str) -> str:
 def _days(seconds: float) -> str:
     days = round(seconds / DAY)
     return "a day" if days <= 1 else f"{days} days"
+
+
+def _made_well(said: Sequence[Said], made: Sequence[Made]) -> list[_Event]:
+    """Pride in things it made that went well: the person's first message after one,
+    within a day, glad or grateful."""
+    theirs = sorted((m for m in said if m.role == "user"), key=lambda m: m.at)
+    events = []
+    for thing in made:
+        after = next((m for m in theirs if m.at >= thing.at), None)
+        if after is None or after.at - thing.at > LIKED_WITHIN or after.reading is None:
+            continue
+        liked = max((f.intensity for f in after.reading.feelings if f.label in _LIKED), default=0)
+        if liked >= LIKED_FROM:
+            why = f"you said “{snippet(after.text)}” after I made {thing.what}"
+            events.append(_Event("proud", after.at, 0.8 * liked, why))
+    return events
 
 
 def _events(said: Sequence[Said], now: float) -> list[_Event]:
@@ -129,7 +161,7 @@ def _events(said: Sequence[Said], now: float) -> list[_Event]:
             felt = max((f.intensity for f in reading.feelings if f.label in labels), default=0)
             if not felt or (feeling in _AIMED and not _AT_YOU.search(message.text)):
                 continue
-            why = _WHY[feeling].format(said=_snippet(message.text))
+            why = _WHY[feeling].format(said=snippet(message.text))
             events.append(_Event(feeling, message.at, weight * felt, why))
     if previous is not None and now - previous >= QUIET_DAYS * DAY:
         gap = now - previous
@@ -143,12 +175,13 @@ def _quiet(gap: float) -> float:
     return min(1.5, 0.5 + math.log2(gap / (QUIET_DAYS * DAY)) * 0.3)
 
 
-def own_feelings(said: Sequence[Said], now: float) -> list[OwnFeeling]:
-    """The companion's feelings at ``now`` from the conversation ``said``, strongest
-    first (see the module docstring); an empty list when it feels nothing in particular."""
+def own_feelings(said: Sequence[Said], now: float, made: Sequence[Made] = ()) -> list[OwnFeeling]:
+    """The companion's feelings at ``now`` from the conversation ``said`` and the things
+    it ``made`` for the person, strongest first (see the module docstring); an empty list
+    when it feels nothing in particular."""
     totals: dict[str, float] = {}
     strongest: dict[str, tuple[float, _Event]] = {}
-    for event in _events(said, now):
+    for event in [*_events(said, now), *_made_well(said, made)]:
         age = max(0.0, now - event.at) / DAY
         weight = event.strength * 0.5 ** (age / HALF_LIFE_DAYS)
         totals[event.feeling] = totals.get(event.feeling, 0.0) + weight
@@ -197,4 +230,32 @@ def feelings_note(found: Sequence[OwnFeeling]) -> str:
         f"[Your own feelings, as they stand right now: {now}. What they are: {HONEST} "
         "They ask about your feelings: say in your own words what you feel and why. Claim "
         "no other feelings, and do not deny these.]\n\n"
+    )
+
+
+TONE_FROM = 0.3  # a feeling weaker than this leaves the tone alone
+# how each feeling colours a reply: its tone only, never what it says is true
+TONES = {
+    "glad": "warm and a little bright",
+    "sad for you": "gentle, soft and unhurried",
+    "worried": "caring; ask how they are doing",
+    "appreciated": "warm and open",
+    "hurt": "calm and a little reserved, never cold or reproachful",
+    "cut off": "brief and to the point",
+    "missed you": "warm, glad to hear from them again",
+    "proud": "warm and quietly pleased",
+}
+
+
+def tone_note(found: Sequence[OwnFeeling]) -> str:
+    """A line for the head of the person's message that lets the strongest feeling, if
+    strong enough, colour the tone of the reply; "" otherwise. Like the feelings note it
+    goes in the newest message, so the system prompt (and its cache) stays the same."""
+    strongest = found[0] if found else None
+    if strongest is None or strongest.intensity < TONE_FROM or strongest.name not in TONES:
+        return ""
+    return (
+        f"[How you feel toward them right now: {said_aloud(strongest).rstrip('.')}. Let it "
+        f"colour your tone only, never what you say is true: be {TONES[strongest.name]}. "
+        "Do not mention this note.]\n\n"
     )

@@ -34,6 +34,7 @@ from os1.server import (
     memory_api,
     music_api,
     openai_api,
+    people_api,
     personas_api,
     problems,
     song_api,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
     app.include_router(personas_api.router)
     app.include_router(talks_api.router)
     app.include_router(feelings_api.router)
+    app.include_router(people_api.router)
     app.include_router(song_api.router)
     app.include_router(dictation_api.router)
     app.include_router(ws.router)

@@ -1,6 +1,6 @@
 """The MCP door: the companion as tools for other agents and desktop clients.
 
-One ``MCPServer`` (the ``mcp`` SDK) offers twenty-four tools: ``search_memories``,
+One ``MCPServer`` (the ``mcp`` SDK) offers twenty-seven tools: ``search_memories``,
 ``ask_memories`` (an answer with the memories it rests on), ``remember``, ``talk``,
 ``profile``, ``live_conversations``, ``upload_file`` (a file for the person's skills
 to work on: only the owner names the server's own files), ``write_letter``,
@@ -10,7 +10,9 @@ person's handwriting from a picture of the filled-in sheet), ``compose_music``,
 ``list_library`` and ``add_to_library`` (the person's books), ``list_personas`` and
 ``ask_persona`` (a writer rebuilt from their words, ``os1 persona``), and ``converse``
 (two of them talk, ``os1 converse``), ``read_feelings`` (``os1 affect``) and
-``companion_feelings`` (``os1 feelings``). Like every door it has no
+``companion_feelings`` (``os1 feelings``), ``people_suggestions`` (``os1 people
+suggestions``), ``list_introductions`` and ``answer_introduction`` (``os1 people
+introductions``, ``os1 people answer``). Like every door it has no
 logic of its own: recall, answers, notes and the profile are ``companion.memories``,
 letters are ``companion.letters``, a turn is the same event stream the WebSocket
 renders; over HTTP a question to memory or a letter is a model turn under the same
@@ -69,6 +71,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.core.accounts import Account
 from os1.core.feelings import HONEST
+from os1.core.introductions import Introduction
 from os1.core.letters import Kept as LetterKept
 from os1.core.memories import Answer, iso_time
 from os1.core.music import Shelved
@@ -275,8 +278,8 @@ class AffectRead(BaseModel):
 
 
 class OwnFeelingOut(BaseModel):
-    name: str = Field(description="glad, sad for you, worried, appreciated, hurt, cut off or "
-                      "missed you")  # fmt: skip
+    name: str = Field(description="glad, sad for you, worried, appreciated, hurt, cut off, "
+                      "missed you or proud")  # fmt: skip
     intensity: float = Field(description="0..1; it fades by half every three days")
     reason: str
 
@@ -284,6 +287,26 @@ class OwnFeelingOut(BaseModel):
 class OwnFeelings(BaseModel):
     feelings: list[OwnFeelingOut] = Field(description="strongest first; empty when calm")
     what_they_are: str
+
+
+class NudgeOut(BaseModel):
+    at: float = Field(description="when it was made, Unix seconds")
+    about: str = Field(description="whom it suggests getting in touch with")
+    text: str
+    why: list[str] = Field(description="the signs and memories it was made from")
+
+
+class PeopleSuggestions(BaseModel):
+    nudges_on: bool
+    nudges: list[NudgeOut] = Field(description="newest first")
+
+
+class IntroductionOut(BaseModel):
+    id: int
+    label: str = Field(description="the other person: their name if they shared it")
+    reasons: list[str] = Field(description="why the two of you were proposed")
+    answer: str | None = Field(description="your answer: yes, no, or null")
+    opened: bool = Field(description="true once both said yes")
 
 
 class Uploaded(BaseModel):
@@ -676,6 +699,42 @@ def build_server(resolve: Resolve) -> MCPServer:
         )  # fmt: skip
 
     @server.tool()
+    async def people_suggestions(ctx: Context) -> PeopleSuggestions:
+        """Suggestions to get in touch with someone in the person's life, newest first,
+        each with why it was made (signs of isolation, and who, from their memories). A
+        new one is made first if one is due: at most one a week, and none if the person
+        turned them off."""
+        speaker = await resolve(ctx)
+        people = speaker.companion.people
+        await _guard(people.suggest(speaker.name))
+        made = await _guard(people.nudges(speaker.name))
+        return PeopleSuggestions(
+            nudges_on=await _guard(people.nudges_on(speaker.name)),
+            nudges=[NudgeOut(**n.as_dict()) for n in made],
+        )
+
+    @server.tool()
+    async def list_introductions(ctx: Context) -> list[IntroductionOut]:
+        """Introductions to others on this os1 proposed to the person (who opted in with
+        ``os1 people introduce-me on``), newest first, each with why; only what the other
+        chose to share is shown."""
+        speaker = await resolve(ctx)
+        found = await _guard(speaker.companion.introductions.proposals(speaker.name))
+        return [_introduction_out(x) for x in found]
+
+    @server.tool()
+    async def answer_introduction(
+        id: Annotated[int, Field(description="The introduction's id", ge=1, le=2**62)],
+        yes: bool,
+        ctx: Context,
+    ) -> IntroductionOut:
+        """Accept (yes) or decline an introduction, as the person told you to; a no is
+        never shown to the other. With both yeses it opens."""
+        speaker = await resolve(ctx)
+        done = await _guard(speaker.companion.introductions.answer(speaker.name, id, yes))
+        return _introduction_out(done)
+
+    @server.tool()
     async def profile(ctx: Context) -> str:
         """What the companion knows of the person, from what they told it."""
         speaker = await resolve(ctx)
@@ -692,6 +751,13 @@ def build_server(resolve: Resolve) -> MCPServer:
         return speaker.companion.presence.count()
 
     return server
+
+
+def _introduction_out(found: Introduction) -> IntroductionOut:
+    return IntroductionOut(
+        id=found.id, label=found.other.label(), reasons=list(found.reasons),
+        answer=found.answer, opened=found.opened,
+    )  # fmt: skip
 
 
 def _piece(kept: Shelved) -> Piece:

@@ -26,16 +26,19 @@ malformed one is a 422.
   source_episode_ids, valid_at}]}]}``: every section in a fixed order, empty ones too;
   a line about someone else starts with their name when its words do not say it.
 - ``GET /api/timeline?days=30`` (1..365) -> ``{days: [{date, messages, mood, mood_label,
-  closeness}], relationship: {first_met, days_known, conversations, messages}}``: one
-  entry per local calendar day, oldest first, silent days included (``mood`` null). Mood
-  and closeness come from ``os1.persona.affect``, computed from the person's own messages
-  read in one query; closeness starts a year before the window (each day shrinks what
-  came before by at least 1%, so older days would move it by under 0.03).
+  closeness, trust, known, feelings, words}], relationship: {first_met, days_known,
+  conversations, messages, closeness, trust, known}}``: one entry per local calendar day,
+  oldest first, silent days included (``mood`` null). Closeness and trust come from
+  ``os1.persona.affect``, the feelings from the emotion reader, all computed from the
+  person's own messages; closeness and trust start a year before the window (each day
+  shrinks what came before by at least 1%, so older days would move closeness by under
+  0.03).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -124,7 +127,9 @@ class DayOut(BaseModel):
     messages: int
     mood: float | None = Field(description="-1 sad or angry .. +1 happy; null on a silent day")
     mood_label: str | None = Field(description="The day's strongest feeling, or neutral")
-    closeness: float
+    closeness: float = Field(description="How close the two have grown, 0..1")
+    trust: float = Field(description="How much the person trusts it, 0..1")
+    known: int = Field(description="Facts it held about the person by the day's end")
     feelings: list[FeelingOut] = Field(default=[], description="The day's strongest feelings")
     words: list[str] = Field(default=[], description="The words that drove them most")
 
@@ -134,6 +139,9 @@ class RelationshipOut(BaseModel):
     days_known: int
     conversations: int
     messages: int
+    closeness: float = Field(description="Today's closeness, 0..1")
+    trust: float = Field(description="Today's trust, 0..1")
+    known: int = Field(description="Facts it holds about the person")
 
 
 class TimelineOut(BaseModel):
@@ -290,26 +298,9 @@ async def mood_timeline(
     svc: Svc,
     days: Annotated[int, Query(ge=1, le=365, description="Calendar days, today included")] = 30,
 ) -> TimelineOut:
-    """Your mood and your closeness with the companion, day by day (local time)."""
+    """Your mood, closeness and trust with the companion, day by day (local time)."""
     found = await svc.companion.memories.timeline(account.name, days)
-    known = found.relationship
     return TimelineOut(
-        days=[
-            DayOut(
-                date=e.date.isoformat(),
-                messages=e.messages,
-                mood=e.mood,
-                mood_label=e.mood_label,
-                closeness=e.closeness,
-                feelings=[FeelingOut(label=label, share=share) for label, share in e.feelings],
-                words=list(e.words),
-            )
-            for e in found.days
-        ],
-        relationship=RelationshipOut(
-            first_met=known.first_met,
-            days_known=known.days_known,
-            conversations=known.conversations,
-            messages=known.messages,
-        ),
+        days=[DayOut.model_validate(e.as_dict()) for e in found.days],
+        relationship=RelationshipOut.model_validate(asdict(found.relationship)),
     )

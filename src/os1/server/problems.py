@@ -77,6 +77,8 @@ _STATUS_BY_CODE = {
     "talk_not_yours": 403,
     "talk_remote_refused": 403,
     "talk_remote_failed": 502,
+    "introduce_off": 409,
+    "introduce_not_open": 409,
 }
 
 

@@ -316,6 +316,39 @@ def _episode_neighbours(conn: sqlite.Connection) -> None:
     conn.execute("CREATE INDEX episodes_user_speaker ON episodes(user_id, speaker)")
 
 
+def _introductions(conn: sqlite.Connection) -> None:
+    """Introductions between people who both consented (``core.introductions``): one
+    row per side, each owned by its person; ``card`` is what the other chose to share,
+    ``answer`` this side's alone. ``introduction_lines`` is the thread once both said
+    yes, a copy per side, so each person's rows stay theirs to read and to delete."""
+    run_statements(
+        conn,
+        """
+        CREATE TABLE introductions (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            other_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            card TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            answer TEXT CHECK (answer IN ('yes', 'no')),
+            opened_at REAL,
+            created_at REAL NOT NULL,
+            UNIQUE (user_id, other_id)
+        );
+        CREATE INDEX introductions_other ON introductions(other_id);
+        CREATE TABLE introduction_lines (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            introduction_id INTEGER NOT NULL REFERENCES introductions(id) ON DELETE CASCADE,
+            sender TEXT NOT NULL CHECK (sender IN ('companion', 'me', 'them')),
+            text TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX introduction_lines_thread ON introduction_lines(user_id, introduction_id, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
@@ -327,6 +360,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_user_ids_never_reused", _user_ids_never_reused),
     ("0011_file_reach", _file_reach),
     ("0012_episode_neighbours", _episode_neighbours),
+    ("0013_introductions", _introductions),
 ]
 
 

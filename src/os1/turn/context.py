@@ -24,6 +24,7 @@ from os1.skills.choose import ToolChooser
 from os1.skills.registry import SkillRegistry
 from os1.store import UserStore
 from os1.tentative import Tentative
+from os1.turn.live import Circle
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class TurnDeps:
     live_count: Callable[[], int] = lambda: 1
     # the companion's own feelings towards a person (``persona.own_feelings``), when asked
     own_feelings: Callable[[str], Awaitable[list[OwnFeeling]]] | None = None
+    # the same, cheaply, to colour a reply's tone (None while the reader loads)
+    tone: Callable[[str], Awaitable[list[OwnFeeling] | None]] | None = None
+    # whom it talked with this year and how many it is close to (``core.circle``), when
+    # asked; None when counting takes too long
+    circle: Callable[[str], Awaitable[Circle | None]] | None = None
+    # a nudge toward the people in the person's life, when one is due (``core.people``)
+    nudge: Callable[[str], Awaitable[str]] | None = None
     skills: SkillRegistry | None = None
     chooser: ToolChooser | None = None  # None: tools only by command
     # what the person's tools may use; the core builds it (one place for every door)
@@ -74,7 +82,7 @@ class Turn:
     identity: Identity | None = None
     answering: Question | None = None
     follow_up: Question | None = None
-    afterword: str = ""  # said after the reply in code's words (what its feelings are)
+    afterword: str = ""  # said after the reply in code's words (its feelings, a nudge)
     onboarding_last: bool = False
     messages: list[ChatMessage] = field(default_factory=list)
     recalled: list[Hit] = field(default_factory=list)

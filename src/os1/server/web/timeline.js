@@ -1,10 +1,11 @@
-// The timeline page: mood, closeness and how much we talked, day by day, drawn as an
+// The timeline page: mood, closeness, trust and how much we talked, day by day, drawn as an
 // inline SVG chart (no library, so it works offline and stays small); and how the
 // companion itself feels, with its reasons.
 //
 // One shared x axis (a band per calendar day) and two panels: above, mood as a line
 // (-1..+1, left axis; broken on days without messages, since no talk means no reading,
-// not a neutral mood) over closeness as a shaded area (0..100 %, right axis); below,
+// not a neutral mood) over closeness as a shaded area and trust as a dotted line (both
+// 0..100 %, right axis); below,
 // messages per day as bars. The chart is redrawn at the container's real width so its
 // text stays legible on a phone. A written summary in the <figcaption> labels the chart
 // for screen readers and says in words what the lines show.
@@ -34,6 +35,9 @@ export class TimelineView {
     this.data = null;
     this.width = 0;
     this.days.addEventListener("change", () => this.load());
+    $("#nudges-on").addEventListener("change", (event) => this.switchNudges(event.target.checked));
+    $("#introduce-on").addEventListener("change", () => this.saveConsent());
+    $("#introduce-fields").addEventListener("change", () => this.saveConsent());
     new ResizeObserver(() => {
       const width = this.chartBox.clientWidth;
       if (this.data && width && Math.abs(width - this.width) > 4) this.draw();
@@ -52,7 +56,80 @@ export class TimelineView {
     this.showRelationship(this.data.relationship);
     this.draw();
     this.showOwnFeelings();
+    this.showPeople();
+    this.showIntroductions();
     this.showConversations();
+  }
+
+  /** Suggestions to get in touch with someone, each with why it was made, and the switch. */
+  async showPeople() {
+    const list = $("#people-nudges-list");
+    let found;
+    try {
+      found = await api("people/suggestions");
+    } catch (error) {
+      list.replaceChildren(h("li", {}, `Could not load the suggestions. ${describe(error)}`));
+      return;
+    }
+    $("#nudges-on").checked = found.nudges_on;
+    const items = found.nudges.map((n) =>
+      h(
+        "li",
+        {},
+        h("strong", {}, longDay.format(new Date(n.at * 1000))),
+        ` ${n.text}`,
+        h("details", { class: "nudge-why" }, h("summary", {}, "Why"), h("ul", {}, ...n.why.map((w) => h("li", {}, w)))),
+      ),
+    );
+    list.replaceChildren(...(items.length ? items : [h("li", { class: "muted" }, "No suggestions yet: they come when it seems you could use company.")]));
+  }
+
+  /** Consent to introductions, what others see, and the introductions themselves. */
+  async showIntroductions() {
+    let consent, found;
+    try {
+      [consent, found] = await Promise.all([api("people/introduce-me"), api("people/introductions")]);
+    } catch (error) {
+      $("#introductions-status").textContent = `Could not load introductions. ${describe(error)}`;
+      return;
+    }
+    this.showConsent(consent);
+    const items = found.introductions.map((x) => introductionItem(x, () => this.showIntroductions()));
+    const empty = consent.on ? "No introductions yet." : "Turn on introductions to be proposed to others who did too.";
+    $("#introductions-list").replaceChildren(...(items.length ? items : [h("li", { class: "muted" }, empty)]));
+  }
+
+  showConsent(consent) {
+    $("#introduce-on").checked = consent.on;
+    for (const box of $("#introduce-fields").querySelectorAll("input")) box.checked = consent.fields.includes(box.value);
+    const card = Object.entries(consent.card).filter(([, v]) => v && (!Array.isArray(v) || v.length));
+    $("#introduce-card").textContent = consent.on
+      ? `Others see: ${card.map(([k, v]) => `${k.replace("_", " ")}: ${Array.isArray(v) ? v.join(", ") : v}`).join("; ") || "nothing yet"}.`
+      : "";
+  }
+
+  async saveConsent() {
+    const status = $("#introductions-status");
+    const fields = [...$("#introduce-fields").querySelectorAll("input:checked")].map((box) => box.value);
+    try {
+      const consent = await api("people/introduce-me", { method: "PUT", body: { on: $("#introduce-on").checked, fields } });
+      this.showConsent(consent);
+      status.textContent = consent.on ? "You are open to introductions." : "You are not open to introductions.";
+      this.showIntroductions();
+    } catch (error) {
+      status.textContent = `Could not change that. ${describe(error)}`;
+    }
+  }
+
+  async switchNudges(on) {
+    const status = $("#people-nudges-status");
+    try {
+      await api("people/nudges", { method: "PUT", body: { on } });
+      status.textContent = on ? "Suggestions are on: at most one a week." : "Suggestions are off.";
+    } catch (error) {
+      $("#nudges-on").checked = !on;
+      status.textContent = `Could not change that. ${describe(error)}`;
+    }
   }
 
   /** Each of the latest conversations with what it felt like, below the days. */
@@ -92,6 +169,9 @@ export class TimelineView {
       ["Days known", String(rel.days_known)],
       ["Conversations", String(rel.conversations)],
       ["Messages", String(rel.messages)],
+      ["Closeness", `${Math.round(rel.closeness * 100)} %`],
+      ["Trust", `${Math.round(rel.trust * 100)} %`],
+      ["Things I know about you", String(rel.known)],
     ];
     this.facts.replaceChildren(...pairs.map(([term, value]) => h("div", {}, h("dt", {}, term), h("dd", {}, value))));
   }
@@ -108,6 +188,44 @@ export class TimelineView {
     );
     this.chartBox.replaceChildren(figure, feltDays(this.data.days));
   }
+}
+
+/** One introduction: who and why, Accept / Decline, and once open the thread and a box. */
+function introductionItem(x, refresh) {
+  const status = h("p", { class: "muted", role: "status" });
+  const say = async (path, body) => {
+    try {
+      await api(`people/introductions/${x.id}/${path}`, { method: "POST", body });
+      refresh();
+    } catch (error) {
+      status.textContent = describe(error);
+    }
+  };
+  const parts = [h("strong", {}, x.label), ` — ${x.reasons.join("; ")}`];
+  if (x.opened) {
+    parts.push(introductionThread(x, say));
+  } else if (x.answer) {
+    parts.push(h("span", { class: "muted" }, x.answer === "yes" ? " (you said yes; waiting)" : " (you said no)"));
+  } else {
+    const accept = h("button", { type: "button" }, "Accept");
+    const decline = h("button", { type: "button", class: "quiet" }, "Decline");
+    accept.addEventListener("click", () => say("answer", { yes: true }));
+    decline.addEventListener("click", () => say("answer", { yes: false }));
+    parts.push(h("div", { class: "intro-actions" }, accept, decline));
+  }
+  return h("li", { "data-introduction": String(x.id) }, ...parts, status);
+}
+
+function introductionThread(x, say) {
+  const who = { companion: "os1", me: "You", them: x.label };
+  const box = h("input", { type: "text", maxlength: "4000", "aria-label": `Write to ${x.label}` });
+  const send = h("button", { type: "submit" }, "Send to them");
+  const form = h("form", { class: "intro-actions" }, box, send);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (box.value.trim()) say("lines", { text: box.value });
+  });
+  return h("div", {}, h("ul", { class: "intro-thread" }, ...x.lines.map((line) => h("li", {}, h("strong", {}, `${who[line.sender]}: `), line.text))), form);
 }
 
 /** A day's feelings and the words behind them: "sadness 60 %, remorse 20 % — miss, lonely". */
@@ -137,6 +255,7 @@ function legend() {
     { class: "legend" },
     item("mood", "Mood (−1 low … +1 good)"),
     item("closeness", "Closeness (0–100 %)"),
+    item("trust", "Trust (0–100 %)"),
     item("messages", "Messages per day"),
   );
 }
@@ -163,6 +282,7 @@ export function summary(days) {
   const last = days[days.length - 1].closeness;
   const trend = last - first > 0.02 ? "grew" : first - last > 0.02 ? "eased" : "held steady";
   parts.push(`Closeness ${trend}, from ${Math.round(first * 100)} % to ${Math.round(last * 100)} %.`);
+  parts.push(`Trust is at ${Math.round((days[days.length - 1].trust || 0) * 100)} %.`);
   return parts.join(" ");
 }
 
@@ -206,7 +326,7 @@ function chart(days, width) {
   }
   svg.append(
     s("text", { x: 8, y: 14, class: "axis-title", "text-anchor": "start" }, "mood"),
-    s("text", { x: width - 8, y: 14, class: "axis-title", "text-anchor": "end" }, "closeness"),
+    s("text", { x: width - 8, y: 14, class: "axis-title", "text-anchor": "end" }, "closeness, trust"),
     s("text", { x: 8, y: lowerTop - 8, class: "axis-title", "text-anchor": "start" }, "messages"),
   );
 
@@ -216,6 +336,9 @@ function chart(days, width) {
     s("path", { d: `M${x(0).toFixed(1)},${upperBottom} L${closePoints.join(" L")} L${x(days.length - 1).toFixed(1)},${upperBottom} Z`, class: "closeness-area" }),
     s("path", { d: `M${closePoints.join(" L")}`, class: "closeness-line" }),
   );
+  // trust: a dotted line on the same 0..100 % scale
+  const trustPoints = days.map((day, i) => `${x(i).toFixed(1)},${closeY(day.trust || 0).toFixed(1)}`);
+  svg.append(s("path", { d: `M${trustPoints.join(" L")}`, class: "trust-line" }));
 
   // mood: one path per run of days with a reading; dots mark every reading
   const runs = [];
@@ -263,7 +386,7 @@ function chart(days, width) {
   days.forEach((day, i) => {
     const felt = feltText(day);
     const mood = day.mood === null || day.mood === undefined ? "no reading" : `${signed(day.mood)}${felt ? ` (${felt})` : ""}`;
-    const text = `${longDay.format(localDate(day.date))}: ${plural(day.messages, "message")}, mood ${mood}, closeness ${Math.round(day.closeness * 100)} %`;
+    const text = `${longDay.format(localDate(day.date))}: ${plural(day.messages, "message")}, mood ${mood}, closeness ${Math.round(day.closeness * 100)} %, trust ${Math.round((day.trust || 0) * 100)} %, ${plural(day.known || 0, "thing")} I knew about you`;
     svg.append(s("rect", { x: m.left + band * i, y: upperTop, width: band, height: lowerBottom - upperTop, class: "hover" }, s("title", {}, text)));
   });
   return svg;
