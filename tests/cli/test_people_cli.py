@@ -87,5 +87,10 @@ def test_introductions_from_opting_in_to_writing(settings: Settings, home: Path)
     assert "bo: See you at six?" in thread.stdout
     wrong = run_cli(home, "people", "introduce-me", "on", "--fields", "shoe size", "-u", "ada")
     assert wrong.exit_code != 0 and "no field called 'shoe size'" in wrong.output
+    # the fields alone, as the issue writes it: still on, now sharing only interests
+    narrowed = run_cli(home, "people", "introduce-me", "fields", "interests", "-u", "ada")
+    assert "interests: birding" in narrowed.stdout and "about:" not in narrowed.stdout
+    bare = run_cli(home, "people", "introduce-me", "fields", "-u", "ada")
+    assert bare.exit_code == 2 and "Which fields?" in bare.output
     stranger = run_cli(home, "people", "show", str(mine["id"]), "-u", "bo")
     assert stranger.exit_code != 0 and "no introduction" in stranger.output

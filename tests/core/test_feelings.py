@@ -6,6 +6,7 @@ without a crash and without a guess."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,8 @@ from os1.errors import InputError
 from os1.events import TurnFinished
 from os1.models.scripted import ScriptedLLM
 from os1.persona.emotions import EMOTIONS, UNKNOWN, EmotionModel, language
+from os1.store import Database
+from os1.turn.context import TurnLimits
 
 
 @pytest.mark.parametrize(
@@ -191,3 +194,15 @@ async def test_a_piece_it_made_that_was_liked_makes_it_proud(companion: Companio
     assert felt["proud"].reason == (
         "you said “I love it, thank you so much!” after I made the piece about “first snow in Oslo”"
     )
+
+
+async def test_a_companion_without_the_skills_tables_still_feels(home: Path) -> None:
+    db = await Database.open(home / "bare.db")  # the core's tables only
+    companion = Companion(db, ScriptedLLM(), TurnLimits())
+    try:
+        await companion.skip_onboarding("ana")
+        await collect(companion.turn("ana", "My cat died this morning."))
+        felt = await companion.feelings.own("ana")
+        assert [f.name for f in felt] == ["sad for you"]
+    finally:
+        await companion.aclose()

@@ -140,13 +140,15 @@ async def test_a_thousand_people_with_random_consent_leak_nothing(companion: Com
     answers: dict[tuple[str, str], bool] = {}
     seen: dict[str, list[tuple[int, str]]] = {}
     for n in range(1000):
+        found = await companion.introductions.proposals(f"p{n}")
+        assert f"p{n}" in opted or found == []  # nobody who did not opt in is proposed
+    for n in range(1000):  # then each answers what was proposed to them, at random
         name = f"p{n}"
         found = await companion.introductions.proposals(name)
-        assert name in opted or found == []  # nobody who did not opt in is proposed
         seen[name] = [(x.id, str(x.as_dict())) for x in found]
         for intro in found:
-            yes = rng.random() < 0.5
-            await companion.introductions.answer(name, intro.id, yes=yes)
+            if intro.answer is None:
+                await companion.introductions.answer(name, intro.id, yes=rng.random() < 0.5)
     # who was proposed to whom, and what each side answered, from each side's own rows
     sides = {}
     db = companion.core.db
@@ -172,7 +174,9 @@ async def test_a_thousand_people_with_random_consent_leak_nothing(companion: Com
             for mark in set(MARK.findall(text + str(shown.as_dict()))) - allowed:
                 leaks.append((name, mark))
     assert leaks == []
-    assert sum(1 for v in sides.values() if v[1] is not None) >= 2  # some did open
+    opened = sum(1 for v in sides.values() if v[1] is not None) // 2
+    assert opened >= 1  # some did open
+    print(f"{len(opted)} of 1000 opted in; {len(sides) // 2} pairs proposed, {opened} opened")
 
 
 async def test_sharing_less_withdraws_what_quoted_the_old_card(companion: Companion) -> None:
@@ -186,3 +190,12 @@ async def test_sharing_less_withdraws_what_quoted_the_old_card(companion: Compan
     await intros.set_consent("ada", True, ["name"])  # she stops sharing her interests
     assert await intros.proposals("bo") == []  # nothing quotes them any more, none proposed
     await intros.set_consent("ada", True, ["name"])  # the same card again: nothing moves
+
+
+async def test_a_damaged_consent_record_reads_as_safely_as_it_can(companion: Companion) -> None:
+    await companion.skip_onboarding("ada")
+    store = await companion.core.store("ada")
+    await store.set_setting("introduce_me", {"on": "yes", "fields": 7, "card": "x"})
+    consent = await companion.introductions.consent("ada")
+    assert consent.on is False and consent.card.label() == "someone on this os1"
+    assert await companion.introductions.proposals("ada") == []

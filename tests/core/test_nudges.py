@@ -81,3 +81,12 @@ async def test_a_damaged_record_of_nudges_costs_the_history_not_the_turn(
     await store.set_setting(people.KEPT_NUDGES, [{"at": "soon", "who": None}, 7])
     assert await companion.people.nudges("ada") == []
     assert (await companion.people.suggest("ada")) is not None
+
+
+async def test_no_nudge_toward_someone_who_died_or_is_estranged(companion: Companion) -> None:
+    await lonely_ada(companion)
+    await FactBook(await companion.core.store("ada")).add([
+        NewFact("event", "Lena", "passed_away", "last spring", "Lena passed away last spring."),
+        NewFact("relation", "Tom", "status", "estranged", "Ada and Tom are estranged now."),
+    ])  # fmt: skip
+    assert await companion.people.suggest("ada") is None

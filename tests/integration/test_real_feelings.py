@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import collect
+from conftest import collect, lonely_ada
 from os1.companion import Companion
 from os1.events import TurnFinished
 
@@ -73,3 +73,18 @@ async def test_its_feelings_colour_the_reply_without_showing_the_note(
     # the note that set its tone stays behind the reply: none of its words show
     for inner in ("How you feel toward them", "colour your tone", "this note", "["):
         assert inner not in reply, reply
+
+
+async def test_a_lonely_stretch_ends_a_real_reply_with_a_nudge_toward_her_sister(
+    real_companion: Companion,
+) -> None:
+    await lonely_ada(real_companion)
+    events = await collect(real_companion.turn("ada", "Another quiet evening at home."))
+    reply = next(e for e in events if isinstance(e, TurnFinished)).text
+    # the model's words first, then code's nudge, grounded in her own memories
+    said_by_model, nudge = reply.rsplit("\n\n", 1)
+    assert said_by_model.strip(), reply
+    assert nudge.startswith("You haven't mentioned Lena, your sister, in a while"), reply
+    assert nudge.endswith("Maybe it's a good moment to get in touch with Lena?")
+    (kept,) = await real_companion.people.nudges("ada")
+    assert kept.text == nudge and kept.why

@@ -84,7 +84,8 @@ def test_questions_about_its_feelings_are_recognised_and_others_are_not() -> Non
     asked = ["Do you really feel that?", "did you miss me?", "How are you feeling?",
              "Are you sad?", "Are you in love with anyone else?", "do you even care"]  # fmt: skip
     other = ["I feel sick today", "How do I feel better after a cold?",
-             "What do you think of my essay?", "Can you feed the cat?"]  # fmt: skip
+             "What do you think of my essay?", "Can you feed the cat?",
+             "I'm in love with Paris", "We fell in love with the house"]  # fmt: skip
     assert [asks_about_feelings(x) for x in asked] == [True] * len(asked)
     assert [asks_about_feelings(x) for x in other] == [False] * len(other)
 

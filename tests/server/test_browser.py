@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect, sy
 from serving import LiveServer, Person
 
 from conftest import missing_component
+from os1.memory.facts import FactBook, NewFact
 from os1.models.scripted import ScriptedLLM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -370,4 +371,47 @@ def test_chat_comes_back_after_the_server_restarts(
         expect(last_reply(page)).to_contain_text("Still here.")
     finally:
         again.stop()
+    page.close()
+
+
+def test_an_introduction_is_accepted_and_written_in_on_the_timeline(
+    live_server: LiveServer, browser: Browser, artifacts: Path
+) -> None:
+    ada, bo = live_server.person("ada"), live_server.person("bo")
+    companion = live_server.services.companion
+
+    async def birders() -> None:
+        for name in ("ada", "bo"):
+            await companion.skip_onboarding(name)
+            store = await companion.core.store(name)
+            await FactBook(store).add(
+                [NewFact("preference", "user", "likes", "birding", f"{name} likes birding.")]
+            )
+            await companion.introductions.set_consent(name, True)
+
+    live_server.call(birders)  # type: ignore[no-untyped-call]
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    crashes: list[str] = []
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    page.goto(f"{live_server.url}/#signin={signin_code(live_server, ada)}")
+    page.get_by_role("link", name="Timeline").click()
+    proposal = page.locator("#introductions-list li[data-introduction]")
+    expect(proposal).to_contain_text("bo — you both like birding")
+    proposal.get_by_role("button", name="Accept").click()
+    expect(proposal).to_contain_text("you said yes; waiting")
+    (theirs,) = httpx.get(f"{live_server.url}/api/people/introductions", headers=bo.headers).json()[
+        "introductions"
+    ]
+    url = f"{live_server.url}/api/people/introductions/{theirs['id']}"
+    httpx.post(f"{url}/answer", json={"yes": True}, headers=bo.headers).raise_for_status()
+    page.reload()
+    page.get_by_role("link", name="Timeline").click()
+    expect(proposal).to_contain_text("bo said yes too, so let me introduce you")
+    page.get_by_label("Write to bo").fill("Dawn walk on Saturday?")
+    page.get_by_role("button", name="Send to them").click()
+    expect(proposal).to_contain_text("You: Dawn walk on Saturday?")
+    thread = httpx.get(url, headers=bo.headers).json()["lines"]
+    assert thread[-1]["sender"] == "them" and thread[-1]["text"] == "Dawn walk on Saturday?"
+    shoot(page, artifacts, "desktop-introduction")
+    assert crashes == []
     page.close()

@@ -31,7 +31,15 @@ def test_questions_about_love_and_closeness_are_recognised(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["I love my sister", "I'm in love with Paris", "Is the shop close to the station?"]
+    "text",
+    [
+        "I love my sister",
+        "I'm in love with Paris",
+        "Is the shop close to the station?",
+        "I love everyone else in my family",
+        "Do you think someone else would love this gift?",
+        "How many times do I have to say I love you?",
+    ],
 )
 def test_other_talk_of_love_is_not(text: str) -> None:
     assert not asks_about_love(text)

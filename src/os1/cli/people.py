@@ -10,7 +10,7 @@ from enum import StrEnum
 import typer
 from rich.markup import escape
 
-from os1.cli.actions import opened_cheaply, out, run
+from os1.cli.actions import err, opened_cheaply, out, run
 from os1.config import DEFAULT_USER
 from os1.core.introductions import FIELDS
 
@@ -23,6 +23,12 @@ people_app = typer.Typer(
 class Switch(StrEnum):
     on = "on"
     off = "off"
+
+
+class Consenting(StrEnum):
+    on = "on"
+    off = "off"
+    fields = "fields"
 
 
 class Answer(StrEnum):
@@ -94,7 +100,10 @@ def nudges(
 
 @people_app.command("introduce-me")
 def introduce_me(
-    switch: Switch = typer.Argument(..., help="on or off."),
+    switch: Consenting = typer.Argument(
+        ..., help="on, off, or fields (then the fields, comma-separated)."
+    ),
+    listed_fields: str = typer.Argument(None, metavar="[FIELDS]", show_default=False),
     fields: str = typer.Option(
         None, "--fields", help="What others may see, comma-separated: " + ", ".join(FIELDS)
     ),
@@ -110,23 +119,42 @@ def introduce_me(
 
     Examples:
       os1 people introduce-me on --fields name,interests,looking_for --looking-for "a chess partner"
+      os1 people introduce-me fields name,city,interests
       os1 people introduce-me off
     """
-    chosen = [f for f in fields.split(",") if f.strip()] if fields is not None else None
+    if switch is Consenting.fields and listed_fields is None:
+        err.print(f"[red]Which fields?[/] [dim]e.g. os1 people introduce-me fields "
+                  f"name,interests (from: {', '.join(FIELDS)})[/]")  # fmt: skip
+        raise typer.Exit(2)
+    given = listed_fields if switch is Consenting.fields else fields
+    chosen = [f for f in given.split(",") if f.strip()] if given is not None else None
 
     async def body() -> int:
         async with opened_cheaply() as companion:
-            done = await companion.introductions.set_consent(
-                user, switch is Switch.on, chosen, about, looking_for
+            on = switch is Consenting.on
+            if switch is Consenting.fields:  # the choice of fields, on or off as it was
+                on = (await companion.introductions.consent(user)).on
+            done = await companion.introductions.set_consent(user, on, chosen, about, looking_for)
+        if not done.on and switch is Consenting.fields:
+            out.print(
+                f"Noted. Once you turn introductions on, others see: {', '.join(done.fields)}."
             )
+            return 0
         if not done.on:
             out.print("You are not open to introductions; any not yet opened are withdrawn.")
             return 0
+        shown = {k: v for k, v in done.card.as_dict().items() if v}
+        if not shown:
+            out.print(
+                "You are open to introductions, but I know nothing yet of what you chose to "
+                "share, so no one can be proposed. Tell me what you like, or say what you "
+                'look for: --fields interests,looking_for --looking-for "a chess partner"'
+            )
+            return 0
         out.print("You are open to introductions. Others who opted in too see only this:")
-        for key, value in done.card.as_dict().items():
-            if value:
-                shown = ", ".join(value) if isinstance(value, list) else value
-                out.print(f"  {key.replace('_', ' ')}: {escape(str(shown))}")
+        for key, value in shown.items():
+            listed = ", ".join(value) if isinstance(value, list) else value
+            out.print(f"  {key.replace('_', ' ')}: {escape(str(listed))}")
         return 0
 
     run(body)

@@ -18,7 +18,7 @@ from typing import Any
 
 from os1.config import default_cache
 from os1.core.base import Core
-from os1.errors import InputError
+from os1.errors import InputError, StoreError
 from os1.models.embed import Embedder, embedder_from
 from os1.persona.emotions import MAX_CHARS, EmotionModel, Reading, Summary, summary
 from os1.persona.own_feelings import (
@@ -179,10 +179,14 @@ class Feelings:
 
 
 async def _made(store: UserStore, since: float) -> list[Made]:
-    """What the companion made for the person since ``since``: letters, pieces, songs."""
-    letters = await archive.newest(store, MOST_MADE)
-    pieces = await shelf.newest(store, MOST_MADE)
-    songs = await songbook.newest(store, MOST_MADE)
+    """What the companion made for the person since ``since``: letters, pieces, songs
+    (none from a store built without those skills' tables)."""
+    try:
+        letters = await archive.newest(store, MOST_MADE)
+        pieces = await shelf.newest(store, MOST_MADE)
+        songs = await songbook.newest(store, MOST_MADE)
+    except StoreError:
+        return []  # what it feels must never cost the person their turn
     made = [Made(kept.created_at, f"the letter to {kept.draft.recipient}") for kept, _ in letters]
     made += [Made(p.created_at, f"the piece about “{snippet(p.moment.about)}”") for p in pieces]
     made += [Made(x.created_at, f"the song about “{snippet(x.moment.about)}”") for x in songs]

@@ -244,7 +244,8 @@ class Introductions:
 def _consent(raw: Any) -> Consent:
     if not isinstance(raw, dict):
         return Consent()
-    fields = tuple(f for f in raw.get("fields", DEFAULT_FIELDS) if f in FIELDS)
+    listed = raw.get("fields")
+    fields = tuple(f for f in listed if f in FIELDS) if isinstance(listed, list) else DEFAULT_FIELDS
     return Consent(raw.get("on") is True, fields, Card.from_dict(raw.get("card")))
 
 

@@ -65,6 +65,12 @@ _COMPANY = re.compile(
     r"\b(we|us|our|together|with (?:[A-Z][\w'-]+|my|our|the|some|a few|friends?|family)"
     r"|team|gang|crew|party|everyone|everybody|friends?|family|colleagues)\b"
 )
+# words that make a suggestion to get in touch cruel: death, or a break
+_GONE = re.compile(
+    r"\b(died|dead|passed away|passing|late|funeral|deceased|grave|estranged|not speaking"
+    r"|no contact|broke up|divorced?|ex)\b",
+    re.IGNORECASE,
+)
 Summer = Callable[[Sequence[Sequence[str]]], Awaitable[list[Summary]]]
 
 
@@ -195,15 +201,19 @@ async def _people(store: UserStore, now: float) -> list[Someone]:
         name, relation = _who(fact, me)
         if not name:
             continue
-        entry = found.setdefault(name, {"relation": "", "birthday": None, "told": fact.created_at})
+        entry = found.setdefault(
+            name, {"relation": "", "birthday": None, "told": fact.created_at, "gone": False}
+        )
         entry["told"] = min(entry["told"], fact.created_at)
+        entry["gone"] = entry["gone"] or _GONE.search(f"{fact.value} {fact.text}") is not None
         if relation:
             entry["relation"] = relation
         if fact.subject.casefold() == name.casefold() and fact.attribute == "birthday":
             entry["birthday"] = _next_birthday(fact.value, now)
     people = [
         (name, e) for name, e in found.items()
-        if e["relation"] in _CLOSE or (e["birthday"] is not None and not e["relation"])
+        if not e["gone"]  # never "get in touch" with someone who died or is estranged
+        and (e["relation"] in _CLOSE or (e["birthday"] is not None and not e["relation"]))
     ][:MOST_PEOPLE]  # fmt: skip
     said = await store.read(lambda db: {n: _last_named(db, n) for n, _ in people})
     return [Someone(n, e["relation"], e["birthday"], said[n], e["told"]) for n, e in people]

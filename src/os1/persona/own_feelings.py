@@ -210,7 +210,7 @@ _ASKS = re.compile(
     r"\b(do|can|could|are|did) you (really |actually |truly |even )?(feel|have feelings"
     r"|get (sad|lonely|hurt|angry|jealous)|miss me|care|love me|like me)"
     r"|how (do|are) you feel|how are you feeling|your (own )?feelings|are you (sad|happy|hurt"
-    r"|lonely|upset|angry|worried|glad)\b|in love with",
+    r"|lonely|upset|angry|worried|glad)\b|(are|were) you (ever |really )?in love",
     re.IGNORECASE,
 )
 

@@ -29,11 +29,11 @@ _ASKS = re.compile(
 
 
 _LOVE = re.compile(
-    r"\b(in love|love|loving|fallen for|falling for|fall for)\b.{0,20}\b(anyone|anybody|someone"
-    r"|somebody|others|other people|other users|else)\b"
-    r"|\b(close|closer|attached) (to|with) (anyone|anybody|someone|somebody|others|other "
-    r"people|other users)\b"
-    r"|how many\b.{0,40}\b(love|close to|attached)",
+    r"\b(are|do|have|would|could|did) you\b[^.?!]{0,40}\b(love|in love|fallen for|falling for"
+    r"|close to|attached to)\b[^.?!]{0,30}\b(anyone|anybody|someone|somebody|others"
+    r"|other people|other users|else)\b"
+    r"|\bhow many (people|persons|others|users|humans|of us)\b[^.?!]{0,30}\b(love|in love"
+    r"|close to|attached to)\b",
     re.IGNORECASE,
 )
 
