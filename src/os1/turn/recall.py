@@ -16,17 +16,10 @@ from os1.memory.profile import build_profile
 from os1.models.base import LLM, ChatMessage, ready
 from os1.persona import onboarding
 from os1.persona.identity import ensure_identity, system_prompt
-from os1.persona.own_feelings import AFTERWORD, asks_about_feelings, feelings_note, tone_note
 from os1.store.user import Message, Summary
+from os1.turn.asked import asked
 from os1.turn.context import Turn
 from os1.turn.dates import dates_note
-from os1.turn.live import (
-    asks_about_love,
-    asks_about_others,
-    circle_afterword,
-    circle_note,
-    live_note,
-)
 from os1.turn.memories import memory_block
 
 HISTORY_WINDOW = 200  # newest messages considered; older ones live on in the summary
@@ -126,23 +119,9 @@ async def recall(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
     budget -= llm.count_tokens(new_text)
     block = await _memories(turn, min(MEMORY_TOKENS, budget // 4))
     block += dates_note(turn.text, turn.deps.today())
-    afterwords = []  # what the small model may not say: code does, every time
-    if asks_about_others(turn.text):
-        block = live_note(turn.deps.live_count()) + block
-    if turn.deps.circle is not None and asks_about_love(turn.text):
-        circle = await turn.deps.circle(turn.store.user.name)
-        if circle is not None:
-            block = circle_note(circle) + block
-            afterwords.append(circle_afterword(circle))
-    if turn.deps.own_feelings is not None and asks_about_feelings(turn.text):
-        block = feelings_note(await turn.deps.own_feelings(turn.store.user.name)) + block
-        if not afterwords:  # said of love, closeness is the honest word already
-            afterwords.append(AFTERWORD)
-    elif turn.deps.tone is not None and (felt := await turn.deps.tone(turn.store.user.name)):
-        block = tone_note(felt) + block
-    if turn.deps.nudge is not None and turn.tentative is None and turn.answering is None:
-        afterwords.append(await turn.deps.nudge(turn.store.user.name))
-    turn.afterword = "\n\n".join(a for a in afterwords if a)
+    notes = await asked(turn)
+    block = notes.note + block
+    turn.afterword = notes.afterword
     after = summary.upto_message_id if summary else 0
     recent = await turn.store.messages(turn.conversation_id, after_id=after, limit=HISTORY_WINDOW)
     earlier = [m for m in recent if m.id != turn.user_message_id]
