@@ -213,7 +213,7 @@ def _conversation(db: Scoped, since: float, most: int = -1) -> list[Any]:
     before = db.execute(
         "SELECT id, created_at, role, status, content FROM messages WHERE user_id = :user_id"
         " AND role = 'user' AND created_at < :first ORDER BY created_at DESC LIMIT 1",
-        {"first": min(first, since) if most < 0 else first},
+        {"first": since if most < 0 else first},
     )
     return [*before, *reversed(after)]
 

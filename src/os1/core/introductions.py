@@ -178,14 +178,14 @@ class Introductions:
         if mine.on:
             me, now = store.user.id, time.time()
             await self.core.db.transaction(lambda conn: _propose(conn, me, mine.card, now))
-        rows, lines = await store.read(lambda db: (_introductions(db), _all_lines(db)))
+        rows, lines = await store.read(lambda db: (_rows(db), _lines(db)))
         return [_introduction(r, lines.get(int(r[0]), [])) for r in rows]
 
     async def show(self, user: str, number: int) -> Introduction:
         """One introduction, with its thread once opened (``not_found`` otherwise)."""
         store = await self.core.store(user)
         row, lines = await store.read(lambda db: (_one(db, number), _lines(db, number)))
-        return _introduction(row, lines)
+        return _introduction(row, lines.get(number, []))
 
     async def answer(self, user: str, number: int, yes: bool) -> Introduction:
         """Say yes or no to an introduction; with both yeses, it opens on both sides.
@@ -453,39 +453,33 @@ def _write(conn: sqlite.Connection, me: int, number: int, text: str, now: float)
 _COLUMNS = "id, card, reasons, answer, opened_at, created_at"
 
 
-def _introductions(db: Scoped) -> list[Any]:
+def _rows(db: Scoped, number: int | None = None) -> list[Any]:
+    """The person's introductions, newest first, or the one numbered ``number``."""
+    one = "" if number is None else " AND id = :id"
     return db.execute(
-        f"SELECT {_COLUMNS} FROM introductions WHERE user_id = :user_id ORDER BY id DESC"
+        f"SELECT {_COLUMNS} FROM introductions WHERE user_id = :user_id{one} ORDER BY id DESC",
+        {"id": number},
     )
 
 
 def _one(db: Scoped, number: int) -> Any:
-    rows = db.execute(
-        f"SELECT {_COLUMNS} FROM introductions WHERE user_id = :user_id AND id = :id",
-        {"id": number},
-    )
+    rows = _rows(db, number)
     if not rows:
         raise _not_found(number)
     return rows[0]
 
 
-def _lines(db: Scoped, number: int) -> list[Line]:
-    rows = db.execute(
-        "SELECT sender, text, created_at FROM introduction_lines WHERE user_id = :user_id"
-        " AND introduction_id = :id ORDER BY id",
-        {"id": number},
-    )
-    return [Line(str(r[0]), str(r[1]), float(r[2])) for r in rows]
-
-
-def _all_lines(db: Scoped) -> dict[int, list[Line]]:
+def _lines(db: Scoped, number: int | None = None) -> dict[int, list[Line]]:
+    """The threads of the person's introductions (or of the one numbered ``number``)."""
+    one = "" if number is None else " AND introduction_id = :id"
     rows = db.execute(
         "SELECT introduction_id, sender, text, created_at FROM introduction_lines"
-        " WHERE user_id = :user_id ORDER BY id"
+        f" WHERE user_id = :user_id{one} ORDER BY id",
+        {"id": number},
     )
     out: dict[int, list[Line]] = {}
-    for number, sender, text, at in rows:
-        out.setdefault(int(number), []).append(Line(str(sender), str(text), float(at)))
+    for intro, sender, text, at in rows:
+        out.setdefault(int(intro), []).append(Line(str(sender), str(text), float(at)))
     return out
 
 
