@@ -467,6 +467,7 @@ class Companion:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        await self.circles.stop()
 
     async def wait_background(self) -> None:
         """Let background work finish (tests and benchmarks use it to get a quiet model)."""

@@ -103,3 +103,19 @@ async def test_a_count_that_takes_too_long_is_left_out_not_waited_for(
     assert any(isinstance(e, TurnFinished) for e in events)  # the turn still answers
     await companion.circles._count()  # the count, left running, is kept
     assert await companion.circles.of("ana") is not None
+
+
+async def test_a_count_under_way_is_cancelled_when_the_companion_stops(
+    companion: Companion, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = circle._closeness_this_year
+
+    def slowly(*args: object) -> object:
+        time.sleep(0.3)
+        return slow(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(circle, "_closeness_this_year", slowly)
+    counting = companion.circles._count()
+    await companion.stop_background()
+    assert counting.done()  # nothing left running to outlive the close
+    assert await companion.circles.of("ana") is not None  # asked again, counted again

@@ -54,6 +54,13 @@ class Circles:
             return None
         return Circle(count.talked_with, len(count.close), store.user.id in count.close)
 
+    async def stop(self) -> None:
+        """Cancel a count under way (at close: it only reads, and is made again on ask)."""
+        counting, self._counting = self._counting, None
+        if counting is not None and not counting.done():
+            counting.cancel()
+            await asyncio.gather(counting, return_exceptions=True)
+
     def _count(self) -> asyncio.Future[_Count]:
         kept = self._kept
         if kept is not None and time.time() - kept.at < KEPT_SECONDS:

@@ -30,8 +30,6 @@ from os1.persona.own_feelings import (
     said_aloud,
     snippet,
 )
-from os1.skills.letters import archive
-from os1.skills.music import shelf, songbook
 from os1.store import Scoped, UserStore
 from os1.turn.perceive import clean_input
 
@@ -44,7 +42,7 @@ MOST_TEXTS = 2_000  # messages read in one call
 LOOKBACK_DAYS = 21  # older events have faded to almost nothing (half-life 3 days)
 PER_CONVERSATION = 500  # a conversation's newest messages read for its mood
 TONE_MESSAGES = 60  # the newest messages a reply's tone is read from
-MOST_MADE = 20  # of each kind of thing made, the newest looked at
+MOST_MADE = 60  # things made, the newest looked at
 KEPT_READINGS = 20_000  # readings kept by message id for the tone (about 2 MB)
 
 
@@ -178,19 +176,37 @@ class Feelings:
         return await asyncio.to_thread(embedder_from, name, cache)
 
 
+# What the companion made since a time, newest first, in one bounded read of three small
+# columns: this runs in every turn that has its tone coloured, so it reads no letter's
+# text and parses no plan. A letter counts once, at its newest version.
+_MADE = """
+    SELECT created_at, 'letter', recipient FROM letters l
+     WHERE user_id = :user_id AND created_at >= :since AND version =
+           (SELECT MAX(version) FROM letters m WHERE m.user_id = l.user_id AND m.letter = l.letter)
+    UNION ALL
+    SELECT created_at, 'piece', about FROM music_pieces
+     WHERE user_id = :user_id AND created_at >= :since
+    UNION ALL
+    SELECT created_at, 'song', about FROM music_songs
+     WHERE user_id = :user_id AND created_at >= :since
+    ORDER BY created_at DESC LIMIT :n
+"""
+
+
 async def _made(store: UserStore, since: float) -> list[Made]:
     """What the companion made for the person since ``since``: letters, pieces, songs
     (none from a store built without those skills' tables)."""
     try:
-        letters = await archive.newest(store, MOST_MADE)
-        pieces = await shelf.newest(store, MOST_MADE)
-        songs = await songbook.newest(store, MOST_MADE)
+        rows = await store.read(lambda db: db.execute(_MADE, {"since": since, "n": MOST_MADE}))
     except StoreError:
         return []  # what it feels must never cost the person their turn
-    made = [Made(kept.created_at, f"the letter to {kept.draft.recipient}") for kept, _ in letters]
-    made += [Made(p.created_at, f"the piece about “{snippet(p.moment.about)}”") for p in pieces]
-    made += [Made(x.created_at, f"the song about “{snippet(x.moment.about)}”") for x in songs]
-    return [m for m in made if m.at >= since]
+    return [Made(float(at), _made_label(kind, str(what))) for at, kind, what in rows]
+
+
+def _made_label(kind: str, what: str) -> str:
+    if kind == "letter":
+        return f"the letter to {what}"
+    return f"the {kind} about “{snippet(what)}”"
 
 
 def _readable(text: str) -> str:

@@ -373,13 +373,20 @@ def _withdraw(conn: sqlite.Connection, me: int) -> None:
     )
 
 
-def _answer(conn: sqlite.Connection, me: int, number: int, yes: bool, now: float) -> None:
+def _own_row(conn: sqlite.Connection, me: int, number: int) -> sqlite.Row:
+    """The person's own side of introduction ``number``: other_id, answer, card,
+    opened_at. Raises the not-found error a door shows."""
     row = conn.execute(
-        "SELECT other_id, answer, card FROM introductions WHERE id = ? AND user_id = ?",
+        "SELECT other_id, answer, card, opened_at FROM introductions WHERE id = ? AND user_id = ?",
         (number, me),
     ).fetchone()
     if row is None:
         raise _not_found(number)
+    return row
+
+
+def _answer(conn: sqlite.Connection, me: int, number: int, yes: bool, now: float) -> None:
+    row = _own_row(conn, me, number)
     other, answered, card = int(row[0]), row[1], Card.from_dict(json.loads(row[2]))
     if answered is not None:
         return  # an answer given stands
@@ -429,17 +436,12 @@ def _introducing(other: Card, shown: Card) -> str:
 
 
 def _write(conn: sqlite.Connection, me: int, number: int, text: str, now: float) -> None:
-    row = conn.execute(
-        "SELECT other_id, opened_at FROM introductions WHERE id = ? AND user_id = ?",
-        (number, me),
-    ).fetchone()
-    if row is None:
-        raise _not_found(number)
+    row = _own_row(conn, me, number)
     theirs = conn.execute(
         "SELECT id FROM introductions WHERE user_id = ? AND other_id = ? AND opened_at IS NOT NULL",
         (row[0], me),
     ).fetchone()
-    if row[1] is None or theirs is None:
+    if row[3] is None or theirs is None:
         raise InputError("introduce_not_open", "This introduction is not open yet.",
                          "You can write once you have both said yes.")  # fmt: skip
     for owner, intro, sender in ((me, number, "me"), (int(row[0]), int(theirs[0]), "them")):
