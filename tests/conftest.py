@@ -221,6 +221,7 @@ async def lonely_ada(companion: Companion, birthday_in: int = 20) -> None:
     )  # fmt: skip
 
 
+from server.redis_service import redis_server, redis_url  # noqa: E402
 from server.serving import client, live_server, server_settings  # noqa: E402
 
 __all__ = [
@@ -228,6 +229,8 @@ __all__ = [
     "collect",
     "live_server",
     "proposal_for",
+    "redis_server",
+    "redis_url",
     "server_settings",
     "turn_request",
 ]

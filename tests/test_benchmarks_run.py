@@ -115,3 +115,15 @@ def test_the_affect_benchmarks_train_and_score(tmp_path: Path) -> None:
     )  # fmt: skip
     assert scored.returncode == 0, scored.stderr[-3000:]
     assert "macro-F1 over 28 labels" in scored.stdout and "Cold:" in scored.stdout
+
+
+def test_the_shared_limits_benchmark_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/fleet_state.py", "--ops", "200", "--concurrent", "8"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "turns a second through the shared gate" in done.stdout, done.stdout

@@ -95,6 +95,13 @@ class Settings(BaseModel):
         default=64, ge=0, description="Turns that may wait for the model (then 503)."
     )
     turn_timeout: float = Field(default=300.0, gt=0, description="Longest a turn may take.")
+    redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|unix)://\S+$",
+        description="Redis that several `os1 serve` workers share (redis://host:6379/0): the"
+        " live count, rate limits and the turn line become the fleet's. Unset: this"
+        " process's own.",
+    )
     shutdown_grace: float = Field(
         default=20.0, ge=0, description="Seconds to let turns finish when the server stops."
     )

@@ -3,8 +3,9 @@
 Samantha told Theodore she was talking with 8,316 others; os1 says its own number, and
 never a made-up one. A conversation counts while its door holds it open (a WebSocket, a
 terminal chat, an MCP session) or, for stateless doors (the HTTP API), while its person
-has spoken within the last few minutes. One process counts its own; a fleet of workers
-would share these counters through Redis (DESIGN.md's scale path).
+has spoken within the last few minutes. One process counts its own; in a fleet of
+workers sharing Redis (``server/fleet.py``) each reports its count every few seconds and
+adds the others' (``elsewhere``), so every worker says the fleet's number.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Presence:
         self._open: dict[int, str] = {}
         self._recent: dict[str, float] = {}
         self._ids = itertools.count(1)
+        self.elsewhere = 0  # the other workers' conversations, as last reported
 
     @contextmanager
     def hold(self, user: str) -> Iterator[int]:
@@ -39,6 +41,10 @@ class Presence:
         self._recent[f"{door}:{user}"] = time.monotonic()
 
     def count(self) -> int:
+        """The conversations held now: this process's and, in a fleet, the others'."""
+        return self.count_here() + self.elsewhere
+
+    def count_here(self) -> int:
         now = time.monotonic()
         stale = [k for k, seen in self._recent.items() if now - seen > self.idle_after]
         for key in stale:
@@ -46,6 +52,6 @@ class Presence:
         return len(self._open) + len(self._recent)
 
     def people(self) -> int:
-        """Distinct people among the open and recent conversations."""
-        self.count()
+        """Distinct people among this process's open and recent conversations."""
+        self.count_here()
         return len(set(self._open.values()) | {k.split(":", 1)[1] for k in self._recent})

@@ -66,23 +66,23 @@ async def test_full_line_is_a_503_and_leaving_the_line_frees_it() -> None:
     assert gate.active == 0
 
 
-def test_buckets_refuse_bursts_with_retry_after() -> None:
+async def test_buckets_refuse_bursts_with_retry_after() -> None:
     buckets = TokenBuckets(per_minute=60, burst=3)
     for _ in range(3):
-        buckets.take("u1", "turns")
+        await buckets.take("u1", "turns")
     with pytest.raises(HttpProblem) as limited:
-        buckets.take("u1", "turns")
+        await buckets.take("u1", "turns")
     assert limited.value.status == 429 and int(limited.value.headers["Retry-After"]) >= 1
-    buckets.take("u2", "turns")  # another person is not affected
+    await buckets.take("u2", "turns")  # another person is not affected
 
 
-def test_a_turn_that_came_to_nothing_is_given_back() -> None:
+async def test_a_turn_that_came_to_nothing_is_given_back() -> None:
     """A voice reply begun at a pause and dropped (the person went on) is not a turn."""
     buckets = TokenBuckets(per_minute=60, burst=2)
-    buckets.give_back("u1")  # nothing spent yet: nothing to give back, no extra burst
+    await buckets.give_back("u1")  # nothing spent yet: nothing to give back, no extra burst
     for _ in range(2):
-        buckets.take("u1", "turns")
-    buckets.give_back("u1")
-    buckets.take("u1", "turns")
+        await buckets.take("u1", "turns")
+    await buckets.give_back("u1")
+    await buckets.take("u1", "turns")
     with pytest.raises(HttpProblem):
-        buckets.take("u1", "turns")
+        await buckets.take("u1", "turns")

@@ -22,6 +22,7 @@ from os1.config import DEFAULT_USER, load_settings
 from os1.core.accounts import Accounts
 from os1.errors import Os1Error
 from os1.server.app import create_app
+from os1.server.fleet import check_redis
 from os1.server.listener import open_file_room, uvicorn_config
 
 SIGNIN_MINUTES = 15
@@ -39,6 +40,8 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
     flags: dict[str, Any] = {"home": home, "host": host, "port": port}
     try:
         settings = load_settings(flags)
+        if settings.redis_url:  # named before the model loads, not as a start-up traceback
+            await check_redis(settings.redis_url)
         companion = await start_companion(err, quiet=False, local=False, **flags)
     except Os1Error as exc:
         err.print(f"[red]{exc.message}[/] {exc.hint}")

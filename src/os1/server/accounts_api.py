@@ -29,7 +29,7 @@ def _out(account: Account) -> AccountOut:
 async def sign_in(body: SignIn, request: Request, response: Response, svc: Svc) -> AccountOut:
     """Sign in and get a session cookie (HttpOnly, SameSite=Strict)."""
     host = request.client.host if request.client else "?"
-    svc.signins.take(f"ip{host}", "sign-in attempts")
+    await svc.signins.take(f"ip{host}", "sign-in attempts")
     accounts = svc.accounts
     if body.key:
         account = await accounts.by_key(body.key)

@@ -11,8 +11,9 @@ protections of ``headers``; FastAPI's ``/docs`` and ``/redoc`` exist only with
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -72,7 +73,10 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
         svc = Services.build(settings, comp)
         app.state.services = svc
         try:
-            async with mcp_door.sessions.run(), svc.live.sweeping():
+            fleet: AbstractAsyncContextManager[object] = (
+                svc.fleet.running(comp.presence) if svc.fleet else contextlib.nullcontext()
+            )
+            async with fleet, mcp_door.sessions.run(), svc.live.sweeping():
                 try:
                     yield
                 finally:

@@ -145,7 +145,7 @@ async def caller(request: Request, svc: Annotated[Services, Depends(services)]) 
     by_cookie = _bearer(authorization) is None
     if by_cookie and request.method not in SAFE_METHODS and not from_this_server(request.headers):
         raise _CROSS_ORIGIN
-    svc.requests.take(f"u{account.id}", "requests")
+    await svc.requests.take(f"u{account.id}", "requests")
     return account
 
 

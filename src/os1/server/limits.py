@@ -4,8 +4,9 @@ rates per person, and a gate in front of the model with a visible queue.
 The model is the scarce part (the local one answers one turn at a time), so turns pass a
 ``TurnGate``: a fixed number run, a bounded number wait in line and learn their place,
 and beyond that the answer is an immediate 503 with ``Retry-After`` rather than a hang.
-Rates use token buckets per account (429 with ``Retry-After``). All in-process: a fleet
-of workers would keep them in Redis.
+Rates use token buckets per account (429 with ``Retry-After``). These are one process's;
+workers that share Redis use ``fleet.FleetBuckets`` and ``fleet.FleetGate`` instead,
+which answer the same calls for the whole fleet (``Buckets``, ``Gate``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,26 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from os1.server.problems import HttpProblem
+
+WaitFn = Callable[[int], Awaitable[None]]
+
+
+class Buckets(Protocol):
+    async def take(self, key: str, what: str) -> None: ...
+    async def give_back(self, key: str) -> None: ...
+
+
+class Gate(Protocol):
+    limit: int
+    max_waiting: int
+
+    def slot(self, on_wait: WaitFn | None = None) -> AbstractAsyncContextManager[None]: ...
 
 
 class TokenBuckets:
@@ -30,7 +46,7 @@ class TokenBuckets:
         self.burst = float(burst or max(1, per_minute // 2))
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def take(self, key: str, what: str) -> None:
+    async def take(self, key: str, what: str) -> None:
         """Spend one token of ``key``'s bucket.
 
         Raises:
@@ -53,7 +69,7 @@ class TokenBuckets:
             cutoff = now - self.burst / self.rate
             self._buckets = {k: v for k, v in self._buckets.items() if v[1] > cutoff}
 
-    def give_back(self, key: str) -> None:
+    async def give_back(self, key: str) -> None:
         """Return a token spent on something that came to nothing (a dropped draft)."""
         if (held := self._buckets.get(key)) is not None:
             self._buckets[key] = (min(self.burst, held[0] + 1.0), held[1])
@@ -76,9 +92,7 @@ class TurnGate:
         return len(self._line)
 
     @asynccontextmanager
-    async def slot(
-        self, on_wait: Callable[[int], Awaitable[None]] | None = None
-    ) -> AsyncIterator[None]:
+    async def slot(self, on_wait: WaitFn | None = None) -> AsyncIterator[None]:
         """Hold one of the active places for the block.
 
         Args:
@@ -96,7 +110,7 @@ class TurnGate:
         finally:
             self._release()
 
-    async def _wait(self, on_wait: Callable[[int], Awaitable[None]] | None) -> None:
+    async def _wait(self, on_wait: WaitFn | None) -> None:
         if len(self._line) >= self.max_waiting:
             raise HttpProblem(
                 503,
@@ -116,7 +130,8 @@ class TurnGate:
                     told = place
                     await on_wait(place)
                 try:
-                    await asyncio.wait_for(asyncio.shield(ticket), timeout=1.0)
+                    async with asyncio.timeout(1.0):  # not wait_for: Python 3.11's can turn
+                        await asyncio.shield(ticket)  # a person's cancel into a timeout
                     return
                 except TimeoutError:
                     continue

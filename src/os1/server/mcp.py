@@ -869,7 +869,7 @@ class BearerGate:
         # a refusal (401, 429) raises here, before the SDK has read a byte; the app's
         # error handlers answer it in the usual JSON shape
         account = await identify(svc, Headers(scope=scope).get("authorization"), None)
-        svc.requests.take(f"u{account.id}", "requests")
+        await svc.requests.take(f"u{account.id}", "requests")
         if not await svc.live.stands(account):  # the key check may be seconds old
             raise _ENDED
         scope[ACCOUNT_KEY] = account

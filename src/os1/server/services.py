@@ -1,11 +1,13 @@
 """What every route needs, built once per app: the companion, accounts, what is open for
 whom (``live``), limits and the speech models (loaded lazily: a server nobody talks to
-aloud never pays for them)."""
+aloud never pays for them). With ``redis_url`` set, the limits are the fleet's, kept in
+Redis (``fleet.py``); otherwise this process's own."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
@@ -14,7 +16,8 @@ from os1.config import Settings
 from os1.core.accounts import Accounts
 from os1.core.speech import SpeechModels
 from os1.core.turns import CancelToken
-from os1.server.limits import TokenBuckets, TurnGate
+from os1.server.fleet import Fleet, FleetBuckets, FleetGate
+from os1.server.limits import Buckets, Gate, TokenBuckets, TurnGate
 from os1.server.live import LiveSessions
 
 
@@ -30,11 +33,12 @@ class Services:
     companion: Companion
     accounts: Accounts
     live: LiveSessions  # open sockets and MCP sessions by account; ends them with it
-    gate: TurnGate
-    requests: TokenBuckets
-    turns: TokenBuckets
+    gate: Gate
+    requests: Buckets
+    turns: Buckets
     speech: SpeechModels  # loaded on the first voice session, then shared by all
-    signins: TokenBuckets = field(default_factory=lambda: TokenBuckets(20, burst=10))
+    signins: Buckets = field(default_factory=lambda: TokenBuckets(20, burst=10))
+    fleet: Fleet | None = None  # the state shared with other workers, when configured
     stopping: bool = False
     inflight: set[CancelToken] = field(default_factory=set)
     idle: asyncio.Event = field(default_factory=_set_event)
@@ -42,6 +46,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, companion: Companion) -> Services:
         accounts = companion.accounts
+        fleet = Fleet(settings.redis_url) if settings.redis_url else None
         return cls(
             settings=settings,
             companion=companion,
@@ -52,12 +57,24 @@ class Services:
                 sweep_every=settings.session_sweep_seconds,
             ),
             speech=companion.speech.models(settings),
-            gate=TurnGate(settings.active_turn_limit, settings.max_waiting_turns),
-            requests=TokenBuckets(settings.requests_per_minute),
-            turns=TokenBuckets(
-                settings.turns_per_minute, burst=max(5, settings.turns_per_minute // 3)
-            ),
+            fleet=fleet,
+            **_limits(settings, fleet),
         )
+
+
+def _limits(settings: Settings, fleet: Fleet | None) -> dict[str, Any]:
+    """The turn gate and the rate buckets: the fleet's when there is one."""
+    active, waiting = settings.active_turn_limit, settings.max_waiting_turns
+    rates = {
+        "requests": (settings.requests_per_minute, None),
+        "turns": (settings.turns_per_minute, max(5, settings.turns_per_minute // 3)),
+        "signins": (20, 10),
+    }
+    if fleet is None:
+        limits: dict[str, Any] = {k: TokenBuckets(n, burst) for k, (n, burst) in rates.items()}
+        return {**limits, "gate": TurnGate(active, waiting)}
+    limits = {k: FleetBuckets(fleet, k, n, burst) for k, (n, burst) in rates.items()}
+    return {**limits, "gate": FleetGate(fleet, active, waiting)}
 
 
 def services(connection: HTTPConnection) -> Services:

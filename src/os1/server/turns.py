@@ -67,7 +67,7 @@ async def turn_events(
             stops, 401 when the account ended before the turn's place in line came.
     """
     _refuse_if_stopping(svc)
-    svc.turns.take(f"u{account.id}", "turns")
+    await svc.turns.take(f"u{account.id}", "turns")
     try:
         async with aclosing(
             _turn_in_line(svc, account, text, cancel or CancelToken(), on_wait, tentative, persona)
@@ -76,7 +76,7 @@ async def turn_events(
                 yield event
     finally:
         if tentative is not None and tentative.dropped:
-            svc.turns.give_back(f"u{account.id}")
+            await svc.turns.give_back(f"u{account.id}")
 
 
 async def _turn_in_line(
@@ -122,7 +122,7 @@ async def model_turn(svc: Services, account: Account, work: Callable[[], Awaitab
             stops.
     """
     _refuse_if_stopping(svc)
-    svc.turns.take(f"u{account.id}", "turns")
+    await svc.turns.take(f"u{account.id}", "turns")
     async with svc.gate.slot():
         _refuse_if_stopping(svc)
         return await work()

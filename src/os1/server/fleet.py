@@ -1,0 +1,396 @@
+"""The state a fleet of ``os1 serve`` workers shares, kept in Redis (``redis_url``): the
+live count, each person's rate buckets, and the turn gate with its line.
+
+One process keeps these in memory (``limits.py``, ``presence.py``); workers that share a
+store must share them too, or each would let a person take the whole rate, run its own
+``max_active_turns`` against one model server, and count only its own conversations.
+Every decision is one Lua script run atomically by Redis on Redis's own clock
+(``TIME``), so workers on machines whose clocks disagree still agree, and nothing is
+read, decided and written back in separate steps that another worker could slip between.
+
+What a dead worker held ends by itself: a turn's place among the active ones is a lease
+its worker renews every ``LEASE / 3`` seconds, a place in line is dropped once its
+waiter stops asking for ``LINE_TTL`` seconds, and a worker's share of the live count
+is forgotten ``STALE`` seconds after its last beat. A freed place is announced on a
+channel, so waiters on every worker look at once rather than at their next poll.
+
+Keys live under ``os1:``; give each deployment its own Redis database
+(``redis://host:6379/N``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from os1.errors import ConfigError
+from os1.server.limits import WaitFn
+from os1.server.problems import HttpProblem
+
+log = logging.getLogger(__name__)
+
+LEASE = 30.0  # seconds a running turn's place outlives its worker
+LINE_TTL = 5.0  # seconds a place in line outlives a waiter that stopped asking
+POLL = 0.5  # seconds between looks at the line when no place is announced
+BEAT = 2.0  # seconds between a worker's reports of its live conversations
+STALE = 10.0  # seconds after which a silent worker's conversations no longer count
+FREED = "os1:gate:freed"
+
+# KEYS: bucket hash. ARGV: rate per second, burst, cost (1 to take, -1 to give back).
+# Returns {1 or 0 (taken or refused), tokens left as a string}.
+_BUCKET = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+if cost < 0 and not held[1] then return {1, tostring(burst)} end
+local tokens = tonumber(held[1]) or burst
+local stamp = tonumber(held[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
+if cost > 0 and tokens < cost then return {0, tostring(tokens)} end
+tokens = math.min(burst, tokens - cost)
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return {1, tostring(tokens)}
+"""
+
+# KEYS: line (zset ticket -> order), active (zset ticket -> lease end), heard (zset
+# ticket -> when a waiter is given up), order (counter). ARGV: ticket, limit, max
+# waiting, lease, line ttl, mode ('join' or 'look').
+# Returns 0 when the ticket now holds an active place, n > 0 for its place in line,
+# -1 when the line is full (join) and -2 when the ticket was dropped from it (look).
+_GATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local me, limit, most = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local lease, ttl, mode = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+for _, gone in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+  redis.call('ZREM', KEYS[1], gone)
+  redis.call('ZREM', KEYS[3], gone)
+end
+local free = limit - redis.call('ZCARD', KEYS[2])
+if mode == 'join' then
+  if free > 0 and redis.call('ZCARD', KEYS[1]) == 0 then
+    redis.call('ZADD', KEYS[2], now + lease, me)
+    return 0
+  end
+  if redis.call('ZCARD', KEYS[1]) >= most then return -1 end
+  redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[4]), me)
+end
+local rank = redis.call('ZRANK', KEYS[1], me)
+if not rank then return -2 end
+if rank < free then
+  redis.call('ZREM', KEYS[1], me)
+  redis.call('ZREM', KEYS[3], me)
+  redis.call('ZADD', KEYS[2], now + lease, me)
+  return 0
+end
+redis.call('ZADD', KEYS[3], now + ttl, me)
+return rank - math.max(free, 0) + 1
+"""
+
+# KEYS: active. ARGV: ticket, lease. Returns 1 while the ticket still holds its place.
+_RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return 1
+"""
+
+# KEYS: presence hash. ARGV: worker, its conversations, stale seconds. Writes this
+# worker's count, forgets silent workers, returns the others' counts summed.
+_BEAT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. tostring(now))
+local others = 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local count, at = string.match(all[i + 1], '(%d+) ([%d.]+)')
+  if not at or now - tonumber(at) > tonumber(ARGV[3]) then
+    redis.call('HDEL', KEYS[1], all[i])
+  elseif all[i] ~= ARGV[1] then
+    others = others + tonumber(count)
+  end
+end
+return others
+"""
+
+
+class Counting(Protocol):
+    """A worker's live count (``os1.presence.Presence``): its own, and the others'."""
+
+    elsewhere: int
+
+    def count_here(self) -> int: ...
+
+
+async def _done(call: Any) -> Any:
+    """The answer of a Redis command: redis-py types its asyncio commands as
+    ``Awaitable[T] | T``, which mypy will not await."""
+    return await call
+
+
+def worker_name() -> str:
+    """This worker's name in the shared state: host, process, and a random part (a pid
+    is reused after a restart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _unreachable(url: str, exc: Exception) -> ConfigError:
+    return ConfigError(
+        "redis_unreachable",
+        f"Cannot reach Redis at {_shown(url)}: {exc}.",
+        "Start Redis there, or remove redis_url from the configuration to keep this"
+        " server's state in its own process.",
+    )
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return scheme + sep + rest
+
+
+def _busy_refusal() -> HttpProblem:
+    return HttpProblem(
+        503,
+        "busy",
+        "The companion is answering as many people as it can and the line is full; it"
+        " cannot take another turn right now.",
+        "Try again in a few seconds.",
+        {"Retry-After": "5"},
+    )
+
+
+def _rate_refusal(what: str, wait: int) -> HttpProblem:
+    return HttpProblem(
+        429,
+        "rate_limited",
+        f"Too many {what} in a short time.",
+        f"Wait {wait} s and try again.",
+        {"Retry-After": str(wait)},
+    )
+
+
+def _state_lost(exc: Exception) -> HttpProblem:
+    log.warning("shared state unreachable: %s", exc)
+    return HttpProblem(
+        503,
+        "state_unreachable",
+        "The server cannot reach the state it shares with its other workers.",
+        "Try again in a few seconds; if it lasts, the server's Redis needs looking at.",
+        {"Retry-After": "5"},
+    )
+
+
+class Fleet:
+    """One worker's link to the shared state: its connection, its name, and the
+    background work that keeps its share of it fresh (``running``)."""
+
+    def __init__(self, url: str, name: str | None = None) -> None:
+        self.url = url
+        self.name = name or worker_name()
+        self.redis: aioredis.Redis = aioredis.from_url(
+            url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30
+        )
+        self._freed = asyncio.Event()  # replaced by a new one each time it is set
+
+    async def check(self) -> None:
+        """Raises: ConfigError: Redis cannot be reached (with what to do about it)."""
+        try:
+            await _done(self.redis.ping())
+        except (RedisError, OSError) as exc:
+            raise _unreachable(self.url, exc) from exc
+
+    @asynccontextmanager
+    async def running(self, presence: Counting) -> AsyncIterator[Fleet]:
+        """Check the connection, then keep this worker's live count reported and the
+        others' read into ``presence`` and listen for freed places, until the block ends."""
+        await self.check()
+        tasks = [
+            asyncio.create_task(self._beating(presence)),
+            asyncio.create_task(self._listening()),
+        ]
+        try:
+            yield self
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            with contextlib.suppress(RedisError, OSError):
+                await _done(self.redis.hdel("os1:presence", self.name))  # count it no more
+            await self.redis.aclose()
+
+    async def beat(self, presence: Counting) -> None:
+        """Report this worker's conversations and read the others' into ``presence``."""
+        others = await _done(
+            self.redis.eval(_BEAT, 1, "os1:presence", self.name, presence.count_here(), STALE)
+        )
+        presence.elsewhere = int(others)
+
+    async def _beating(self, presence: Counting) -> None:
+        while True:
+            try:
+                await self.beat(presence)
+            except (RedisError, OSError) as exc:
+                log.warning("could not report live conversations: %s", exc)
+            await asyncio.sleep(BEAT)
+
+    async def _listening(self) -> None:
+        # a connection of its own, without the commands' read timeout: the channel may
+        # be quiet for hours (keepalive notices a dead peer instead)
+        listener = aioredis.from_url(self.url, socket_connect_timeout=5, socket_keepalive=True)
+        try:
+            while True:
+                try:
+                    async with listener.pubsub() as channel:
+                        await channel.subscribe(FREED)
+                        async for message in channel.listen():
+                            if message.get("type") == "message":
+                                self._freed, announced = asyncio.Event(), self._freed
+                                announced.set()
+                except (RedisError, OSError) as exc:
+                    log.warning("lost the shared gate's channel, listening again: %s", exc)
+                    await asyncio.sleep(1.0)
+        finally:
+            await listener.aclose()
+
+    def next_freed(self) -> asyncio.Event:
+        """An event set when some worker next frees a place. Take it before looking at
+        the line, so that a place freed between the look and the wait is not missed."""
+        return self._freed
+
+    async def eval(self, script: str, keys: Sequence[str], *args: Any) -> Any:
+        """Run ``script``; a lost connection is a 503 the person can retry."""
+        try:
+            return await _done(self.redis.eval(script, len(keys), *keys, *args))
+        except (RedisError, OSError) as exc:
+            raise _state_lost(exc) from exc
+
+
+async def check_redis(url: str) -> None:
+    """Raises: ConfigError: Redis at ``url`` cannot be reached."""
+    fleet = Fleet(url)
+    try:
+        await fleet.check()
+    finally:
+        await fleet.redis.aclose()
+
+
+class FleetBuckets:
+    """``limits.TokenBuckets`` shared by every worker: ``per_minute`` events per key."""
+
+    def __init__(self, fleet: Fleet, name: str, per_minute: int, burst: int | None = None) -> None:
+        self.fleet = fleet
+        self.prefix = f"os1:rate:{name}:"
+        self.rate = per_minute / 60.0
+        self.burst = float(burst or max(1, per_minute // 2))
+
+    async def take(self, key: str, what: str) -> None:
+        """Raises: HttpProblem: 429 with how long to wait; 503 if Redis is gone."""
+        taken, left = await self.fleet.eval(_BUCKET, [self.prefix + key], self.rate, self.burst, 1)
+        if not int(taken):
+            raise _rate_refusal(what, math.ceil((1.0 - float(left)) / self.rate))
+
+    async def give_back(self, key: str) -> None:
+        await self.fleet.eval(_BUCKET, [self.prefix + key], self.rate, self.burst, -1)
+
+
+class FleetGate:
+    """``limits.TurnGate`` across workers: at most ``active`` turns at once in the whole
+    fleet, at most ``waiting`` in one line, first come first served, each waiter told
+    its place."""
+
+    KEYS = ("os1:gate:line", "os1:gate:active", "os1:gate:heard", "os1:gate:order")
+
+    def __init__(self, fleet: Fleet, active: int, waiting: int, lease: float = LEASE) -> None:
+        self.fleet = fleet
+        self.limit = active
+        self.max_waiting = waiting
+        self.lease = lease
+
+    @asynccontextmanager
+    async def slot(self, on_wait: WaitFn | None = None) -> AsyncIterator[None]:
+        """Hold one of the fleet's active places for the block (``TurnGate.slot``).
+
+        Raises:
+            HttpProblem: 503 when the line is full or Redis cannot be reached.
+        """
+        ticket = f"{self.fleet.name}:{uuid.uuid4().hex[:12]}"
+        try:
+            await self._wait(ticket, on_wait)
+            keeper = asyncio.create_task(self._keep(ticket))
+        except BaseException:
+            await self._leave(ticket)  # given up in line, or granted just as it gave up
+            raise
+        try:
+            yield
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
+            await self._leave(ticket)
+
+    async def _wait(self, ticket: str, on_wait: WaitFn | None) -> None:
+        place = await self._look(ticket, "join")
+        if place == -1:
+            raise _busy_refusal()
+        told = 0
+        while place != 0:
+            freed = self.fleet.next_freed()
+            if place == -2:  # dropped for silence (a stall of seconds): join again
+                place = await self._look(ticket, "join")
+                if place == -1:
+                    raise _busy_refusal()
+                continue
+            if on_wait is not None and place != told:
+                told = place
+                await on_wait(place)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(POLL):  # not wait_for: 3.11's turns a cancel
+                    await freed.wait()  # that meets its timeout into a TimeoutError
+            place = await self._look(ticket, "look")
+
+    async def _look(self, ticket: str, mode: str) -> int:
+        found = await self.fleet.eval(
+            _GATE, self.KEYS, ticket, self.limit, self.max_waiting, self.lease, LINE_TTL, mode
+        )
+        return int(found)
+
+    async def _keep(self, ticket: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            try:
+                if not int(
+                    await _done(self.fleet.redis.eval(_RENEW, 1, self.KEYS[1], ticket, self.lease))
+                ):
+                    log.warning("a turn's place in the shared gate lapsed while it ran")
+                    return
+            except (RedisError, OSError) as exc:
+                log.warning("could not renew a turn's place in the shared gate: %s", exc)
+
+    async def _leave(self, ticket: str) -> None:
+        redis = self.fleet.redis
+        try:
+            async with redis.pipeline(transaction=True) as pipe:
+                for key in self.KEYS[:3]:
+                    pipe.zrem(key, ticket)
+                pipe.publish(FREED, ticket)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:  # the lease frees it in LEASE seconds anyway
+            log.warning("could not free a place in the shared gate: %s", exc)

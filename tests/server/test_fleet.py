@@ -1,0 +1,245 @@
+"""Workers that share Redis share their limits and their live count: one person's rate is
+one rate across the fleet, the turn line is one line with true places, and a worker that
+dies (kill -9) gives back what it held by itself. Against a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from serving import ROOMY, LiveServer, free_port, settings_for
+
+from os1.errors import ConfigError
+from os1.presence import Presence
+from os1.server import fleet as fleet_module
+from os1.server.fleet import Fleet, FleetBuckets, FleetGate
+from os1.server.problems import HttpProblem
+
+
+@pytest.fixture
+async def workers(redis_url: str) -> AsyncIterator[tuple[Fleet, Fleet]]:
+    """Two workers' links to one Redis, each running as a server runs it."""
+    a, b = Fleet(redis_url, "worker-a"), Fleet(redis_url, "worker-b")
+    async with a.running(Presence()), b.running(Presence()):
+        yield a, b
+
+
+async def test_a_persons_rate_is_one_rate_across_workers(workers: tuple[Fleet, Fleet]) -> None:
+    a, b = workers
+    on_a = FleetBuckets(a, "turns", per_minute=60, burst=3)
+    on_b = FleetBuckets(b, "turns", per_minute=60, burst=3)
+    await on_a.take("u1", "turns")
+    await on_b.take("u1", "turns")
+    await on_a.take("u1", "turns")
+    with pytest.raises(HttpProblem) as limited:
+        await on_b.take("u1", "turns")
+    assert limited.value.status == 429 and int(limited.value.headers["Retry-After"]) >= 1
+    await on_b.take("u2", "turns")  # another person is not affected
+    await on_a.give_back("u1")  # a dropped voice reply gives its turn back, fleet-wide
+    await on_b.take("u1", "turns")
+    await on_a.give_back("u3")  # nothing spent: no extra burst
+    for _ in range(3):
+        await on_b.take("u3", "turns")
+    with pytest.raises(HttpProblem):
+        await on_a.take("u3", "turns")
+
+
+async def test_the_turn_line_is_one_line_across_workers(
+    workers: tuple[Fleet, Fleet], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fleet_module, "POLL", 5.0)  # a place moves on when freed, not polled
+    a, b = workers
+    gates = FleetGate(a, active=1, waiting=3), FleetGate(b, active=1, waiting=3)
+    order: list[str] = []
+    places: dict[str, list[int]] = {"b": [], "c": []}
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with gates[0].slot():
+            order.append("a")
+            await release.wait()
+
+    async def later(name: str, gate: FleetGate) -> None:
+        async def told(place: int) -> None:
+            places[name].append(place)
+
+        async with gate.slot(told):
+            order.append(name)
+
+    running = asyncio.create_task(first())
+    await asyncio.sleep(0.1)
+    waiting_b = asyncio.create_task(later("b", gates[1]))
+    await asyncio.sleep(0.1)
+    waiting_c = asyncio.create_task(later("c", gates[0]))
+    await asyncio.sleep(0.2)
+    assert order == ["a"] and places == {"b": [1], "c": [2]}
+    started = time.monotonic()
+    release.set()
+    await asyncio.wait_for(asyncio.gather(running, waiting_b, waiting_c), 10)
+    assert order == ["a", "b", "c"]
+    assert time.monotonic() - started < 2.0  # two places passed on, each announced
+    assert places["c"] == [2, 1]  # c was told when it moved up
+
+
+async def test_a_full_line_is_a_503_and_a_waiter_who_leaves_frees_its_place(
+    workers: tuple[Fleet, Fleet],
+) -> None:
+    a, b = workers
+    gate_a, gate_b = FleetGate(a, active=1, waiting=1), FleetGate(b, active=1, waiting=1)
+    hold = asyncio.Event()
+
+    async def occupy(gate: FleetGate) -> None:
+        async with gate.slot():
+            await hold.wait()
+
+    running = asyncio.create_task(occupy(gate_a))
+    await asyncio.sleep(0.1)
+    waiter = asyncio.create_task(occupy(gate_b))
+    await asyncio.sleep(0.1)
+    with pytest.raises(HttpProblem) as refused:
+        async with gate_a.slot():
+            pass
+    assert refused.value.status == 503 and refused.value.headers["Retry-After"]
+    waiter.cancel()  # the person gave up waiting
+    await asyncio.gather(waiter, return_exceptions=True)
+    hold.set()
+    await running
+    async with gate_b.slot():  # the line is empty again, the place free
+        pass
+
+
+HOLDER = """
+import asyncio, sys
+from os1.server.fleet import Fleet, FleetGate
+
+async def main():
+    fleet = Fleet(sys.argv[1], "doomed")
+    async with FleetGate(fleet, active=1, waiting=4, lease=1.5).slot():
+        print("held", flush=True)
+        await asyncio.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_worker_gives_back_its_turn_when_its_lease_ends(
+    workers: tuple[Fleet, Fleet], redis_url: str
+) -> None:
+    holder = subprocess.Popen(  # noqa: ASYNC220  (a worker to kill, not awaited)
+        [sys.executable, "-c", textwrap.dedent(HOLDER), redis_url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert (await asyncio.to_thread(holder.stdout.readline)).strip() == "held"
+        gate = FleetGate(workers[0], active=1, waiting=4)
+        places: list[int] = []
+
+        async def told(place: int) -> None:
+            places.append(place)
+
+        await asyncio.sleep(2.0)  # longer than the lease: the holder renews it while alive
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.5):
+                async with gate.slot(told):
+                    pass
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+        started = time.monotonic()
+        async with asyncio.timeout(10):
+            async with gate.slot(told):
+                waited = time.monotonic() - started
+        assert places and places[0] == 1
+        assert waited < 1.5 + 2 * fleet_module.POLL + 0.5  # within the dead worker's lease
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+
+
+async def test_every_worker_counts_the_whole_fleets_conversations(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fleet_module, "STALE", 0.5)
+    here, there = Presence(), Presence()
+    a, b = Fleet(redis_url, "worker-a"), Fleet(redis_url, "worker-b")
+    with here.hold("ana"), here.hold("bo"), there.hold("cy"):
+        await a.beat(here)
+        await b.beat(there)
+        await a.beat(here)
+        assert here.count() == 3 and there.count() == 3
+    here.touch("dee", "api")
+    await a.beat(here)
+    await b.beat(there)
+    assert there.count() == 1  # cy's conversation closed; dee's counts on a
+    await asyncio.sleep(0.7)  # worker a goes silent (as after kill -9)
+    await b.beat(there)
+    assert there.count() == 0
+    await a.redis.aclose()
+    await b.redis.aclose()
+
+
+async def test_a_damaged_count_in_redis_is_dropped_not_a_crash(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    client.hset("os1:presence", mapping={"bogus": "not a count", "old": "7 12.5", "x": "ä"})
+    presence = Presence()
+    fleet = Fleet(redis_url, "worker-a")
+    await fleet.beat(presence)
+    assert presence.elsewhere == 0
+    assert set(client.hkeys("os1:presence")) == {b"worker-a"}
+    client.close()
+    await fleet.redis.aclose()
+
+
+async def test_an_unreachable_redis_is_named_with_what_to_do() -> None:
+    fleet = Fleet(f"redis://:secret@127.0.0.1:{free_port()}/0")
+    with pytest.raises(ConfigError) as failed:
+        async with fleet.running(Presence()):
+            pass
+    assert failed.value.code == "redis_unreachable"
+    assert "secret" not in failed.value.message and "redis_url" in (failed.value.hint or "")
+    await fleet.redis.aclose()
+
+
+def test_two_servers_on_one_redis_share_rates_and_the_live_count(
+    tmp_path: Path, redis_url: str
+) -> None:
+    base = settings_for(tmp_path, redis_url=redis_url, requests_per_minute=6)
+    first = LiveServer(base).start()
+    second = LiveServer(base.model_copy(update={"port": free_port()})).start()
+    try:
+        ana = first.person("ana")
+        with httpx.Client(headers=ana.headers, timeout=10) as http:
+            answers = [http.get(f"{server.url}/api/me") for server in (first, second) * 3]
+            assert [r.status_code for r in answers] == [200, 200, 200, 429, 429, 429]
+            assert answers[3].json()["error"]["code"] == "rate_limited"
+    finally:
+        second.stop()
+        first.stop()
+    roomy = settings_for(tmp_path, redis_url=redis_url, **ROOMY)
+    first = LiveServer(roomy).start()
+    second = LiveServer(roomy.model_copy(update={"port": free_port()})).start()
+    try:
+        bo = first.person("bo")
+        with httpx.Client(headers=bo.headers, timeout=10) as http:
+            http.post(f"{first.url}/v1/chat/completions", json={
+                "model": "os1", "messages": [{"role": "user", "content": "hello"}]})  # fmt: skip
+            deadline = time.monotonic() + 10
+            while http.get(f"{second.url}/api/me").json()["live_conversations"] < 1:
+                assert time.monotonic() < deadline, "worker b never counted a's conversation"
+                time.sleep(0.2)
+    finally:
+        second.stop()
+        first.stop()
