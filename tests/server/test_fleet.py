@@ -17,12 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 import redis
+from order_check import one_at_a_time_in_order
 from serving import ROOMY, LiveServer, free_port, settings_for
 
 from os1.errors import ConfigError
 from os1.presence import Presence
 from os1.server import fleet as fleet_module
-from os1.server.fleet import Fleet, FleetBuckets, FleetGate
+from os1.server.fleet import Fleet, FleetBuckets, FleetGate, FleetTurnOrder
 from os1.server.problems import HttpProblem
 
 
@@ -116,6 +117,13 @@ async def test_a_full_line_is_a_503_and_a_waiter_who_leaves_frees_its_place(
     await running
     async with gate_b.slot():  # the line is empty again, the place free
         pass
+
+
+async def test_one_persons_turns_on_two_workers_go_one_at_a_time_in_order(
+    workers: tuple[Fleet, Fleet],
+) -> None:
+    orders = [FleetTurnOrder(worker, waiting=2) for worker in workers]
+    await one_at_a_time_in_order(orders, settle=0.1)
 
 
 HOLDER = """

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from order_check import one_at_a_time_in_order
 
-from os1.server.limits import TokenBuckets, TurnGate
+from os1.server.limits import TokenBuckets, TurnGate, TurnOrder
 from os1.server.problems import HttpProblem
 
 
@@ -86,3 +87,9 @@ async def test_a_turn_that_came_to_nothing_is_given_back() -> None:
     await buckets.take("u1", "turns")
     with pytest.raises(HttpProblem):
         await buckets.take("u1", "turns")
+
+
+async def test_one_persons_turns_go_one_at_a_time_in_order_and_others_pass() -> None:
+    order = TurnOrder(waiting=2)
+    await one_at_a_time_in_order([order], settle=0.01)
+    assert not order._gates  # nobody waits: nothing kept

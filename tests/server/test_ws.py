@@ -126,6 +126,27 @@ def test_a_second_person_waits_in_line_and_hears_their_place(
     assert waited[-1]["text"] == "Your turn now, Bob."
 
 
+def test_one_persons_second_tab_waits_for_the_first_tabs_turn(client: AppClient) -> None:
+    """Two turns of one conversation never run at once, even with the model free: the
+    second tab is told it waits, and its reply follows the first tab's."""
+    client.services.gate.limit = 8
+    ada = client.person("ada")
+    client.model.delay = 0.02
+    client.model.enqueue(" ".join(["la"] * 60), "And now the second.")
+    with client.websocket_connect("/ws", headers=ada.headers) as one:
+        one.receive_json()
+        with client.websocket_connect("/ws", headers=ada.headers) as two:
+            two.receive_json()
+            one.send_json({"type": "say", "text": "sing"})
+            _until(one, "text_delta")
+            two.send_json({"type": "say", "text": "and then?"})
+            waited = _until(two, "turn_finished")
+            first = _until(one, "turn_finished")
+    assert {"type": "queued", "position": 1} in waited
+    assert waited[-1]["text"] == "And now the second."
+    assert first[-1]["text"].startswith("la la")
+
+
 def test_sockets_need_credentials_and_this_origin(client: AppClient) -> None:
     with client.websocket_connect("/ws") as ws:
         refused = ws.receive_json()

@@ -1,5 +1,6 @@
 """The state a fleet of ``os1 serve`` workers shares, kept in Redis (``redis_url``): the
-live count, each person's rate buckets, and the turn gate with its line.
+live count, each person's rate buckets, the turn gate with its line, and each person's
+turn order.
 
 One process keeps these in memory (``limits.py``, ``presence.py``); workers that share a
 store must share them too, or each would let a person take the whole rate, run its own
@@ -27,15 +28,15 @@ import math
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from os1.errors import ConfigError
-from os1.server.limits import WaitFn
+from os1.server.limits import OWN_WAITING, WaitFn, too_many_own
 from os1.server.problems import HttpProblem
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ if mode == 'join' then
   end
   if redis.call('ZCARD', KEYS[1]) >= most then return -1 end
   redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[4]), me)
+  redis.call('EXPIRE', KEYS[4], 86400)  -- a person's counter goes a day after their last
 end
 local rank = redis.call('ZRANK', KEYS[1], me)
 if not rank then return -2 end
@@ -317,13 +319,22 @@ class FleetGate:
     fleet, at most ``waiting`` in one line, first come first served, each waiter told
     its place."""
 
-    KEYS = ("os1:gate:line", "os1:gate:active", "os1:gate:heard", "os1:gate:order")
-
-    def __init__(self, fleet: Fleet, active: int, waiting: int, lease: float = LEASE) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        active: int,
+        waiting: int,
+        lease: float = LEASE,
+        *,
+        prefix: str = "os1:gate:",
+        refusal: Callable[[], HttpProblem] = _busy_refusal,
+    ) -> None:
         self.fleet = fleet
         self.limit = active
         self.max_waiting = waiting
         self.lease = lease
+        self.keys = tuple(prefix + key for key in ("line", "active", "heard", "order"))
+        self.refusal = refusal
 
     @asynccontextmanager
     async def slot(self, on_wait: WaitFn | None = None) -> AsyncIterator[None]:
@@ -349,14 +360,14 @@ class FleetGate:
     async def _wait(self, ticket: str, on_wait: WaitFn | None) -> None:
         place = await self._look(ticket, "join")
         if place == -1:
-            raise _busy_refusal()
+            raise self.refusal()
         told = 0
         while place != 0:
             freed = self.fleet.next_freed()
             if place == -2:  # dropped for silence (a stall of seconds): join again
                 place = await self._look(ticket, "join")
                 if place == -1:
-                    raise _busy_refusal()
+                    raise self.refusal()
                 continue
             if on_wait is not None and place != told:
                 told = place
@@ -368,7 +379,7 @@ class FleetGate:
 
     async def _look(self, ticket: str, mode: str) -> int:
         found = await self.fleet.eval(
-            _GATE, self.KEYS, ticket, self.limit, self.max_waiting, self.lease, LINE_TTL, mode
+            _GATE, self.keys, ticket, self.limit, self.max_waiting, self.lease, LINE_TTL, mode
         )
         return int(found)
 
@@ -377,7 +388,7 @@ class FleetGate:
             await asyncio.sleep(self.lease / 3)
             try:
                 if not int(
-                    await _done(self.fleet.redis.eval(_RENEW, 1, self.KEYS[1], ticket, self.lease))
+                    await _done(self.fleet.redis.eval(_RENEW, 1, self.keys[1], ticket, self.lease))
                 ):
                     log.warning("a turn's place in the shared gate lapsed while it ran")
                     return
@@ -388,9 +399,27 @@ class FleetGate:
         redis = self.fleet.redis
         try:
             async with redis.pipeline(transaction=True) as pipe:
-                for key in self.KEYS[:3]:
+                for key in self.keys[:3]:
                     pipe.zrem(key, ticket)
                 pipe.publish(FREED, ticket)
                 await pipe.execute()
         except (RedisError, OSError) as exc:  # the lease frees it in LEASE seconds anyway
             log.warning("could not free a place in the shared gate: %s", exc)
+
+
+class FleetTurnOrder:
+    """``limits.TurnOrder`` across workers: one turn at a time per person, first come
+    first served, whichever worker each came to; a person's line is a ``FleetGate`` of
+    one under their own keys, so a dead worker's turn lets the next go after its lease."""
+
+    def __init__(self, fleet: Fleet, waiting: int = OWN_WAITING) -> None:
+        self.fleet = fleet
+        self.waiting = waiting
+
+    def slot(self, person: str, on_wait: WaitFn | None = None) -> AbstractAsyncContextManager[None]:
+        """Raises: HttpProblem: 429 when the person's own line is full; 503 if Redis is
+        gone."""
+        gate = FleetGate(
+            self.fleet, 1, self.waiting, prefix=f"os1:person:{person}:", refusal=too_many_own
+        )
+        return gate.slot(on_wait)

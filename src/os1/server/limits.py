@@ -4,9 +4,11 @@ rates per person, and a gate in front of the model with a visible queue.
 The model is the scarce part (the local one answers one turn at a time), so turns pass a
 ``TurnGate``: a fixed number run, a bounded number wait in line and learn their place,
 and beyond that the answer is an immediate 503 with ``Retry-After`` rather than a hang.
-Rates use token buckets per account (429 with ``Retry-After``). These are one process's;
-workers that share Redis use ``fleet.FleetBuckets`` and ``fleet.FleetGate`` instead,
-which answer the same calls for the whole fleet (``Buckets``, ``Gate``).
+A person's own turns pass a ``TurnOrder`` first: one at a time, in the order they came,
+so two tabs never interleave one conversation. Rates use token buckets per account (429
+with ``Retry-After``). These are one process's; workers that share Redis use
+``fleet.FleetBuckets``, ``fleet.FleetGate`` and ``fleet.FleetTurnOrder`` instead, which
+answer the same calls for the whole fleet (``Buckets``, ``Gate``, ``Order``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,25 @@ class Gate(Protocol):
     max_waiting: int
 
     def slot(self, on_wait: WaitFn | None = None) -> AbstractAsyncContextManager[None]: ...
+
+
+class Order(Protocol):
+    def slot(
+        self, person: str, on_wait: WaitFn | None = None
+    ) -> AbstractAsyncContextManager[None]: ...
+
+
+OWN_WAITING = 16  # a person's own turns that may wait behind their turn under way
+
+
+def too_many_own() -> HttpProblem:
+    return HttpProblem(
+        429,
+        "too_many_waiting",
+        f"You already have {OWN_WAITING} turns waiting for the one under way.",
+        "Wait for the replies under way, then try again.",
+        {"Retry-After": "5"},
+    )
 
 
 class TokenBuckets:
@@ -81,9 +102,12 @@ class TurnGate:
     Waiters are served first come, first served; each can learn its place in line.
     """
 
-    def __init__(self, active: int, waiting: int) -> None:
+    def __init__(
+        self, active: int, waiting: int, refusal: Callable[[], HttpProblem] | None = None
+    ) -> None:
         self.limit = active
         self.max_waiting = waiting
+        self.refusal = refusal  # what a full line says, if not that the companion is busy
         self.active = 0
         self._line: deque[asyncio.Future[None]] = deque()
 
@@ -112,6 +136,8 @@ class TurnGate:
 
     async def _wait(self, on_wait: WaitFn | None) -> None:
         if len(self._line) >= self.max_waiting:
+            if self.refusal is not None:
+                raise self.refusal()
             raise HttpProblem(
                 503,
                 "busy",
@@ -157,6 +183,29 @@ class TurnGate:
                 nxt.set_result(None)  # the place passes straight to the next in line
                 return
         self.active -= 1
+
+
+class TurnOrder:
+    """One turn at a time per person, first come first served, whichever door or tab it
+    comes from: two turns of one conversation never interleave their messages. Each
+    person's line is a ``TurnGate`` of one, kept only while someone is in it."""
+
+    def __init__(self, waiting: int = OWN_WAITING) -> None:
+        self.waiting = waiting
+        self._gates: dict[str, TurnGate] = {}
+
+    @asynccontextmanager
+    async def slot(self, person: str, on_wait: WaitFn | None = None) -> AsyncIterator[None]:
+        """Raises: HttpProblem: 429 when the person's own line is full."""
+        gate = self._gates.get(person)
+        if gate is None:
+            gate = self._gates[person] = TurnGate(1, self.waiting, too_many_own)
+        try:
+            async with gate.slot(on_wait):
+                yield
+        finally:
+            if not gate.active and not gate.waiting:
+                self._gates.pop(person, None)
 
 
 class BodyLimit:

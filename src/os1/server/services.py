@@ -16,8 +16,8 @@ from os1.config import Settings
 from os1.core.accounts import Accounts
 from os1.core.speech import SpeechModels
 from os1.core.turns import CancelToken
-from os1.server.fleet import Fleet, FleetBuckets, FleetGate
-from os1.server.limits import Buckets, Gate, TokenBuckets, TurnGate
+from os1.server.fleet import Fleet, FleetBuckets, FleetGate, FleetTurnOrder
+from os1.server.limits import Buckets, Gate, Order, TokenBuckets, TurnGate, TurnOrder
 from os1.server.live import LiveSessions
 
 
@@ -33,7 +33,8 @@ class Services:
     companion: Companion
     accounts: Accounts
     live: LiveSessions  # open sockets and MCP sessions by account; ends them with it
-    gate: Gate
+    gate: Gate  # the model's: how many turns at once, for everyone
+    order: Order  # each person's: one turn at a time, in the order they came
     requests: Buckets
     turns: Buckets
     speech: SpeechModels  # loaded on the first voice session, then shared by all
@@ -63,7 +64,7 @@ class Services:
 
 
 def _limits(settings: Settings, fleet: Fleet | None) -> dict[str, Any]:
-    """The turn gate and the rate buckets: the fleet's when there is one."""
+    """The turn gates and the rate buckets: the fleet's when there is one."""
     active, waiting = settings.active_turn_limit, settings.max_waiting_turns
     rates = {
         "requests": (settings.requests_per_minute, None),
@@ -72,9 +73,9 @@ def _limits(settings: Settings, fleet: Fleet | None) -> dict[str, Any]:
     }
     if fleet is None:
         limits: dict[str, Any] = {k: TokenBuckets(n, burst) for k, (n, burst) in rates.items()}
-        return {**limits, "gate": TurnGate(active, waiting)}
+        return {**limits, "gate": TurnGate(active, waiting), "order": TurnOrder()}
     limits = {k: FleetBuckets(fleet, k, n, burst) for k, (n, burst) in rates.items()}
-    return {**limits, "gate": FleetGate(fleet, active, waiting)}
+    return {**limits, "gate": FleetGate(fleet, active, waiting), "order": FleetTurnOrder(fleet)}
 
 
 def services(connection: HTTPConnection) -> Services:

@@ -89,7 +89,8 @@ async def _turn_in_line(
     persona: str | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
     with svc.live.turn(account, token):
-        async with svc.gate.slot(on_wait):
+        # the person's earlier turn first (another tab, another door), then the model
+        async with svc.order.slot(f"u{account.id}", on_wait), svc.gate.slot(on_wait):
             _refuse_if_stopping(svc)
             if not await svc.live.stands(account):
                 raise _ENDED
