@@ -99,8 +99,8 @@ class Settings(BaseModel):
         default=None,
         pattern=r"^(redis|rediss|unix)://\S+$",
         description="Redis that several `os1 serve` workers share (redis://host:6379/0): the"
-        " live count, rate limits and the turn line become the fleet's. Unset: this"
-        " process's own.",
+        " live count, rate limits, the turn line and each person's turn order become the"
+        " fleet's. Unset: this process's own.",
     )
     shutdown_grace: float = Field(
         default=20.0, ge=0, description="Seconds to let turns finish when the server stops."
