@@ -36,7 +36,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from os1.errors import ConfigError
-from os1.server.limits import OWN_WAITING, WaitFn, too_many_own
+from os1.server.limits import OWN_WAITING, WaitFn, rate_refusal, too_many_own
 from os1.server.problems import HttpProblem
 
 log = logging.getLogger(__name__)
@@ -180,16 +180,6 @@ def _busy_refusal() -> HttpProblem:
     )
 
 
-def _rate_refusal(what: str, wait: int) -> HttpProblem:
-    return HttpProblem(
-        429,
-        "rate_limited",
-        f"Too many {what} in a short time.",
-        f"Wait {wait} s and try again.",
-        {"Retry-After": str(wait)},
-    )
-
-
 def _state_lost(exc: Exception) -> HttpProblem:
     log.warning("shared state unreachable: %s", exc)
     return HttpProblem(
@@ -308,7 +298,7 @@ class FleetBuckets:
         """Raises: HttpProblem: 429 with how long to wait; 503 if Redis is gone."""
         taken, left = await self.fleet.eval(_BUCKET, [self.prefix + key], self.rate, self.burst, 1)
         if not int(taken):
-            raise _rate_refusal(what, math.ceil((1.0 - float(left)) / self.rate))
+            raise rate_refusal(what, math.ceil((1.0 - float(left)) / self.rate))
 
     async def give_back(self, key: str) -> None:
         await self.fleet.eval(_BUCKET, [self.prefix + key], self.rate, self.burst, -1)

@@ -59,6 +59,17 @@ def too_many_own() -> HttpProblem:
     )
 
 
+def rate_refusal(what: str, wait: int) -> HttpProblem:
+    """The 429 of an empty rate bucket, with how long to wait."""
+    return HttpProblem(
+        429,
+        "rate_limited",
+        f"Too many {what} in a short time.",
+        f"Wait {wait} s and try again.",
+        {"Retry-After": str(wait)},
+    )
+
+
 class TokenBuckets:
     """``rate`` events per minute per key, with bursts up to ``burst``."""
 
@@ -77,14 +88,7 @@ class TokenBuckets:
         tokens, stamp = self._buckets.get(key, (self.burst, now))
         tokens = min(self.burst, tokens + (now - stamp) * self.rate)
         if tokens < 1.0:
-            wait = math.ceil((1.0 - tokens) / self.rate)
-            raise HttpProblem(
-                429,
-                "rate_limited",
-                f"Too many {what} in a short time.",
-                f"Wait {wait} s and try again.",
-                {"Retry-After": str(wait)},
-            )
+            raise rate_refusal(what, math.ceil((1.0 - tokens) / self.rate))
         self._buckets[key] = (tokens - 1.0, now)
         if len(self._buckets) > 200_000:  # forget the idle, keep memory bounded
             cutoff = now - self.burst / self.rate
