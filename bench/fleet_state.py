@@ -71,6 +71,16 @@ async def timed(
     return took, ops / (time.perf_counter() - started)
 
 
+async def first_turn(buckets: Buckets, gate: Gate) -> float:
+    """Milliseconds for the first take and slot of a new worker: for Redis, the
+    connection and the scripts' first run included (the cold path)."""
+    started = time.perf_counter()
+    await buckets.take("u0", "requests")
+    async with gate.slot():
+        pass
+    return (time.perf_counter() - started) * 1000
+
+
 async def measure(buckets: Buckets, gate: Gate, ops: int, concurrent: int) -> dict[str, float]:
     async def take(i: int) -> None:
         await buckets.take(f"u{i % 500}", "requests")
@@ -90,6 +100,7 @@ async def measure(buckets: Buckets, gate: Gate, ops: int, concurrent: int) -> di
 
 async def main(ops: int, concurrent: int) -> None:
     console = Console()
+    cold_local = await first_turn(TokenBuckets(10**9, burst=10**9), TurnGate(concurrent, 10**6))
     local = await measure(
         TokenBuckets(10**9, burst=10**9), TurnGate(concurrent, 10**6), ops, concurrent
     )
@@ -97,6 +108,10 @@ async def main(ops: int, concurrent: int) -> None:
         process, url = start_redis(Path(folder))
         try:
             fleet = Fleet(url)
+            cold_shared = await first_turn(
+                FleetBuckets(fleet, "requests", 10**9, burst=10**9),
+                FleetGate(fleet, concurrent, 10**6),
+            )
             async with fleet.running(Presence()):
                 shared = await measure(
                     FleetBuckets(fleet, "requests", 10**9, burst=10**9),
@@ -112,6 +127,12 @@ async def main(ops: int, concurrent: int) -> None:
         table.add_column(column, justify="right")
     for key, value in local.items():
         table.add_row(key, f"{value:,.3f}", f"{shared[key]:,.3f}", f"{shared[key] / value:.3g}")
+    table.add_row(
+        "first take and slot, new worker: ms",
+        f"{cold_local:,.3f}",
+        f"{cold_shared:,.3f}",
+        f"{cold_shared / cold_local:.3g}",
+    )
     console.print(table)
     one_turn = shared["take, 1 at once: ms p50"] + shared["slot, 1 at once: ms p50"]
     console.print(
