@@ -5,6 +5,7 @@ dies (kill -9) gives back what it held by itself. Against a real redis-server.""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -13,17 +14,19 @@ import textwrap
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
+import websockets.sync.client
 from order_check import one_at_a_time_in_order
 from serving import ROOMY, LiveServer, free_port, settings_for
 
 from os1.errors import ConfigError
 from os1.presence import Presence
 from os1.server import fleet as fleet_module
-from os1.server.fleet import Fleet, FleetBuckets, FleetGate, FleetTurnOrder
+from os1.server.fleet import NEWS, Fleet, FleetBuckets, FleetGate, FleetTurnOrder
 from os1.server.problems import HttpProblem
 
 
@@ -248,6 +251,57 @@ def test_two_servers_on_one_redis_share_rates_and_the_live_count(
             while http.get(f"{second.url}/api/me").json()["live_conversations"] < 1:
                 assert time.monotonic() < deadline, "worker b never counted a's conversation"
                 time.sleep(0.2)
+    finally:
+        second.stop()
+        first.stop()
+
+
+def _next_of(socket: websockets.sync.client.ClientConnection, kind: str) -> dict[str, Any]:
+    while True:
+        message = json.loads(socket.recv(timeout=15))
+        if message["type"] == kind:
+            return message  # type: ignore[no-any-return]
+
+
+def test_a_turn_on_one_worker_shows_in_the_persons_tab_on_another(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Two tabs of one person on two workers: what is said in either shows in the other,
+    once; Redis also carries rubbish, which the workers let pass."""
+    roomy = settings_for(tmp_path, redis_url=redis_url, **ROOMY)
+    first = LiveServer(roomy).start()
+    second = LiveServer(roomy.model_copy(update={"port": free_port()})).start()
+    try:
+        cy = first.person("cy")
+        redis.Redis.from_url(redis_url).publish(NEWS, b"\xff not json {")  # ignored
+        with (
+            websockets.sync.client.connect(
+                f"ws://127.0.0.1:{first.settings.port}/ws", additional_headers=cy.headers
+            ) as on_first,
+            websockets.sync.client.connect(
+                f"ws://127.0.0.1:{second.settings.port}/ws", additional_headers=cy.headers
+            ) as on_second,
+        ):
+            _next_of(on_first, "hello"), _next_of(on_second, "hello")
+            answer = httpx.post(
+                f"{second.url}/v1/chat/completions",
+                headers=cy.headers,
+                json={"model": "os1", "messages": [{"role": "user", "content": "by script"}]},
+                timeout=30,
+            )
+            assert answer.status_code == 200, answer.text
+            assert _next_of(on_first, "elsewhere")["said"] == "by script"
+            assert _next_of(on_second, "elsewhere")["said"] == "by script"
+            time.sleep(0.3)  # time enough for a copy through Redis to arrive, if one were sent
+            for tab in (on_first, on_second):
+                tab.send(json.dumps({"type": "ping"}))
+                assert json.loads(tab.recv(timeout=15))["type"] == "pong"  # told once
+            on_second.send(json.dumps({"type": "say", "text": "typed on the second"}))
+            finished = _next_of(on_second, "turn_finished")
+            news = _next_of(on_first, "elsewhere")
+            assert (news["said"], news["reply"]) == ("typed on the second", finished["text"])
+            on_second.send(json.dumps({"type": "ping"}))
+            assert json.loads(on_second.recv(timeout=15))["type"] == "pong"  # no echo of its own
     finally:
         second.stop()
         first.stop()

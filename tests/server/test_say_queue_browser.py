@@ -197,3 +197,28 @@ def test_a_message_the_server_refused_is_never_shown_as_sent(
     _wait_for_answers(page, MAX_WAITING + 2)
     said = [text for role, text in _history(live_server, ada) if role == "user"]
     assert said == ["Tell me a long story.", *[f"and then {n}?" for n in range(MAX_WAITING + 1)]]
+
+
+def test_what_is_said_in_one_window_shows_in_the_other(
+    live_server: LiveServer, browser: Browser, page: Page
+) -> None:
+    ada = live_server.person("ada")
+    llm = model(live_server)
+    llm.enqueue({"name": "Samantha", "reason": "It felt warm"})
+    _open_chat(live_server, page, ada)
+    expect(last_reply(page)).not_to_be_empty()  # the greeting, before the second opens
+    other = browser.new_page(viewport={"width": 900, "height": 800})
+    try:
+        _open_chat(live_server, other, ada)
+        expect(last_reply(other)).not_to_be_empty()
+        llm.enqueue("Lisbon is lovely in spring.")
+        say(page, "I am moving to Lisbon")
+        expect(last_reply(page)).to_contain_text("Lisbon is lovely in spring.")
+        mine = other.locator(".msg.mine.elsewhere")
+        expect(mine.locator(".text")).to_have_text("I am moving to Lisbon")
+        expect(mine.locator(".meta")).to_contain_text("in another window or app")
+        expect(last_reply(other)).to_contain_text("Lisbon is lovely in spring.")
+        expect(page.locator(".msg.elsewhere")).to_have_count(0)  # its own window has it once
+        assert last_reply(other).inner_text() == last_reply(page).inner_text()
+    finally:
+        other.close()

@@ -147,6 +147,48 @@ def test_one_persons_second_tab_waits_for_the_first_tabs_turn(client: AppClient)
     assert first[-1]["text"].startswith("la la")
 
 
+def _quiet_until_pong(ws: WebSocketTestSession) -> list[dict[str, Any]]:
+    """What the socket is sent before the answer to a ping now sent."""
+    ws.send_json({"type": "ping"})
+    return _until(ws, "pong")[:-1]
+
+
+def test_a_turn_in_one_tab_shows_in_the_persons_other_tabs_only(client: AppClient) -> None:
+    ada, bob = client.person("ada"), client.person("bob")
+    client.model.enqueue("Hello from the first tab.")
+    with (
+        client.websocket_connect("/ws", headers=ada.headers) as one,
+        client.websocket_connect("/ws", headers=ada.headers) as two,
+        client.websocket_connect("/ws", headers=bob.headers) as bobs,
+    ):
+        for ws in (one, two, bobs):
+            ws.receive_json()
+        one.send_json({"type": "say", "text": "hi from tab one"})
+        started = next(m for m in _until(one, "turn_finished") if m["type"] == "turn_started")
+        news = _until(two, "elsewhere")[-1]
+        assert news["said"] == "hi from tab one"
+        assert news["reply"] == "Hello from the first tab."
+        assert news["conversation_id"] == started["conversation_id"]
+        assert news["turn_id"] == started["turn_id"] and news["interrupted"] is False
+        assert _quiet_until_pong(one) == []  # the tab it came from has it already
+        assert _quiet_until_pong(bobs) == []  # and nobody else hears of it
+
+
+def test_a_turn_through_the_openai_api_shows_in_the_open_tab(client: AppClient) -> None:
+    ada = client.person("ada")
+    client.model.enqueue("Answered through the API.")
+    with client.websocket_connect("/ws", headers=ada.headers) as tab:
+        tab.receive_json()
+        answer = client.post(
+            "/v1/chat/completions",
+            headers=ada.headers,
+            json={"model": "os1", "messages": [{"role": "user", "content": "from a script"}]},
+        )
+        assert answer.status_code == 200, answer.text
+        news = _until(tab, "elsewhere")[-1]
+    assert (news["said"], news["reply"]) == ("from a script", "Answered through the API.")
+
+
 def test_sockets_need_credentials_and_this_origin(client: AppClient) -> None:
     with client.websocket_connect("/ws") as ws:
         refused = ws.receive_json()

@@ -81,6 +81,7 @@ def create_app(settings: Settings, companion: Companion | None = None) -> FastAP
                     yield
                 finally:
                     await drain(svc)  # MCP turns finish before its sessions close
+                    await svc.news.quiet()  # the last turns' news, before Redis closes
         finally:
             if own:
                 await comp.aclose()

@@ -1,6 +1,7 @@
 """The state a fleet of ``os1 serve`` workers shares, kept in Redis (``redis_url``): the
-live count, each person's rate buckets, the turn gate with its line, and each person's
-turn order.
+live count, each person's rate buckets, the turn gate with its line, each person's turn
+order, and the news of finished turns for the person's sockets on other workers
+(``news.py``).
 
 One process keeps these in memory (``limits.py``, ``presence.py``); workers that share a
 store must share them too, or each would let a person take the whole rate, run its own
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import os
@@ -47,6 +49,7 @@ POLL = 0.5  # seconds between looks at the line when no place is announced
 BEAT = 2.0  # seconds between a worker's reports of its live conversations
 STALE = 10.0  # seconds after which a silent worker's conversations no longer count
 FREED = "os1:gate:freed"
+NEWS = "os1:news"  # finished turns, for the person's sockets on other workers (news.py)
 
 # KEYS: bucket hash. ARGV: rate per second, burst, cost (1 to take, -1 to give back).
 # Returns {1 or 0 (taken or refused), tokens left as a string}.
@@ -202,6 +205,8 @@ class Fleet:
             url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30
         )
         self._freed = asyncio.Event()  # replaced by a new one each time it is set
+        # hands another worker's turn news to this one's sockets (``Newsroom.hear``)
+        self.on_news: Callable[[int, str, dict[str, Any]], None] | None = None
 
     async def check(self) -> None:
         """Raises: ConfigError: Redis cannot be reached (with what to do about it)."""
@@ -252,9 +257,13 @@ class Fleet:
             while True:
                 try:
                     async with listener.pubsub() as channel:
-                        await channel.subscribe(FREED)
+                        await channel.subscribe(FREED, NEWS)
                         async for message in channel.listen():
-                            if message.get("type") == "message":
+                            if message.get("type") != "message":
+                                continue
+                            if message.get("channel") == NEWS.encode():
+                                self._heard(message.get("data"))
+                            else:
                                 self._freed, announced = asyncio.Event(), self._freed
                                 announced.set()
                 except (RedisError, OSError) as exc:
@@ -262,6 +271,25 @@ class Fleet:
                     await asyncio.sleep(1.0)
         finally:
             await listener.aclose()
+
+    async def publish_news(self, account_id: int, origin: str, news: dict[str, Any]) -> None:
+        """Tell the other workers of a turn of ``account_id`` that came from ``origin``."""
+        told = {"worker": self.name, "account": account_id, "origin": origin, "news": news}
+        await _done(self.redis.publish(NEWS, json.dumps(told, ensure_ascii=False)))
+
+    def _heard(self, data: object) -> None:
+        """Another worker's news, handed to this one's sockets; this worker's own (told
+        here already) and anything malformed are let pass."""
+        try:
+            told = json.loads(data) if isinstance(data, (bytes, str)) else None
+        except ValueError:
+            told = None
+        if not isinstance(told, dict) or told.get("worker") == self.name:
+            return
+        account, origin, news = told.get("account"), told.get("origin"), told.get("news")
+        if self.on_news is None or not isinstance(account, int) or not isinstance(news, dict):
+            return
+        self.on_news(account, origin if isinstance(origin, str) else "", news)
 
     def next_freed(self) -> asyncio.Event:
         """An event set when some worker next frees a place. Take it before looking at

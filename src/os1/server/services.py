@@ -1,7 +1,7 @@
 """What every route needs, built once per app: the companion, accounts, what is open for
 whom (``live``), limits and the speech models (loaded lazily: a server nobody talks to
-aloud never pays for them). With ``redis_url`` set, the limits are the fleet's, kept in
-Redis (``fleet.py``); otherwise this process's own."""
+aloud never pays for them). With ``redis_url`` set, the limits and the news of turns are
+the fleet's, kept in Redis (``fleet.py``); otherwise this process's own."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from os1.core.turns import CancelToken
 from os1.server.fleet import Fleet, FleetBuckets, FleetGate, FleetTurnOrder
 from os1.server.limits import Buckets, Gate, Order, TokenBuckets, TurnGate, TurnOrder
 from os1.server.live import LiveSessions
+from os1.server.news import Newsroom
 
 
 def _set_event() -> asyncio.Event:
@@ -39,6 +40,7 @@ class Services:
     turns: Buckets
     speech: SpeechModels  # loaded on the first voice session, then shared by all
     signins: Buckets = field(default_factory=lambda: TokenBuckets(20, burst=10))
+    news: Newsroom = field(default_factory=Newsroom)  # turns told to the person's other chats
     fleet: Fleet | None = None  # the state shared with other workers, when configured
     stopping: bool = False
     inflight: set[CancelToken] = field(default_factory=set)
@@ -48,6 +50,9 @@ class Services:
     def build(cls, settings: Settings, companion: Companion) -> Services:
         accounts = companion.accounts
         fleet = Fleet(settings.redis_url) if settings.redis_url else None
+        news = Newsroom()
+        if fleet is not None:
+            news.publish, fleet.on_news = fleet.publish_news, news.hear
         return cls(
             settings=settings,
             companion=companion,
@@ -58,6 +63,7 @@ class Services:
                 sweep_every=settings.session_sweep_seconds,
             ),
             speech=companion.speech.models(settings),
+            news=news,
             fleet=fleet,
             **_limits(settings, fleet),
         )

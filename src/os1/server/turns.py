@@ -20,7 +20,8 @@ from typing import TypeVar
 from os1.core.accounts import Account
 from os1.core.memories import Answer
 from os1.core.turns import CancelToken, Tentative
-from os1.events import TurnEvent
+from os1.events import TurnEvent, TurnFinished, TurnStarted
+from os1.server.news import TurnNews
 from os1.server.problems import HttpProblem
 from os1.server.services import Services
 
@@ -57,10 +58,12 @@ async def turn_events(
     on_wait: WaitFn | None = None,
     tentative: Tentative | None = None,
     persona: str | None = None,
+    origin: str | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
     """The events of one turn of ``account`` (with their persona ``persona`` when given),
     under the server's limits. A tentative turn that is dropped gives its turn back to
-    the person's rate.
+    the person's rate. Once it is saved, the person's other chats hear of it (all but
+    the socket ``origin`` it came from, if any).
 
     Raises:
         HttpProblem: 429 over the turn rate, 503 when the line is full or the server
@@ -70,7 +73,9 @@ async def turn_events(
     await svc.turns.take(f"u{account.id}", "turns")
     try:
         async with aclosing(
-            _turn_in_line(svc, account, text, cancel or CancelToken(), on_wait, tentative, persona)
+            _turn_in_line(
+                svc, account, text, cancel or CancelToken(), on_wait, tentative, persona, origin
+            )
         ) as events:
             async for event in events:
                 yield event
@@ -87,6 +92,7 @@ async def _turn_in_line(
     on_wait: WaitFn | None,
     tentative: Tentative | None,
     persona: str | None = None,
+    origin: str | None = None,
 ) -> AsyncGenerator[TurnEvent, None]:
     with svc.live.turn(account, token):
         # the person's earlier turn first (another tab, another door), then the model
@@ -103,14 +109,39 @@ async def _turn_in_line(
                     if persona
                     else svc.companion.turn(account.name, text, cancel=token, tentative=tentative)
                 )
+                started: TurnStarted | None = None
                 async with aclosing(events) as stream:
                     async for event in stream:
+                        if isinstance(event, TurnStarted):
+                            started = event
+                        elif isinstance(event, TurnFinished) and started and not persona:
+                            # told before the person's next turn may start: in order
+                            _tell(svc, account, origin, text, started, event, tentative)
                         yield event
             finally:
                 timer.cancel()
                 svc.inflight.discard(token)
                 if not svc.inflight:
                     svc.idle.set()
+
+
+def _tell(
+    svc: Services,
+    account: Account,
+    origin: str | None,
+    said: str,
+    started: TurnStarted,
+    finished: TurnFinished,
+    tentative: Tentative | None,
+) -> None:
+    """The person's other chats hear of a saved turn (a persona's talk is its own, and a
+    draft begun at a pause is not the person's turn until it is kept)."""
+    if tentative is not None and tentative.dropped:
+        return
+    news = TurnNews(
+        said, finished.text, started.conversation_id, started.turn_id, finished.interrupted
+    )
+    svc.news.tell(account.id, origin, news.to_dict())
 
 
 async def model_turn(svc: Services, account: Account, work: Callable[[], Awaitable[T]]) -> T:

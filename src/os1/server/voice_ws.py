@@ -111,10 +111,11 @@ class _Door:
     goes through ``turn_events``, and a refusal (too many turns, a full line) becomes an
     ``error`` event the person sees instead of a dead session."""
 
-    def __init__(self, svc: Services, account: Account, send: SendJson) -> None:
+    def __init__(self, svc: Services, account: Account, send: SendJson, origin: str) -> None:
         self.svc = svc
         self.account = account
         self.send = send
+        self.origin = origin  # the chat socket it speaks on, which needs no news of it
 
     async def _on_wait(self, position: int) -> None:
         await self.send(Queued(position).to_dict())
@@ -128,7 +129,13 @@ class _Door:
         tentative: Tentative | None = None,
     ) -> AsyncIterator[TurnEvent]:
         events = turn_events(
-            self.svc, self.account, text, cancel=cancel, on_wait=self._on_wait, tentative=tentative
+            self.svc,
+            self.account,
+            text,
+            cancel=cancel,
+            on_wait=self._on_wait,
+            tentative=tentative,
+            origin=self.origin,
         )
         try:
             async with aclosing(events) as stream:
@@ -197,12 +204,18 @@ class VoiceChannel:
     """The voice side of one chat connection: at most one session, in one mode."""
 
     def __init__(
-        self, svc: Services, account: Account, send: SendJson, send_audio: SendAudio
+        self,
+        svc: Services,
+        account: Account,
+        send: SendJson,
+        send_audio: SendAudio,
+        origin: str = "",
     ) -> None:
         self.svc = svc
         self.account = account
         self.send = send
         self.send_audio = send_audio
+        self.origin = origin
         self.session: VoiceSession | None = None
         self.sink: SocketSink | None = None
         self.mode = ""
@@ -237,7 +250,7 @@ class VoiceChannel:
         sink = SocketSink(self.send_audio)
         try:
             session = await self.svc.companion.speech.session(
-                _Door(self.svc, self.account, self.send),
+                _Door(self.svc, self.account, self.send, self.origin),
                 self.account.name,
                 sink,
                 self._emit,

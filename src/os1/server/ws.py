@@ -3,7 +3,10 @@
 Messages are JSON objects with a ``type``. The client sends ``say`` (``text``, and an
 ``id`` of its choosing), ``stop``, ``confirm`` / ``decline`` (``proposal_id``), ``greet``
 and ``ping``. The server sends the turn's events exactly as ``TurnEvent.to_dict`` gives
-them, plus ``hello`` on connect, ``queued`` (place in the server's line) and ``pong``.
+them, plus ``hello`` on connect, ``queued`` (place in the server's line) and ``pong``;
+and ``elsewhere`` when a turn of the person's finished in another of their chats (another
+tab, a voice call, ``/v1`` or MCP; on any worker of a fleet): ``said``, ``reply``,
+``conversation_id``, ``turn_id``, ``interrupted`` and ``at`` (``news.py``).
 
 Nothing a person says is dropped. One turn runs at a time per connection, and what
 arrives meanwhile (another ``say`` typed during a reply or the greeting, a ``confirm``)
@@ -44,6 +47,7 @@ import contextlib
 import json
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
@@ -112,6 +116,7 @@ class Connection:
         self.open = True
         self.voice: VoiceChannel | None = None  # made on the first voice message
         self.sending = asyncio.Lock()  # an audio header and its samples go out together
+        self.id = uuid.uuid4().hex  # its name among the person's chats (news.py)
 
     async def send(self, payload: dict[str, Any], audio: bytes | None = None) -> None:
         async with self.sending:
@@ -126,7 +131,7 @@ class Connection:
 
     def voice_channel(self) -> VoiceChannel:
         if self.voice is None:
-            self.voice = VoiceChannel(self.svc, self.account, self.send, self.send)
+            self.voice = VoiceChannel(self.svc, self.account, self.send, self.send, self.id)
         return self.voice
 
     async def stream(self, events: AsyncGenerator[TurnEvent, None]) -> None:
@@ -191,7 +196,12 @@ class Connection:
                 self.cancel = CancelToken()
                 await self.send({"type": "say_started", "id": work.id})
                 events = turn_events(
-                    self.svc, self.account, work.text, cancel=self.cancel, on_wait=self.on_queued
+                    self.svc,
+                    self.account,
+                    work.text,
+                    cancel=self.cancel,
+                    on_wait=self.on_queued,
+                    origin=self.id,
                 )
             elif work.kind == "greet":
                 events = companion.greet(self.account.name)
@@ -317,7 +327,8 @@ async def chat_socket(websocket: WebSocket) -> None:
         await websocket.close(4000 + exc.status)
         return
     code = 1000
-    with svc.companion.presence.hold(account.name):
+    hearing = svc.news.listening(account.id, conn.id, conn.send)
+    with svc.companion.presence.hold(account.name), hearing:
         try:
             await _hello(conn)
             while not conn.ended:

@@ -7,7 +7,8 @@
 // waits in the server's line for the reply under way, the greeting, an action), a
 // refusal says why and offers to send it again, and after a dropped connection what the
 // server had not started is sent again. A spoken turn (voice.js) shows what the server
-// heard as the person's own bubble.
+// heard as the person's own bubble. A turn the person had in another window, device or
+// app ("elsewhere") is added to the log as it finishes, marked as such.
 
 import { api, describe, uploadFile } from "./api.js";
 import { $, clockTime, h, ordinal } from "./dom.js";
@@ -224,6 +225,7 @@ export class ChatView {
       error: () => this.onError(event),
       proposal: () => this.addCard(event),
       action: () => this.onAction(event),
+      elsewhere: () => this.onElsewhere(event),
     }[event.type];
     if (handler) handler();
   }
@@ -290,6 +292,28 @@ export class ChatView {
       this.append(fresh);
     }
     this.setBusy(false);
+    this.hooks.onTurnDone();
+  }
+
+  /** A turn of this person's that finished in another window, device or app. */
+  onElsewhere(event) {
+    const said = this.messageEl("user", event.said, event.at, false);
+    const reply = this.messageEl("assistant", event.reply, event.at, event.interrupted);
+    for (const el of [said, reply]) {
+      el.classList.add("elsewhere");
+      $(".meta", el).append(h("span", { class: "where" }, " · in another window or app"));
+    }
+    // what this window said and still awaits an answer stays last: it is answered after
+    let before = null;
+    if (this.busy && !this.bubble) {
+      for (let el = this.log.lastElementChild; el?.classList.contains("mine"); el = el.previousElementSibling) {
+        before = el;
+      }
+    }
+    const near = this.nearBottom();
+    this.log.insertBefore(said, before);
+    this.log.insertBefore(reply, before);
+    if (near) this.scrollDown(true);
     this.hooks.onTurnDone();
   }
 
