@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from os1.cli.workers import ends_with_its_parent
 from server.serving import free_port
 
 
@@ -26,6 +27,7 @@ class RedisServer:
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=ends_with_its_parent,  # not left running by a killed test run
         )  # fmt: skip
         client = redis.Redis(port=self.port)
         deadline = time.monotonic() + 15

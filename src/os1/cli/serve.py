@@ -11,6 +11,8 @@ import asyncio
 import gc
 import logging
 import signal
+import socket
+import sys
 from typing import Any
 
 import typer
@@ -18,9 +20,11 @@ import uvicorn
 from rich.console import Console
 
 from os1.cli.session import start_companion
-from os1.config import DEFAULT_USER, load_settings
+from os1.cli.workers import MOST_WORKERS, Workers, listening_socket, supervise
+from os1.companion import Companion
+from os1.config import DEFAULT_USER, Settings, load_settings
 from os1.core.accounts import Accounts
-from os1.errors import Os1Error
+from os1.errors import ConfigError, Os1Error
 from os1.server.app import create_app
 from os1.server.fleet import check_redis
 from os1.server.listener import open_file_room, uvicorn_config
@@ -35,21 +39,49 @@ async def _signin_link(accounts: Accounts, owner: str, base: str) -> str:
     return f"{base}/#signin={code}"
 
 
-async def _serve(host: str | None, port: int | None, owner: str, home: str | None) -> int:
+def _base(settings: Settings) -> str:
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"http://{shown}:{settings.port}"
+
+
+async def _shared_state(settings: Settings, err: Console, in_fleet: bool) -> Settings:
+    """``settings`` with the Redis they name checked before the model loads. A lone
+    server whose Redis is away keeps its state in its own process, with a warning; a
+    fleet's worker cannot (it would split the fleet's limits), so that is an error.
+
+    Raises:
+        ConfigError: a fleet's worker cannot reach Redis.
+    """
+    if not settings.redis_url:
+        return settings
+    try:
+        await check_redis(settings.redis_url)
+    except ConfigError as exc:
+        if in_fleet:
+            raise
+        err.print(
+            f"[yellow]{exc.message}[/] This server keeps its limits, live count and turn news"
+            " in its own process instead, which is right only while it serves alone."
+        )
+        return settings.model_copy(update={"redis_url": None})
+    return settings
+
+
+async def _serve(
+    host: str | None, port: int | None, owner: str, home: str | None, listen_fd: int | None
+) -> int:
     err = Console(stderr=True, highlight=False)
     flags: dict[str, Any] = {"home": home, "host": host, "port": port}
+    in_fleet = listen_fd is not None  # one of `os1 serve --workers N`'s workers
     try:
-        settings = load_settings(flags)
-        if settings.redis_url:  # named before the model loads, not as a start-up traceback
-            await check_redis(settings.redis_url)
-        companion = await start_companion(err, quiet=False, local=False, **flags)
+        settings = await _shared_state(load_settings(flags), err, in_fleet)
+        companion = await start_companion(err, quiet=in_fleet, local=False, **flags)
     except Os1Error as exc:
         err.print(f"[red]{exc.message}[/] {exc.hint}")
         return 1
     try:
-        shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        base = f"http://{shown}:{settings.port}"
-        link = await _signin_link(companion.accounts, owner, base)
+        base = _base(settings)
+        link = "" if in_fleet else await _signin_link(companion.accounts, owner, base)
         server = uvicorn.Server(uvicorn_config(create_app(settings, companion), settings))
         wanted = settings.max_connections + FILES_BESIDES_SOCKETS
         if (room := open_file_room(wanted)) < wanted:
@@ -74,11 +106,12 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
         gc.collect()
         gc.freeze()
         gc.set_threshold(50_000, 20, 20)
-        serving = asyncio.create_task(server.serve())
+        inherited = [socket.socket(fileno=listen_fd)] if listen_fd is not None else None
+        serving = asyncio.create_task(server.serve(sockets=inherited))
         # uvicorn offers no event for "listening", only this flag
         while not server.started and not serving.done():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
-        if server.started:  # the link only once it works
+        if server.started and not in_fleet:  # the link only once it works
             err.print(f"os1 is listening on [bold]{base}[/]")
             err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
             print(link, flush=True)
@@ -87,6 +120,53 @@ async def _serve(host: str | None, port: int | None, owner: str, home: str | Non
     finally:
         await companion.aclose()
     return 0
+
+
+def _fleet(host: str | None, port: int | None, owner: str, home: str | None, count: int) -> int:
+    """``count`` workers on one port, sharing their state through Redis (``workers.py``)."""
+    err = Console(stderr=True, highlight=False)
+    flags: dict[str, Any] = {"home": home, "host": host, "port": port}
+    try:
+        settings = load_settings(flags)
+        if not settings.redis_url:
+            raise ConfigError(
+                "workers_need_redis",
+                f"{count} workers must share their limits, live count and turn news, and"
+                " redis_url is not set.",
+                "Start Redis (redis-server --port 6379 --bind 127.0.0.1) and set"
+                " OS1_REDIS_URL=redis://127.0.0.1:6379/0, or serve with one worker.",
+            )
+        asyncio.run(check_redis(settings.redis_url))
+        # made (and the home's schema brought up to date) once, before the workers race
+        link = asyncio.run(_owner_link(settings, owner))
+        sock = listening_socket(settings.host, settings.port)
+    except Os1Error as exc:
+        err.print(f"[red]{exc.message}[/] {exc.hint}")
+        return 1
+    worker = [sys.executable, "-c", "from os1.cli.app import main; main()", "serve"]
+    given = {"--host": host, "--port": port, "--home": home, "--user": owner}
+    worker += [
+        part for flag, value in given.items() if value is not None for part in (flag, str(value))
+    ]
+    base = _base(settings)
+
+    def announce() -> None:
+        err.print(f"os1 is listening on [bold]{base}[/] with {count} workers")
+        err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
+        print(link, flush=True)
+        err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+
+    with sock:
+        workers = Workers(count, worker, sock, err)
+        return supervise(workers, f"{base}/", settings.shutdown_grace, announce)
+
+
+async def _owner_link(settings: Settings, owner: str) -> str:
+    companion = await Companion.open(settings, local=False)
+    try:
+        return await _signin_link(companion.accounts, owner, _base(settings))
+    finally:
+        await companion.aclose()
 
 
 def serve(
@@ -100,6 +180,15 @@ def serve(
     home: str | None = typer.Option(
         None, "--home", help="Data folder (default: $OS1_HOME or the XDG data dir)."
     ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-w",
+        min=1,
+        max=MOST_WORKERS,
+        help="Worker processes on the one port; more than one needs redis_url (Redis).",
+    ),
+    listen_fd: int | None = typer.Option(None, "--listen-fd", hidden=True),
 ) -> None:
     """Serve the web UI, the OpenAI-compatible API (/v1) and MCP (/mcp).
 
@@ -109,7 +198,11 @@ def serve(
 
       os1 serve --host 0.0.0.0 -p 9000   # reachable from your network
 
+      OS1_REDIS_URL=redis://127.0.0.1:6379/0 os1 serve --workers 2   # two processes
+
       curl -H "Authorization: Bearer $KEY" http://127.0.0.1:8316/v1/models
     """
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    raise typer.Exit(asyncio.run(_serve(host, port, user, home)))
+    if workers > 1 and listen_fd is None:
+        raise typer.Exit(_fleet(host, port, user, home, workers))
+    raise typer.Exit(asyncio.run(_serve(host, port, user, home, listen_fd)))

@@ -1,0 +1,175 @@
+"""``os1 serve --workers N`` as real processes: several workers need Redis, a lone server
+whose Redis is away keeps its own state with a warning, and a fleet of two on one port
+keeps serving through a kill -9 of a worker, starts it again, and stops cleanly."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from serving import free_port
+
+from os1.models.scripted import example_for
+from os1.testing_openai import ScriptedOpenAIServer
+
+pytestmark = pytest.mark.slow
+OS1 = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "os1"
+
+
+def _answer(body: dict[str, Any]) -> str:
+    if fmt := body.get("response_format"):
+        return json.dumps(example_for(fmt["json_schema"]["schema"]))
+    return "Hello from one of the workers."
+
+
+def _env(home: Path, **more: str) -> dict[str, str]:
+    values = {"OS1_HOME": str(home), "OS1_EMBEDDERS": "none", "OS1_SHUTDOWN_GRACE": "2"}
+    kept = {k: v for k, v in os.environ.items() if not k.startswith("OS1_")}
+    return {**kept, **values, **more}
+
+
+@contextlib.contextmanager
+def _serving(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[str]]:
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [str(OS1), "serve", *args], env=env, stdout=subprocess.PIPE, stderr=err, text=True
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate(timeout=30)
+
+
+def _until(what: str, check: Any, seconds: float = 60.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while not (found := check()):
+        assert time.monotonic() < deadline, f"waited {seconds:g} s for {what}"
+        time.sleep(0.1)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a child that ended but was not yet reaped is a zombie: gone for our purpose
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    return False
+
+
+def test_several_workers_without_redis_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(OS1), "serve", "--workers", "2", "--port", str(free_port())],
+        env=_env(tmp_path, OS1_LLM_BACKEND="scripted"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1
+    assert "redis_url is not set" in said and "OS1_REDIS_URL=" in said
+    zero = subprocess.run(
+        [str(OS1), "serve", "--workers", "0"], capture_output=True, text=True, timeout=60
+    )
+    assert zero.returncode == 2 and "--workers" in zero.stderr
+
+
+def test_several_workers_refuse_a_redis_that_is_away(tmp_path: Path) -> None:
+    away = f"redis://127.0.0.1:{free_port()}/0"
+    done = subprocess.run(
+        [str(OS1), "serve", "--workers", "2", "--port", str(free_port())],
+        env=_env(tmp_path, OS1_LLM_BACKEND="scripted", OS1_REDIS_URL=away),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "Cannot reach Redis" in " ".join(done.stderr.split())
+
+
+def test_a_lone_server_whose_redis_is_away_warns_and_serves(tmp_path: Path) -> None:
+    port = free_port()
+    away = f"redis://127.0.0.1:{free_port()}/0"
+    env = _env(tmp_path / "home", OS1_LLM_BACKEND="scripted", OS1_REDIS_URL=away)
+    log = tmp_path / "serve.log"
+    with _serving(["--port", str(port)], env, log) as proc:
+        assert proc.stdout is not None
+        assert "#signin=" in proc.stdout.readline()  # it came up
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    said = " ".join(log.read_text().split())
+    assert "Cannot reach Redis" in said and "in its own process instead" in said
+
+
+def test_two_workers_share_a_port_and_a_killed_one_is_started_again(
+    tmp_path: Path, redis_url: str
+) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with ScriptedOpenAIServer(_answer) as model:
+        env = _env(
+            tmp_path / "home",
+            OS1_LLM_BACKEND="openai",
+            OS1_LLM_URL=model.base_url,
+            OS1_REDIS_URL=redis_url,
+        )
+        with _serving(["--workers", "2", "--port", str(port)], env, log) as proc:
+            assert proc.stdout is not None
+            code = proc.stdout.readline().strip().split("#signin=", 1)[1]
+            pids = [
+                int(p) for p in re.findall(r"worker \d of 2 started \(pid (\d+)\)", log.read_text())
+            ]
+            assert len(pids) == 2
+            shared = redis.Redis.from_url(redis_url)
+            _until(
+                "both workers to report to Redis",
+                lambda: {int(k.split(b":")[1]) for k in shared.hkeys("os1:presence")} >= set(pids),
+            )
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers={"origin": base}, timeout=30) as web:
+                assert web.post("/api/session", json={"code": code}).status_code == 200
+                reply = web.post(
+                    "/v1/chat/completions",
+                    json={"model": "os1", "messages": [{"role": "user", "content": "hi"}]},
+                )
+                assert reply.status_code == 200, reply.text
+                assert (
+                    "Hello from one of the workers."
+                    in reply.json()["choices"][0]["message"]["content"]
+                )
+
+                os.kill(pids[0], signal.SIGKILL)
+                statuses = [web.get("/api/me").status_code for _ in range(20)]
+                assert statuses == [200] * 20  # the other worker answers meanwhile
+                again = _until(
+                    "the killed worker to be started again",
+                    lambda: re.findall(r"worker 1 started again \(pid (\d+)\)", log.read_text()),
+                )
+                assert "was killed by SIGKILL" in " ".join(log.read_text().split())
+                restarted = int(again[0])
+                _until(
+                    "the new worker to report to Redis",
+                    lambda: (
+                        restarted in {int(k.split(b":")[1]) for k in shared.hkeys("os1:presence")}
+                    ),
+                )
+                assert web.get("/api/me").status_code == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+            assert not _alive(pids[1]) and not _alive(restarted)
+            shared.close()
