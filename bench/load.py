@@ -60,6 +60,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -97,17 +98,37 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> 
     raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
 
 
+def family(pid: int) -> list[int]:
+    """``pid`` and its descendants (``os1 serve --workers N`` and its workers)."""
+    found, look = [], [pid]
+    while look:
+        at = look.pop()
+        found.append(at)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{at}/task").iterdir():
+                look += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+    """Resident memory of ``pid`` and its descendants, summed."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total
 
 
 def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User plus system CPU time ``pid`` and its living descendants have used so far."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def get_json(url: str) -> dict[str, Any]:
@@ -208,10 +229,16 @@ async def warm_up_http(url: str, key: str, turns: int) -> None:
 
 
 def start_server(
-    kind: str, procs: Processes, args: argparse.Namespace, home: Path, model_url: str, door: str
+    kind: str,
+    procs: Processes,
+    args: argparse.Namespace,
+    home: Path,
+    model_url: str,
+    door: str,
+    fleet: Fleet | None = None,
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = os.environ | {"OS1_HOME": str(home)}
+    env = os.environ | {"OS1_HOME": str(home)} | (fleet.env if fleet else {})
     if kind == "baseline":
         cmd = [PY, str(HERE / "load_relay.py"), "--port", str(port), "--model-url", model_url]
     else:
@@ -225,6 +252,7 @@ def start_server(
             "OS1_MAX_WAITING_TURNS": "1024",
         }
         serve = ["serve", "--home", str(home), "--port", str(port)]
+        serve += ["--workers", str(fleet.workers)] if fleet else []
         cmd = [OS1, *serve]
         if args.profile or args.switch_interval or args.httpx_pool:
             tag = "" if door == "ws" else f"-{door}"
@@ -235,7 +263,29 @@ def start_server(
             cmd = [PY, str(HERE / "load_serve.py"), *serve]
     proc = procs.start(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     wait_port(port, proc)
+    if fleet is not None:  # the port listens before any worker accepts: wait for an answer
+        wait_answer(f"http://127.0.0.1:{port}/", proc)
     return proc, port
+
+
+def wait_answer(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
+        with contextlib.suppress(OSError):
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers at {url} after {seconds} s")
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """How ``os1 serve`` runs for ``bench/scale.py``: its workers and what they share."""
+
+    workers: int = 1
+    env: dict[str, str] = field(default_factory=dict)  # e.g. OS1_REDIS_URL
 
 
 def read_line(proc: subprocess.Popen[bytes], seconds: float) -> dict[str, Any]:
@@ -263,13 +313,15 @@ def measure(
     model_url: str,
     keys: list[str],
     warm_key: str,
+    fleet: Fleet | None = None,
 ) -> dict[str, Any]:
     console.print(f"[bold]{door} {kind}[/]: starting the server")
-    server, port = start_server(kind, procs, args, home, model_url, door)
+    server, port = start_server(kind, procs, args, home, model_url, door, fleet)
     url = f"ws://127.0.0.1:{port}/ws"
     if door == "http":
         url = f"http://127.0.0.1:{port}/v1/chat/completions"
-    asyncio.run(warm_up(url, warm_key))
+    for _ in range(2 * fleet.workers if fleet else 1):  # new sockets reach each worker
+        asyncio.run(warm_up(url, warm_key))
     time.sleep(2)
     standin = model_url.removesuffix("/v1")
     get_json(f"{standin}/stats?reset=1")

@@ -127,3 +127,17 @@ def test_the_shared_limits_benchmark_runs() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "turns a second through the shared gate" in done.stdout, done.stdout
+
+
+def test_the_scale_benchmark_runs_every_configuration() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/scale.py", "--conversations", "20", "--seconds", "3",
+         "--rate", "5", "--no-save"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    flat = " ".join(done.stdout.split())
+    assert "2 workers + Redis" in flat and "cores for 200/s" in flat, done.stdout

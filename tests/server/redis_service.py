@@ -17,12 +17,13 @@ from server.serving import free_port
 
 
 class RedisServer:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, port: int | None = None) -> None:
         binary = shutil.which("redis-server")
         assert binary, (
             "redis-server is missing: run `make setup` (it installs Debian's redis-server)"
         )
-        self.port = free_port()
+        self.port = port or free_port()
+        folder.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(folder), "--daemonize", "no"],

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ import httpx
 import pytest
 import redis
 from serving import free_port
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
 from os1.models.scripted import example_for
 from os1.testing_openai import ScriptedOpenAIServer
@@ -27,10 +30,14 @@ pytestmark = pytest.mark.slow
 OS1 = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "os1"
 
 
+STORY = " ".join(f"w{i}" for i in range(60))
+
+
 def _answer(body: dict[str, Any]) -> str:
     if fmt := body.get("response_format"):
         return json.dumps(example_for(fmt["json_schema"]["schema"]))
-    return "Hello from one of the workers."
+    said = body["messages"][-1]["content"]
+    return STORY if "story" in str(said) else "Hello from one of the workers."
 
 
 def _env(home: Path, **more: str) -> dict[str, str]:
@@ -173,3 +180,74 @@ def test_two_workers_share_a_port_and_a_killed_one_is_started_again(
             assert proc.wait(timeout=30) == 0
             assert not _alive(pids[1]) and not _alive(restarted)
             shared.close()
+
+
+def _holder(pids: list[int], port: int, client: ClientConnection) -> int:
+    """Which of the workers ``pids`` holds ``client``'s connection to ``port`` (from
+    /proc: the connection's socket inode, then the process with it among its files)."""
+    mine = client.socket.getsockname()[1]
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            cells = line.split()
+            local, remote = (int(c.rsplit(":", 1)[1], 16) for c in cells[1:3])
+            if (local, remote) == (port, mine):
+                inode = f"socket:[{cells[9]}]"
+    assert inode is not None, "the connection was not found in /proc/net"
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) == inode for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                return pid
+    raise AssertionError("no worker holds the connection")
+
+
+def _messages(home: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(home / "os1.db") as db:
+        rows = db.execute("SELECT role, content FROM messages ORDER BY id").fetchall()
+    return [(role, content) for role, content in rows]
+
+
+def test_a_worker_killed_mid_turn_loses_nothing_said_and_the_page_goes_on_with_another(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """kill -9 of the worker writing a reply: the person's words stay, once; the socket
+    reconnects to a worker still alive (the other, or the killed one started again) and
+    the conversation goes on; nothing is said twice. The reply under way is lost with
+    its process, so the question stays unanswered, as after a Stop before any word."""
+    port = free_port()
+    home = tmp_path / "home"
+    with ScriptedOpenAIServer(_answer, tokens_per_second=20) as model:  # ~3 s of story
+        env = _env(
+            home, OS1_LLM_BACKEND="openai", OS1_LLM_URL=model.base_url, OS1_REDIS_URL=redis_url
+        )
+        with _serving(["--workers", "2", "--port", str(port)], env, tmp_path / "log") as proc:
+            assert proc.stdout is not None
+            code = proc.stdout.readline().strip().split("#signin=", 1)[1]
+            pids = [
+                int(p) for p in re.findall(r"started \(pid (\d+)\)", (tmp_path / "log").read_text())
+            ]
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, timeout=30) as web:
+                assert web.post("/api/session", json={"code": code}).status_code == 200
+                cookie = {"Cookie": f"os1_session={web.cookies['os1_session']}"}
+            with connect(f"ws://127.0.0.1:{port}/ws", additional_headers=cookie) as ws:
+                assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+                ws.send(json.dumps({"type": "say", "text": "tell me a story", "id": "s1"}))
+                while json.loads(ws.recv(timeout=30))["type"] != "text_delta":
+                    pass
+                os.kill(_holder(pids, port, ws), signal.SIGKILL)
+                with pytest.raises(ConnectionClosed):
+                    while True:
+                        ws.recv(timeout=30)
+            with connect(f"ws://127.0.0.1:{port}/ws", additional_headers=cookie) as again:
+                assert json.loads(again.recv(timeout=30))["type"] == "hello"
+                again.send(json.dumps({"type": "say", "text": "are you there?", "id": "s2"}))
+                while (event := json.loads(again.recv(timeout=30)))["type"] != "turn_finished":
+                    assert event["type"] != "error", event
+            assert event["text"].startswith("Hello from one of the workers.")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=30) == 0
+    said = [text for role, text in _messages(home) if role == "user"]
+    assert said.count("tell me a story") == 1 and said.count("are you there?") == 1
+    replies = [text for role, text in _messages(home) if role == "assistant"]
+    assert not any(STORY in text for text in replies)  # its writer died with it

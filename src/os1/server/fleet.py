@@ -14,7 +14,9 @@ What a dead worker held ends by itself: a turn's place among the active ones is 
 its worker renews every ``LEASE / 3`` seconds, a place in line is dropped once its
 waiter stops asking for ``LINE_TTL`` seconds, and a worker's share of the live count
 is forgotten ``STALE`` seconds after its last beat. A freed place is announced on a
-channel, so waiters on every worker look at once rather than at their next poll.
+channel with its line's key, and each worker counts the announcements: a waiter at
+place p looks again once p places have been freed (and now and then regardless), so a
+long line costs Redis about one look per freed place, not one per waiter.
 
 Keys live under ``os1:``; give each deployment its own Redis database
 (``redis://host:6379/N``).
@@ -24,13 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import json
 import logging
 import math
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
@@ -43,9 +47,10 @@ from os1.server.problems import HttpProblem
 
 log = logging.getLogger(__name__)
 
-LEASE = 30.0  # seconds a running turn's place outlives its worker
-LINE_TTL = 5.0  # seconds a place in line outlives a waiter that stopped asking
-POLL = 0.5  # seconds between looks at the line when no place is announced
+LEASE = 10.0  # seconds a running turn's place outlives its worker
+LINE_TTL = 8.0  # seconds a place in line outlives a waiter that stopped asking
+POLL = 0.5  # seconds between unprompted looks at the line, per place from its front...
+MOST_BETWEEN_LOOKS = 3.0  # ...up to this: a waiter far back looks seldom (under LINE_TTL)
 BEAT = 2.0  # seconds between a worker's reports of its live conversations
 STALE = 10.0  # seconds after which a silent worker's conversations no longer count
 FREED = "os1:gate:freed"
@@ -204,7 +209,12 @@ class Fleet:
         self.redis: aioredis.Redis = aioredis.from_url(
             url, socket_connect_timeout=5, socket_timeout=10, health_check_interval=30
         )
-        self._freed = asyncio.Event()  # replaced by a new one each time it is set
+        # places freed in each line watched here (announced on FREED with the line's key),
+        # and the waiters to wake once a count is reached (a heap by that count)
+        self._frees: dict[str, int] = {}
+        self._watchers: dict[str, int] = {}
+        self._wake: dict[str, list[tuple[int, int, asyncio.Future[None]]]] = {}
+        self._order = itertools.count()
         # hands another worker's turn news to this one's sockets (``Newsroom.hear``)
         self.on_news: Callable[[int, str, dict[str, Any]], None] | None = None
 
@@ -264,8 +274,7 @@ class Fleet:
                             if message.get("channel") == NEWS.encode():
                                 self._heard(message.get("data"))
                             else:
-                                self._freed, announced = asyncio.Event(), self._freed
-                                announced.set()
+                                self._announced(message.get("data"))
                 except (RedisError, OSError) as exc:
                     log.warning("lost the shared gate's channel, listening again: %s", exc)
                     await asyncio.sleep(1.0)
@@ -291,10 +300,50 @@ class Fleet:
             return
         self.on_news(account, origin if isinstance(origin, str) else "", news)
 
-    def next_freed(self) -> asyncio.Event:
-        """An event set when some worker next frees a place. Take it before looking at
-        the line, so that a place freed between the look and the wait is not missed."""
-        return self._freed
+    @contextlib.contextmanager
+    def watching(self, line: str) -> Iterator[None]:
+        """Count the places freed in ``line`` while the block runs (``frees``)."""
+        self._watchers[line] = self._watchers.get(line, 0) + 1
+        self._frees.setdefault(line, 0)
+        try:
+            yield
+        finally:
+            self._watchers[line] -= 1
+            if not self._watchers[line]:
+                del self._watchers[line], self._frees[line]
+                for _, _, waker in self._wake.pop(line, []):
+                    waker.cancel()
+
+    def frees(self, line: str) -> int:
+        """Places freed in a watched ``line`` so far, by any worker. Read it before
+        looking at the line, so that a place freed between the look and the wait counts."""
+        return self._frees.get(line, 0)
+
+    def after_frees(self, line: str, count: int) -> asyncio.Future[None]:
+        """Done once ``frees(line)`` reaches ``count``. Only the waiters a freed place can
+        have moved to the front are woken, not the whole line: with a thousand waiting,
+        waking all at each freed place cost more than the turns (``bench/scale.py``)."""
+        waker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.frees(line) >= count:
+            waker.set_result(None)
+            return waker
+        heap = self._wake.setdefault(line, [])
+        if len(heap) > 64 and sum(w.done() for _, _, w in heap) > len(heap) // 2:
+            heap[:] = [entry for entry in heap if not entry[2].done()]  # given-up waits
+            heapq.heapify(heap)
+        heapq.heappush(heap, (count, next(self._order), waker))
+        return waker
+
+    def _announced(self, data: object) -> None:
+        line = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
+        if line not in self._frees:
+            return  # nobody here waits in that line
+        count = self._frees[line] = self._frees[line] + 1
+        heap = self._wake.get(line, [])
+        while heap and heap[0][0] <= count:
+            _, _, waker = heapq.heappop(heap)
+            if not waker.done():
+                waker.set_result(None)
 
     async def eval(self, script: str, keys: Sequence[str], *args: Any) -> Any:
         """Run ``script``; a lost connection is a 503 the person can retry."""
@@ -376,24 +425,33 @@ class FleetGate:
             await self._leave(ticket)
 
     async def _wait(self, ticket: str, on_wait: WaitFn | None) -> None:
-        place = await self._look(ticket, "join")
-        if place == -1:
-            raise self.refusal()
-        told = 0
-        while place != 0:
-            freed = self.fleet.next_freed()
-            if place == -2:  # dropped for silence (a stall of seconds): join again
-                place = await self._look(ticket, "join")
-                if place == -1:
-                    raise self.refusal()
-                continue
-            if on_wait is not None and place != told:
-                told = place
-                await on_wait(place)
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL):  # not wait_for: 3.11's turns a cancel
-                    await freed.wait()  # that meets its timeout into a TimeoutError
-            place = await self._look(ticket, "look")
+        line = self.keys[0]
+        with self.fleet.watching(line):
+            seen = self.fleet.frees(line)
+            place = await self._look(ticket, "join")
+            if place == -1:
+                raise self.refusal()
+            told = 0
+            while place != 0:
+                if place == -2:  # dropped for silence (a stall of seconds): join again
+                    seen = self.fleet.frees(line)
+                    place = await self._look(ticket, "join")
+                    if place == -1:
+                        raise self.refusal()
+                    continue
+                if on_wait is not None and place != told:
+                    told = place
+                    await on_wait(place)
+                # the front comes no sooner than `place` freed places later (each turn
+                # that ends and each waiter who leaves is announced); a lease that lapses
+                # is not, so a waiter also looks now and then, the nearer the more often
+                woken = self.fleet.after_frees(line, seen + place)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(MOST_BETWEEN_LOOKS, POLL * place)):
+                        await woken  # not wait_for: 3.11's turns a cancel into a timeout
+                woken.cancel()
+                seen = self.fleet.frees(line)
+                place = await self._look(ticket, "look")
 
     async def _look(self, ticket: str, mode: str) -> int:
         found = await self.fleet.eval(
@@ -419,7 +477,7 @@ class FleetGate:
             async with redis.pipeline(transaction=True) as pipe:
                 for key in self.keys[:3]:
                     pipe.zrem(key, ticket)
-                pipe.publish(FREED, ticket)
+                pipe.publish(FREED, self.keys[0])  # the line, for its waiters' counts
                 await pipe.execute()
         except (RedisError, OSError) as exc:  # the lease frees it in LEASE seconds anyway
             log.warning("could not free a place in the shared gate: %s", exc)
