@@ -59,9 +59,11 @@ class Someone:
         return [f"episode:{i}" for i in self.episodes] + [f"fact:{i}" for i in self.facts]
 
 
-@pytest.fixture
-def crowd_client(tmp_path: Path) -> Iterator[AppClient]:
-    settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY)
+@pytest.fixture(params=["alone", "fleet"])
+def crowd_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppClient]:
+    """One server keeping its state itself, then the same as a fleet's worker on Redis."""
+    shared = {"redis_url": request.getfixturevalue("redis_url")} if request.param == "fleet" else {}
+    settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY, **shared)
     with AppClient(create_app(settings), base_url="http://127.0.0.1") as client:
         yield client
 

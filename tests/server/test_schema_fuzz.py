@@ -24,9 +24,11 @@ from serving import ROOMY, LiveServer, Person, settings_for
 EXAMPLES = 12  # per operation and mode; about 20 operations x 2 modes x 2 people
 
 
-@pytest.fixture
-def fuzz_server(tmp_path: Path) -> Iterator[LiveServer]:
-    found = settings_for(tmp_path, **ROOMY)
+@pytest.fixture(params=["alone", "fleet"])
+def fuzz_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """One server keeping its state itself, then the same as a fleet's worker on Redis."""
+    shared = {"redis_url": request.getfixturevalue("redis_url")} if request.param == "fleet" else {}
+    found = settings_for(tmp_path, **ROOMY, **shared)
     server = LiveServer(found).start()
     yield server
     server.stop()
