@@ -516,6 +516,20 @@ def parse() -> argparse.Namespace:
     return args
 
 
+def start_standin(procs: Processes, args: argparse.Namespace) -> str:
+    """The stand-in model server, answering at ``args``' pace; its ``/v1`` URL."""
+    port = free_port()
+    standin = procs.start(
+        [PY, str(HERE / "load_standin.py"), "--port", str(port),
+         "--tokens-per-second", str(args.tokens_per_second),
+         "--reply-words", str(args.reply_words),
+         "--first-token-ms", str(args.first_token_ms)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_port(port, standin)
+    return f"http://127.0.0.1:{port}/v1"
+
+
 def main() -> None:
     args = parse()
     RESULTS.mkdir(exist_ok=True)
@@ -523,28 +537,11 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="os1-load-", dir=args.data_dir) as tmp:
             home = Path(tmp)
-            port = free_port()
-            standin = procs.start(
-                [
-                    PY,
-                    str(HERE / "load_standin.py"),
-                    "--port",
-                    str(port),
-                    "--tokens-per-second",
-                    str(args.tokens_per_second),
-                    "--reply-words",
-                    str(args.reply_words),
-                    "--first-token-ms",
-                    str(args.first_token_ms),
-                ],
-                stdout=subprocess.DEVNULL,
-            )
-            wait_port(port, standin)
+            model_url = start_standin(procs, args)
             seeded = home / "seeded"
             seeded.mkdir()
             keys, warm_key, seconds = asyncio.run(seed(seeded, args.conversations))
             console.print(f"seeded {len(keys)} accounts in {seconds:.1f} s (one transaction)")
-            model_url = f"http://127.0.0.1:{port}/v1"
             results: dict[str, dict[str, dict[str, Any]]] = {}
             for door in ("ws", "http") if args.door == "both" else (args.door,):
                 results[door] = {}

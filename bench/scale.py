@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import math
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,15 +32,13 @@ from figures import save
 from fleet_state import start_redis
 from load import (
     HERE,
-    PY,
     RESULTS,
     Fleet,
     Processes,
     console,
-    free_port,
     measure,
     seed,
-    wait_port,
+    start_standin,
 )
 
 TARGET = 200.0  # turns a second: the project's scale target (issue 21)
@@ -152,20 +149,11 @@ def main() -> None:
             home = Path(tmp)
             redis_proc, redis_url = start_redis(home)
             procs.all.append(redis_proc)
-            port = free_port()
-            standin = procs.start(
-                [PY, str(HERE / "load_standin.py"), "--port", str(port),
-                 "--tokens-per-second", str(args.tokens_per_second),
-                 "--reply-words", str(args.reply_words),
-                 "--first-token-ms", str(args.first_token_ms)],
-                stdout=subprocess.DEVNULL,
-            )  # fmt: skip
-            wait_port(port, standin)
+            model_url = start_standin(procs, args)
             seeded = home / "seeded"
             seeded.mkdir()
             keys, warm_key, seconds = asyncio.run(seed(seeded, args.conversations))
             console.print(f"seeded {len(keys)} accounts in {seconds:.1f} s (one transaction)")
-            model_url = f"http://127.0.0.1:{port}/v1"
             results: dict[str, dict[str, Any]] = {}
             for n, (name, fleet) in enumerate(configurations(redis_url).items()):
                 with redis.Redis.from_url(redis_url) as shared:
