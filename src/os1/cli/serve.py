@@ -39,6 +39,14 @@ async def _signin_link(accounts: Accounts, owner: str, base: str) -> str:
     return f"{base}/#signin={code}"
 
 
+def _announce(err: Console, base: str, owner: str, link: str, how: str = "") -> None:
+    """Once the server answers: where it listens, and the owner's sign-in link."""
+    err.print(f"os1 is listening on [bold]{base}[/]{how}")
+    err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
+    print(link, flush=True)
+    err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+
+
 def _base(settings: Settings) -> str:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     return f"http://{shown}:{settings.port}"
@@ -112,10 +120,7 @@ async def _serve(
         while not server.started and not serving.done():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         if server.started and not in_fleet:  # the link only once it works
-            err.print(f"os1 is listening on [bold]{base}[/]")
-            err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
-            print(link, flush=True)
-            err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
+            _announce(err, base, owner, link)
         await serving
     finally:
         await companion.aclose()
@@ -150,15 +155,14 @@ def _fleet(host: str | None, port: int | None, owner: str, home: str | None, cou
     ]
     base = _base(settings)
 
-    def announce() -> None:
-        err.print(f"os1 is listening on [bold]{base}[/] with {count} workers")
-        err.print(f"Open this to sign in as {owner} (valid {SIGNIN_MINUTES} min, once):")
-        print(link, flush=True)
-        err.print("Stop with Ctrl-C. API keys for others: `os1 users add NAME`.", style="dim")
-
     with sock:
         workers = Workers(count, worker, sock, err)
-        return supervise(workers, f"{base}/", settings.shutdown_grace, announce)
+        return supervise(
+            workers,
+            f"{base}/",
+            settings.shutdown_grace,
+            lambda: _announce(err, base, owner, link, f" with {count} workers"),
+        )
 
 
 async def _owner_link(settings: Settings, owner: str) -> str:
