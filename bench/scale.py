@@ -58,6 +58,7 @@ ROWS: list[tuple[str, Any]] = [
     ("turns/s offered", lambda r: r["offered_per_s"]),
     ("overhead p50 ms", lambda r: r["overhead_ms"]["p50"]),
     ("overhead p99 ms", lambda r: r["overhead_ms"]["p99"]),
+    ("  a conversation's first turn, p99 ms", lambda r: r["overhead_first_turn_ms"]["p99"]),
     ("total p99 ms", lambda r: r["total_ms"]["p99"]),
     ("server CPU ms / turn", lambda r: r["server_cpu_ms_per_turn"]),
     ("server CPU cores busy", lambda r: r["server_cpu_share"]),
