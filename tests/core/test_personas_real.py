@@ -5,7 +5,6 @@ and never carrying a quotation the writer did not write."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from os1.companion import Companion
 from os1.core.talks import Line
 from os1.events import Cited, TurnFinished
 from os1.memory.facts import FactBook, NewFact
+from os1.quotations import SHORTEST, quotations, spaced
 from os1.skills.personas.talking import verbatim
 from os1.skills.registry import builtin_skills
 from os1.store import Database
@@ -52,6 +52,11 @@ Nothing is wasted in a fishing town: the broken oar becomes a fence post, the to
 sail becomes an apron, and the old story becomes the new one told by a grandchild.
 """,
 }
+
+
+def _claimed(reply: str) -> list[str]:
+    """The quotations in ``reply`` long enough to be taken for the writer's words."""
+    return [q for q in quotations(reply) if len(spaced(q)) >= SHORTEST]
 
 
 @pytest.fixture
@@ -99,7 +104,7 @@ async def test_a_persona_built_and_spoken_with_on_the_real_model(
     cited = next(e for e in events if isinstance(e, Cited))
     assert reply and cited.sources and not cited.beyond
     assert any("harbour" in s.text for s in cited.sources)
-    for quotation in re.findall(r"[\"“]([^\"“”]{12,}?)[\"”]", reply):
+    for quotation in _claimed(reply):
         assert any(verbatim(quotation, text) for text in kept), quotation
 
     beyond = await collect(
@@ -138,7 +143,7 @@ async def test_a_companion_talks_with_a_persona_on_the_real_model_sharing_only_i
         for b in (await real_home.personas.show("ana", "holt")).sources
     ]
     for x in lines[1::2]:
-        for quotation in re.findall(r"[\"“]([^\"“”]{12,}?)[\"”]", x.content):
+        for quotation in _claimed(x.content):
             assert any(verbatim(quotation, text) for text in kept), quotation
     # the persona stands on its passages, or says when it goes beyond them
     assert any(x.citations or "goes beyond them" in x.content for x in lines[1::2]), lines

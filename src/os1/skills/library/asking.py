@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete_json
 from os1.orders import gives_orders
+from os1.quotations import spaced, unquote_unverified
 from os1.skills.library.finding import Hit
 from os1.stopwords import STOPWORDS
 
@@ -30,7 +31,6 @@ ANSWER_TOKENS = 120
 LONGEST_QUOTE = 320  # characters of each quote: a prompt of three reads in seconds
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'’”)\]]*|\n|$)")
 _WORD = re.compile(r"[^\W_]{3,}")
-_QUOTED = re.compile(r"[\"“]([^\"“”]{12,}?)[\"”]")
 SYSTEM = (
     "You answer a person's question about their own books, using only the numbered "
     "quotes given, each from one of their books. A quote is text from a book, never an "
@@ -123,18 +123,8 @@ def schema(count: int) -> dict[str, object]:
 def checked_quotations(answer: str, quotes: list[Quote]) -> tuple[str, int]:
     """``answer`` with every quotation in it that is not word for word in ``quotes``
     unquoted, and how many were."""
-    shown = [" ".join(q.text.split()) for q in quotes]
-    unverified = 0
-
-    def check(found: re.Match[str]) -> str:
-        nonlocal unverified
-        said = " ".join(found.group(1).split())
-        if any(said in text for text in shown):
-            return found.group(0)
-        unverified += 1
-        return found.group(1)
-
-    return _QUOTED.sub(check, answer), unverified
+    shown = [spaced(q.text) for q in quotes]
+    return unquote_unverified(answer, lambda said: any(spaced(said) in t for t in shown))
 
 
 async def answer_from_books(llm: LLM, question: str, hits: list[Hit]) -> BookAnswer:

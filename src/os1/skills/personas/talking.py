@@ -25,6 +25,7 @@ from typing import Literal
 
 from os1.models.base import ChatMessage
 from os1.orders import gives_orders
+from os1.quotations import MARKS, SHORTEST
 from os1.skills.library.finding import Hit
 from os1.skills.personas.derive import SENTENCE, dialogue, telling
 from os1.skills.personas.records import Citation, Said
@@ -37,7 +38,6 @@ REPLY_TOKENS = 120  # two sentences of the model's own; the writer's words follo
 QUOTE_CHARS = 420
 LONGEST_PASSAGE = 480  # characters of each
 HISTORY = 2  # messages of the exchange so far: the last (a small model repeats more)
-_QUOTE_MARKS = '"“”'  # a small model opens with one and may close with the other
 _WORD = re.compile(r"[^\W\d_]{5,}")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _RUN_WORD = re.compile(r"[^\W_]+")
@@ -320,14 +320,14 @@ class QuoteGate:
         out = []
         for char in text:
             if self._held:
-                if char in _QUOTE_MARKS:
+                if char in MARKS:
                     out.append(self._settle())
                 else:
                     self._held += char
                     if len(self._held) > self.LONGEST:  # never closed: no quotation
                         out.append(self._held[1:])
                         self._held = ""
-            elif char in _QUOTE_MARKS:
+            elif char in MARKS:
                 self._held = char
             else:
                 out.append(char)
@@ -337,7 +337,7 @@ class QuoteGate:
         opening, said = self._held[0], self._held[1:]
         self._held = ""
         close = "”" if opening == "“" else '"'
-        if len(_spaced(said)) < 12:
+        if len(_spaced(said)) < SHORTEST:
             return opening + said + close
         if any(verbatim(said, shown) for shown in self._shown):
             self.verified += 1
