@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from contextlib import aclosing
 
+import pytest
+
 from conftest import collect, turn_request
-from os1.companion import Companion
+from os1.companion import Companion, Exchange
 from os1.config import Settings
 from os1.events import ErrorEvent, Notice, TextDelta, TurnFinished, TurnStarted
 from os1.models.base import CancelToken
 from os1.models.scripted import ScriptedLLM
+from os1.turn import remember
 
 
 async def test_reply_streams_in_pieces_and_ends_with_the_whole_text(companion: Companion) -> None:
@@ -157,6 +160,53 @@ async def test_task_cancellation_mid_reply_saves_the_partial_reply(settings: Set
     history = await companion.history("ann")
     assert history[-1].role == "assistant" and history[-1].status == "interrupted"
     assert 0 < len(history[-1].text) < len("a b c d e f g h i j k l m n o p")
+    await companion.aclose()
+
+
+async def test_a_long_reply_is_written_as_it_streams_so_a_killed_process_leaves_it(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a reply streams, what was said so far is in the store (read as interrupted:
+    if the process died now, that is what it would leave); at its end, the one reply is
+    whole and complete, never written twice."""
+    monkeypatch.setattr(remember, "KEEP_EVERY", 0.05)
+    words = " ".join(f"word{n}" for n in range(40))
+    model = ScriptedLLM([words], delay=0.01)
+    companion = await Companion.start(settings, llm=model)
+    midway: list[Exchange] = []
+    async for event in companion.turn("ann", "talk for a while"):
+        if isinstance(event, TextDelta) and "word30" in event.text:
+            midway = await companion.history("ann")
+    assert [h.role for h in midway] == ["user", "assistant"]
+    assert midway[-1].status == "interrupted" and words.startswith(midway[-1].text)
+    assert "word5 " in midway[-1].text and "word39" not in midway[-1].text
+    history = await companion.history("ann")
+    assert [(h.role, h.status) for h in history] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert history[-1].text.startswith(words)
+    await companion.aclose()
+
+
+async def test_a_reply_cut_off_while_its_partial_write_is_under_way_is_kept_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remember, "KEEP_EVERY", 0.0)  # a write after every word
+    model = ScriptedLLM(["a b c d e f g h i j k l m n o p"], delay=0.005)
+    companion = await Companion.start(settings, llm=model)
+    for stop_after in (1, 3, 7):
+        seen = []
+        async with aclosing(companion.turn("ann", f"letters {stop_after}")) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    seen.append(event.text)
+                if len(seen) == stop_after:
+                    break
+        history = await companion.history("ann")
+        assert [h.role for h in history[-2:]] == ["user", "assistant"]
+        assert history[-1].status == "interrupted" and history[-1].text == "".join(seen)
+    assert len(await companion.history("ann")) == 6
     await companion.aclose()
 
 

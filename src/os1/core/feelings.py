@@ -238,7 +238,7 @@ def _said(rows: list[Any], reading: Callable[[int], Reading | None]) -> list[Sai
     """The rows of ``_conversation`` as ``own_feelings`` takes them; ``reading(id)``
     gives each of the person's messages its reading, in order."""
     return [
-        Said(float(at), str(role), status == "interrupted", str(text),
+        Said(float(at), str(role), status in ("interrupted", "streaming"), str(text),
              reading(number) if role == "user" else None)
         for number, at, role, status, text in rows
     ]  # fmt: skip

@@ -34,6 +34,14 @@ class Message:
     created_at: float
 
 
+def _message(row: Any) -> Message:
+    """A stored message; a reply still ``streaming`` when read is one cut short (its turn
+    is under way, or its process died mid-reply), so it reads as interrupted."""
+    number, conversation, role, content, status, turn_id, at = tuple(row)
+    status = "interrupted" if status == "streaming" else status
+    return Message(number, conversation, role, content, status, turn_id, at)
+
+
 @dataclass(frozen=True)
 class Conversation:
     id: int
@@ -205,7 +213,7 @@ class UserStore:
             " ORDER BY id DESC LIMIT :p2"
         )
         rows = await self._q(sql, conversation_id, after_id, -1 if limit is None else limit)
-        return [Message(*tuple(r)) for r in reversed(rows)]
+        return [_message(r) for r in reversed(rows)]
 
     # rolling summaries of older turns
     async def latest_summary(self, conversation_id: int) -> Summary | None:

@@ -7,6 +7,7 @@ limits, a way to schedule background work); it is built once by the companion.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -91,6 +92,10 @@ class Turn:
     usage: Usage = field(default_factory=Usage)
     reply_message_id: int | None = None
     saved: bool = False
+    # the reply so far, written while it streams (``remember.keep_so_far``): a process
+    # killed mid-reply leaves what the person saw, not nothing
+    kept_at: float = 0.0
+    keeping: asyncio.Task[None] | None = None
 
     @property
     def reply_text(self) -> str:

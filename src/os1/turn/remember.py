@@ -1,5 +1,11 @@
 """Remember: store the reply (whole or interrupted), onboarding answers, and summaries.
 
+While a reply streams, what has been said is written every ``KEEP_EVERY`` seconds
+(``keep_so_far``, status ``streaming``, which readers take as interrupted): a process
+killed mid-reply (kill -9, power loss) leaves the reply up to the last write, marked
+interrupted, rather than a question that seems never answered. A short reply is written
+once, at its end, as before.
+
 ``save_reply`` is idempotent because the pipeline also calls it when a turn is torn down
 abruptly (the door went away, Ctrl-C at the wrong instant): whatever part of the reply
 the person saw is kept, marked interrupted.
@@ -21,19 +27,44 @@ from os1.persona import onboarding
 from os1.turn.context import Turn
 
 log = logging.getLogger(__name__)
+KEEP_EVERY = 2.0  # seconds of streaming between writes of the reply so far
+
+
+def keep_so_far(turn: Turn) -> None:
+    """Write the reply so far in the background, if the last write is ``KEEP_EVERY``
+    seconds old and done: the stream never waits for the disk."""
+    now = time.monotonic()
+    if turn.user_message_id is None or turn.saved or now - turn.kept_at < KEEP_EVERY:
+        return
+    if turn.keeping is not None and not turn.keeping.done():
+        return
+    turn.kept_at = now
+    turn.keeping = asyncio.create_task(_write(turn, turn.reply_text, "streaming"))
+
+
+async def _write(turn: Turn, text: str, status: str) -> None:
+    if turn.reply_message_id is None:
+        turn.reply_message_id = await turn.store.add_message(
+            turn.conversation_id, "assistant", text, status=status, turn_id=turn.turn_id
+        )
+    else:
+        await turn.store.update_message(turn.reply_message_id, text, status)
 
 
 async def save_reply(turn: Turn) -> None:
     if turn.saved or turn.user_message_id is None:
         return
     turn.saved = True
+    if turn.keeping is not None:  # the last write of the reply so far lands first
+        try:
+            await asyncio.shield(turn.keeping)  # a cancelled turn still lets it land
+        except StoreError as exc:
+            log.warning("the reply so far was not written: %s", exc.message)
     text = turn.reply_text
     if not text:
         return  # nothing was said; the question stays, unanswered
     status = "interrupted" if turn.interrupted else "complete"
-    turn.reply_message_id = await turn.store.add_message(
-        turn.conversation_id, "assistant", text, status=status, turn_id=turn.turn_id
-    )
+    await _write(turn, text, status)
 
 
 async def keep_after_teardown(turn: Turn) -> None:

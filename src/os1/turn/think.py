@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
@@ -10,6 +11,7 @@ from os1.events import ErrorEvent, TextDelta, TurnEvent
 from os1.models.base import GenerationOptions
 from os1.turn.context import Turn
 from os1.turn.perceive import may_keep
+from os1.turn.remember import keep_so_far
 
 
 async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
@@ -25,6 +27,7 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         seed=limits.seed,
         cache_prompt=limits.cache_prompt,
     )
+    turn.kept_at = time.monotonic()
     try:
         stream = turn.deps.llm.stream(turn.messages, options, turn.cancel)
         async with aclosing(stream) as chunks:  # type: ignore[type-var]  # backends are async generators
@@ -35,6 +38,7 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
                     return
                 if chunk.text:
                     turn.reply.append(chunk.text)
+                    keep_so_far(turn)
                     yield TextDelta(chunk.text)
                 if chunk.finish_reason:
                     turn.finish_reason = chunk.finish_reason
