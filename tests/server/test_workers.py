@@ -1,6 +1,7 @@
 """``os1 serve --workers N`` as real processes: several workers need Redis, a lone server
 whose Redis is away keeps its own state with a warning, and a fleet of two on one port
-keeps serving through a kill -9 of a worker, starts it again, and stops cleanly."""
+keeps serving through a kill -9 of a worker, starts it again, and stops cleanly. Separate
+servers behind a load balancer share a person the same way."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from balancer import Balancer
 from serving import free_port
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
@@ -30,7 +32,7 @@ pytestmark = pytest.mark.slow
 OS1 = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "os1"
 
 
-STORY = " ".join(f"w{i}" for i in range(60))
+STORY = " ".join(f"w{i}" for i in range(120))
 
 
 def _answer(body: dict[str, Any]) -> str:
@@ -210,10 +212,10 @@ def _messages(home: Path) -> list[tuple[str, str]]:
 def test_a_worker_killed_mid_turn_loses_nothing_said_and_the_page_goes_on_with_another(
     tmp_path: Path, redis_url: str
 ) -> None:
-    """kill -9 of the worker writing a reply: the person's words stay, once; the socket
-    reconnects to a worker still alive (the other, or the killed one started again) and
-    the conversation goes on; nothing is said twice. The reply under way is lost with
-    its process, so the question stays unanswered, as after a Stop before any word."""
+    """kill -9 of the worker writing a reply: the person's words stay, once; the reply
+    stays as far as it was written while it streamed (every 2 s), marked interrupted;
+    the socket reconnects to a worker still alive (the other, or the killed one started
+    again) and the conversation goes on; nothing is said twice."""
     port = free_port()
     home = tmp_path / "home"
     with ScriptedOpenAIServer(_answer, tokens_per_second=20) as model:  # ~3 s of story
@@ -233,8 +235,11 @@ def test_a_worker_killed_mid_turn_loses_nothing_said_and_the_page_goes_on_with_a
             with connect(f"ws://127.0.0.1:{port}/ws", additional_headers=cookie) as ws:
                 assert json.loads(ws.recv(timeout=30))["type"] == "hello"
                 ws.send(json.dumps({"type": "say", "text": "tell me a story", "id": "s1"}))
-                while json.loads(ws.recv(timeout=30))["type"] != "text_delta":
-                    pass
+                seen, began = "", 0.0
+                while not began or time.monotonic() - began < 3.5:  # past one partial write
+                    if (event := json.loads(ws.recv(timeout=30)))["type"] == "text_delta":
+                        seen, began = seen + event["text"], began or time.monotonic()
+                    assert event["type"] != "turn_finished", "the story ended before the kill"
                 os.kill(_holder(pids, port, ws), signal.SIGKILL)
                 with pytest.raises(ConnectionClosed):
                     while True:
@@ -245,9 +250,78 @@ def test_a_worker_killed_mid_turn_loses_nothing_said_and_the_page_goes_on_with_a
                 while (event := json.loads(again.recv(timeout=30)))["type"] != "turn_finished":
                     assert event["type"] != "error", event
             assert event["text"].startswith("Hello from one of the workers.")
+            with httpx.Client(base_url=base, headers=cookie, timeout=30) as web:
+                history = web.get("/api/history").json()
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=30) == 0
     said = [text for role, text in _messages(home) if role == "user"]
     assert said.count("tell me a story") == 1 and said.count("are you there?") == 1
-    replies = [text for role, text in _messages(home) if role == "assistant"]
-    assert not any(STORY in text for text in replies)  # its writer died with it
+    assert [(h["role"], h["status"]) for h in history] == [
+        ("user", "complete"),
+        ("assistant", "interrupted"),
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    story = history[1]["text"]
+    assert "w10 " in story and seen.startswith(story) and story != STORY
+
+
+def _next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    while (event := json.loads(ws.recv(timeout=30)))["type"] != kind:
+        pass
+    return event
+
+
+def test_separate_servers_behind_a_load_balancer_serve_anyone_and_outlive_one(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Two ``os1 serve`` processes on their own ports, one home and one Redis, behind a
+    round-robin balancer (as behind nginx): a person signed in through one is known to
+    both; their two tabs on different servers each see a turn finished in the other; a
+    server killed -9 is skipped by the balancer and nobody is signed out."""
+    home = tmp_path / "home"
+    ports = [free_port(), free_port()]
+    with ScriptedOpenAIServer(_answer) as model:
+        env = _env(
+            home, OS1_LLM_BACKEND="openai", OS1_LLM_URL=model.base_url, OS1_REDIS_URL=redis_url
+        )
+        with contextlib.ExitStack() as servers:
+            procs, codes = [], []
+            for n, port in enumerate(ports):  # one after the other: the first sets up the home
+                proc = servers.enter_context(
+                    _serving(["--port", str(port)], env, tmp_path / f"serve{n}.log")
+                )
+                assert proc.stdout is not None
+                codes.append(proc.stdout.readline().strip().split("#signin=", 1)[1])
+                procs.append(proc)
+            with Balancer(ports).running() as balancer:
+                base = f"http://127.0.0.1:{balancer.port}"
+                code = codes[0]  # the first server's link, used on whichever answers
+                with httpx.Client(base_url=base, headers={"origin": base}, timeout=30) as web:
+                    assert web.post("/api/session", json={"code": code}).status_code == 200
+                    cookie = {"Cookie": f"os1_session={web.cookies['os1_session']}"}
+                for _ in range(4):  # a new connection each time: each server in turn
+                    assert httpx.get(f"{base}/api/me", headers=cookie).status_code == 200
+                assert set(balancer.picked[-4:]) == set(ports)
+
+                with (
+                    connect(f"ws://127.0.0.1:{balancer.port}/ws", additional_headers=cookie) as a,
+                    connect(f"ws://127.0.0.1:{balancer.port}/ws", additional_headers=cookie) as b,
+                ):
+                    assert set(balancer.picked[-2:]) == set(ports)  # two tabs, two servers
+                    for ws in (a, b):
+                        assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+                    a.send(json.dumps({"type": "say", "text": "hello from tab a", "id": "a1"}))
+                    assert _next_of(a, "turn_finished")["text"].startswith("Hello from one")
+                    assert _next_of(b, "elsewhere")["said"] == "hello from tab a"
+                    b.send(json.dumps({"type": "say", "text": "and from tab b", "id": "b1"}))
+                    assert _next_of(a, "elsewhere")["said"] == "and from tab b"
+
+                procs[0].kill()
+                procs[0].wait(timeout=30)
+                statuses = [
+                    httpx.get(f"{base}/api/me", headers=cookie).status_code for _ in range(6)
+                ]
+                assert statuses == [200] * 6 and balancer.picked[-6:] == [ports[1]] * 6
+            procs[1].send_signal(signal.SIGTERM)
+            assert procs[1].wait(timeout=30) == 0
