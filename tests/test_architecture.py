@@ -20,6 +20,7 @@ LAYERS = [
         "parsing_pool",
         "timewords",
         "stopwords",
+        "quotations",
         "orders",
         "tentative",
     },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from os1.errors import StoreError
 from os1.store import Database
 from os1.store.migrations import MIGRATIONS
@@ -26,6 +28,31 @@ async def test_opening_twice_applies_each_migration_once(tmp_path: Path) -> None
         mode = await db.execute("PRAGMA journal_mode")
         assert mode[0][0] == "wal"
         await db.aclose()
+
+
+async def test_a_database_a_newer_os1_migrated_is_refused_and_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "home" / "os1.db"
+    db = await Database.open(path)
+    await db.execute(
+        "INSERT INTO schema_migrations (name, applied_at) VALUES ('9001_from_the_future', 0),"
+        " ('someplugin:9999_its_own', 0)",
+        write=True,
+    )
+    await db.aclose()
+    with pytest.raises(StoreError) as refused:
+        await Database.open(path)
+    assert refused.value.code == "schema_ahead"
+    assert "9001_from_the_future" in refused.value.message
+    assert MIGRATIONS[-1][0] in refused.value.message and "Update os1" in refused.value.hint
+    with sqlite3.connect(path) as conn:  # nothing was changed
+        names = {n for (n,) in conn.execute("SELECT name FROM schema_migrations")}
+    assert "9001_from_the_future" in names and len(names) == len(MIGRATIONS) + 2
+    # through the command line: the message and what to do, no traceback
+    said = await asyncio.to_thread(run_cli, tmp_path / "home", "memory", "list")
+    assert said.exit_code != 0 and "newer os1" in " ".join(said.output.split())
+    assert "Traceback" not in said.output
 
 
 async def test_people_never_see_each_other(tmp_path: Path) -> None:

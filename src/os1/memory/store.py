@@ -122,8 +122,9 @@ class Memory:
         return self._spoken.get(store.user.id) == mark
 
     def learning(self, store: UserStore) -> asyncio.Lock:
-        """Held while facts are being learned for this person: one learner at a time, so
-        queued background work does not extract the same messages twice."""
+        """Held while facts are being learned for this person: one learner at a time in
+        this process, so queued background work does not extract the same messages
+        twice (across processes, the store's lease: ``store.leases``)."""
         return self._learning.setdefault(store.user.id, asyncio.Lock())
 
     def episodes(self, store: UserStore) -> EpisodeLog:

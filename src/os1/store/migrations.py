@@ -11,12 +11,15 @@ plugins load (``Database.open(path, migrations=...)``).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 
+from os1.errors import StoreError
 from os1.store.driver import sqlite
 
 Migration = tuple[str, Callable[[sqlite.Connection], None]]
+_OWN = re.compile(r"\d{4}_[a-z0-9_]+")  # os1's own numbering; a plugin's has its name first
 
 
 def run_statements(conn: sqlite.Connection, script: str) -> None:
@@ -349,6 +352,23 @@ def _introductions(conn: sqlite.Connection) -> None:
     )
 
 
+def _leases(conn: sqlite.Connection) -> None:
+    """Work one process at a time does for a person (learning facts), fenced across every
+    process sharing the store: a row held ``until`` a time, taken over once it passed."""
+    run_statements(
+        conn,
+        """
+        CREATE TABLE leases (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            until REAL NOT NULL,
+            PRIMARY KEY (user_id, name)
+        ) WITHOUT ROWID
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_memory", _memory),
@@ -361,6 +381,7 @@ MIGRATIONS: list[Migration] = [
     ("0011_file_reach", _file_reach),
     ("0012_episode_neighbours", _episode_neighbours),
     ("0013_introductions", _introductions),
+    ("0014_leases", _leases),
 ]
 
 
@@ -379,6 +400,7 @@ def apply_migrations(conn: sqlite.Connection, extra: Sequence[Migration] = ()) -
         "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL)"
     )
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+    _refuse_a_newer_schema(done, [name for name, _ in [*MIGRATIONS, *extra]])
     applied = []
     keys = "ON" if conn.execute("PRAGMA foreign_keys").fetchone()[0] else "OFF"
     for name, migrate in [*MIGRATIONS, *extra]:
@@ -391,6 +413,26 @@ def apply_migrations(conn: sqlite.Connection, extra: Sequence[Migration] = ()) -
             conn.execute(f"PRAGMA foreign_keys={keys}")
         applied.append(name)
     return applied
+
+
+def _refuse_a_newer_schema(done: set[str], known: list[str]) -> None:
+    """A database a newer os1 has migrated is not this code's to write: os1's own
+    migrations (and its skills', a plugin's are ``PLUGIN:name``) share one numbering, so
+    a number past this code's newest means a newer os1.
+
+    Raises:
+        StoreError: the database holds a migration numbered past this code's newest.
+    """
+    newest = max((name for name in known if _OWN.fullmatch(name)), default="")
+    ahead = sorted(name for name in done if _OWN.fullmatch(name) and name[:4] > newest[:4])
+    if ahead:
+        raise StoreError(
+            "schema_ahead",
+            f"This database was last opened by a newer os1: its schema has {ahead[-1]},"
+            f" and this os1 knows up to {newest}.",
+            "Update os1 (git pull, then make setup), or set OS1_HOME to another folder;"
+            " this os1 leaves a newer database as it is.",
+        )
 
 
 def _apply_one(

@@ -206,7 +206,11 @@ class Database:
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA busy_timeout=5000")
-            apply_migrations(conn, self._migrations)
+            try:
+                apply_migrations(conn, self._migrations)
+            except StoreError:
+                conn.close()
+                raise
         except sqlite.Error as exc:
             raise store_error(exc, self.path) from exc
         self._conn = self._writer.conn = conn

@@ -169,6 +169,39 @@ class UserStore:
         )
         return [Conversation(r["id"], r["started_at"], r["title"], r["n"]) for r in rows]
 
+    # leases: work for this person that one process at a time may do
+    async def take_lease(self, name: str, holder: str, seconds: float, replacing: str = "") -> bool:
+        """Whether ``holder`` now holds lease ``name`` for ``seconds``: taken if free,
+        lapsed or held by ``replacing``, renewed if already its own (``store.leases``)."""
+        now = time.time()
+        rows = await self._q(
+            "INSERT INTO leases (user_id, name, holder, until) VALUES (:user_id, :p0, :p1, :p2)"
+            " ON CONFLICT (user_id, name) DO UPDATE SET holder = excluded.holder,"
+            " until = excluded.until WHERE leases.until < :p3"
+            " OR leases.holder IN (excluded.holder, :p4) RETURNING holder",
+            name,
+            holder,
+            now + seconds,
+            now,
+            replacing,
+            write=True,
+        )
+        return bool(rows)
+
+    async def lease_holder(self, name: str) -> str | None:
+        rows = await self._q(
+            "SELECT holder FROM leases WHERE user_id = :user_id AND name = :p0", name
+        )
+        return str(rows[0]["holder"]) if rows else None
+
+    async def end_lease(self, name: str, holder: str) -> None:
+        await self._q(
+            "DELETE FROM leases WHERE user_id = :user_id AND name = :p0 AND holder = :p1",
+            name,
+            holder,
+            write=True,
+        )
+
     # messages
     async def add_message(
         self,

@@ -14,19 +14,23 @@ the person saw is kept, marked interrupted.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator
 
 from os1.errors import StoreError
 from os1.events import ErrorEvent, TurnEvent
-from os1.memory.episodes import NewEpisode
+from os1.memory.episodes import EpisodeLog, NewEpisode
 from os1.memory.extract import extract_and_store
 from os1.memory.summary import refresh_summary
 from os1.persona import onboarding
+from os1.store import leases
 from os1.turn.context import Turn
 
 log = logging.getLogger(__name__)
+LEARNING = "learning"  # the lease of the one learner of a person's facts, in any process
+LEARNING_LEASE = 300.0  # seconds; a learner that died lets go after this
 KEEP_EVERY = 2.0  # seconds of streaming between writes of the reply so far
 
 
@@ -141,15 +145,29 @@ async def _learn(turn: Turn) -> None:
     if learning.locked():
         return  # a learner is at work for this person; it drains the queue
     async with learning:
-        if not await onboarding.learn_name_if_needed(turn.store, turn.deps.llm):
-            return  # without their name, "Tom. Thomas Reid" reads as someone else's facts
-        log_ = memory.episodes(turn.store)
-        person = await onboarding.person_name(turn.store)
-        while waiting := await log_.unlearned():
-            if await extract_and_store(turn.store, turn.deps.llm, waiting, person) is None:
-                break  # the person needs the model: learn from these after a later turn
-            await log_.mark_learned([e.id for e in waiting])
+        holder = leases.new_holder()
+        if not await leases.take(turn.store, LEARNING, holder, LEARNING_LEASE):
+            return  # another process (a worker, a CLI) is learning for them: the same
+        try:
+            await _learn_waiting(turn, memory.episodes(turn.store), holder)
+        finally:
+            with contextlib.suppress(StoreError):
+                await asyncio.shield(turn.store.end_lease(LEARNING, holder))
     await memory.index_pending(turn.store)
+
+
+async def _learn_waiting(turn: Turn, log_: EpisodeLog, holder: str) -> None:
+    """Facts from every episode still waiting, a batch at a time, while ``holder`` keeps
+    the lease (renewed after each batch: a batch can take a minute on a small model)."""
+    if not await onboarding.learn_name_if_needed(turn.store, turn.deps.llm):
+        return  # without their name, "Tom. Thomas Reid" reads as someone else's facts
+    person = await onboarding.person_name(turn.store)
+    while waiting := await log_.unlearned():
+        if await extract_and_store(turn.store, turn.deps.llm, waiting, person) is None:
+            return  # the person needs the model: learn from these after a later turn
+        await log_.mark_learned([e.id for e in waiting])
+        if not await leases.take(turn.store, LEARNING, holder, LEARNING_LEASE):
+            return  # it lapsed and another learner took it over: that one goes on
 
 
 async def remember(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
