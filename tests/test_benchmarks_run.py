@@ -8,6 +8,7 @@ need no model runs end to end (about 15 seconds); its figures are not judged.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -141,3 +142,29 @@ def test_the_scale_benchmark_runs_every_configuration() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     flat = " ".join(done.stdout.split())
     assert "2 workers + Redis" in flat and "cores for 200/s" in flat, done.stdout
+
+
+def test_the_capacity_benchmark_lives_a_conversation_and_projects_it(tmp_path: Path) -> None:
+    said = ["I adopted a puppy called Biscuit last week!", "We walk by the river each day."]
+    heard = ["Oh how lovely, what breed is Biscuit?", "That sounds peaceful. Which river?"]
+    session = []
+    for n, (mine, theirs) in enumerate(zip(said, heard, strict=True)):
+        session += [
+            {"speaker": "Ann", "dia_id": f"D1:{2 * n + 1}", "text": mine},
+            {"speaker": "Bo", "dia_id": f"D1:{2 * n + 2}", "text": theirs},
+        ]
+    conversation = {"speaker_a": "Ann", "speaker_b": "Bo", "session_1": session,
+                    "session_1_date_time": "1:56 pm on 8 May, 2023"}  # fmt: skip
+    data = tmp_path / "locomo.json"
+    data.write_text(json.dumps([{"conversation": conversation, "qa": []}]))
+    done = subprocess.run(
+        [sys.executable, "bench/capacity.py", str(data), "--no-save", "--data-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    flat = " ".join(done.stdout.split())
+    assert "2 exchanges, 1 people, 1 days" in flat and "stored/said" in flat, flat
+    assert "GPUs at peak" in flat and "Traceback" not in done.stderr
