@@ -22,7 +22,7 @@ From those, and from ``bench/scale.py``'s measured server CPU per turn, the mode
 projected to ``--people`` people. The figures that are not measured here are named as
 assumptions on the command line: exchanges a day, the peak-to-mean ratio, and a GPU's
 batched prompt and generation throughput for a 1.5B model (this machine has no GPU; the
-CPU figures are the embedded model's measured speeds here, from ../shared/MODELS.md).
+CPU figures are the embedded model's speeds measured here by ``bench/llm_overhead.py``).
 Rows are counted in os1's own tables, not in the indexes' shadow tables.
 
 Run: .venv/bin/python bench/capacity.py PATH/TO/locomo10.json [--conversations 0,1]
@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -250,6 +251,19 @@ def _scale_cpu_ms(path: Path) -> tuple[float, str]:
     return float(results[name]["server_cpu_ms_per_turn"]), f"{path.name}, {name}"
 
 
+def _cpu_speeds(path: Path) -> tuple[float, float]:
+    """The embedded model's prompt and generation tokens/s on this machine: the median of
+    ``bench/llm_overhead.py``'s saved runs through os1, else MODELS.md's figures."""
+    try:
+        runs = json.loads(path.read_text())["figures"]["runs"]["os1"]
+        return (
+            statistics.median(r["prompt_tps"] for r in runs),
+            statistics.median(r["gen_tps"] for r in runs),
+        )
+    except (OSError, ValueError, KeyError, TypeError, statistics.StatisticsError):
+        return 28.0, 13.0
+
+
 def project(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     empty: Measure = run["empty"]
     last: Measure = run["after"][-1]
@@ -265,8 +279,13 @@ def project(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     prompt = sum(run["prompt_tokens"]) / max(len(run["prompt_tokens"]), 1)
     reply = sum(run["reply_tokens"]) / max(len(run["reply_tokens"]), 1)
     cpu_ms, cpu_from = _scale_cpu_ms(args.scale_result)
+    measured_prefill, measured_decode = _cpu_speeds(FOLDER / "llm_overhead.json")
+    cpu_prefill, cpu_decode = (
+        args.cpu_prefill or measured_prefill,
+        args.cpu_decode or measured_decode,
+    )
     gpu_turns = 1 / (prompt / args.gpu_prefill + reply / args.gpu_decode)
-    cpu_turns = 1 / (prompt / args.cpu_prefill + reply / args.cpu_decode)
+    cpu_turns = 1 / (prompt / cpu_prefill + reply / cpu_decode)
     mean_turns = args.people * a_day / DAY
     peak_turns = mean_turns * args.peak
     return {
@@ -295,7 +314,7 @@ def project(run: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
             "exchanges_a_day": round(a_day, 1),
             "peak_to_mean": args.peak,
             "gpu_prefill_decode_tokens_per_second": [args.gpu_prefill, args.gpu_decode],
-            "cpu_prefill_decode_tokens_per_second": [args.cpu_prefill, args.cpu_decode],
+            "cpu_prefill_decode_tokens_per_second": [round(cpu_prefill, 1), round(cpu_decode, 1)],
         },
         "projected": {
             "bytes_per_person_per_day": round(per_exchange * a_day),
@@ -335,7 +354,7 @@ def show(figures: dict[str, Any]) -> None:
     )
     console.print(
         f"prompt {measured['prompt_tokens_per_turn']:,} tokens and reply "
-        f"{measured['reply_tokens_per_turn']:,} tokens a turn; background model work "
+        f"{measured['reply_tokens_per_turn']:,} tokens a turn; other model work "
         f"{measured['other_model_seconds_per_exchange']} s an exchange; server CPU "
         f"{measured['server_cpu_ms_per_turn']} ms a turn ({measured['server_cpu_from']})"
     )
@@ -390,10 +409,10 @@ def parse() -> argparse.Namespace:
                         help="assumed prompt tokens/s of one GPU, batched")  # fmt: skip
     parser.add_argument("--gpu-decode", type=float, default=2_000.0,
                         help="assumed generated tokens/s of one GPU, batched")  # fmt: skip
-    parser.add_argument("--cpu-prefill", type=float, default=28.0,
-                        help="prompt tokens/s of the embedded model here (MODELS.md)")  # fmt: skip
-    parser.add_argument("--cpu-decode", type=float, default=13.0,
-                        help="generated tokens/s of the embedded model here")  # fmt: skip
+    parser.add_argument("--cpu-prefill", type=float, default=0.0,
+                        help="prompt tokens/s here (default: llm_overhead.py's run)")  # fmt: skip
+    parser.add_argument("--cpu-decode", type=float, default=0.0,
+                        help="generated tokens/s here (default: the same)")  # fmt: skip
     parser.add_argument("--scale-result", type=Path, default=FOLDER / "scale-ws-2000-80.json")
     parser.add_argument("--data-dir", type=Path, default=None, help="where the home is made")
     parser.add_argument("--no-save", action="store_true", help="leave bench/results as it is")
