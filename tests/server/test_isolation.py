@@ -151,10 +151,9 @@ def _snapshot(client: AppClient, names: list[str]) -> str:
                 column = "user_id" if "user_id" in columns else "id" if table == "users" else None
                 if column is None:
                     continue
-                for row in conn.execute(
-                    f'SELECT * FROM "{table}" WHERE {column} IN ({marks}) ORDER BY rowid'
-                ):
-                    digest.update(repr((table, tuple(row))).encode())
+                rows = conn.execute(f'SELECT * FROM "{table}" WHERE {column} IN ({marks})')
+                for row in sorted(repr(tuple(r)) for r in rows):  # a table may have no rowid
+                    digest.update(repr((table, row)).encode())
             return digest.hexdigest()
 
         return await db.read(work)
