@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from os1.core.briefing import gather, morning
+from os1.core.briefing import gather, morning, unsaid
 from os1.memory.consolidate import consolidate
 from os1.memory.episodes import EpisodeLog, NewEpisode
 from os1.memory.facts import FactBook, NewFact
@@ -101,4 +101,15 @@ async def test_the_morning_briefing_tells_what_is_due_from_the_notes(tmp_path: P
     prompt = model.requests[-1].messages[-1].content
     assert "Coming up: Dentist appointment at nine. (tomorrow)" in prompt
     assert "do not add events" in prompt
+    assert "Coming up" not in briefing.text  # said once, in the model's words
+
+    # a model that phrases something else does not lose the dentist
+    model.enqueue("Good morning! It's a lovely day to be here with you.")
+    wandering = await morning(store, model)
+    assert wandering.text == (
+        "Good morning! It's a lovely day to be here with you.\n"
+        "Coming up: Dentist appointment at nine. (tomorrow)"
+    )
+    assert unsaid("the dentist is at nine", wandering.due) == []
+    assert unsaid("", []) == [] and unsaid("", wandering.due) == wandering.due
     await db.aclose()

@@ -4,11 +4,14 @@ voice, short enough to be spoken.
 The facts of the briefing are gathered from the store (new memories since the last
 conversation, plans due today or tomorrow, recent feelings) and handed to the model as
 notes; the model only phrases them. With nothing new it says so rather than inventing.
+What is due is never left out: a small model sometimes phrases something else, so an
+item its words do not mention is added after them, in the notes' own words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -16,8 +19,11 @@ from os1.memory.facts import Fact, FactBook
 from os1.models.base import LLM, ChatMessage, GenerationOptions, complete
 from os1.persona.identity import ensure_identity, system_prompt
 from os1.persona.onboarding import person_name
+from os1.stopwords import STOPWORDS
 from os1.store import UserStore
 from os1.store.user import Scoped
+
+_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
 @dataclass(frozen=True)
@@ -92,4 +98,19 @@ async def morning(store: UserStore, llm: LLM, now: float | None = None) -> Brief
         ChatMessage("user", prompt),
     ]
     reply = await complete(llm, messages, GenerationOptions(max_tokens=160, temperature=0.5))
-    return Briefing(reply.text.strip(), facts.since, facts.new_memories, facts.due, facts.learned)
+    text = reply.text.strip()
+    if missed := unsaid(text, facts.due):
+        text = "\n".join([text, *(f"Coming up: {item}" for item in missed)]).strip()
+    return Briefing(text, facts.since, facts.new_memories, facts.due, facts.learned)
+
+
+def unsaid(text: str, due: list[str]) -> list[str]:
+    """The items of ``due`` that ``text`` does not mention: fewer than half of an item's
+    own words (four letters or more, not the common ones) are in it."""
+    said = set(_WORD.findall(text.lower()))
+    missed = []
+    for item in due:
+        words = set(_WORD.findall(item.lower())) - STOPWORDS
+        if words and 2 * len(words & said) < len(words):
+            missed.append(item)
+    return missed
