@@ -242,6 +242,12 @@ async def test_a_damaged_vector_is_skipped_by_search_and_made_again(tmp_path: Pa
     await memory.record(store, [NewEpisode("user", "My dog loves the beach."),
                                 NewEpisode("user", "I bake bread on Sundays.")])  # fmt: skip
     await memory.index_pending(store)
+    await store.transaction(  # a float32 vector, as an older os1 kept them, is still sound
+        lambda db: db.execute(
+            "UPDATE embeddings SET vec = zeroblob(2 * length(vec)) WHERE user_id = :user_id"
+        )
+    )
+    assert await memory.pending(store) == 0
     await store.transaction(
         lambda db: db.execute("UPDATE embeddings SET vec = x'00ff' WHERE user_id = :user_id")
     )

@@ -39,14 +39,14 @@ Progress = Callable[[int, int], None]
 TABLES: dict[Kind, str] = {"episode": "episodes", "fact": "facts"}
 
 
-def _missing_sql(kind: Kind, model: str, what: str, size: int) -> str:
-    """The memories a route has no sound vector for: none at all, or a damaged one (the
-    wrong number of bytes, ``size``), which is made again."""
+def _missing_sql(kind: Kind, model: str, what: str, sizes: tuple[int, int]) -> str:
+    """The memories a route has no sound vector for: none at all, or a damaged one (a
+    number of bytes not in ``sizes``), which is made again."""
     table = TABLES[kind]
     return (
         f"SELECT {what} FROM {table} t WHERE t.user_id = :user_id AND NOT EXISTS"
         f" (SELECT 1 FROM embeddings x WHERE x.owner = '{kind}' AND x.model = '{model}'"
-        f" AND x.owner_id = t.id AND length(x.vec) = {int(size)})"
+        f" AND x.owner_id = t.id AND length(x.vec) IN ({int(sizes[0])}, {int(sizes[1])}))"
     )
 
 
@@ -148,7 +148,7 @@ class Memory:
 
         def count(db: Scoped) -> int:
             return sum(
-                int(db.execute(_missing_sql(kind, r.index.model, "COUNT(*)", r.index.size))[0][0])
+                int(db.execute(_missing_sql(kind, r.index.model, "COUNT(*)", r.index.sizes))[0][0])
                 for r in routes
                 for kind in TABLES
             )
@@ -178,7 +178,7 @@ class Memory:
     async def _index_batch(self, store: UserStore, kind: Kind, route: Route, batch: int) -> int:
         what = "t.id, t.text, t.speaker" if kind == "episode" else "t.id, t.text, ''"
         sql = (
-            _missing_sql(kind, route.index.model, what, route.index.size)
+            _missing_sql(kind, route.index.model, what, route.index.sizes)
             + f" ORDER BY t.id LIMIT {batch}"
         )
         rows = await store.read(lambda db: db.execute(sql))

@@ -5,6 +5,11 @@ the person's id as the partition key so a search only ever scans that person's v
 The coarse pass compares 1-bit codes (Hamming distance, ~10 ms over 100,000 memories on
 one core); the top candidates are then reranked by exact cosine on the float vectors
 kept in ``embeddings``. This is the usual binary-quantization-plus-rescoring recipe.
+
+The kept vectors are float16: they were 86 % of a person's store as float32
+(``bench/capacity.py``), and half the precision moves a cosine by about 1e-3, far less
+than separates the memories a rerank orders. Vectors stored as float32 before are read
+as they are, so nothing is embedded again.
 """
 
 from __future__ import annotations
@@ -35,9 +40,13 @@ class VectorIndex:
         self._slug = _slug(model)
 
     @property
-    def size(self) -> int:
-        """Bytes of one stored vector (float32)."""
-        return 4 * self.dim
+    def sizes(self) -> tuple[int, int]:
+        """Bytes of one sound stored vector: float16 (as stored now) or float32 (before)."""
+        return 2 * self.dim, 4 * self.dim
+
+    def _floats(self, blob: bytes) -> np.ndarray:
+        kind = np.float16 if len(blob) == 2 * self.dim else np.float32
+        return np.frombuffer(blob, dtype=kind).astype(np.float32)
 
     def table(self, owner: Owner) -> str:
         return f"vec_{owner}_{self._slug}_{self.dim}"
@@ -53,11 +62,12 @@ class VectorIndex:
         """Index ``vectors`` (rows L2-normalized, float32) for ``ids``; call in a transaction."""
         floats = vectors.astype(np.float32)
         bits = np.packbits(floats > 0, axis=1)
+        kept = floats.astype(np.float16)
         db.executemany(
             "INSERT OR REPLACE INTO embeddings (owner, owner_id, user_id, model, vec)"
             " VALUES (:owner, :id, :user_id, :model, :vec)",
             [
-                {"owner": owner, "id": int(i), "model": self.model, "vec": floats[n].tobytes()}
+                {"owner": owner, "id": int(i), "model": self.model, "vec": kept[n].tobytes()}
                 for n, i in enumerate(ids)
             ],
         )
@@ -98,11 +108,11 @@ class VectorIndex:
             f" AND model = :model AND owner_id IN ({marks})",
             {"owner": owner, "model": self.model},
         )
-        rows = [r for r in rows if len(r[1]) == self.size]  # a damaged one waits to be remade
+        rows = [r for r in rows if len(r[1]) in self.sizes]  # a damaged one waits to be remade
         if not rows:
             return []
-        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
-        scores = matrix.reshape(len(rows), self.dim) @ query.astype(np.float32)
+        matrix = np.stack([self._floats(r[1]) for r in rows])
+        scores = matrix @ query.astype(np.float32)
         order = np.argsort(-scores)
         return [(int(rows[i][0]), float(scores[i])) for i in order]
 
