@@ -31,6 +31,7 @@ from os1.persona.own_feelings import (
     snippet,
 )
 from os1.store import Scoped, UserStore
+from os1.store.user import read_status
 from os1.turn.perceive import clean_input
 
 __all__ = [
@@ -238,7 +239,7 @@ def _said(rows: list[Any], reading: Callable[[int], Reading | None]) -> list[Sai
     """The rows of ``_conversation`` as ``own_feelings`` takes them; ``reading(id)``
     gives each of the person's messages its reading, in order."""
     return [
-        Said(float(at), str(role), status in ("interrupted", "streaming"), str(text),
+        Said(float(at), str(role), read_status(status) == "interrupted", str(text),
              reading(number) if role == "user" else None)
         for number, at, role, status, text in rows
     ]  # fmt: skip

@@ -34,12 +34,15 @@ class Message:
     created_at: float
 
 
-def _message(row: Any) -> Message:
-    """A stored message; a reply still ``streaming`` when read is one cut short (its turn
+def read_status(status: str) -> str:
+    """A message's status as read: a reply still ``streaming`` is one cut short (its turn
     is under way, or its process died mid-reply), so it reads as interrupted."""
+    return "interrupted" if status == "streaming" else status
+
+
+def _message(row: Any) -> Message:
     number, conversation, role, content, status, turn_id, at = tuple(row)
-    status = "interrupted" if status == "streaming" else status
-    return Message(number, conversation, role, content, status, turn_id, at)
+    return Message(number, conversation, role, content, read_status(status), turn_id, at)
 
 
 @dataclass(frozen=True)
