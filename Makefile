@@ -15,12 +15,17 @@ run: setup
 CLOCK_TESTS := tests/memory tests/skills tests/core tests/store tests/turn tests/cli \
 	tests/test_hostile_input_time.py
 
+# What runs through the store: run again on PostgreSQL (the tests start their own).
+STORE_TESTS := tests/core tests/turn tests/server tests/memory
+
 # Everything, including the integration tests on the real embedded model.
 test: setup
 	.venv/bin/ruff check src tests bench
 	.venv/bin/pytest
 	@echo "The tests that read dates and times, again in a zone 14 hours from UTC:"
 	TZ=Pacific/Kiritimati .venv/bin/pytest -q -m "not real_model and not slow" $(CLOCK_TESTS)
+	@echo "The companion's and the server's tests again, with the store on PostgreSQL:"
+	OS1_TEST_STORE=postgresql .venv/bin/pytest -q -m "not real_model and not slow" $(STORE_TESTS)
 
 # Mutation testing of the code that carries the promises (store scoping, sessions, the
 # proposal lifecycle, forget and vectors, auth, perceive): about 30 minutes, so not part

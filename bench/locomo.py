@@ -26,7 +26,7 @@ unanswerable questions (category 5, adversarial) are asked too: there "I don't k
 the right answer. This needs the local model and takes about 10 s a question here.
 
 Run: .venv/bin/python bench/locomo.py PATH/TO/locomo10.json [-k 10] [--only 0,1]
-     [--embedders minilm] [--answers 20]
+     [--embedders minilm] [--answers 20] [--database-url postgresql://os1@host/empty_db]
 """
 
 from __future__ import annotations
@@ -266,7 +266,12 @@ async def answer_some(
 
 
 async def run(
-    path: Path, k: int, only: list[int] | None, embedders: str = "", answers: int = 0
+    path: Path,
+    k: int,
+    only: list[int] | None,
+    embedders: str = "",
+    answers: int = 0,
+    database_url: str = "",
 ) -> tuple[Scores, Answers]:
     from os1.models.embed import embedder_from
 
@@ -275,6 +280,8 @@ async def run(
     overrides: dict[str, str] = {"embedders": embedders} if embedders else {}
     if not answers:  # no model is needed to search
         overrides["llm_backend"] = "scripted"
+    if database_url:  # an empty PostgreSQL database instead of SQLite in the new home
+        overrides["database_url"] = database_url
     with tempfile.TemporaryDirectory() as home:
         settings = load_settings({"home": home, **overrides})
         companion = await Companion.open(settings)
@@ -366,13 +373,25 @@ if __name__ == "__main__":
     parser.add_argument(
         "--embedders", default="", help="os1's embedding routes, e.g. minilm (default: os1's)"
     )
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="run on this empty PostgreSQL database (default: SQLite, os1's default)",
+    )
     options = parser.parse_args()
     chosen = [int(n) for n in options.only.split(",") if n.strip()] or None
     scores, answered = asyncio.run(
-        run(options.path, options.k, chosen, options.embedders, options.answers)
+        run(
+            options.path,
+            options.k,
+            chosen,
+            options.embedders,
+            options.answers,
+            options.database_url,
+        )
     )
     figures: dict[str, Any] = {"k": options.k, "recall": report(scores, options.k)}
     if options.answers:
         figures["answers"] = answered.report()
     if chosen is None:  # a partial run is a look, not the figures the README cites
-        save("locomo", figures)
+        save("locomo_postgresql" if options.database_url else "locomo", figures)

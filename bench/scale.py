@@ -2,16 +2,18 @@
 through Redis, and ``--workers 2`` on Redis, side by side in one run, under the load of
 ``bench/load.py`` (the same stand-in model, client processes and seeded people).
 
-Every configuration starts from a fresh copy of the seeded home (SQLite; PostgreSQL is
-not a store backend yet) and is timed on the same door. CPU and memory are summed over
-the server's whole process tree (the supervisor and its workers). From the measured CPU
-per turn it works out what the project's target (200 turns/s) takes in cores, and what
-a 4-worker fleet on two such 2-core machines would carry.
+Every configuration starts from a fresh copy of the seeded home and is timed on the same
+door. With ``--postgres-url`` (an empty database), a fourth runs two workers on a
+PostgreSQL store: the seeded home is moved into it with ``os1 migrate``'s own code. CPU
+and memory are summed over the server's whole process tree (the supervisor and its
+workers; not PostgreSQL's, which runs apart). From the measured CPU per turn it works out
+what the project's target (200 turns/s) takes in cores, and what a 4-worker fleet on two
+such 2-core machines would carry.
 
 It starts Debian's ``redis-server`` on a free loopback port (nothing saved) and stops it.
 
 Run: .venv/bin/python bench/scale.py [--conversations 2000] [--seconds 30] [--rate 200]
-                                     [--door ws|http]
+                                     [--door ws|http] [--postgres-url postgresql://…/empty]
      .venv/bin/python bench/scale.py --quick      (200 conversations, 10 s, 50 turns/s)
 """
 
@@ -40,17 +42,23 @@ from load import (
     seed,
     start_standin,
 )
+from os1.core.moving import Place, move_store
 
 TARGET = 200.0  # turns a second: the project's scale target (issue 21)
 
 
-def configurations(redis_url: str) -> dict[str, Fleet]:
+def configurations(redis_url: str, postgres_url: str = "") -> dict[str, Fleet]:
     shared = {"OS1_REDIS_URL": redis_url}
-    return {
+    fleets = {
         "1 worker": Fleet(1),
         "1 worker + Redis": Fleet(1, shared),
         "2 workers + Redis": Fleet(2, shared),
     }
+    if postgres_url:
+        fleets["2 workers + Redis + PostgreSQL"] = Fleet(
+            2, {**shared, "OS1_DATABASE_URL": postgres_url}
+        )
+    return fleets
 
 
 ROWS: list[tuple[str, Any]] = [
@@ -122,6 +130,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--reply-words", type=int, default=20)
     parser.add_argument("--first-token-ms", type=float, default=100.0)
     parser.add_argument("--no-save", action="store_true", help="print only (a trial run)")
+    parser.add_argument(
+        "--postgres-url", default="", help="an empty PostgreSQL database: adds a fleet on it"
+    )
     args = parser.parse_args()
     if args.quick:
         args.conversations, args.seconds, args.rate = 200, 10.0, min(args.rate, 50.0)
@@ -155,8 +166,15 @@ def main() -> None:
             seeded.mkdir()
             keys, warm_key, seconds = asyncio.run(seed(seeded, args.conversations))
             console.print(f"seeded {len(keys)} accounts in {seconds:.1f} s (one transaction)")
+            if args.postgres_url:
+                moved = asyncio.run(
+                    move_store(Place(path=seeded / "os1.db"), Place(url=args.postgres_url))
+                )
+                assert all(m.equal for m in moved), moved
+                console.print(f"moved the seeded home into {Place(url=args.postgres_url)}")
             results: dict[str, dict[str, Any]] = {}
-            for n, (name, fleet) in enumerate(configurations(redis_url).items()):
+            fleets = configurations(redis_url, args.postgres_url)
+            for n, (name, fleet) in enumerate(fleets.items()):
                 with redis.Redis.from_url(redis_url) as shared:
                     shared.flushdb()  # no state left from the configuration before
                 run_home = home / f"run-{n}"

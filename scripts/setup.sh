@@ -24,7 +24,8 @@ pick_python() {
 # server the mail tests start on loopback. FluidSynth with a General MIDI soundfont plays
 # the music os1 composes, and LilyPond engraves its sheet music; the small American word
 # list is the rhyming dictionary songs are mended from. Redis is the state a fleet of
-# `os1 serve` workers shares; its tests start one on loopback.
+# `os1 serve` workers shares and PostgreSQL the store's second engine; the tests start
+# each on loopback.
 wanted=()
 command -v chromium >/dev/null 2>&1 || wanted+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || wanted+=(espeak-ng)
@@ -35,6 +36,7 @@ command -v fluidsynth >/dev/null 2>&1 || wanted+=(fluidsynth)
 command -v lilypond >/dev/null 2>&1 || wanted+=(lilypond)
 [ -f /usr/share/dict/american-english-small ] || wanted+=(wamerican-small)
 command -v redis-server >/dev/null 2>&1 || wanted+=(redis-server)
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || wanted+=(postgresql)
 if [ ${#wanted[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing ${wanted[*]} from Debian (once)"

@@ -23,6 +23,8 @@ from os1.memory.facts import FactBook, NewFact
 from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.skills.registry import builtin_skills
 from os1.store import Database
+from os1.store.base import StoreBase
+from os1.store.postgres import PostgresDatabase
 from os1.turn.context import TurnLimits
 
 
@@ -39,9 +41,35 @@ async def db(home: Path) -> AsyncIterator[Database]:
     await database.aclose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def either_db(request: pytest.FixtureRequest, home: Path) -> AsyncIterator[StoreBase]:
+    """A bare store on each engine in turn: SQLite in the home folder, then a new
+    database on the tests' own PostgreSQL server."""
+    database = await open_like(request.param, request, home)
+    yield database
+    await database.aclose()
+
+
+async def open_like(engine: str, request: pytest.FixtureRequest, home: Path) -> StoreBase:
+    """Open a store on ``engine`` (``"sqlite"`` or ``"postgresql"``) for the home folder;
+    the same call again opens the same store, as a second process would."""
+    if engine == "sqlite":
+        return await Database.open(home / "os1.db")
+    url = getattr(request.node, "_os1_postgres_url", None) or request.getfixturevalue(
+        "postgres_url"
+    )
+    request.node._os1_postgres_url = url
+    return await PostgresDatabase.open(url, home)
+
+
 @pytest.fixture
-def settings(home: Path) -> Settings:
-    return load_settings({"home": home, "llm_backend": "scripted", "embedders": "none"}, environ={})
+def settings(home: Path, request: pytest.FixtureRequest) -> Settings:
+    """The scripted model in a fresh home; the store on SQLite, or on the tests' own
+    PostgreSQL when ``OS1_TEST_STORE=postgresql`` (the whole suite on the second engine)."""
+    values: dict[str, object] = {"home": home, "llm_backend": "scripted", "embedders": "none"}
+    if os.environ.get("OS1_TEST_STORE") == "postgresql":
+        values["database_url"] = request.getfixturevalue("postgres_url")
+    return load_settings(values, environ={})
 
 
 @pytest.fixture
@@ -223,11 +251,15 @@ async def lonely_ada(companion: Companion, birthday_in: int = 20) -> None:
 
 from server.redis_service import redis_server, redis_url  # noqa: E402
 from server.serving import client, live_server, server_settings  # noqa: E402
+from store.postgres_service import postgres_server, postgres_url  # noqa: E402
 
 __all__ = [
     "client",
     "collect",
     "live_server",
+    "open_like",
+    "postgres_server",
+    "postgres_url",
     "proposal_for",
     "redis_server",
     "redis_url",

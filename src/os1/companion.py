@@ -68,7 +68,7 @@ from os1.skills.proposals import Proposed, carry_out, propose, take_back
 from os1.skills.reach import FileReach, own_folder
 from os1.skills.registry import SkillRegistry, builtin_skills
 from os1.skills.uploads import StoredFile
-from os1.store import Database, UserStore
+from os1.store import StoreBase, UserStore, open_store
 from os1.store.user import Message
 from os1.tentative import Tentative
 from os1.turn.context import Turn, TurnDeps, TurnLimits
@@ -110,7 +110,7 @@ class Companion:
 
     def __init__(
         self,
-        db: Database,
+        db: StoreBase,
         llm: LLM,
         limits: TurnLimits,
         memory: Memory | None = None,
@@ -181,7 +181,9 @@ class Companion:
         embedders and the tool chooser in the background; ``local`` as for the
         constructor."""
         extensions = load_extensions()
-        db = await Database.open(settings.db_path, migrations=extensions.migrations)
+        db = await open_store(
+            settings.db_path, settings.database_url, migrations=extensions.migrations
+        )
         backends = extensions.backends
         try:
             if llm is None and lazy:

@@ -102,6 +102,12 @@ class Settings(BaseModel):
         " live count, rate limits, the turn line and each person's turn order become the"
         " fleet's. Unset: this process's own.",
     )
+    database_url: str | None = Field(
+        default=None,
+        pattern=r"^postgres(ql)?://\S+$",
+        description="A PostgreSQL database for the store (postgresql://user@host:5432/os1),"
+        " which several `os1 serve` machines can share. Unset: SQLite in the data folder.",
+    )
     shutdown_grace: float = Field(
         default=20.0, ge=0, description="Seconds to let turns finish when the server stops."
     )

@@ -199,6 +199,8 @@ async def finish_or_die(store, done):
 library.shelf.finish = finish_or_die
 async def main():
     flags = {"home": sys.argv[1], "llm_backend": "scripted", "embedders": "none"}
+    if sys.argv[5:]:  # the store on PostgreSQL, as the test's own is
+        flags["database_url"] = sys.argv[5]
     companion = await Companion.open(load_settings(flags, environ={}))
     read = set()
     def progress(at):
@@ -225,6 +227,7 @@ async def test_an_add_killed_with_sigkill_resumes_with_nothing_twice_or_lost(
     script = tmp_path / "killed_mid_add.py"
     script.write_text(_KILLED_MID_ADD)
     argv = [sys.executable, str(script), str(settings.home), str(shelf), str(killed_after), where]
+    argv += [settings.database_url] if settings.database_url else []
     run = await asyncio.to_thread(subprocess.run, argv, capture_output=True, timeout=120)
     assert run.returncode == -signal.SIGKILL, run.stderr.decode()
     companion = await Companion.open(settings)

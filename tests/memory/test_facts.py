@@ -11,10 +11,16 @@ from os1.errors import StoreError
 from os1.memory.episodes import EpisodeLog, NewEpisode
 from os1.memory.facts import FactBook, NewFact, is_single_valued
 from os1.store import Database, UserStore
+from os1.store.postgres import PostgresDatabase
 from os1.store.user import Scoped
 
 MARCH_3 = dt.datetime(2026, 3, 3, 18, 0).timestamp()
 DAY = 86400.0
+
+
+@pytest.fixture
+def db(either_db: Database) -> Database:
+    return either_db  # every test here runs on SQLite and on PostgreSQL
 
 
 @pytest.fixture
@@ -32,13 +38,17 @@ def lives_in(city: str, *episode_ids: int) -> NewFact:
 
 
 async def fts(store: UserStore, words: str) -> list[int]:
-    rows = await store.read(
-        lambda db: db.execute(
-            "SELECT f.id FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
-            " WHERE facts_fts MATCH :q AND f.user_id = :user_id",
-            {"q": words},
-        )
+    """The facts the text index finds for ``words`` (each engine's own index)."""
+    sql = (
+        "SELECT f.id FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
+        " WHERE facts_fts MATCH :q AND f.user_id = :user_id"
     )
+    if isinstance(store.db, PostgresDatabase):
+        sql = (
+            "SELECT id FROM facts WHERE fts @@ plainto_tsquery('english', :q)"
+            " AND user_id = :user_id"
+        )
+    rows = await store.read(lambda db: db.execute(sql, {"q": words}))
     return [int(r[0]) for r in rows]
 
 
@@ -183,8 +193,8 @@ async def test_forgetting_removes_fact_sources_words_and_vectors(store: UserStor
     def embed(db: Scoped) -> None:
         db.execute(
             "INSERT INTO embeddings (owner, owner_id, user_id, model, vec)"
-            " VALUES ('fact', :id, :user_id, 'test-model', x'00')",
-            {"id": fact_id},
+            " VALUES ('fact', :id, :user_id, 'test-model', :vec)",
+            {"id": fact_id, "vec": b"\x00"},
         )
 
     await store.transaction(embed)

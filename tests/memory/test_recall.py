@@ -11,15 +11,17 @@ from os1.config import Settings
 from os1.memory.episodes import NewEpisode
 from os1.memory.store import Memory
 from os1.models.scripted import ScriptedLLM
-from os1.store import Database
+from os1.store import Database, Scoped
 
 
 def at(year: int, month: int, day: int) -> float:
     return dt.datetime(year, month, day, 12).timestamp()
 
 
-async def test_an_episode_is_searchable_by_words_at_once(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_an_episode_is_searchable_by_words_at_once(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(store, [NewEpisode("user", "My sister Ottoline lives in Lisbon.")])
@@ -29,8 +31,8 @@ async def test_an_episode_is_searchable_by_words_at_once(tmp_path: Path) -> None
     await db.aclose()
 
 
-async def test_time_questions_use_the_time_it_was_said(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_time_questions_use_the_time_it_was_said(tmp_path: Path, either_db: Database) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(
@@ -46,8 +48,10 @@ async def test_time_questions_use_the_time_it_was_said(tmp_path: Path) -> None:
     await db.aclose()
 
 
-async def test_the_newer_of_two_similar_memories_comes_first(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_the_newer_of_two_similar_memories_comes_first(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(
@@ -62,8 +66,10 @@ async def test_the_newer_of_two_similar_memories_comes_first(tmp_path: Path) -> 
     await db.aclose()
 
 
-async def test_many_people_never_see_each_others_memories(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_many_people_never_see_each_others_memories(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     memory = Memory([], tmp_path)
     for i in range(60):
         store = await db.user(f"person{i}")
@@ -77,8 +83,8 @@ async def test_many_people_never_see_each_others_memories(tmp_path: Path) -> Non
     await db.aclose()
 
 
-async def test_forgetting_removes_it_from_search(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_forgetting_removes_it_from_search(tmp_path: Path, either_db: Database) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(store, [NewEpisode("user", "My PIN is 4711, keep it safe.")])
@@ -108,11 +114,11 @@ async def test_hostile_text_in_a_memory_is_only_quoted(settings: Settings) -> No
     await companion.aclose()
 
 
-async def test_search_by_meaning_never_crosses_people(tmp_path: Path) -> None:
+async def test_search_by_meaning_never_crosses_people(tmp_path: Path, either_db: Database) -> None:
     import platformdirs
 
     cache = Path(platformdirs.user_cache_dir("os1", appauthor=False))
-    db = await Database.open(tmp_path / "os1.db")
+    db = either_db
     memory = Memory(["static"], cache)
     for i in range(12):
         store = await db.user(f"person{i}")
@@ -164,8 +170,10 @@ def talk(session: str, start: float, *lines: tuple[str, str]) -> list[NewEpisode
     ]
 
 
-async def test_the_answer_one_turn_after_the_question_words_is_found(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_the_answer_one_turn_after_the_question_words_is_found(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     chat = talk("1", at(2026, 5, 1), ("Mel", "Did you finally sign up for the pottery class?"),
@@ -182,8 +190,9 @@ async def test_the_answer_one_turn_after_the_question_words_is_found(tmp_path: P
 
 async def test_the_answer_two_turns_after_the_question_words_beats_a_newer_stray_match(
     tmp_path: Path,
+    either_db: Database,
 ) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     chat = talk("1", at(2026, 5, 1), ("Mel", "How was the pottery class on Saturday?"),
@@ -199,8 +208,10 @@ async def test_the_answer_two_turns_after_the_question_words_beats_a_newer_stray
     await db.aclose()
 
 
-async def test_a_question_naming_one_speaker_prefers_their_turns(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_a_question_naming_one_speaker_prefers_their_turns(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(
@@ -220,8 +231,9 @@ async def test_a_question_naming_one_speaker_prefers_their_turns(tmp_path: Path)
 
 async def test_a_speakers_name_said_by_others_does_not_outrank_their_own_answer(
     tmp_path: Path,
+    either_db: Database,
 ) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     greeting = ("Mel", "Hey Caroline! Caroline, tell me, how was the pottery class?")
@@ -232,24 +244,24 @@ async def test_a_speakers_name_said_by_others_does_not_outrank_their_own_answer(
     await db.aclose()
 
 
-async def test_a_damaged_vector_is_skipped_by_search_and_made_again(tmp_path: Path) -> None:
+async def test_a_damaged_vector_is_skipped_by_search_and_made_again(
+    tmp_path: Path, either_db: Database
+) -> None:
     import platformdirs
 
     cache = Path(platformdirs.user_cache_dir("os1", appauthor=False))
-    db = await Database.open(tmp_path / "os1.db")
+    db = either_db
     memory = Memory(["static"], cache)
     store = await db.user("ann")
     await memory.record(store, [NewEpisode("user", "My dog loves the beach."),
                                 NewEpisode("user", "I bake bread on Sundays.")])  # fmt: skip
     await memory.index_pending(store)
-    await store.transaction(  # a float32 vector, as an older os1 kept them, is still sound
-        lambda db: db.execute(
-            "UPDATE embeddings SET vec = zeroblob(2 * length(vec)) WHERE user_id = :user_id"
-        )
-    )
+    await store.transaction(_as_float32)  # as an older os1 kept them: still sound
     assert await memory.pending(store) == 0
     await store.transaction(
-        lambda db: db.execute("UPDATE embeddings SET vec = x'00ff' WHERE user_id = :user_id")
+        lambda db: db.execute(
+            "UPDATE embeddings SET vec = :two WHERE user_id = :user_id", {"two": b"\x00\xff"}
+        )
     )
     hits = await memory.search(store, "puppy at the seaside", wait=True)  # no crash
     assert [h.text for h in hits] == []  # only words now; no word matches
@@ -261,8 +273,10 @@ async def test_a_damaged_vector_is_skipped_by_search_and_made_again(tmp_path: Pa
     await db.aclose()
 
 
-async def test_an_import_cut_short_is_searchable_as_far_as_it_got(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_an_import_cut_short_is_searchable_as_far_as_it_got(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     first_half = talk("1", at(2026, 5, 1), ("Ann", "We adopted a terrier called Biscuit."))
@@ -273,8 +287,10 @@ async def test_an_import_cut_short_is_searchable_as_far_as_it_got(tmp_path: Path
     await db.aclose()
 
 
-async def test_a_megabyte_question_and_role_words_are_handled(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_a_megabyte_question_and_role_words_are_handled(
+    tmp_path: Path, either_db: Database
+) -> None:
+    db = either_db
     store = await db.user("ann")
     memory = Memory([], tmp_path)
     await memory.record(store, talk("1", at(2026, 5, 1), ("user", "I planted tulips."),
@@ -284,3 +300,15 @@ async def test_a_megabyte_question_and_role_words_are_handled(tmp_path: Path) ->
     said = await memory.search(store, "What did the user plant, tulips?")
     assert said[0].source_ids == ("1:0",)  # "user" is a role, not a speaker's name
     await db.aclose()
+
+
+def _as_float32(db: Scoped) -> None:
+    """Every stored vector made a float32 one (of zeros) of the same dimension."""
+    for owner, owner_id, model, vec in db.execute(
+        "SELECT owner, owner_id, model, vec FROM embeddings WHERE user_id = :user_id"
+    ):
+        db.execute(
+            "UPDATE embeddings SET vec = :vec WHERE user_id = :user_id AND owner = :owner"
+            " AND owner_id = :id AND model = :model",
+            {"vec": bytes(2 * len(vec)), "owner": owner, "id": owner_id, "model": model},
+        )

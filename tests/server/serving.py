@@ -5,6 +5,7 @@ accounts."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -49,7 +50,10 @@ ROOMY = {"requests_per_minute": 100_000, "turns_per_minute": 10_000}  # probes, 
 
 
 @pytest.fixture
-def server_settings(tmp_path: Path) -> Settings:
+def server_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The server's settings; its store on PostgreSQL under ``OS1_TEST_STORE=postgresql``."""
+    if os.environ.get("OS1_TEST_STORE") == "postgresql":
+        return settings_for(tmp_path, database_url=request.getfixturevalue("postgres_url"))
     return settings_for(tmp_path)
 
 

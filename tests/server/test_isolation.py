@@ -59,10 +59,15 @@ class Someone:
         return [f"episode:{i}" for i in self.episodes] + [f"fact:{i}" for i in self.facts]
 
 
-@pytest.fixture(params=["alone", "fleet"])
+@pytest.fixture(params=["alone", "fleet", "fleet on postgresql"])
 def crowd_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppClient]:
-    """One server keeping its state itself, then the same as a fleet's worker on Redis."""
-    shared = {"redis_url": request.getfixturevalue("redis_url")} if request.param == "fleet" else {}
+    """One server keeping its state itself, then the same as a fleet's worker on Redis,
+    then that worker with its store on PostgreSQL."""
+    shared: dict[str, str] = {}
+    if request.param.startswith("fleet"):
+        shared["redis_url"] = request.getfixturevalue("redis_url")
+    if request.param.endswith("postgresql"):
+        shared["database_url"] = request.getfixturevalue("postgres_url")
     settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY, **shared)
     with AppClient(create_app(settings), base_url="http://127.0.0.1") as client:
         yield client
@@ -140,14 +145,7 @@ def _snapshot(client: AppClient, names: list[str]) -> str:
             ]
             marks = ",".join(str(int(i)) for i in ids)
             digest = hashlib.sha256()
-            tables = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-                )
-            ]
-            for table in tables:
-                columns = {c[1] for c in conn.execute(f'PRAGMA table_info("{table}")')}
+            for table, columns in _tables(conn).items():
                 column = "user_id" if "user_id" in columns else "id" if table == "users" else None
                 if column is None:
                     continue
@@ -160,6 +158,20 @@ def _snapshot(client: AppClient, names: list[str]) -> str:
 
     result: str = client.portal.call(read)  # type: ignore[union-attr]
     return result
+
+
+def _tables(conn: Any) -> dict[str, set[str]]:
+    """Every table of the store and its columns, on either engine."""
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        found: dict[str, set[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() ORDER BY 1"
+        ):
+            found.setdefault(table, set()).add(column)
+        return found
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {n: {c[1] for c in conn.execute(f'PRAGMA table_info("{n}")')} for n in sorted(names)}
 
 
 class Attacker:

@@ -24,10 +24,15 @@ from serving import ROOMY, LiveServer, Person, settings_for
 EXAMPLES = 12  # per operation and mode; about 20 operations x 2 modes x 2 people
 
 
-@pytest.fixture(params=["alone", "fleet"])
+@pytest.fixture(params=["alone", "fleet", "fleet on postgresql"])
 def fuzz_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
-    """One server keeping its state itself, then the same as a fleet's worker on Redis."""
-    shared = {"redis_url": request.getfixturevalue("redis_url")} if request.param == "fleet" else {}
+    """One server keeping its state itself, then the same as a fleet's worker on Redis,
+    then that worker with its store on PostgreSQL."""
+    shared: dict[str, str] = {}
+    if request.param.startswith("fleet"):
+        shared["redis_url"] = request.getfixturevalue("redis_url")
+    if request.param.endswith("postgresql"):
+        shared["database_url"] = request.getfixturevalue("postgres_url")
     found = settings_for(tmp_path, **ROOMY, **shared)
     server = LiveServer(found).start()
     yield server

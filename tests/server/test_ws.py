@@ -10,7 +10,7 @@ from serving import AppClient
 from starlette.testclient import WebSocketTestSession
 
 from os1.server.ws import MAX_WAITING
-from os1.store import Database
+from os1.store import open_store
 from os1.store.accounts import Accounts
 
 
@@ -214,7 +214,8 @@ def test_what_waits_never_runs_once_the_account_ended_elsewhere(client: AppClien
         ws.send_json({"type": "confirm", "proposal_id": proposal["proposal_id"]})
 
         async def disable_elsewhere() -> None:
-            other = await Database.open(client.services.settings.db_path)
+            settings = client.services.settings
+            other = await open_store(settings.db_path, settings.database_url)
             try:
                 await Accounts(other).set_disabled("ada", True)
             finally:

@@ -11,8 +11,8 @@ from os1.store import Database
 from os1.store.accounts import Accounts
 
 
-async def test_add_many_gives_each_person_a_working_key_of_their_own(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+async def test_add_many_gives_each_person_a_working_key_of_their_own(either_db: Database) -> None:
+    db = either_db
     accounts = Accounts(db)
     names = [f"person{i}" for i in range(1200)]  # more than one batch of the read-back
     added = await accounts.add_many(names)
@@ -23,13 +23,12 @@ async def test_add_many_gives_each_person_a_working_key_of_their_own(tmp_path: P
         found = await accounts.by_key(key)
         assert found is not None and found.name == account.name
     assert len(await accounts.everyone()) == len(names)
-    await db.aclose()
 
 
 async def test_add_many_takes_over_a_terminal_user_but_adds_nobody_if_a_name_is_taken(
-    tmp_path: Path,
+    either_db: Database,
 ) -> None:
-    db = await Database.open(tmp_path / "os1.db")
+    db = either_db
     accounts = Accounts(db)
     await db.user("local")  # chatted in the terminal; nobody can sign in as them yet
     ((local, key),) = await accounts.add_many(["local"])
@@ -42,7 +41,6 @@ async def test_add_many_takes_over_a_terminal_user_but_adds_nobody_if_a_name_is_
         with pytest.raises(StoreError):
             await accounts.add_many(bad)
     assert [a.name for a in await accounts.everyone()] == ["local"]
-    await db.aclose()
 
 
 async def test_deleting_a_person_removes_every_row_of_theirs_and_nothing_else(

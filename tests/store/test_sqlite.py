@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,6 +12,7 @@ from conftest import run_cli
 from os1.errors import StoreError
 from os1.store import Database
 from os1.store.migrations import MIGRATIONS
+from store.killing import acknowledged_then_killed
 
 
 async def test_opening_twice_applies_each_migration_once(tmp_path: Path) -> None:
@@ -97,35 +93,7 @@ async def test_unusable_user_names_are_refused_clearly(tmp_path: Path, name: str
 
 def test_acknowledged_messages_survive_kill_9(tmp_path: Path) -> None:
     path = tmp_path / "os1.db"
-    script = textwrap.dedent(
-        f"""
-        import asyncio, sys
-        from pathlib import Path
-        from os1.store import Database
-
-        async def main():
-            db = await Database.open(Path({str(path)!r}))
-            store = await db.user("ann")
-            conv = await store.new_conversation()
-            i = 0
-            while True:
-                await store.add_message(conv, "user", f"message {{i}}")
-                print(i, flush=True)  # acknowledged only after the commit returned
-                i += 1
-
-        asyncio.run(main())
-        """
-    )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    acknowledged = -1
-    for line in proc.stdout:
-        acknowledged = int(line)
-        if acknowledged >= 200:
-            break
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    proc.stdout.close()
+    acknowledged = acknowledged_then_killed(f"Database.open(Path({str(path)!r}))")
     conn = sqlite3.connect(path)
     count = conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

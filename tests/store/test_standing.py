@@ -1,6 +1,7 @@
 """Whether a live connection's account and credential still stand (``store.standing``), and
 the account changes that tell the server to re-check (``Accounts.on_end``), on a real
-store, with changes made through a second connection as another process makes them."""
+store (SQLite and PostgreSQL), with changes made through a second connection as another
+process makes them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import open_like
 from os1.store import Database
 from os1.store.accounts import Account, Accounts
 from os1.store.standing import Credential, lapsed
@@ -21,11 +23,13 @@ class Held:
     credential: Credential | None = None
 
 
-@pytest.fixture
-async def dbs(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
-    """The server's connection and another process's, on one file."""
-    here = await Database.open(tmp_path / "os1.db")
-    there = await Database.open(tmp_path / "os1.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def dbs(
+    request: pytest.FixtureRequest, home: Path
+) -> AsyncIterator[tuple[Database, Database]]:
+    """The server's connection and another process's, on one store (each engine)."""
+    here = await open_like(request.param, request, home)
+    there = await open_like(request.param, request, home)
     yield here, there
     await there.aclose()
     await here.aclose()

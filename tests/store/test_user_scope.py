@@ -1,6 +1,6 @@
 """One person's slice of the store (``UserStore``), operation by operation: each reads and
 writes the person's own rows only, in the order and number the caller asked for; and
-``Database.user``, the one way to such a slice."""
+``Database.user``, the one way to such a slice. Each runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,11 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from conftest import open_like
 from os1.errors import StoreError
 from os1.store import Database, Scoped, UserStore
 from os1.store.accounts import Accounts
+from os1.store.base import StoreBase
+from os1.store.postgres import PostgresDatabase
 from os1.store.sqlite import usable_user_name
 from os1.store.user import Conversation, OnboardingAnswer, Summary
+
+
+@pytest.fixture
+def db(either_db: StoreBase) -> StoreBase:
+    return either_db
+
+
+def _engine(db: StoreBase) -> str:
+    return "postgresql" if isinstance(db, PostgresDatabase) else "sqlite"
 
 
 async def _said(store: UserStore, conversation: int, *texts: str) -> list[int]:
@@ -108,14 +120,16 @@ async def test_onboarding_answers_are_kept_in_order_for_their_owner(db: Database
     assert [a.answer for a in await bob.onboarding_answers()] == ["Bob"]
 
 
-async def test_settings_are_each_persons_own_and_seen_by_another_process(db: Database) -> None:
+async def test_settings_are_each_persons_own_and_seen_by_another_process(
+    db: Database, request: pytest.FixtureRequest, home: Path
+) -> None:
     ann, bob = await db.user("ann"), await db.user("bob")
     assert await ann.get_setting("theme", "light") == "light"
     await ann.set_setting("theme", {"name": "dark", "size": 2})
     await ann.set_setting("theme", {"name": "dusk", "size": 3})
     assert await ann.get_setting("theme") == {"name": "dusk", "size": 3}
     assert await bob.get_setting("theme") is None
-    other = await Database.open(db.path)  # another process on the same file
+    other = await open_like(_engine(db), request, home)  # another process on the same store
     assert await (await other.user("ann")).get_setting("theme") == {"name": "dusk", "size": 3}
     await (await other.user("ann")).set_setting("theme", "plain")
     db.forget_user(" ann ")  # as when the account changed elsewhere: read afresh
@@ -168,10 +182,12 @@ async def test_a_statement_that_fails_says_so_as_a_store_error(db: Database) -> 
     for run in (ann.read, ann.transaction):
         with pytest.raises(StoreError) as failed:
             await run(lambda s: s.execute("SELECT nope FROM settings WHERE user_id = :user_id"))
-        assert (failed.value.code, failed.value.message) == (
-            "store_failed",
-            "The database failed: no such column: nope.",
-        )
+        assert failed.value.code == "store_failed"
+        said = {
+            "sqlite": "The database failed: no such column: nope.",
+            "postgresql": 'The database failed: column "nope" does not exist',
+        }[_engine(db)]
+        assert failed.value.message.startswith(said)
 
 
 async def test_a_person_is_found_by_their_trimmed_name_or_made_once(db: Database) -> None:

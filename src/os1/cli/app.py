@@ -76,6 +76,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "The pieces and songs os1 made with you: list them, show why, play them, "
               "forget them."),
     "users": ("users", "users_app", "Accounts and API keys for `os1 serve`."),
+    "migrate": ("migrate", "migrate",
+                "Move a store between SQLite and PostgreSQL, row for row, and check both hold "
+                "the same."),
     "actions": ("actions", "actions_app",
                 "What os1 did or offered to do for you (the action journal)."),
     "skills": ("actions", "skills_app", "The skills os1 has, and which may act without asking."),

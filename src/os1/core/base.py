@@ -18,7 +18,7 @@ from os1.models.prompt_cache import forget_saved_prompts
 from os1.persona.onboarding import person_name
 from os1.skills.base import ToolContext, context_for
 from os1.skills.registry import SkillRegistry
-from os1.store import Database, UserStore
+from os1.store import StoreBase, UserStore
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Core:
         local: calls come from the person at this machine (see ``skills.reach``).
     """
 
-    db: Database
+    db: StoreBase
     llm: LLM
     memory: Memory | None
     skills: SkillRegistry

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from os1.config import Settings
 from os1.errors import Os1Error
-from os1.store import Database
+from os1.store import open_store
 
 __all__ = ["Check", "run_checks"]
 
@@ -60,7 +60,7 @@ def _writable(folder: Path) -> Check:
 
 async def _store(settings: Settings) -> Check:
     try:
-        db = await Database.open(settings.db_path)
+        db = await open_store(settings.db_path, settings.database_url)
     except Os1Error as exc:
         return Check("store", False, exc.message, exc.hint)
     try:
@@ -72,7 +72,8 @@ async def _store(settings: Settings) -> Check:
         await db.aclose()
     if result != "ok":
         return Check("store", False, f"integrity check: {result}", "Move the database aside.")
-    return Check("store", True, f"{settings.db_path} (ok, {users[0][0]} people)")
+    where = settings.db_path if not settings.database_url else _postgres_place(settings)
+    return Check("store", True, f"{where} (ok, {users[0][0]} people)")
 
 
 def _private(settings: Settings) -> Check:
@@ -134,3 +135,9 @@ async def run_checks(settings: Settings) -> list[Check]:
         _private(settings),
         await _model(settings),
     ]
+
+
+def _postgres_place(settings: Settings) -> str:
+    from os1.store.postgres import where
+
+    return f"PostgreSQL at {where(settings.database_url or '')}"

@@ -325,7 +325,7 @@ def _opted_in(conn: sqlite.Connection) -> dict[int, Card]:
     """The cards of everyone open to introductions, by user id (accounts not disabled)."""
     rows = conn.execute(
         "SELECT s.user_id, s.value FROM settings s JOIN users u ON u.id = s.user_id"
-        " WHERE s.key = ? AND NOT u.disabled",
+        " WHERE s.key = ? AND u.disabled = 0",
         (CONSENT,),
     )
     cards = {}

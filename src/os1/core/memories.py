@@ -85,7 +85,7 @@ def _said(db: Scoped, since: float) -> tuple[list[tuple[float, str]], list[Any],
         {"since": since},
     )
     totals = db.execute(
-        "SELECT MIN(created_at), COALESCE(SUM(role = 'user'), 0),"
+        "SELECT MIN(created_at), COALESCE(SUM(CASE WHEN role = 'user' THEN 1 ELSE 0 END), 0),"
         " COUNT(DISTINCT CASE WHEN role = 'user' THEN conversation_id END)"
         " FROM messages WHERE user_id = :user_id"
     )

@@ -186,7 +186,7 @@ def _add_one(db: Scoped, new: NewFact, now: float) -> int:
         raise StoreError("fact_invalid", "A fact needs a subject, an attribute and a value.")
     current = db.execute(
         "SELECT id, value, confidence FROM facts WHERE user_id = :user_id"
-        " AND subject = :subject COLLATE NOCASE AND attribute = :attribute"
+        " AND lower(subject) = lower(:subject) AND attribute = :attribute"
         " AND superseded_by IS NULL ORDER BY id",
         {"subject": subject, "attribute": attribute},
     )
@@ -289,7 +289,7 @@ class FactBook:
         """Every value a slot has had, oldest first, superseded ones included."""
         rows = await self.store.read(
             lambda db: db.execute(
-                _SELECT + " AND f.subject = :subject COLLATE NOCASE AND f.attribute = :attribute"
+                _SELECT + " AND lower(f.subject) = lower(:subject) AND f.attribute = :attribute"
                 " ORDER BY f.id",
                 {"subject": _subject(subject), "attribute": slot_name(attribute)},
             )

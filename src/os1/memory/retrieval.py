@@ -29,6 +29,7 @@ from os1.memory.vectors import VectorIndex
 from os1.memory.when import Window, find_window
 from os1.stopwords import STOPWORDS
 from os1.store import UserStore
+from os1.store.dialect import is_postgres
 from os1.store.user import Scoped
 
 Kind = Literal["episode", "fact"]
@@ -268,17 +269,7 @@ class Retriever:
         limit = max(COMMON_MIN, int(COMMON_SHARE * mine))
         if mine <= limit:  # no word can be in more of their messages than they have
             return words, 0
-        counts = {  # stops at limit + 1 of their matches
-            term: int(
-                db.execute(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM episodes_fts f JOIN episodes t"
-                    " ON t.id = f.rowid WHERE episodes_fts MATCH :term AND t.user_id = :user_id"
-                    " LIMIT :most)",
-                    {"term": f'"{term}"', "most": limit + 1},
-                )[0][0]
-            )
-            for term in terms
-        }
+        counts = {term: _how_many(db, term, limit + 1) for term in terms}
         kept = [t for t in terms if counts[t] <= limit]
         floor = 0
         if not kept:
@@ -295,6 +286,15 @@ class Retriever:
         table = "episodes" if kind == "episode" else "facts"
         extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
         floor = floor if kind == "episode" else 0
+        if is_postgres(db.conn):
+            query, terms = _tsquery(re.findall(r'"([^"]+)"', words))
+            rows = db.execute(
+                f"SELECT t.id, ts_rank_cd(t.fts, q.q) FROM {table} t, (SELECT {query} AS q) q"
+                f" WHERE t.fts @@ q.q AND t.id > :floor AND t.user_id = :user_id{extra}"
+                " ORDER BY 2 DESC LIMIT :n",
+                {**terms, "n": CANDIDATES, "floor": floor},
+            )
+            return [(int(r[0]), float(r[1])) for r in rows]
         rows = db.execute(
             f"SELECT t.id, f.rank FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
             f" WHERE {table}_fts MATCH :q AND f.rowid > :floor AND t.user_id = :user_id{extra}"
@@ -477,3 +477,26 @@ def _rank(
             seen.add(key)
             unique.append(hit)
     return unique
+
+
+def _tsquery(terms: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """PostgreSQL's form of the FTS5 queries built here (quoted terms joined by OR):
+    each term a phrase, stemmed as the ``fts`` column is, OR'd together."""
+    names = {f"t{i}": term for i, term in enumerate(terms)} or {"t0": ""}
+    return " || ".join(f"phraseto_tsquery('english', :{n})" for n in names), names
+
+
+def _how_many(db: Scoped, term: str, most: int) -> int:
+    """How many of the person's messages hold ``term``, counting no further than ``most``."""
+    if is_postgres(db.conn):
+        query = (
+            "SELECT COUNT(*) FROM (SELECT 1 FROM episodes t WHERE t.user_id = :user_id"
+            " AND t.fts @@ phraseto_tsquery('english', :term) LIMIT :most) AS hits"
+        )
+        return int(db.execute(query, {"term": term, "most": most})[0][0])
+    query = (
+        "SELECT COUNT(*) FROM (SELECT 1 FROM episodes_fts f JOIN episodes t"
+        " ON t.id = f.rowid WHERE episodes_fts MATCH :term AND t.user_id = :user_id"
+        " LIMIT :most)"
+    )
+    return int(db.execute(query, {"term": f'"{term}"', "most": most})[0][0])

@@ -294,5 +294,7 @@ def _write_vectors(
 def _delete(db: Scoped, kind: Kind, ids: list[int]) -> int:
     marks = ",".join(str(int(i)) for i in ids)
     VectorIndex.forget_everywhere(db, kind, ids)
-    db.execute(f"DELETE FROM {TABLES[kind]} WHERE +user_id = :user_id AND id IN ({marks})")
-    return int(db.conn.execute("SELECT changes()").fetchone()[0])
+    gone = db.execute(
+        f"DELETE FROM {TABLES[kind]} WHERE +user_id = :user_id AND id IN ({marks}) RETURNING id"
+    )
+    return len(gone)

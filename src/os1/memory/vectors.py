@@ -6,6 +6,12 @@ The coarse pass compares 1-bit codes (Hamming distance, ~10 ms over 100,000 memo
 one core); the top candidates are then reranked by exact cosine on the float vectors
 kept in ``embeddings``. This is the usual binary-quantization-plus-rescoring recipe.
 
+On PostgreSQL (no sqlite-vec there, and pgvector is not packaged for this Debian) the
+vectors live in ``embeddings`` alone and a search ranks all of a person's vectors of
+one model in the worker, exactly: a per-process cache holds them as one matrix, checked
+against the table's count, newest id and newest row version on every search, so a
+vector another worker added or replaced is seen at once.
+
 The kept vectors are float16: they were 86 % of a person's store as float32
 (``bench/capacity.py``), and half the precision moves a cosine by about 1e-3, far less
 than separates the memories a rerank orders. Vectors stored as float32 before are read
@@ -15,14 +21,60 @@ as they are, so nothing is embedded again.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from os1.store.dialect import is_postgres
 from os1.store.user import Scoped
 
 Owner = Literal["episode", "fact"]
+_Cached = tuple[np.ndarray, np.ndarray | None]
+
+
+class _PersonVectors:
+    """The vectors a PostgreSQL search ranks, per person, owner and model, each with the
+    stamp of the rows it was read from; the least recently used go past ``budget``."""
+
+    def __init__(self, budget: int = 256 * 1024 * 1024) -> None:
+        self.budget = budget
+        self._entries: OrderedDict[tuple[int, str, str], tuple[tuple[Any, ...], _Cached]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, str], stamp: tuple[Any, ...]) -> _Cached | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(
+        self,
+        key: tuple[int, str, str],
+        stamp: tuple[Any, ...],
+        ids: np.ndarray,
+        matrix: np.ndarray | None,
+    ) -> _Cached:
+        with self._lock:
+            self._entries[key] = (stamp, (ids, matrix))
+            self._entries.move_to_end(key)
+            while len(self._entries) > 1 and self._bytes() > self.budget:
+                self._entries.popitem(last=False)
+        return ids, matrix
+
+    def _bytes(self) -> int:
+        return sum(
+            ids.nbytes + (0 if m is None else m.nbytes) for _, (ids, m) in self._entries.values()
+        )
+
+
+_CACHE = _PersonVectors()
 
 
 def _slug(model: str) -> str:
@@ -52,11 +104,16 @@ class VectorIndex:
         return f"vec_{owner}_{self._slug}_{self.dim}"
 
     def ensure(self, db: Scoped) -> None:
+        if is_postgres(db.conn):
+            return  # the vectors are ``embeddings`` rows alone
         for owner in ("episode", "fact"):
-            db.conn.execute(
-                f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table(owner)} USING vec0("
-                f"user_id integer partition key, embedding bit[{self.dim}])"
-            )
+            self._create(db.conn, owner)
+
+    def _create(self, conn: Any, owner: Owner) -> None:
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.table(owner)} USING vec0("
+            f"user_id integer partition key, embedding bit[{self.dim}])"
+        )
 
     def add(self, db: Scoped, owner: Owner, ids: Sequence[int], vectors: np.ndarray) -> None:
         """Index ``vectors`` (rows L2-normalized, float32) for ``ids``; call in a transaction."""
@@ -64,13 +121,16 @@ class VectorIndex:
         bits = np.packbits(floats > 0, axis=1)
         kept = floats.astype(np.float16)
         db.executemany(
-            "INSERT OR REPLACE INTO embeddings (owner, owner_id, user_id, model, vec)"
-            " VALUES (:owner, :id, :user_id, :model, :vec)",
+            "INSERT INTO embeddings (owner, owner_id, user_id, model, vec)"
+            " VALUES (:owner, :id, :user_id, :model, :vec) ON CONFLICT (owner, model, owner_id)"
+            " DO UPDATE SET user_id = excluded.user_id, vec = excluded.vec",
             [
                 {"owner": owner, "id": int(i), "model": self.model, "vec": kept[n].tobytes()}
                 for n, i in enumerate(ids)
             ],
         )
+        if is_postgres(db.conn):
+            return
         table = self.table(owner)
         marks = ",".join(str(int(i)) for i in ids)
         db.execute(f"DELETE FROM {table} WHERE rowid IN ({marks}) AND user_id = :user_id")
@@ -83,6 +143,8 @@ class VectorIndex:
         self, db: Scoped, owner: Owner, query: np.ndarray, k: int = 50, coarse: int = 120
     ) -> list[tuple[int, float]]:
         """The ``k`` nearest memories by cosine: ``(id, similarity)``, best first."""
+        if is_postgres(db.conn):
+            return self._scan(db, owner, query, k)
         code = np.packbits(query.astype(np.float32) > 0).tobytes()
         try:
             rows = db.execute(
@@ -116,6 +178,36 @@ class VectorIndex:
         order = np.argsort(-scores)
         return [(int(rows[i][0]), float(scores[i])) for i in order]
 
+    def _scan(self, db: Scoped, owner: Owner, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Exact cosine over all of the person's vectors of this model (PostgreSQL)."""
+        where = "WHERE user_id = :user_id AND owner = :owner AND model = :model"
+        params = {"owner": owner, "model": self.model}
+        stamp = tuple(
+            db.execute(
+                "SELECT count(*), coalesce(max(owner_id), 0),"
+                f" coalesce(max(xmin::text::bigint), 0) FROM embeddings {where}",
+                params,
+            )[0]
+        )
+        key = (db.user_id, owner, self.model)
+        cached = _CACHE.get(key, stamp)
+        if cached is None:
+            rows = [
+                r
+                for r in db.execute(f"SELECT owner_id, vec FROM embeddings {where}", params)
+                if len(r[1]) in self.sizes
+            ]
+            ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+            floats = [self._floats(r[1]) for r in rows]
+            matrix = np.stack(floats).astype(np.float16) if floats else None
+            cached = _CACHE.put(key, stamp, ids, matrix)
+        ids, matrix = cached
+        if matrix is None:
+            return []
+        scores = matrix.astype(np.float32) @ query.astype(np.float32)
+        top = np.argsort(-scores)[:k]
+        return [(int(ids[i]), float(scores[i])) for i in top]
+
     @staticmethod
     def forget_everywhere(db: Scoped, owner: Owner, ids: Sequence[int]) -> None:
         """Remove ``ids`` from every vector table of every model (not just one)."""
@@ -127,6 +219,8 @@ class VectorIndex:
             f" AND owner_id IN ({marks})",
             {"owner": owner},
         )
+        if is_postgres(db.conn):
+            return
         tables = db.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?",
             (f"vec_{owner}_%",),
@@ -134,3 +228,35 @@ class VectorIndex:
         for (name,) in tables:
             if re.fullmatch(rf"vec_{owner}_[a-z0-9_]+_\d+", name):
                 db.execute(f"DELETE FROM {name} WHERE rowid IN ({marks}) AND user_id = :user_id")
+
+
+def rebuild_bit_indexes(conn: Any, dims: dict[str, int]) -> int:
+    """SQLite's 1-bit indexes made again from the kept vectors, for a store moved into
+    SQLite (``os1 migrate``): the vectors are copied, their indexes are the engine's own.
+    ``dims`` gives each embedder's dimension; a model not named there is read as float16.
+    Runs inside the caller's transaction; returns how many vectors were indexed."""
+    if is_postgres(conn):
+        return 0
+    indexed = 0
+    for (model,) in conn.execute("SELECT DISTINCT model FROM embeddings").fetchall():
+        lengths = [r[0] for r in conn.execute(
+            "SELECT DISTINCT length(vec) FROM embeddings WHERE model = ?", (model,))]  # fmt: skip
+        dim = dims.get(model) or min(lengths) // 2
+        if dim <= 0 or dim % 8:
+            continue  # not a model's vectors os1 could have made
+        index = VectorIndex(model, dim)
+        for owner in ("episode", "fact"):
+            conn.execute(f"DROP TABLE IF EXISTS {index.table(owner)}")
+            index._create(conn, owner)
+            rows = conn.execute(
+                "SELECT owner_id, user_id, vec FROM embeddings WHERE model = ? AND owner = ?",
+                (model, owner),
+            ).fetchall()
+            rows = [r for r in rows if len(r[2]) in index.sizes]
+            conn.executemany(
+                f"INSERT INTO {index.table(owner)} (rowid, user_id, embedding)"
+                " VALUES (?, ?, vec_bit(?))",
+                [(r[0], r[1], np.packbits(index._floats(r[2]) > 0).tobytes()) for r in rows],
+            )
+            indexed += len(rows)
+    return indexed

@@ -53,6 +53,7 @@ _STATUS_BY_CODE = {
     "disk_full": 507,
     "store_readonly": 503,
     "store_unavailable": 503,
+    "store_busy": 503,
     "store_closed": 503,
     "model_unreachable": 502,
     "model_timeout": 504,
@@ -129,6 +130,8 @@ def install(app: FastAPI) -> None:
         if status >= 500:
             log.warning("request failed: %s %s -> %s", request.method, request.url.path, exc.code)
         headers = exc.headers if isinstance(exc, HttpProblem) else {}
+        if status == 503 and "Retry-After" not in headers:
+            headers = {**headers, "Retry-After": "5"}  # every 503 says when to come back
         return JSONResponse(body(exc.code, exc.message, exc.hint), status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Literal
 
 from os1.errors import InputError, StoreError
+from os1.store.base import StoreBase, usable_user_name
+from os1.store.dialect import is_postgres
 from os1.store.driver import sqlite
-from os1.store.sqlite import Database, usable_user_name
 
 KEY_PREFIX = "os1_"
 FILES_ANYWHERE = "*"  # every file the server process can reach: the owner's (skills.reach)
@@ -95,7 +96,7 @@ def _account(row: sqlite.Row) -> Account:
 
 _SELECT = (
     "SELECT u.id, u.name, u.is_admin, u.disabled, u.created_at, u.password_hash, u.files,"
-    " (SELECT count(*) FROM api_keys k WHERE k.user_id = u.id AND NOT k.revoked) AS keys"
+    " (SELECT count(*) FROM api_keys k WHERE k.user_id = u.id AND k.revoked = 0) AS keys"
     " FROM users u"
 )
 
@@ -112,7 +113,7 @@ def _check_password_rules(password: str) -> None:
 class Accounts:
     """Create, check, disable and delete accounts in ``db``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: StoreBase) -> None:
         self.db = db
         self._by_key: dict[str, tuple[Account, float]] = {}
         self._on_end: list[EndListener] = []
@@ -236,7 +237,7 @@ class Accounts:
     async def revoke_keys(self, name: str) -> int:
         account = await self.get(name)
         rows = await self.db.execute(
-            "UPDATE api_keys SET revoked = 1 WHERE user_id = ? AND NOT revoked RETURNING id",
+            "UPDATE api_keys SET revoked = 1 WHERE user_id = ? AND revoked = 0 RETURNING id",
             (account.id,),
             write=True,
         )
@@ -286,7 +287,7 @@ class Accounts:
                 of the operating system, or holding (or inside) os1's own data.
         """
         account = await self.get(name)
-        value = files if files in ("", FILES_ANYWHERE) else _grantable(files, self.db.path.parent)
+        value = files if files in ("", FILES_ANYWHERE) else _grantable(files, self.db.data_folder)
         await self.db.execute(
             "UPDATE users SET files = ? WHERE id = ?", (value, account.id), write=True
         )
@@ -306,7 +307,7 @@ class Accounts:
             )
             await self._ended(account.id)
         await self.db.transaction(lambda conn: _delete_everything(conn, account.id))
-        await asyncio.to_thread(_delete_folders, self.db.path.parent, account.id)
+        await asyncio.to_thread(_delete_folders, self.db.data_folder, account.id)
         self.db.forget_user(account.name)
         self._by_key.clear()
         return account
@@ -321,7 +322,7 @@ class Accounts:
             return cached[0]
         rows = await self.db.execute(
             f"{_SELECT} JOIN api_keys k2 ON k2.user_id = u.id"
-            " WHERE k2.key_hash = ? AND NOT k2.revoked AND NOT u.disabled",
+            " WHERE k2.key_hash = ? AND k2.revoked = 0 AND u.disabled = 0",
             (hashed,),
         )
         if not rows:
@@ -370,7 +371,7 @@ class Accounts:
             return None
         rows = await self.db.execute(
             f"{_SELECT} JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ?"
-            " AND s.kind = ? AND s.expires_at > ? AND NOT u.disabled",
+            " AND s.kind = ? AND s.expires_at > ? AND u.disabled = 0",
             (digest(token), kind, time.time()),
         )
         return await self._current(_account(rows[0])) if rows else None
@@ -454,7 +455,17 @@ def _delete_folders(home: Path, user_id: int) -> None:
 
 def _delete_everything(conn: sqlite.Connection, user_id: int) -> None:
     """Delete every row carrying ``user_id``: ordinary tables (their delete triggers keep
-    the text indexes in step), then vec0 indexes, then the account itself."""
+    the text indexes in step), then vec0 indexes, then the account itself. On
+    PostgreSQL the text indexes are the tables' own columns, and there is no vec0."""
+    if is_postgres(conn):
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE column_name = 'user_id'"
+            " AND table_schema = current_schema() AND table_name != 'users' ORDER BY 1"
+        )
+        for (table,) in tables:
+            conn.execute(f'DELETE FROM "{table}" WHERE user_id = ?', (user_id,))
+        conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+        return
     virtual = [
         row[0]
         for row in conn.execute(

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from os1.errors import StoreError
+from os1.store.dialect import is_postgres
 from os1.store.driver import sqlite
 
 Migration = tuple[str, Callable[[sqlite.Connection], None]]
@@ -95,15 +97,7 @@ def _initial(conn: sqlite.Connection) -> None:
     )
 
 
-def _memory(conn: sqlite.Connection) -> None:
-    """Episodes (verbatim, with their own time), facts with provenance, and text indexes.
-
-    The FTS tables index external content and are kept in step by triggers, so a memory is
-    searchable by text the instant its row commits, and forgetting the row forgets it.
-    """
-    run_statements(
-        conn,
-        """
+_MEMORY_TABLES = """
         CREATE TABLE episodes (
             id INTEGER PRIMARY KEY,
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -121,19 +115,6 @@ def _memory(conn: sqlite.Connection) -> None:
         CREATE INDEX episodes_unembedded ON episodes(user_id, id) WHERE embedded = 0;
         CREATE UNIQUE INDEX episodes_source ON episodes(user_id, source, source_id)
             WHERE source_id != '';
-        CREATE VIRTUAL TABLE episodes_fts USING fts5(
-            text, content='episodes', content_rowid='id', tokenize='porter unicode61'
-        );
-        CREATE TRIGGER episodes_ai AFTER INSERT ON episodes BEGIN
-            INSERT INTO episodes_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER episodes_ad AFTER DELETE ON episodes BEGIN
-            INSERT INTO episodes_fts(episodes_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER episodes_au AFTER UPDATE OF text ON episodes BEGIN
-            INSERT INTO episodes_fts(episodes_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO episodes_fts(rowid, text) VALUES (new.id, new.text);
-        END;
         CREATE TABLE facts (
             id INTEGER PRIMARY KEY,
             user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -158,19 +139,6 @@ def _memory(conn: sqlite.Connection) -> None:
             PRIMARY KEY (fact_id, episode_id)
         );
         CREATE INDEX fact_sources_episode ON fact_sources(episode_id);
-        CREATE VIRTUAL TABLE facts_fts USING fts5(
-            text, content='facts', content_rowid='id', tokenize='porter unicode61'
-        );
-        CREATE TRIGGER facts_ai AFTER INSERT ON facts BEGIN
-            INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text);
-        END;
-        CREATE TRIGGER facts_ad AFTER DELETE ON facts BEGIN
-            INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text);
-        END;
-        CREATE TRIGGER facts_au AFTER UPDATE OF text ON facts BEGIN
-            INSERT INTO facts_fts(facts_fts, rowid, text) VALUES ('delete', old.id, old.text);
-            INSERT INTO facts_fts(rowid, text) VALUES (new.id, new.text);
-        END;
         CREATE TABLE embeddings (
             owner TEXT NOT NULL CHECK (owner IN ('episode', 'fact')),
             owner_id INTEGER NOT NULL,
@@ -186,8 +154,47 @@ def _memory(conn: sqlite.Connection) -> None:
             updated_at REAL NOT NULL,
             PRIMARY KEY (user_id, path)
         )
-        """,
-    )
+"""
+
+
+def _fts5(table: str) -> str:
+    """SQLite's text index over ``table``'s own ``text`` rows (FTS5, external content),
+    kept in step by triggers."""
+    return f"""
+        CREATE VIRTUAL TABLE {table}_fts USING fts5(
+            text, content='{table}', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER {table}_ai AFTER INSERT ON {table} BEGIN
+            INSERT INTO {table}_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER {table}_ad AFTER DELETE ON {table} BEGIN
+            INSERT INTO {table}_fts({table}_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER {table}_au AFTER UPDATE OF text ON {table} BEGIN
+            INSERT INTO {table}_fts({table}_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO {table}_fts(rowid, text) VALUES (new.id, new.text);
+        END;
+"""
+
+
+def _memory(conn: sqlite.Connection) -> None:
+    """Episodes (verbatim, with their own time), facts with provenance, and text indexes.
+
+    The FTS tables index external content and are kept in step by triggers, so a memory is
+    searchable by text the instant its row commits, and forgetting the row forgets it.
+    On PostgreSQL the text index is a generated ``tsvector`` column with a GIN index,
+    kept in step by the engine itself.
+    """
+    run_statements(conn, _MEMORY_TABLES)
+    if not is_postgres(conn):
+        run_statements(conn, _fts5("episodes") + _fts5("facts"))
+        return
+    for table in ("episodes", "facts"):
+        conn.execute(
+            f"ALTER TABLE {table} ADD COLUMN fts tsvector"
+            " GENERATED ALWAYS AS (to_tsvector('english', text)) STORED"
+        )
+        conn.execute(f"CREATE INDEX {table}_fts ON {table} USING gin (fts)")
 
 
 def _learning_queue(conn: sqlite.Connection) -> None:
@@ -274,7 +281,11 @@ def _user_ids_never_reused(conn: sqlite.Connection) -> None:
     session, socket or journal entry that names an old id can never reach a newcomer of
     the same name. SQLite cannot add AUTOINCREMENT to a table, so the table is rebuilt;
     ``apply_migrations`` runs this with foreign keys off, as SQLite's own recipe for
-    rebuilding a parent table requires, and checks them before committing."""
+    rebuilding a parent table requires, and checks them before committing. PostgreSQL's
+    identity column never reuses an id and its table already has every column, so there
+    it has nothing to do."""
+    if is_postgres(conn):
+        return
     run_statements(
         conn,
         """
@@ -454,3 +465,34 @@ def _apply_one(
             conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def apply_migrations_postgres(conn: Any, extra: Sequence[Migration] = ()) -> list[str]:
+    """``apply_migrations`` for PostgreSQL: the same migrations, each in its own
+    transaction, on an autocommit ``PgConnection``. Processes starting together take an
+    advisory lock, so one of them migrates and the others find the work done.
+
+    Returns:
+        The names of the migrations applied now.
+    """
+    conn.execute("SELECT pg_advisory_lock(7301)")  # os1's migrations; any fixed number would do
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL)"
+        )
+        done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+        _refuse_a_newer_schema(done, [name for name, _ in [*MIGRATIONS, *extra]])
+        applied = []
+        for name, migrate in [*MIGRATIONS, *extra]:
+            if name in done:
+                continue
+            with conn.raw.transaction():
+                migrate(conn)
+                conn.execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, time.time()),
+                )
+            applied.append(name)
+        return applied
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(7301)")

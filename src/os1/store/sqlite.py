@@ -15,78 +15,21 @@ import asyncio
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from os1.errors import StoreError
+from os1.store.base import SettingsCache, StoreBase, User, usable_user_name
 from os1.store.driver import connect, sqlite
 from os1.store.migrations import Migration, apply_migrations
-from os1.store.user import UserStore
 from os1.store.writer import Writer
+
+__all__ = ["Database", "SettingsCache", "User", "store_error", "usable_user_name"]
 
 T = TypeVar("T")
 READERS = 3
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-
-
-def usable_user_name(name: str) -> str:
-    """``name`` trimmed, if it can name a person.
-
-    Raises:
-        StoreError: it is empty, longer than 64 characters, or holds control characters.
-    """
-    clean = name.strip()
-    if not clean or len(clean) > 64 or any(ord(c) < 32 for c in clean):
-        raise StoreError(
-            "user_invalid",
-            f"{name!r} is not a usable user name.",
-            "Use 1-64 printable characters, e.g. --user alice.",
-        )
-    return clean
-
-
-class SettingsCache:
-    """A person's settings, read once and kept for a few seconds.
-
-    A turn reads several settings (the companion's name, onboarding progress, what to
-    call the person); on a busy server each read was a trip to the store's thread. Writes
-    in this process update the cache at once; the short lifetime bounds how stale a value
-    written by another process (a CLI beside the server) can be.
-    """
-
-    TTL = 5.0
-
-    def __init__(self) -> None:
-        self._entries: dict[int, tuple[float, dict[str, str]]] = {}
-
-    def get(self, user_id: int) -> dict[str, str] | None:
-        entry = self._entries.get(user_id)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, user_id: int, values: dict[str, str]) -> None:
-        if len(self._entries) > 50_000:
-            now = time.monotonic()
-            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-        self._entries[user_id] = (time.monotonic() + self.TTL, values)
-
-    def update(self, user_id: int, key: str, value: str) -> None:
-        entry = self._entries.get(user_id)
-        if entry is not None:
-            entry[1][key] = value
-
-    def drop(self, user_id: int) -> None:
-        self._entries.pop(user_id, None)
 
 
 def _make_private(path: Path) -> None:
@@ -154,11 +97,12 @@ def store_error(exc: sqlite.Error, path: Path) -> StoreError:
     return StoreError("store_failed", f"The database failed: {exc}.")
 
 
-class Database:
+class Database(StoreBase):
     """The whole store. Open with ``await Database.open(path)``; close with ``aclose``."""
 
     def __init__(self, path: Path, migrations: Sequence[Migration] = ()) -> None:
         self.path = path
+        self.data_folder = path.parent
         self._migrations = tuple(migrations)
         self._writer = Writer()
         self._conn: sqlite.Connection | None = None
@@ -168,9 +112,7 @@ class Database:
         self._reader_local = threading.local()
         self._reader_conns: list[sqlite.Connection] = []
         self._reader_lock = threading.Lock()
-        # a person's id never changes, so it is looked up once per process
-        self._users: dict[str, User] = {}
-        self.settings_cache = SettingsCache()
+        super().__init__()
 
     @classmethod
     async def open(cls, path: Path, *, migrations: Sequence[Migration] = ()) -> Database:
@@ -272,37 +214,6 @@ class Database:
         except RuntimeError as exc:  # aclose shut the readers down meanwhile
             raise StoreError("store_closed", "The database is closed.") from exc
         return await reading
-
-    async def user(self, name: str, create: bool = True) -> UserStore:
-        """The store scoped to the person called ``name`` (created on first use).
-
-        Raises:
-            StoreError: ``create`` is false and no such user exists, or the name is unusable.
-        """
-        clean = usable_user_name(name)
-        if (known := self._users.get(clean)) is not None:
-            return UserStore(self, known)
-        rows = await self.execute("SELECT id, name FROM users WHERE name = ?", (clean,))
-        if not rows:
-            if not create:
-                raise StoreError("user_unknown", f"There is no user called {clean!r}.")
-            await self.execute(
-                "INSERT OR IGNORE INTO users (name, created_at) VALUES (?, ?)",
-                (clean, time.time()),
-                write=True,
-            )
-            rows = await self.execute("SELECT id, name FROM users WHERE name = ?", (clean,))
-        user = User(rows[0]["id"], rows[0]["name"])
-        if len(self._users) > 100_000:
-            self._users.clear()
-        self._users[clean] = user
-        return UserStore(self, user)
-
-    def forget_user(self, name: str) -> None:
-        """Drop what this process remembers of a deleted person."""
-        user = self._users.pop(name.strip(), None)
-        if user is not None:
-            self.settings_cache.drop(user.id)
 
     async def check(self) -> str:
         """SQLite's quick integrity check: ``"ok"`` or the first problem found."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol, TypeVar
 
 from os1.store.accounts import Account, digest
+from os1.store.base import StoreBase
 from os1.store.driver import sqlite
-from os1.store.sqlite import Database
 
 CHUNK = 500  # values per IN (...): well under SQLite's oldest limit on parameters
 
@@ -57,7 +57,7 @@ class Holder(Protocol):
 H = TypeVar("H", bound=Holder)
 
 
-async def lapsed(db: Database, holders: Sequence[H]) -> list[H]:
+async def lapsed(db: StoreBase, holders: Sequence[H]) -> list[H]:
     """The holders whose account or credential no longer stands, in their order."""
     if not holders:
         return []
@@ -68,7 +68,7 @@ async def lapsed(db: Database, holders: Sequence[H]) -> list[H]:
             row[0]: (row[1], row[2])
             for row in _rows_in(
                 conn,
-                "SELECT id, name, created_at FROM users WHERE NOT disabled AND id IN ({})",
+                "SELECT id, name, created_at FROM users WHERE disabled = 0 AND id IN ({})",
                 sorted({h.account.id for h in holders}),
             )
         }
@@ -76,7 +76,7 @@ async def lapsed(db: Database, holders: Sequence[H]) -> list[H]:
             conn,
             holders,
             "key",
-            "SELECT key_hash, user_id FROM api_keys WHERE NOT revoked AND key_hash IN ({})",
+            "SELECT key_hash, user_id FROM api_keys WHERE revoked = 0 AND key_hash IN ({})",
         )
         sessions = _owners(
             conn,

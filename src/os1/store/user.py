@@ -18,7 +18,7 @@ from os1.errors import StoreError
 from os1.store.driver import sqlite
 
 if TYPE_CHECKING:
-    from os1.store.sqlite import Database, User
+    from os1.store.base import StoreBase, User
 
 T = TypeVar("T")
 
@@ -98,7 +98,7 @@ class Scoped:
 class UserStore:
     """Everything one person owns. Every statement filters on their ``user_id``."""
 
-    def __init__(self, db: Database, user: User) -> None:
+    def __init__(self, db: StoreBase, user: User) -> None:
         self.db = db
         self.user = user
 
@@ -245,10 +245,11 @@ class UserStore:
         """Messages of a conversation in order; with ``limit``, the newest ``limit`` of them."""
         sql = (
             "SELECT id, conversation_id, role, content, status, turn_id, created_at FROM messages"
-            " WHERE user_id = :user_id AND conversation_id = :p0 AND id > :p1"
-            " ORDER BY id DESC LIMIT :p2"
+            " WHERE user_id = :user_id AND conversation_id = :p0 AND id > :p1 ORDER BY id DESC"
         )
-        rows = await self._q(sql, conversation_id, after_id, -1 if limit is None else limit)
+        if limit is not None:
+            sql += " LIMIT :p2"  # not LIMIT -1 for all: PostgreSQL refuses a negative limit
+        rows = await self._q(sql, conversation_id, after_id, limit)
         return [_message(r) for r in reversed(rows)]
 
     # rolling summaries of older turns

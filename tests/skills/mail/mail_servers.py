@@ -32,6 +32,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from conftest import missing_component
 from os1.skills.registry import builtin_skills
 from os1.store import Database, UserStore
+from os1.store.base import StoreBase
+from os1.store.postgres import PostgresDatabase
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 ME = "ada@example.org"
@@ -76,9 +78,15 @@ def make_mail(
     return bytes(msg)
 
 
-@pytest.fixture(name="store")
-async def store_fixture(tmp_path: Path) -> AsyncIterator[UserStore]:
-    db = await Database.open(tmp_path / "os1.db", migrations=builtin_skills().migrations)
+@pytest.fixture(name="store", params=["sqlite", "postgresql"])
+async def store_fixture(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[UserStore]:
+    """Ada's store with every skill's tables, on SQLite and on PostgreSQL."""
+    migrations = builtin_skills().migrations
+    if request.param == "sqlite":
+        db: StoreBase = await Database.open(tmp_path / "os1.db", migrations=migrations)
+    else:
+        url = request.getfixturevalue("postgres_url")
+        db = await PostgresDatabase.open(url, tmp_path, migrations=migrations)
     yield await db.user("ada")
     await db.aclose()
 

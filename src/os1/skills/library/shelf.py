@@ -211,7 +211,7 @@ async def listed(store: UserStore) -> list[Shelved]:
     rows = await store.read(
         lambda db: db.execute(
             f"SELECT {_COLUMNS} FROM library_books WHERE user_id = :user_id"
-            " AND state = 'ready' ORDER BY title COLLATE NOCASE, id"
+            " AND state = 'ready' ORDER BY lower(title), id"
         )
     )
     return [_shelved(r) for r in rows]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from os1.skills.mail.text import snippet
 from os1.store import UserStore
+from os1.store.dialect import is_postgres
 from os1.store.driver import sqlite
 from os1.store.user import Scoped
 
@@ -95,9 +96,23 @@ async def search(store: UserStore, query: str, limit: int = 10) -> list[MailRow]
     if not match:
         return []
 
+    columns = ", ".join("m." + c.strip() for c in _COLUMNS.split(","))
+
     def work(db: Scoped) -> list[MailRow]:
+        if is_postgres(db.conn):
+            # every word as a prefix, as the FTS5 query asks; only word characters reach
+            # the tsquery, so nothing of the person's can be read as its syntax
+            words = re.findall(r"\w+", " ".join(re.findall(r'"([^"]*)"', match)))
+            rows = db.execute(
+                f"SELECT {columns} FROM mail_messages m,"
+                " (SELECT to_tsquery('simple', :q) AS q) q WHERE m.fts @@ q.q"
+                " AND m.user_id = :user_id ORDER BY ts_rank(m.fts, q.q) DESC, m.date DESC"
+                " LIMIT :n",
+                {"q": " & ".join(f"{w}:*" for w in words), "n": limit * 3},
+            )
+            return _unique(rows)[:limit]
         rows = db.execute(
-            f"SELECT {', '.join('m.' + c.strip() for c in _COLUMNS.split(','))}"
+            f"SELECT {columns}"
             " FROM mail_fts JOIN mail_messages m ON m.id = mail_fts.rowid"
             " WHERE mail_fts MATCH :q AND m.user_id = :user_id"
             " ORDER BY bm25(mail_fts, 4.0, 3.0, 3.0, 1.0, 1.0), m.date DESC LIMIT :n",

@@ -7,6 +7,7 @@ twice.
 
 from __future__ import annotations
 
+from os1.store.dialect import is_postgres
 from os1.store.driver import sqlite
 from os1.store.migrations import Migration, run_statements
 
@@ -14,7 +15,9 @@ from os1.store.migrations import Migration, run_statements
 def _mail(conn: sqlite.Connection) -> None:
     """The mail index: each person's indexed mails (headers, capped text, thread, flags),
     a text index over them kept in step by triggers, and per-folder sync state (the IMAP
-    UIDVALIDITY and last UID) so re-indexing fetches only what is new."""
+    UIDVALIDITY and last UID) so re-indexing fetches only what is new. On PostgreSQL the
+    text index is a generated, weighted ``tsvector`` column (subject first, then the
+    people, then the text) with a GIN index."""
     run_statements(
         conn,
         """
@@ -48,6 +51,32 @@ def _mail(conn: sqlite.Connection) -> None:
         CREATE INDEX mail_thread ON mail_messages(user_id, thread_id, date);
         CREATE INDEX mail_subject ON mail_messages(user_id, subject_key, date);
         CREATE INDEX mail_folder_date ON mail_messages(user_id, folder, date);
+        CREATE TABLE mail_sync (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL DEFAULT 0,
+            last_uid INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (user_id, source, folder)
+        )
+        """,
+    )
+    if is_postgres(conn):
+        conn.execute(
+            "ALTER TABLE mail_messages ADD COLUMN fts tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector('simple', subject), 'A')"
+            " || setweight(to_tsvector('simple', from_name || ' ' || from_addr), 'B')"
+            " || setweight(to_tsvector('simple', to_text), 'C')"
+            " || setweight(to_tsvector('simple', body), 'D')) STORED"
+        )
+        conn.execute("CREATE INDEX mail_fts ON mail_messages USING gin (fts)")
+    else:
+        run_statements(conn, _FTS5)
+
+
+# SQLite's text index: FTS5 over the table's own rows, kept in step by triggers
+_FTS5 = """
         CREATE VIRTUAL TABLE mail_fts USING fts5(
             subject, from_name, from_addr, to_text, body,
             content='mail_messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
@@ -60,18 +89,8 @@ def _mail(conn: sqlite.Connection) -> None:
             INSERT INTO mail_fts(mail_fts, rowid, subject, from_name, from_addr, to_text, body)
             VALUES ('delete', old.id, old.subject, old.from_name, old.from_addr, old.to_text,
                     old.body);
-        END;
-        CREATE TABLE mail_sync (
-            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            source TEXT NOT NULL,
-            folder TEXT NOT NULL,
-            uidvalidity INTEGER NOT NULL DEFAULT 0,
-            last_uid INTEGER NOT NULL DEFAULT 0,
-            updated_at REAL NOT NULL,
-            PRIMARY KEY (user_id, source, folder)
-        )
-        """,
-    )
+        END
+"""
 
 
 MIGRATIONS: list[Migration] = [("0009_mail", _mail)]

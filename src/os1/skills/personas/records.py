@@ -300,7 +300,7 @@ async def load(store: UserStore, name: str, version: int | None = None) -> Perso
 async def names(store: UserStore) -> list[str]:
     rows = await store.read(
         lambda db: db.execute(
-            "SELECT name FROM personas WHERE user_id = :user_id ORDER BY name COLLATE NOCASE"
+            "SELECT name FROM personas WHERE user_id = :user_id ORDER BY lower(name), name"
         )
     )
     return [r[0] for r in rows]
