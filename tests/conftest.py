@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,6 +24,7 @@ from os1.models.scripted import ScriptedLLM, ScriptedRequest
 from os1.skills.registry import builtin_skills
 from os1.store import Database
 from os1.store.base import StoreBase
+from os1.store.migrations import Migration
 from os1.store.postgres import PostgresDatabase
 from os1.turn.context import TurnLimits
 
@@ -50,16 +51,19 @@ async def either_db(request: pytest.FixtureRequest, home: Path) -> AsyncIterator
     await database.aclose()
 
 
-async def open_like(engine: str, request: pytest.FixtureRequest, home: Path) -> StoreBase:
-    """Open a store on ``engine`` (``"sqlite"`` or ``"postgresql"``) for the home folder;
-    the same call again opens the same store, as a second process would."""
+async def open_like(
+    engine: str, request: pytest.FixtureRequest, home: Path, migrations: Sequence[Migration] = ()
+) -> StoreBase:
+    """Open a store on ``engine`` (``"sqlite"`` or ``"postgresql"``) for the home folder,
+    with ``migrations`` beside the core's; the same call again opens the same store, as a
+    second process would."""
     if engine == "sqlite":
-        return await Database.open(home / "os1.db")
+        return await Database.open(home / "os1.db", migrations=migrations)
     url = getattr(request.node, "_os1_postgres_url", None) or request.getfixturevalue(
         "postgres_url"
     )
     request.node._os1_postgres_url = url
-    return await PostgresDatabase.open(url, home)
+    return await PostgresDatabase.open(url, home, migrations=migrations)
 
 
 @pytest.fixture

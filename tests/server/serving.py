@@ -46,6 +46,22 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
     return load_settings({**values, **overrides}, environ={})
 
 
+# how a server under test shares its state: alone, as a fleet's worker on Redis, and that
+# worker with its store on PostgreSQL (``shared_by`` turns one into settings)
+SHARING = ["alone", "fleet", "fleet on postgresql"]
+
+
+def shared_by(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The settings that make a server share its state as ``request.param`` (of
+    ``SHARING``) says, the Redis and PostgreSQL the tests start included."""
+    shared: dict[str, str] = {}
+    if request.param.startswith("fleet"):
+        shared["redis_url"] = request.getfixturevalue("redis_url")
+    if request.param.endswith("postgresql"):
+        shared["database_url"] = request.getfixturevalue("postgres_url")
+    return shared
+
+
 ROOMY = {"requests_per_minute": 100_000, "turns_per_minute": 10_000}  # probes, not 429s
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from probing import FRAMEWORK_PUBLIC, PUBLIC, Operation, example_body, operations
-from serving import ROOMY, AppClient, settings_for
+from serving import ROOMY, SHARING, AppClient, settings_for, shared_by
 from starlette.testclient import WebSocketDenialResponse
 from starlette.websockets import WebSocketDisconnect
 
@@ -59,16 +59,11 @@ class Someone:
         return [f"episode:{i}" for i in self.episodes] + [f"fact:{i}" for i in self.facts]
 
 
-@pytest.fixture(params=["alone", "fleet", "fleet on postgresql"])
+@pytest.fixture(params=SHARING)
 def crowd_client(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[AppClient]:
     """One server keeping its state itself, then the same as a fleet's worker on Redis,
     then that worker with its store on PostgreSQL."""
-    shared: dict[str, str] = {}
-    if request.param.startswith("fleet"):
-        shared["redis_url"] = request.getfixturevalue("redis_url")
-    if request.param.endswith("postgresql"):
-        shared["database_url"] = request.getfixturevalue("postgres_url")
-    settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY, **shared)
+    settings = settings_for(tmp_path, max_waiting_turns=2000, **ROOMY, **shared_by(request))
     with AppClient(create_app(settings), base_url="http://127.0.0.1") as client:
         yield client
 

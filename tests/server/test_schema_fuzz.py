@@ -19,21 +19,16 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
-from serving import ROOMY, LiveServer, Person, settings_for
+from serving import ROOMY, SHARING, LiveServer, Person, settings_for, shared_by
 
 EXAMPLES = 12  # per operation and mode; about 20 operations x 2 modes x 2 people
 
 
-@pytest.fixture(params=["alone", "fleet", "fleet on postgresql"])
+@pytest.fixture(params=SHARING)
 def fuzz_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """One server keeping its state itself, then the same as a fleet's worker on Redis,
     then that worker with its store on PostgreSQL."""
-    shared: dict[str, str] = {}
-    if request.param.startswith("fleet"):
-        shared["redis_url"] = request.getfixturevalue("redis_url")
-    if request.param.endswith("postgresql"):
-        shared["database_url"] = request.getfixturevalue("postgres_url")
-    found = settings_for(tmp_path, **ROOMY, **shared)
+    found = settings_for(tmp_path, **ROOMY, **shared_by(request))
     server = LiveServer(found).start()
     yield server
     server.stop()

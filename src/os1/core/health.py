@@ -14,6 +14,7 @@ from pathlib import Path
 from os1.config import Settings
 from os1.errors import Os1Error
 from os1.store import open_store
+from os1.store.opening import store_place
 
 __all__ = ["Check", "run_checks"]
 
@@ -72,7 +73,8 @@ async def _store(settings: Settings) -> Check:
         await db.aclose()
     if result != "ok":
         return Check("store", False, f"integrity check: {result}", "Move the database aside.")
-    where = settings.db_path if not settings.database_url else _postgres_place(settings)
+    url = settings.database_url
+    where = store_place(settings.db_path, url) if url else settings.db_path
     return Check("store", True, f"{where} (ok, {users[0][0]} people)")
 
 
@@ -135,9 +137,3 @@ async def run_checks(settings: Settings) -> list[Check]:
         _private(settings),
         await _model(settings),
     ]
-
-
-def _postgres_place(settings: Settings) -> str:
-    from os1.store.postgres import where
-
-    return f"PostgreSQL at {where(settings.database_url or '')}"

@@ -19,6 +19,7 @@ from os1.models.minilm import MiniLMEmbedder
 from os1.models.mpnet import MPNetEmbedder
 from os1.store import StoreBase, open_store
 from os1.store.moving import BATCH, Moved, StoreMove
+from os1.store.opening import store_place
 
 # each embedder's dimension, for indexes rebuilt without loading the models (the static
 # embedder is distilled from MiniLM and keeps its width)
@@ -33,11 +34,7 @@ class Place:
     url: str | None = None
 
     def __str__(self) -> str:
-        if self.url:
-            from os1.store.postgres import where
-
-            return f"PostgreSQL at {where(self.url)}"
-        return f"SQLite at {self.path}"
+        return store_place(self.path or Path(), self.url)
 
 
 def place(spec: str) -> Place:

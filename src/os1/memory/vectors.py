@@ -45,6 +45,7 @@ class _PersonVectors:
             OrderedDict()
         )
         self._lock = threading.Lock()
+        self._bytes = 0  # what the entries hold, kept as they come and go
 
     def get(self, key: tuple[int, str, str], stamp: tuple[Any, ...]) -> _Cached | None:
         with self._lock:
@@ -62,16 +63,18 @@ class _PersonVectors:
         matrix: np.ndarray | None,
     ) -> _Cached:
         with self._lock:
+            if (old := self._entries.pop(key, None)) is not None:
+                self._bytes -= _size(old[1])
             self._entries[key] = (stamp, (ids, matrix))
-            self._entries.move_to_end(key)
-            while len(self._entries) > 1 and self._bytes() > self.budget:
-                self._entries.popitem(last=False)
+            self._bytes += _size((ids, matrix))
+            while len(self._entries) > 1 and self._bytes > self.budget:
+                self._bytes -= _size(self._entries.popitem(last=False)[1][1])
         return ids, matrix
 
-    def _bytes(self) -> int:
-        return sum(
-            ids.nbytes + (0 if m is None else m.nbytes) for _, (ids, m) in self._entries.values()
-        )
+
+def _size(cached: _Cached) -> int:
+    ids, matrix = cached
+    return ids.nbytes + (0 if matrix is None else matrix.nbytes)
 
 
 _CACHE = _PersonVectors()

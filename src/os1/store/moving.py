@@ -245,6 +245,7 @@ class StoreMove:
         insert = f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) ON CONFLICT DO NOTHING'
         total = (await self.source.execute(f'SELECT count(*) FROM "{table.name}"'))[0][0]
         done = await self.target.read(lambda conn: _done(conn, table.name))
+        keep = [i for i, c in enumerate(table.columns) if c not in nulled]
         while done < total:
             rows = await self.source.execute(
                 f'SELECT {names} FROM "{table.name}" ORDER BY {order} LIMIT ? OFFSET ?',
@@ -252,7 +253,6 @@ class StoreMove:
             )
             if not rows:
                 break
-            keep = [i for i, c in enumerate(table.columns) if c not in nulled]
             batch = [tuple(_plain(row[i]) for i in keep) for row in rows]
             reached = done + len(rows)
 

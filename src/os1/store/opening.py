@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from os1.store.base import StoreBase
 from os1.store.migrations import Migration
 from os1.store.sqlite import Database
+
+
+def where(url: str) -> str:
+    """A PostgreSQL URL as shown to a person: host, port and database, never the password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
+
+
+def store_place(db_path: Path, database_url: str | None = None) -> str:
+    """Where the store is, as a person reads it: ``PostgreSQL at host:5432/os1`` or
+    ``SQLite at PATH``."""
+    return f"PostgreSQL at {where(database_url)}" if database_url else f"SQLite at {db_path}"
 
 
 async def open_store(

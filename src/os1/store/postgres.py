@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import IsolationLevel, errors
@@ -36,6 +35,7 @@ from os1.errors import StoreError
 from os1.store.base import StoreBase
 from os1.store.dialect import for_postgres
 from os1.store.migrations import Migration, apply_migrations_postgres
+from os1.store.opening import where
 
 T = TypeVar("T")
 POOL = 8
@@ -106,12 +106,6 @@ class PgConnection:
     @property
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-
-
-def where(url: str) -> str:
-    """``url`` as shown to a person: host, port and database, never the password."""
-    parts = urlsplit(url)
-    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or '/'}"
 
 
 def pg_error(exc: Exception, url: str) -> StoreError:

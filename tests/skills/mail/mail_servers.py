@@ -29,11 +29,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from conftest import missing_component
+from conftest import missing_component, open_like
 from os1.skills.registry import builtin_skills
-from os1.store import Database, UserStore
-from os1.store.base import StoreBase
-from os1.store.postgres import PostgresDatabase
+from os1.store import UserStore
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 ME = "ada@example.org"
@@ -81,12 +79,7 @@ def make_mail(
 @pytest.fixture(name="store", params=["sqlite", "postgresql"])
 async def store_fixture(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[UserStore]:
     """Ada's store with every skill's tables, on SQLite and on PostgreSQL."""
-    migrations = builtin_skills().migrations
-    if request.param == "sqlite":
-        db: StoreBase = await Database.open(tmp_path / "os1.db", migrations=migrations)
-    else:
-        url = request.getfixturevalue("postgres_url")
-        db = await PostgresDatabase.open(url, tmp_path, migrations=migrations)
+    db = await open_like(request.param, request, tmp_path, builtin_skills().migrations)
     yield await db.user("ada")
     await db.aclose()
 
