@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from os1.errors import StoreError
+from os1.memory.facts import FactBook, NewFact
 from os1.store.accounts import Accounts
 from os1.store.dialect import for_postgres
 from os1.store.migrations import MIGRATIONS
@@ -138,8 +139,8 @@ async def test_concurrent_changes_to_one_row_are_each_counted(
     postgres_url: str, tmp_path: Path
 ) -> None:
     """Read-then-write transactions, as os1's code writes them for SQLite's one writer:
-    run 40 at once on PostgreSQL, none overwrites another's change (serializable, and
-    a transaction that lost the race is run again)."""
+    run 40 at once on PostgreSQL, none overwrites another's change (one person's
+    transactions take turns under their lock)."""
     db = await PostgresDatabase.open(postgres_url, tmp_path)
     ann = await db.user("ann")
     await ann.set_setting("count", 0)
@@ -154,6 +155,81 @@ async def test_concurrent_changes_to_one_row_are_each_counted(
     await asyncio.gather(*(ann.transaction(add_one) for _ in range(40)))
     db.settings_cache.drop(ann.user.id)
     assert await ann.get_setting("count") == 40
+    await db.aclose()
+
+
+async def test_many_people_writing_at_once_on_a_young_store_all_succeed(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """CI's failure at 9b91983: on a near-empty store PostgreSQL reads small tables whole,
+    and under SERIALIZABLE three hundred people adding facts at once failed each other
+    until one was told "too busy". Different people's writes must not collide."""
+    db = await PostgresDatabase.open(postgres_url, tmp_path)
+
+    async def one(i: int) -> int:
+        store = await db.user(f"p{i:03d}")
+        (fact,) = await FactBook(store).add(
+            [NewFact("detail", "user", "hides", f"key {i}", f"p{i} hides key {i}")]
+        )
+        return fact
+
+    facts = await asyncio.gather(*(one(i) for i in range(300)))
+    assert len(set(facts)) == 300
+    await db.aclose()
+
+
+async def test_a_write_to_the_whole_store_waits_for_each_persons_and_theirs_for_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A write not confined to one person (an account's removal, a move) runs alone, as
+    every write does on SQLite: it never sees a person's transaction half done."""
+    db = await PostgresDatabase.open(postgres_url, tmp_path)
+    ann = await db.user("ann")
+    await ann.set_setting("pair", 0)
+    seen: list[tuple[int, int]] = []
+
+    def two_steps(s: object) -> None:  # a person's transaction with a gap in the middle
+        for key in ("pair", "pair_twin"):
+            s.execute(  # type: ignore[attr-defined]
+                "INSERT INTO settings (user_id, key, value, updated_at)"
+                " VALUES (:user_id, :k, '1', 0) ON CONFLICT (user_id, key)"
+                " DO UPDATE SET value = (settings.value::bigint + 1)::text",
+                {"k": key},
+            )
+            s.execute("SELECT pg_sleep(0.02) WHERE :user_id > 0")  # type: ignore[attr-defined]
+
+    def look(conn: object) -> None:  # reads one, waits, reads the other
+        pair = []
+        for key in ("pair", "pair_twin"):
+            rows = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchall()  # type: ignore[attr-defined]
+            pair.append(int(rows[0][0]) if rows else 0)
+            conn.execute("SELECT pg_sleep(0.03)")  # type: ignore[attr-defined]
+        seen.append((pair[0], pair[1]))
+
+    await ann.transaction(two_steps)
+    work = [ann.transaction(two_steps) for _ in range(10)]
+    work += [db.transaction(look) for _ in range(10)]
+    await asyncio.gather(*work)
+    assert len(seen) == 10 and all(a == b for a, b in seen), seen
+    await db.aclose()
+
+
+async def test_connections_the_server_dropped_are_replaced_without_an_error(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """A restart or a failover leaves the pool holding dead connections: the next
+    writes and reads get fresh ones, and nobody is shown an error."""
+    db = await PostgresDatabase.open(postgres_url, tmp_path)
+    ann = await db.user("ann")
+    await asyncio.gather(*(ann.set_setting(f"k{i}", i) for i in range(8)))  # fill the pool
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    await asyncio.gather(*(ann.set_setting(f"k{i}", i + 1) for i in range(8)))
+    db.settings_cache.drop(ann.user.id)
+    assert [await ann.get_setting(f"k{i}") for i in range(8)] == list(range(1, 9))
     await db.aclose()
 
 

@@ -87,9 +87,15 @@ class StoreBase(ABC):
 
     @abstractmethod
     async def execute(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, write: bool = False
+        self,
+        sql: str,
+        params: Sequence[Any] | dict[str, Any] = (),
+        *,
+        write: bool = False,
+        person: int | None = None,
     ) -> list[Any]:
-        """Run one statement: a write in its own transaction, a read on a reader."""
+        """Run one statement: a write in its own transaction (``person`` as for
+        ``transaction``), a read on a reader."""
 
     @abstractmethod
     async def check(self) -> str:
@@ -104,8 +110,14 @@ class StoreBase(ABC):
         """Run ``fn(connection)`` for reading."""
 
     @abstractmethod
-    async def transaction(self, fn: Callable[[Any], T]) -> T:
-        """Run ``fn(connection)`` inside one write transaction."""
+    async def transaction(self, fn: Callable[[Any], T], *, person: int | None = None) -> T:
+        """Run ``fn(connection)`` inside one write transaction, as if no other ran
+        meanwhile.
+
+        ``person``: the one user whose rows alone ``fn`` changes. An engine may then run it
+        beside other people's transactions (PostgreSQL does); without it, the transaction
+        runs alone, as every write does on SQLite.
+        """
 
     async def user(self, name: str, create: bool = True) -> UserStore:
         """The store scoped to the person called ``name`` (created on first use).

@@ -5,12 +5,18 @@ callables ``read`` and ``transaction`` take are handed a ``PgConnection`` whose
 ``execute`` looks like sqlite3's, so the code that runs them does not care which engine
 is underneath.
 
-Transactions are SERIALIZABLE: SQLite runs one writer at a time, so the code above was
-written against serial execution, and PostgreSQL's serializable isolation gives the same
-outcome to concurrent transactions, or fails one with a serialization error; that one is
-run again (up to ``RETRIES`` times). A transaction's callable must therefore have no
-effect outside the database, as they already do. Nobody hears "done" before COMMIT
-returns, the same rule as on SQLite.
+Writes run as if one at a time, as on SQLite, where the code above was written against
+one writer: a transaction that changes one person's rows (``person``) first takes that
+person's advisory lock, so two of theirs never interleave while different people's run
+side by side; any other write takes the whole store's lock, which waits for every
+person's to finish. Under those locks READ COMMITTED is enough, and nothing fails for
+another's sake. (SERIALIZABLE was tried first: on a young store PostgreSQL reads small
+tables whole, so a thousand people signing up at once failed each other's transactions
+again and again.) A read runs REPEATABLE READ, READ ONLY: one snapshot, no locks; a
+read of a single statement needs no transaction around it at all. A deadlock is run
+again (up to ``RETRIES`` times), so a transaction's callable must have no effect outside
+the database, as they already do. Nobody hears "done" before COMMIT returns, the same
+rule as on SQLite.
 
 psycopg 3 is synchronous here, on a thread pool as wide as the connection pool, because
 the callables are synchronous (they are SQLite's too).
@@ -19,6 +25,7 @@ the callables are synchronous (they are SQLite's too).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +34,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
-from psycopg import IsolationLevel, errors
+from psycopg import errors
 from psycopg.types.numeric import FloatLoader
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -41,7 +48,11 @@ T = TypeVar("T")
 POOL = 8
 RETRIES = 8
 WAIT = 5.0  # seconds a transaction waits for a connection before it is told to retry
+LOCK_WAIT = "10s"  # how long a transaction waits for another's lock before it gives up
 _RETRYABLE = (errors.SerializationFailure, errors.DeadlockDetected)
+_LOCKS = 7302  # advisory lock namespace (two-key form; migrations use one key, 7301)
+_WHOLE_STORE = 0  # no user has id 0: the key of the lock every write takes
+_ONE_STATEMENT = -1  # in place of a lock: a read of one statement, run outside a transaction
 
 
 class Row(tuple[Any, ...]):
@@ -74,12 +85,14 @@ class PgCursor:
     def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
         self._cursor = cursor
         self.rowcount = cursor.rowcount
+        # whether the statement returns rows, without building its description again
+        self._returns = bool(cursor.pgresult and cursor.pgresult.nfields)
 
     def fetchall(self) -> list[Row]:
-        return self._cursor.fetchall() if self._cursor.description else []
+        return self._cursor.fetchall() if self._returns else []
 
     def fetchone(self) -> Row | None:
-        return self._cursor.fetchone() if self._cursor.description else None
+        return self._cursor.fetchone() if self._returns else None
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
@@ -111,6 +124,12 @@ class PgConnection:
 def pg_error(exc: Exception, url: str) -> StoreError:
     """A PostgreSQL failure as an error a person can act on."""
     place = where(url)
+    if isinstance(exc, errors.LockNotAvailable):
+        return StoreError(
+            "store_busy",
+            f"The PostgreSQL database {place} was held by other work for too long.",
+            "Try again in a moment.",
+        )
     if isinstance(exc, PoolTimeout):
         return StoreError(
             "store_busy",
@@ -151,9 +170,8 @@ class PostgresDatabase(StoreBase):
             timeout=WAIT,
             kwargs={"row_factory": _rows, "connect_timeout": 10},
             configure=_configure,
-            # a connection the server dropped (a restart, a failover) is found out and
-            # replaced before a transaction is handed it: the store recovers by itself
-            check=ConnectionPool.check_connection,
+            # no check on every checkout (a round trip each time): a connection the server
+            # dropped is found by the transaction's first statement instead (see _attempts)
             name="os1",
         )
 
@@ -190,36 +208,64 @@ class PostgresDatabase(StoreBase):
             raise pg_error(exc, self.url) from exc
 
     async def execute(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, write: bool = False
+        self,
+        sql: str,
+        params: Sequence[Any] | dict[str, Any] = (),
+        *,
+        write: bool = False,
+        person: int | None = None,
     ) -> list[Any]:
         def statement(conn: PgConnection) -> list[Row]:
             return conn.execute(sql, params).fetchall()
 
-        return await (self.transaction if write else self.read)(statement)
+        if write:
+            return await self.transaction(statement, person=person)
+        # one statement sees one snapshot by itself: no BEGIN and COMMIT (one round trip
+        # instead of three, on the path every request's account and settings take)
+        return await self._run(statement, _ONE_STATEMENT)
 
-    async def transaction(self, fn: Callable[[Any], T]) -> T:
-        return await self._run(fn)
+    async def transaction(self, fn: Callable[[Any], T], *, person: int | None = None) -> T:
+        if person is not None and person <= 0:
+            raise ValueError(f"not a user id: {person!r}")
+        return await self._run(fn, _WHOLE_STORE if person is None else int(person))
 
     async def read(self, fn: Callable[[Any], T]) -> T:
-        return await self._run(fn)
+        return await self._run(fn, None)
 
-    async def _run(self, fn: Callable[[PgConnection], T]) -> T:
+    async def _run(self, fn: Callable[[PgConnection], T], lock: int | None) -> T:
         if self._pool.closed:
             raise StoreError("store_closed", "The database is closed.")
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self._threads, self._attempts, fn
+                self._threads, self._attempts, fn, lock
             )
         except RuntimeError as exc:  # aclose shut the threads down meanwhile
             raise StoreError("store_closed", "The database is closed.") from exc
 
-    def _attempts(self, fn: Callable[[PgConnection], T]) -> T:
+    def _attempts(self, fn: Callable[[PgConnection], T], lock: int | None) -> T:
+        """Run ``fn`` in one transaction: a write (``lock`` given) under its lock, a read
+        (``lock`` None) in one snapshot. A deadlock is run again; so is a connection
+        found dead before anything was asked of it."""
         if self._away:
             self._still_away()
         for attempt in range(RETRIES):
+            held: psycopg.Connection[Any] | None = None
+            started = False
             try:
-                with self._pool.connection() as conn, conn.transaction():
-                    return fn(PgConnection(conn))
+                with self._pool.connection() as held:
+                    if lock == _ONE_STATEMENT:
+                        return fn(PgConnection(held))
+                    held.execute(_begin(lock))
+                    started = True
+                    try:
+                        result = fn(PgConnection(held))
+                        held.execute("COMMIT")
+                    except BaseException:
+                        if not held.broken:
+                            with contextlib.suppress(psycopg.Error):
+                                held.execute("ROLLBACK")
+                        raise
+                    return result
             except _RETRYABLE:
                 if attempt == RETRIES - 1:
                     raise StoreError(
@@ -231,6 +277,15 @@ class PostgresDatabase(StoreBase):
             except StoreError:
                 raise
             except (psycopg.Error, PoolTimeout) as exc:
+                # a pooled connection the server dropped (a restart, a failover) breaks at
+                # the first statement; nothing was asked of it, so the pool's other idle
+                # connections are checked and this is tried again (a read may be at any
+                # point: it changed nothing)
+                reading = lock is None or lock == _ONE_STATEMENT
+                dropped = held is not None and held.broken and (not started or reading)
+                if dropped and attempt < 2:
+                    self._pool.check()
+                    continue
                 error = pg_error(exc, self.url)
                 self._away = error.code == "store_unavailable" or isinstance(exc, PoolTimeout)
                 raise error from exc
@@ -260,8 +315,28 @@ class PostgresDatabase(StoreBase):
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
-    conn.isolation_level = IsolationLevel.SERIALIZABLE
+    conn.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
+    conn.commit()
+    # transactions are begun and ended by hand (_begin), so that BEGIN and a write's
+    # locks reach the server in one round trip
+    conn.autocommit = True
     _as_sqlite_reads(conn)
+
+
+def _begin(lock: int | None) -> str:
+    """What starts a transaction: a read in one snapshot; a write under the whole store's
+    lock, shared by every person's transaction and held alone by any other write, then
+    the person's own. The statements run in order, so the locks are always taken in
+    that order (no deadlock between them)."""
+    if lock is None:
+        return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+    begin = "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock"
+    if lock == _WHOLE_STORE:
+        return f"{begin}({_LOCKS}, {_WHOLE_STORE})"
+    key = 1 + (lock - 1) % (2**31 - 1)  # an int4 other than the whole store's
+    return (
+        f"{begin}_shared({_LOCKS}, {_WHOLE_STORE}); SELECT pg_advisory_xact_lock({_LOCKS}, {key})"
+    )
 
 
 def _as_sqlite_reads(conn: psycopg.Connection[Any]) -> None:

@@ -167,7 +167,12 @@ class Database(StoreBase):
         return self._conn
 
     async def execute(
-        self, sql: str, params: Sequence[Any] | dict[str, Any] = (), *, write: bool = False
+        self,
+        sql: str,
+        params: Sequence[Any] | dict[str, Any] = (),
+        *,
+        write: bool = False,
+        person: int | None = None,
     ) -> list[sqlite.Row]:
         """Run one statement: a write in its own transaction on the writer, a read on a
         reader connection."""
@@ -178,8 +183,11 @@ class Database(StoreBase):
 
         return await (self.transaction if write else self.read)(statement)
 
-    async def transaction(self, fn: Callable[[sqlite.Connection], T]) -> T:
-        """Run ``fn(connection)`` on the store's thread inside one write transaction."""
+    async def transaction(
+        self, fn: Callable[[sqlite.Connection], T], *, person: int | None = None
+    ) -> T:
+        """Run ``fn(connection)`` on the store's thread inside one write transaction; one
+        writer at a time, whoever ``person`` is."""
 
         self._conn_or_raise()
         try:

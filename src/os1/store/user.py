@@ -104,7 +104,9 @@ class UserStore:
 
     async def transaction(self, fn: Callable[[Scoped], T]) -> T:
         """Run ``fn`` with this person's scoped connection inside one write transaction."""
-        return await self.db.transaction(lambda conn: fn(Scoped(conn, self.user.id)))
+        return await self.db.transaction(
+            lambda conn: fn(Scoped(conn, self.user.id)), person=self.user.id
+        )
 
     async def read(self, fn: Callable[[Scoped], T]) -> T:
         """Run ``fn`` with this person's scoped connection, for reads."""
@@ -114,7 +116,7 @@ class UserStore:
         if ":user_id" not in sql:
             raise StoreError("unscoped_query", "Refusing a query that is not scoped to a user.")
         named = {"user_id": self.user.id, **{f"p{i}": v for i, v in enumerate(params)}}
-        return await self.db.execute(sql, named, write=write)
+        return await self.db.execute(sql, named, write=write, person=self.user.id)
 
     async def file_reach(self) -> str | None:
         """The person's stored file reach (``skills.reach``), read afresh each time so an
