@@ -3,8 +3,10 @@ through Redis, and ``--workers 2`` on Redis, side by side in one run, under the 
 ``bench/load.py`` (the same stand-in model, client processes and seeded people).
 
 Every configuration starts from a fresh copy of the seeded home and is timed on the same
-door. With ``--postgres-url`` (an empty database), a fourth runs two workers on a
-PostgreSQL store: the seeded home is moved into it with ``os1 migrate``'s own code. CPU
+door. With ``--postgres-url`` (an empty database), two more run one and two workers on a
+PostgreSQL store: the seeded home is moved into it with ``os1 migrate``'s own code, and
+each of the two gets a copy of it (CREATE DATABASE … TEMPLATE; the role needs CREATEDB),
+dropped afterwards. CPU
 and memory are summed over the server's whole process tree (the supervisor and its
 workers; not PostgreSQL's, which runs apart). From the measured CPU per turn it works out
 what the project's target (200 turns/s) takes in cores, and what a 4-worker fleet on two
@@ -26,8 +28,11 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import redis
+from psycopg import sql
 from rich.table import Table
 
 from figures import save
@@ -47,18 +52,45 @@ from os1.core.moving import Place, move_store
 TARGET = 200.0  # turns a second: the project's scale target (issue 21)
 
 
-def configurations(redis_url: str, postgres_url: str = "") -> dict[str, Fleet]:
+def configurations(redis_url: str, postgres_urls: list[str]) -> dict[str, Fleet]:
     shared = {"OS1_REDIS_URL": redis_url}
     fleets = {
         "1 worker": Fleet(1),
         "1 worker + Redis": Fleet(1, shared),
         "2 workers + Redis": Fleet(2, shared),
     }
-    if postgres_url:
-        fleets["2 workers + Redis + PostgreSQL"] = Fleet(
-            2, {**shared, "OS1_DATABASE_URL": postgres_url}
-        )
+    for workers, url in zip((1, 2), postgres_urls, strict=False):
+        name = f"{workers} worker{'s' if workers > 1 else ''} + Redis + PostgreSQL"
+        fleets[name] = Fleet(workers, {**shared, "OS1_DATABASE_URL": url})
     return fleets
+
+
+def copies_of(url: str, count: int) -> list[str]:
+    """``count`` fresh databases made from the one at ``url`` (CREATE DATABASE …
+    TEMPLATE), so that each PostgreSQL configuration starts from the same seeded home as
+    the others do; dropped again by ``drop``."""
+    seeded = urlsplit(url).path.lstrip("/")
+    names = [f"{seeded}_run{n}" for n in range(count)]
+    drop([_on(url, name) for name in names])  # left by an interrupted run
+    with psycopg.connect(_on(url, "postgres"), autocommit=True) as conn:
+        for name in names:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(seeded)
+                )
+            )
+    return [_on(url, name) for name in names]
+
+
+def drop(urls: list[str]) -> None:
+    for url in urls:
+        with psycopg.connect(_on(url, "postgres"), autocommit=True) as conn:
+            name = sql.Identifier(urlsplit(url).path.lstrip("/"))
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+
+
+def _on(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
 ROWS: list[tuple[str, Any]] = [
@@ -156,6 +188,7 @@ def main() -> None:
     args = parse()
     RESULTS.mkdir(exist_ok=True)
     procs = Processes()
+    stores: list[str] = []
     try:
         with tempfile.TemporaryDirectory(prefix="os1-scale-") as tmp:
             home = Path(tmp)
@@ -172,8 +205,9 @@ def main() -> None:
                 )
                 assert all(m.equal for m in moved), moved
                 console.print(f"moved the seeded home into {Place(url=args.postgres_url)}")
+                stores = copies_of(args.postgres_url, 2)
             results: dict[str, dict[str, Any]] = {}
-            fleets = configurations(redis_url, args.postgres_url)
+            fleets = configurations(redis_url, stores)
             for n, (name, fleet) in enumerate(fleets.items()):
                 with redis.Redis.from_url(redis_url) as shared:
                     shared.flushdb()  # no state left from the configuration before
@@ -191,10 +225,11 @@ def main() -> None:
                 if result["errors"]:
                     console.print(f"{name} errors: {result['errors']}")
             if not args.no_save:
+                kind = "scale-postgresql" if args.postgres_url else "scale"
                 out = save(
-                    "scale-quick"
+                    f"{kind}-quick"
                     if args.quick
-                    else f"scale-{args.door}-{args.conversations}-{args.rate:g}",
+                    else f"{kind}-{args.door}-{args.conversations}-{args.rate:g}",
                     {"settings": vars(args), "results": results},
                 )
                 console.print(f"saved {out.relative_to(HERE.parent)}")
@@ -202,6 +237,7 @@ def main() -> None:
         console.print("interrupted; stopping every process")
     finally:
         procs.stop_all()
+        drop(stores)
 
 
 if __name__ == "__main__":

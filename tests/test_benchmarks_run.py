@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,10 +131,10 @@ def test_the_shared_limits_benchmark_runs() -> None:
     assert "turns a second through the shared gate" in done.stdout, done.stdout
 
 
-def test_the_scale_benchmark_runs_every_configuration() -> None:
+def test_the_scale_benchmark_runs_every_configuration(postgres_url: str) -> None:
     done = subprocess.run(
         [sys.executable, "bench/scale.py", "--conversations", "20", "--seconds", "3",
-         "--rate", "5", "--no-save"],
+         "--rate", "5", "--no-save", "--postgres-url", postgres_url],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -142,6 +143,11 @@ def test_the_scale_benchmark_runs_every_configuration() -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     flat = " ".join(done.stdout.split())
     assert "2 workers + Redis" in flat and "cores for 200/s" in flat, done.stdout
+    for workers in ("1 worker", "2 workers"):  # each on its own copy of the moved home
+        assert f"{workers} + Redis + PostgreSQL" in flat, done.stdout
+    with psycopg.connect(postgres_url) as conn:  # the copies are dropped afterwards
+        left = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE '%_run_'")
+        assert not left.fetchall()
 
 
 def test_the_capacity_benchmark_lives_a_conversation_and_projects_it(tmp_path: Path) -> None:
