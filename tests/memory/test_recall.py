@@ -31,6 +31,20 @@ async def test_an_episode_is_searchable_by_words_at_once(
     await db.aclose()
 
 
+async def test_a_rare_word_outweighs_one_in_every_message(
+    tmp_path: Path, either_db: Database
+) -> None:
+    """Both engines weigh a word by how rare it is among the person's messages (BM25):
+    the one message naming Ottoline comes before forty that say "coffee", however often."""
+    store = await either_db.user("ann")
+    memory = Memory([], tmp_path)
+    filler = [NewEpisode("user", f"Coffee, coffee and more coffee on day {n}.") for n in range(40)]
+    await memory.record(store, [*filler, NewEpisode("user", "Ottoline rang me from Lisbon.")])
+    hits = await memory.search(store, "Did Ottoline bring coffee?")
+    assert hits[0].text == "Ottoline rang me from Lisbon."
+    await either_db.aclose()
+
+
 async def test_time_questions_use_the_time_it_was_said(tmp_path: Path, either_db: Database) -> None:
     db = either_db
     store = await db.user("ann")
