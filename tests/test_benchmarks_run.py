@@ -150,6 +150,20 @@ def test_the_scale_benchmark_runs_every_configuration(postgres_url: str) -> None
         assert not left.fetchall()
 
 
+def test_the_vector_cache_benchmark_times_both_reads(postgres_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/vector_cache.py", "--postgres-url", postgres_url,
+         "--memories", "1500", "--rounds", "3", "--no-save"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    flat = " ".join(done.stdout.split())
+    assert "1,500 memories" in flat and "ratio baseline/os1" in flat, done.stdout
+
+
 def test_the_capacity_benchmark_lives_a_conversation_and_projects_it(tmp_path: Path) -> None:
     said = ["I adopted a puppy called Biscuit last week!", "We walk by the river each day."]
     heard = ["Oh how lovely, what breed is Biscuit?", "That sounds peaceful. Which river?"]

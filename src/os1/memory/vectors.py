@@ -10,7 +10,8 @@ On PostgreSQL (no sqlite-vec there, and pgvector is not packaged for this Debian
 vectors live in ``embeddings`` alone and a search ranks all of a person's vectors of
 one model in the worker, exactly: a per-process cache holds them as one matrix, checked
 against the table's count, newest id and newest row version on every search, so a
-vector another worker added or replaced is seen at once.
+vector another worker added or replaced is seen at once. When only newer memories'
+vectors came (the rows it holds all there, none rewritten), just those are read.
 
 The kept vectors are float16: they were 86 % of a person's store as float32
 (``bench/capacity.py``), and half the precision moves a cosine by about 1e-3, far less
@@ -47,13 +48,13 @@ class _PersonVectors:
         self._lock = threading.Lock()
         self._bytes = 0  # what the entries hold, kept as they come and go
 
-    def get(self, key: tuple[int, str, str], stamp: tuple[Any, ...]) -> _Cached | None:
+    def get(self, key: tuple[int, str, str]) -> tuple[tuple[Any, ...], _Cached] | None:
+        """What is held for ``key``, with the stamp it was read at."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != stamp:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
     def put(
         self,
@@ -184,32 +185,49 @@ class VectorIndex:
     def _scan(self, db: Scoped, owner: Owner, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Exact cosine over all of the person's vectors of this model (PostgreSQL)."""
         where = "WHERE user_id = :user_id AND owner = :owner AND model = :model"
-        params = {"owner": owner, "model": self.model}
-        stamp = tuple(
-            db.execute(
-                "SELECT count(*), coalesce(max(owner_id), 0),"
-                f" coalesce(max(xmin::text::bigint), 0) FROM embeddings {where}",
-                params,
-            )[0]
-        )
         key = (db.user_id, owner, self.model)
-        cached = _CACHE.get(key, stamp)
-        if cached is None:
-            rows = [
-                r
-                for r in db.execute(f"SELECT owner_id, vec FROM embeddings {where}", params)
-                if len(r[1]) in self.sizes
-            ]
-            ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
-            floats = [self._floats(r[1]) for r in rows]
-            matrix = np.stack(floats).astype(np.float16) if floats else None
-            cached = _CACHE.put(key, stamp, ids, matrix)
-        ids, matrix = cached
+        known = _CACHE.get(key)
+        seen = int(known[0][1]) if known else 0  # the newest memory the cache holds
+        params = {"owner": owner, "model": self.model, "seen": seen}
+        count, newest, version, old_count, old_version = db.execute(
+            "SELECT count(*), coalesce(max(owner_id), 0), coalesce(max(xmin::text::bigint), 0),"
+            " count(*) FILTER (WHERE owner_id <= :seen),"
+            " coalesce(max(xmin::text::bigint) FILTER (WHERE owner_id <= :seen), 0)"
+            f" FROM embeddings {where}",
+            params,
+        )[0]
+        stamp = (int(count), int(newest), int(version))
+        if known is not None and known[0] == stamp:
+            ids, matrix = known[1]
+        elif known is not None and (int(old_count), int(old_version)) == known[0][0::2]:
+            # The rows it was read from are all there, untouched; only newer memories'
+            # vectors came (a turn adds a few), so read those alone, not the whole life.
+            more_ids, more = self._read(db, f"{where} AND owner_id > :seen", params)
+            ids, matrix = known[1]
+            if more is not None:
+                matrix = more if matrix is None else np.concatenate([matrix, more])
+            ids, matrix = _CACHE.put(key, stamp, np.concatenate([ids, more_ids]), matrix)
+        else:
+            ids, matrix = _CACHE.put(key, stamp, *self._read(db, where, params))
         if matrix is None:
             return []
         scores = matrix.astype(np.float32) @ query.astype(np.float32)
         top = np.argsort(-scores)[:k]
         return [(int(ids[i]), float(scores[i])) for i in top]
+
+    def _read(
+        self, db: Scoped, where: str, params: dict[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The ids and float16 matrix of the rows ``where`` picks (a damaged one is left
+        out and waits to be made again)."""
+        rows = [
+            r
+            for r in db.execute(f"SELECT owner_id, vec FROM embeddings {where}", params)
+            if len(r[1]) in self.sizes
+        ]
+        ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+        floats = [self._floats(r[1]) for r in rows]
+        return ids, (np.stack(floats).astype(np.float16) if floats else None)
 
     @staticmethod
     def forget_everywhere(db: Scoped, owner: Owner, ids: Sequence[int]) -> None:
