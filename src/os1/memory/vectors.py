@@ -202,7 +202,12 @@ class VectorIndex:
         elif known is not None and (int(old_count), int(old_version)) == known[0][0::2]:
             # The rows it was read from are all there, untouched; only newer memories'
             # vectors came (a turn adds a few), so read those alone, not the whole life.
-            more_ids, more = self._read(db, f"{where} AND owner_id > :seen", params)
+            # (Bounded by the stamp's newest too, so the two stay in step even if a
+            # caller read outside one snapshot: a row is never held twice.)
+            more_ids, more = self._read(
+                db, f"{where} AND owner_id > :seen AND owner_id <= :newest",
+                {**params, "newest": int(newest)},
+            )  # fmt: skip
             ids, matrix = known[1]
             if more is not None:
                 matrix = more if matrix is None else np.concatenate([matrix, more])
