@@ -21,29 +21,25 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def test_the_skills_benchmark_runs_without_the_model() -> None:
+def _bench(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Runs one benchmark script from the repository's root, failing with the end of its
+    error output unless it exits cleanly."""
     done = subprocess.run(
-        [sys.executable, "bench/skills.py", "--quick", "--only", "files,calendar,mail"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def test_the_skills_benchmark_runs_without_the_model() -> None:
+    done = _bench("bench/skills.py", "--quick", "--only", "files,calendar,mail")
     for line in ("declutter scan: os1", "duplicate detection:", "ICS import: os1", "mail index:"):
         assert line in done.stdout, done.stdout
     assert "Traceback" not in done.stderr
 
 
 def test_the_letters_benchmark_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/letters.py", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/letters.py", "--quick")
     assert "identical neighbours" in done.stdout and "caveat" in done.stdout, done.stdout
     assert "Traceback" not in done.stderr
 
@@ -67,23 +63,7 @@ def test_the_library_benchmark_runs(tmp_path: Path) -> None:
         ]
         lines[450] = f"a singular word{n}xyzzy here"
         (tmp_path / f"book{n}.txt").write_text("\n\n".join(lines))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "bench/library.py",
-            str(tmp_path),
-            "--quick",
-            "--ask",
-            "0",
-            "--other-words",
-            "0",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/library.py", str(tmp_path), "--quick", "--ask", "0", "--other-words", "0")
     assert "os1 library add" in done.stdout and "raw bulk insert" in done.stdout, done.stdout
     assert "phrase" in done.stdout and "Traceback" not in done.stderr
     assert "then the meanings of 12 books" in done.stdout, done.stdout
@@ -105,42 +85,20 @@ def _goemotions_like(folder: Path, rows: int) -> Path:
 def test_the_affect_benchmarks_train_and_score(tmp_path: Path) -> None:
     data = _goemotions_like(tmp_path / "goemotions", 280)
     weights = tmp_path / "weights.npz"
-    trained = subprocess.run(
-        [sys.executable, "bench/affect_train.py", str(data), "--folds", "2", "--out", str(weights)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert trained.returncode == 0, trained.stderr[-3000:]
+    trained = _bench("bench/affect_train.py", str(data), "--folds", "2", "--out", str(weights))
     assert "out-of-fold macro-F1" in trained.stdout and weights.stat().st_size > 0
-    scored = subprocess.run(
-        [sys.executable, "bench/affect.py", str(data), "--timed", "20", "--no-save"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert scored.returncode == 0, scored.stderr[-3000:]
+    scored = _bench("bench/affect.py", str(data), "--timed", "20", "--no-save")
     assert "macro-F1 over 28 labels" in scored.stdout and "Cold:" in scored.stdout
 
 
 def test_the_shared_limits_benchmark_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/fleet_state.py", "--ops", "200", "--concurrent", "8"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/fleet_state.py", "--ops", "200", "--concurrent", "8", timeout=120)
     assert "turns a second through the shared gate" in done.stdout, done.stdout
 
 
 def test_the_scale_benchmark_runs_every_configuration(postgres_url: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/scale.py", "--conversations", "20", "--seconds", "3",
-         "--rate", "5", "--no-save", "--postgres-url", postgres_url],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/scale.py", "--conversations", "20", "--seconds", "3", "--rate", "5",
+                  "--no-save", "--postgres-url", postgres_url)  # fmt: skip
     flat = " ".join(done.stdout.split())
     assert "2 workers + Redis" in flat and "cores for 200/s" in flat, done.stdout
     for workers in ("1 worker", "2 workers"):  # each on its own copy of the moved home
@@ -151,15 +109,8 @@ def test_the_scale_benchmark_runs_every_configuration(postgres_url: str) -> None
 
 
 def test_the_vector_cache_benchmark_times_both_reads(postgres_url: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "bench/vector_cache.py", "--postgres-url", postgres_url,
-         "--memories", "1500", "--rounds", "3", "--no-save"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/vector_cache.py", "--postgres-url", postgres_url,
+                  "--memories", "1500", "--rounds", "3", "--no-save")  # fmt: skip
     flat = " ".join(done.stdout.split())
     assert "1,500 memories" in flat and "ratio baseline/os1" in flat, done.stdout
 
@@ -177,14 +128,8 @@ def test_the_capacity_benchmark_lives_a_conversation_and_projects_it(tmp_path: P
                     "session_1_date_time": "1:56 pm on 8 May, 2023"}  # fmt: skip
     data = tmp_path / "locomo.json"
     data.write_text(json.dumps([{"conversation": conversation, "qa": []}]))
-    done = subprocess.run(
-        [sys.executable, "bench/capacity.py", str(data), "--no-save", "--data-dir", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _bench("bench/capacity.py", str(data), "--no-save", "--data-dir", str(tmp_path),
+                  timeout=600)  # fmt: skip
     flat = " ".join(done.stdout.split())
     assert "2 exchanges, 1 people, 1 days" in flat and "stored/said" in flat, flat
     assert "GPUs at peak" in flat and "Traceback" not in done.stderr

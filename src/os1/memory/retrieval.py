@@ -21,7 +21,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -206,8 +206,10 @@ class Retriever:
         for drop in ([phrase, *speakers], [phrase]) if speakers else ([phrase],):
             words = fts_query(query, drop=" ".join(drop))
             if words:
-                informative, floor = self._informative(db, words)
-                lists = {kind: self._lexical(db, kind, informative, floor) for kind in kinds}
+                informative, floor, counted = self._informative(db, words)
+                lists = {
+                    kind: self._lexical(db, kind, informative, floor, counted) for kind in kinds
+                }
             if any(lists.values()):
                 break
         if "episode" in lists and self.neighbours:
@@ -258,21 +260,28 @@ class Retriever:
                 add(kind, [(h.id, h.time) for h in newest if h.kind == kind], 1.0, "current")
         return _rank(self._load(db, fused), fused, window, speaker), fused
 
-    def _informative(self, db: Scoped, words: str) -> tuple[str, int]:
+    def _informative(self, db: Scoped, words: str) -> tuple[str, int, _Counted | None]:
         """Leave out words found in a large share of the person's own messages (when
         rarer ones are there): they barely move BM25, yet ranking their many matches is
         the slow part. The same idea as a "common terms" query in Lucene. When every word
         is common, the word search looks at the person's newest messages only (meaning
         still covers them all). Only the person's own messages are counted: how often
-        other people use a word must not shape anyone's results."""
+        other people use a word must not shape anyone's results.
+
+        On PostgreSQL every term is counted in one round trip, and the counts are handed
+        on to its BM25, which weighs the same terms by them."""
         terms = re.findall(r'"([^"]+)"', words)
-        if len(terms) < 2:
-            return words, 0
+        postgres = is_postgres(db.conn)
+        if len(terms) < 2 and not postgres:
+            return words, 0, None
         mine = int(db.execute("SELECT COUNT(*) FROM episodes WHERE user_id = :user_id")[0][0])
         limit = max(COMMON_MIN, int(COMMON_SHARE * mine))
-        if mine <= limit:  # no word can be in more of their messages than they have
-            return words, 0
-        counts = {term: _how_many(db, term, limit + 1) for term in terms}
+        counted = None
+        if postgres:
+            counted = _count_terms(db, "episodes", terms, max(DF_MOST, limit + 1), rows=mine)
+        if len(terms) < 2 or mine <= limit:  # no word can be in more messages than they have
+            return words, 0, counted
+        counts = counted.held_by if counted else {t: _how_many(db, t, limit + 1) for t in terms}
         kept = [t for t in terms if counts[t] <= limit]
         floor = 0
         if not kept:
@@ -283,14 +292,18 @@ class Retriever:
                 {"window": COMMON_WINDOW},
             )
             floor = int(rows[0][0]) if rows else 0
-        return " OR ".join(f'"{t}"' for t in kept), floor
+        return " OR ".join(f'"{t}"' for t in kept), floor, counted
 
-    def _lexical(self, db: Scoped, kind: Kind, words: str, floor: int) -> list[tuple[int, float]]:
+    def _lexical(
+        self, db: Scoped, kind: Kind, words: str, floor: int, counted: _Counted | None = None
+    ) -> list[tuple[int, float]]:
         table = "episodes" if kind == "episode" else "facts"
         extra = "" if kind == "episode" else " AND t.superseded_by IS NULL"
         floor = floor if kind == "episode" else 0
         if is_postgres(db.conn):
-            return _bm25_postgres(db, table, extra, re.findall(r'"([^"]+)"', words), floor)
+            terms = re.findall(r'"([^"]+)"', words)
+            counted = counted if kind == "episode" else None  # counted among episodes
+            return _bm25_postgres(db, table, extra, terms, floor, counted)
         rows = db.execute(
             f"SELECT t.id, f.rank FROM {table}_fts f JOIN {table} t ON t.id = f.rowid"
             f" WHERE {table}_fts MATCH :q AND f.rowid > :floor AND t.user_id = :user_id{extra}"
@@ -475,8 +488,42 @@ def _rank(
     return unique
 
 
+class _Counted(NamedTuple):
+    """How many of the person's rows there are, and how many hold each term (each count
+    stopping where it was asked to)."""
+
+    rows: int
+    held_by: dict[str, int]
+
+
+def _count_terms(
+    db: Scoped, table: str, terms: Sequence[str], most: int, rows: int | None = None
+) -> _Counted:
+    """PostgreSQL: the person's rows of ``table`` (unless already known) and each term's,
+    in one round trip."""
+    names = {f"t{i}": term for i, term in enumerate(terms)}
+    counts = [
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} t WHERE t.user_id = :user_id"
+        f" AND t.fts @@ phraseto_tsquery('english', :{n}) LIMIT :most) AS hits)"
+        for n in names
+    ]
+    if rows is None:
+        counts.insert(0, f"(SELECT COUNT(*) FROM {table} WHERE user_id = :user_id)")
+    if not counts:
+        return _Counted(int(rows or 0), {})
+    got = [int(c) for c in db.execute("SELECT " + ", ".join(counts), {**names, "most": most})[0]]
+    if rows is None:
+        rows, got = got[0], got[1:]
+    return _Counted(rows, dict(zip(terms, got, strict=True)))
+
+
 def _bm25_postgres(
-    db: Scoped, table: str, extra: str, terms: Sequence[str], floor: int
+    db: Scoped,
+    table: str,
+    extra: str,
+    terms: Sequence[str],
+    floor: int,
+    counted: _Counted | None = None,
 ) -> list[tuple[int, float]]:
     """PostgreSQL's word pass (each quoted term a phrase, stemmed as the ``fts`` column
     is, OR'd together), ranked the way FTS5's BM25 ranks on SQLite.
@@ -488,22 +535,15 @@ def _bm25_postgres(
     ``DF_MOST``), and a row's score is the sum over the terms it holds, normalized by its
     length against the matching rows' average, with FTS5's k1 and b. A term is taken to
     occur once in a row: turns are short, and a tsvector's length counts distinct words.
+    ``counted`` is what the caller already counted of these terms, if anything.
     """
-    names = {f"t{i}": term for i, term in enumerate(terms)} or {"t0": ""}
+    terms = list(terms) or [""]
+    names = {f"t{i}": term for i, term in enumerate(terms)}
     phrase = {n: f"phraseto_tsquery('english', :{n})" for n in names}
-    counts = db.execute(
-        "SELECT "
-        + ", ".join(
-            [f"(SELECT COUNT(*) FROM {table} WHERE user_id = :user_id)"]
-            + [
-                f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} t WHERE t.user_id = :user_id"
-                f" AND t.fts @@ {q} LIMIT :most) AS hits)"
-                for q in phrase.values()
-            ]
-        ),
-        {**names, "most": DF_MOST},
-    )[0]
-    rows_held, held_by = int(counts[0]), [int(c) for c in counts[1:]]
+    if counted is None or any(t not in counted.held_by for t in terms):
+        counted = _count_terms(db, table, terms, DF_MOST)
+    rows_held = counted.rows
+    held_by = [min(counted.held_by[t], DF_MOST) for t in terms]
     weights = {
         f"w{i}": math.log(1.0 + (rows_held - df + 0.5) / (df + 0.5)) for i, df in enumerate(held_by)
     }
