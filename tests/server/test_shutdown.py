@@ -132,8 +132,9 @@ def test_kill_9_mid_reply_keeps_what_was_said_and_the_next_start_carries_on(
     tmp_path: Path,
 ) -> None:
     """No goodbye at all: the server is killed while a reply streams. What the person said
-    was committed before the reply began, so it is there after a restart, intact, and the
-    next turn is answered knowing it."""
+    was committed before the reply began, in the conversation and as a memory still to be
+    learned from (so another conversation recalls it too), so it is there after a restart,
+    intact, and the next turn is answered knowing it."""
     said = "My locker number at the pool is 417."
     with ScriptedOpenAIServer(_storyteller, tokens_per_second=20) as model:
         for attempt in ("killed", "restarted"):
@@ -150,7 +151,11 @@ def test_kill_9_mid_reply_keeps_what_was_said_and_the_next_start_carries_on(
                     kept = db.execute(
                         "SELECT status FROM messages WHERE role = 'user' AND content = ?", (said,)
                     ).fetchall()
+                    remembered = db.execute(
+                        "SELECT learned FROM episodes WHERE text = ?", (said,)
+                    ).fetchall()
                 assert kept == [("complete",)]
+                assert remembered == [(0,)]  # a memory, waiting for the learner
         asked = [
             r
             for r in model.requests

@@ -96,23 +96,35 @@ async def _record_onboarding(turn: Turn) -> None:
     )
 
 
+def _their_words(turn: Turn) -> NewEpisode:
+    """The person's message as an episode, waiting to be learned from: their words count
+    whether or not the reply to them was cut short."""
+    source_id = f"msg:{turn.user_message_id}"
+    return NewEpisode(
+        "user", turn.text, time.time(), "chat", source_id, str(turn.conversation_id), learned=False
+    )
+
+
+async def remember_their_words(turn: Turn) -> None:
+    """The person's words become an episode before the reply starts, not after it ends: a
+    process killed mid-reply (kill -9, power loss) left them in the conversation but out
+    of memory, so no later conversation recalled them and no learner read them. Recall
+    has already run, so the turn never finds its own message. ``remember`` records the
+    episode again, which its unique source id makes a no-op."""
+    if turn.deps.memory is None or turn.user_message_id is None or turn.handled:
+        return
+    try:
+        await turn.deps.memory.record(turn.store, [_their_words(turn)])
+    except StoreError as exc:  # remember tries again, and says so if it fails too
+        log.warning("the person's words were not yet kept as a memory: %s", exc.message)
+
+
 async def _record_episodes(turn: Turn) -> None:
     """The exchange becomes episodes: evidence for recall in later conversations."""
     memory = turn.deps.memory
     if memory is None or turn.user_message_id is None:
         return
-    session = str(turn.conversation_id)
-    episodes = [
-        NewEpisode(
-            "user",
-            turn.text,
-            time.time(),
-            "chat",
-            f"msg:{turn.user_message_id}",
-            session,
-            learned=turn.interrupted or turn.finish_reason == "error",
-        )
-    ]
+    episodes = [_their_words(turn)]
     if turn.reply_message_id is not None:
         episodes.append(
             NewEpisode(
@@ -121,7 +133,7 @@ async def _record_episodes(turn: Turn) -> None:
                 time.time(),
                 "chat",
                 f"msg:{turn.reply_message_id}",
-                session,
+                str(turn.conversation_id),
             )
         )
     await memory.record(turn.store, episodes)

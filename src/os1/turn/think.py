@@ -11,7 +11,7 @@ from os1.events import ErrorEvent, TextDelta, TurnEvent
 from os1.models.base import GenerationOptions
 from os1.turn.context import Turn
 from os1.turn.perceive import may_keep
-from os1.turn.remember import keep_so_far
+from os1.turn.remember import keep_so_far, remember_their_words
 
 
 async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
@@ -27,6 +27,7 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
         seed=limits.seed,
         cache_prompt=limits.cache_prompt,
     )
+    await remember_their_words(turn)
     turn.kept_at = time.monotonic()
     try:
         stream = turn.deps.llm.stream(turn.messages, options, turn.cancel)
@@ -34,8 +35,10 @@ async def think(turn: Turn) -> AsyncGenerator[TurnEvent, None]:
             async for chunk in chunks:
                 # kept mid-reply: the person's words are stored now; dropped: they went on
                 decided = turn.tentative is not None and turn.tentative.decided
-                if decided and not await may_keep(turn):
-                    return
+                if decided:
+                    if not await may_keep(turn):
+                        return
+                    await remember_their_words(turn)
                 if chunk.text:
                     turn.reply.append(chunk.text)
                     keep_so_far(turn)
