@@ -87,3 +87,45 @@ async def test_a_warm_worker_reads_only_new_vectors_and_ranks_as_a_new_process(
     assert forgotten not in [i for i, _ in warm]
     assert warm == await _as_a_new_process_ranks(store, memory, query, monkeypatch)
     await db.aclose()
+
+
+async def test_a_long_life_is_ranked_through_the_one_bit_pass_like_the_exact_rank(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``EXACT_POOL`` memories only those nearest by 1-bit code are ranked exactly
+    (turning every float16 vector into float32 for each search was most of its time):
+    the five memories of the topic a question is about still come first, in the exact
+    rank's order. Memories added one at a time are ranked as a new process ranks them."""
+    monkeypatch.setattr(vectors, "_CACHE", vectors._PersonVectors())
+    monkeypatch.setattr(vectors, "EXACT_POOL", 200)
+    rng = np.random.default_rng(7)
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        return (rows / np.linalg.norm(rows, axis=-1, keepdims=True)).astype(np.float32)
+
+    topics = unit(rng.standard_normal((600, 128)))  # 600 topics, five memories each
+    kept = unit(np.repeat(topics, 5, axis=0) + 0.08 * rng.standard_normal((3000, 128)))
+    index = vectors.VectorIndex("a-test-model", 128)
+    db = await PostgresDatabase.open(postgres_url, tmp_path)
+    store = await db.user("ann")
+    await store.transaction(lambda d: index.add(d, "episode", list(range(1, 3001)), kept))
+    exact = kept.astype(np.float16).astype(np.float32)
+    for topic in (1, 247, 599):
+        query = unit(topics[topic] + 0.08 * rng.standard_normal(128))
+        found = await store.read(lambda d, q=query: index.search(d, "episode", q, k=10))
+        best = [int(i) + 1 for i in np.argsort(-(exact @ query))[:5]]
+        assert sorted(best) == list(range(5 * topic + 1, 5 * topic + 6))
+        assert [i for i, _ in found[:5]] == best
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+
+    # A new memory a turn, searched after each: kept as chunks, then one matrix again.
+    query = unit(topics[42] + 0.08 * rng.standard_normal(128))
+    for n in range(vectors.CHUNKS + 4):
+        near = unit(topics[42] + 0.02 * rng.standard_normal((1, 128)))
+        await store.transaction(lambda d, v=near, i=3001 + n: index.add(d, "episode", [i], v))
+        warm = await store.read(lambda d: index.search(d, "episode", query, k=10))
+    assert {i for i, _ in warm[:5]} <= set(range(3001, 3001 + vectors.CHUNKS + 4))
+    with monkeypatch.context() as fresh:
+        fresh.setattr(vectors, "_CACHE", vectors._PersonVectors())
+        assert warm == await store.read(lambda d: index.search(d, "episode", query, k=10))
+    await db.aclose()
