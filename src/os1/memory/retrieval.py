@@ -271,15 +271,14 @@ class Retriever:
         On PostgreSQL every term is counted in one round trip, and the counts are handed
         on to its BM25, which weighs the same terms by them."""
         terms = re.findall(r'"([^"]+)"', words)
-        postgres = is_postgres(db.conn)
-        if len(terms) < 2 and not postgres:
-            return words, 0, None
+        if len(terms) < 2:
+            return words, 0, None  # nothing to leave out (BM25 counts a lone word itself)
         mine = int(db.execute("SELECT COUNT(*) FROM episodes WHERE user_id = :user_id")[0][0])
         limit = max(COMMON_MIN, int(COMMON_SHARE * mine))
         counted = None
-        if postgres:
+        if is_postgres(db.conn):
             counted = _count_terms(db, "episodes", terms, max(DF_MOST, limit + 1), rows=mine)
-        if len(terms) < 2 or mine <= limit:  # no word can be in more messages than they have
+        if mine <= limit:  # no word can be in more of their messages than they have
             return words, 0, counted
         counts = counted.held_by if counted else {t: _how_many(db, t, limit + 1) for t in terms}
         kept = [t for t in terms if counts[t] <= limit]
