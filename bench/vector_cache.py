@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from figures import save
+from locomo import turns_of
 from os1.config import Settings, load_settings
 from os1.memory import vectors
 from os1.memory.episodes import NewEpisode
@@ -56,12 +57,10 @@ def said_lines(life: Path | None) -> Iterator[NewEpisode]:
         yield from lines
         return
     turns = [
-        NewEpisode(said["speaker"], said.get("text", ""))
+        NewEpisode(turn.speaker, turn.text)
         for sample in json.loads(life.read_text(encoding="utf-8"))
-        for key, session in sample["conversation"].items()
-        if key.startswith("session_") and isinstance(session, list)
-        for said in session
-        if said.get("text")
+        for turn in turns_of(sample["conversation"])
+        if turn.text
     ]
     if not turns:
         raise SystemExit(f"{life} holds no LoCoMo turns (a list of samples with sessions)")
